@@ -1,0 +1,178 @@
+/**
+ * Host facts: everything nfvhost knows about a server, read from /proc, /sys, /etc and a few
+ * commands (see `discover`). This shape is the public `nfvhost discover --json` contract
+ * (documented in docs/discover.md): other tools consume it, so fields are only ever added.
+ */
+
+/** One logical CPU as the kernel numbers it. */
+export interface CpuFact {
+  id: number;
+  /** physical_package_id */
+  socket: number;
+  /** core_id: unique only within a socket and often non-contiguous. */
+  core: number;
+  /** NUMA node the CPU belongs to (0 on hosts that report none). */
+  node: number;
+  /** thread_siblings_list, sorted, including the CPU itself. */
+  siblings: number[];
+  online: boolean;
+}
+
+/** Hugepage pool of one page size, counted in pages. */
+export interface HugepagePool {
+  total: number;
+  free: number;
+}
+
+/** Keys are page sizes in KiB as decimal strings ("2048", "1048576"), only sizes the host supports. */
+export type HugepagePools = Record<string, HugepagePool>;
+
+export interface NodeFact {
+  id: number;
+  cpus: number[];
+  memoryKiB: number;
+  /** SLIT distances to every node, indexed by node id order of `nodes`. */
+  distances: number[];
+  hugepages: HugepagePools;
+}
+
+export interface VfFact {
+  index: number;
+  pci: string;
+  /** null when the VF has no netdev (bound to vfio-pci, or no driver). */
+  name: string | null;
+  mac: string | null;
+  driver: string | null;
+  device?: string;
+}
+
+export interface SriovFact {
+  totalVfs: number;
+  numVfs: number;
+  vfs: VfFact[];
+}
+
+/** One PCI network function: a plain NIC, an SR-IOV PF, or a VF. */
+export interface NicFact {
+  /** Netdev name; null for a function without one (e.g. a VF bound to vfio-pci). */
+  name: string | null;
+  /** Full PCI address, e.g. 0000:3b:00.1 */
+  pci: string;
+  driver: string | null;
+  /** Kernel numa_node; -1 where the kernel reports none. */
+  node: number;
+  mtu?: number;
+  mac?: string;
+  /** As sysfs writes them, e.g. "0x8086". */
+  vendor: string;
+  device: string;
+  operstate?: string;
+  sriov?: SriovFact;
+  /** PCI address of the PF, for VFs. */
+  physfn?: string;
+}
+
+export interface KernelHugepageArg {
+  sizeKiB: number;
+  count: number;
+}
+
+export interface IommuFact {
+  enabled: boolean;
+  passthrough: boolean;
+  /** What the verdict rests on: cmdline args, /sys/class/iommu entries, DMAR/IVRS tables. */
+  evidence: string[];
+}
+
+export interface KernelFact {
+  cmdline: string;
+  release: string | null;
+  isolatedCpus: number[];
+  /** Flags given to isolcpus= (domain, managed_irq, nohz), empty when none. */
+  isolcpusFlags: string[];
+  nohzFull: number[];
+  rcuNocbs: number[];
+  hugepages: KernelHugepageArg[];
+  defaultHugepageKiB: number | null;
+  iommu: IommuFact;
+}
+
+export interface CpuModelFact {
+  vendor: string | null;
+  model: string | null;
+  virtualization: "vmx" | "svm" | null;
+  pages1G: boolean;
+  smt: boolean;
+}
+
+export interface OsFact {
+  id: string | null;
+  version: string | null;
+  pretty: string | null;
+  /** ID_LIKE entries, e.g. ["rhel", "fedora"]. */
+  like: string[];
+}
+
+export interface SelinuxFact {
+  /** Mode configured in /etc/selinux/config. */
+  configured: "enforcing" | "permissive" | "disabled" | null;
+  /** Mode in force now (/sys/fs/selinux/enforce), null when SELinux is not loaded. */
+  current: "enforcing" | "permissive" | "disabled" | null;
+}
+
+export interface FirewalldFact {
+  installed: boolean;
+  enabled: boolean | null;
+  active: boolean | null;
+  evidence: string;
+}
+
+export interface ThpFact {
+  enabled: "always" | "madvise" | "never" | null;
+  defrag: string | null;
+}
+
+export interface VersionFact {
+  version: string;
+  evidence: string;
+}
+
+export interface Warning {
+  path: string;
+  message: string;
+}
+
+export interface HostFacts {
+  /** Schema version of this object. */
+  schema: 1;
+  hostname: string | null;
+  /** "/" for a live host, else the snapshot root that was read. */
+  root: string;
+  cpus: CpuFact[];
+  nodes: NodeFact[];
+  nics: NicFact[];
+  kernel: KernelFact;
+  cpu: CpuModelFact;
+  os: OsFact;
+  selinux: SelinuxFact;
+  firewalld: FirewalldFact;
+  /** Only the keys the seed guide sets (and nfvhost plans), value as the kernel prints it. */
+  sysctl: Record<string, string>;
+  thp: ThpFact;
+  libvirt: VersionFact | null;
+  qemu: VersionFact | null;
+  /**
+   * Devices and limits that decide what this host can run; discover fills what it can see
+   * and leaves null what it cannot (a snapshot has no /dev).
+   */
+  devices: { kvm: boolean | null; vhostNet: boolean | null; vfio: boolean | null };
+  /** Hugetlbfs mounts from /proc/mounts with their pagesize option in KiB. */
+  hugetlbfsMounts: { path: string; pageSizeKiB: number | null }[];
+  /** Per-CPU cpufreq governor where visible ({"performance": [0,1,...]}). */
+  governors: Record<string, number[]>;
+  /** Deepest enabled cpuidle state names per CPU group where visible. */
+  cstates: { cpus: number[]; states: string[] }[];
+  dmi: { vendor: string | null; product: string | null };
+  /** Every file that could not be read or parsed: discovery never throws on a missing file. */
+  warnings: Warning[];
+}

@@ -1,0 +1,190 @@
+/**
+ * A plan: every decision the guide's engineer made by hand, computed from host facts and a
+ * topology by the pure planner (./planner.ts). Renderers, apply and verify read only this.
+ * `nfvhost plan --json` prints it; the shape is documented in docs/plan.md.
+ */
+import type { Day0Spec, MacvtapMode, ThreadPolicy, VnfKind } from "../topology/types.js";
+
+export type CpuRole =
+  | { role: "housekeeping" }
+  | { role: "isolated-free" }
+  | { role: "vcpu"; vnf: string; vcpu: number }
+  | { role: "emulator"; vnf: string }
+  | { role: "offline" };
+
+export interface CpuPartition {
+  isolated: number[];
+  housekeeping: number[];
+  source: "auto" | "explicit";
+  nohzFull: number[];
+  rcuNocbs: number[];
+}
+
+export interface KernelArg {
+  key: string;
+  value: string | null;
+}
+
+export interface KernelArgChange {
+  key: string;
+  want: string | null;
+  /** What /proc/cmdline has now; null when absent. */
+  have: string | null;
+}
+
+export interface KernelArgsPlan {
+  /** In the order the seed writes them: hugepagesz hugepages default_hugepagesz iommu isolcpus ... */
+  args: KernelArg[];
+  /** args joined as they go on the kernel command line. */
+  line: string;
+  /** Arguments that differ from the running kernel: these need a reboot. */
+  changes: KernelArgChange[];
+  needsReboot: boolean;
+}
+
+export interface HugepageReservation {
+  node: number;
+  sizeKiB: number;
+  /** Pages the planned VNFs use on this node. */
+  needed: number;
+  /** Pages that must be reserved on this node (>= needed, >= what is already in use). */
+  reserve: number;
+  /** Pages reserved now (facts). */
+  current: number;
+  /** sysfs path that takes the runtime reservation. */
+  sysfsPath: string;
+}
+
+export interface VfPlan {
+  pf: string;
+  pfPci: string;
+  index: number;
+  pci: string;
+  /** VF netdev name when it has one now. */
+  name: string | null;
+  mac: string;
+  vlan?: number;
+  trust: boolean;
+  spoofchk: boolean;
+}
+
+export interface PfPlan {
+  pf: string;
+  pci: string;
+  driver: string | null;
+  node: number;
+  numVfs: number;
+  totalVfs: number;
+  mtu?: number;
+  vfs: VfPlan[];
+  /** Per-driver VLAN budget and what the plan uses of it. */
+  vlanLimit: number | null;
+  vlansUsed: number;
+}
+
+export type InterfacePlan = {
+  /** 0-based vNIC order; the guest sees GigabitEthernet(index+1) on IOS-XE. */
+  index: number;
+  guestName: string;
+  mac: string;
+  model: string;
+} & (
+  | { type: "macvtap"; dev: string; mode: MacvtapMode }
+  | { type: "sriov-pool"; network: string; vf: VfPlan }
+  | { type: "sriov-hostdev"; vf: VfPlan }
+  | { type: "bridge"; bridge: string; network?: string }
+  | { type: "network"; network: string }
+);
+
+export interface VnfMemoryPlan {
+  KiB: number;
+  pageSizeKiB: number;
+  pages: number;
+  node: number;
+  mode: "strict";
+}
+
+export interface VnfPlan {
+  name: string;
+  kind: VnfKind;
+  image: string;
+  node: number;
+  vcpus: number;
+  threadPolicy: ThreadPolicy;
+  /** vcpuPins[i] is the host CPU of vCPU i. */
+  vcpuPins: number[];
+  emulatorCpus: number[];
+  memory: VnfMemoryPlan;
+  interfaces: InterfacePlan[];
+  day0?: Day0Spec;
+  lab: boolean;
+  autostart: boolean;
+  /** Already deployed and kept where it runs. */
+  existing: boolean;
+}
+
+export interface NetworkPlan {
+  name: string;
+  type: "sriov-pool" | "bridge" | "macvtap";
+  pf?: string;
+  bridge?: string;
+  dev?: string;
+  mode?: MacvtapMode;
+  /** VF PCI addresses of the pool, as libvirt lists them after net-start. */
+  vfPcis?: string[];
+}
+
+export interface Plan {
+  schema: 1;
+  topology: string;
+  host: {
+    cpu: CpuPartition;
+    /** Role of every CPU, indexed by CPU id order of facts.cpus. */
+    cpuRoles: { cpu: number; node: number; siblings: number[]; role: CpuRole }[];
+    kernelArgs: KernelArgsPlan;
+    hugepages: HugepageReservation[];
+    /** Boot-time total for hugepages= (all nodes). */
+    bootHugepages: { sizeKiB: number; count: number };
+    sysctl: Record<string, string>;
+    sriov: PfPlan[];
+    bridges: { name: string; ports: string[]; mtu?: number; stp: boolean }[];
+    management?: { interface: string; address: string; gateway?: string; dns: string[]; mac?: string };
+    selinux: string;
+    firewalld: string;
+    thp: string;
+    localRepo?: { iso: string; mountpoint: string };
+  };
+  networks: NetworkPlan[];
+  vnfs: VnfPlan[];
+  warnings: string[];
+}
+
+/** A VNF that is already running on the host: the planner must not move it. */
+export interface DeployedVnf {
+  name: string;
+  node: number;
+  vcpuPins: number[];
+  emulatorCpus: number[];
+  memoryKiB: number;
+  pageSizeKiB: number;
+  /** VF PCI addresses it holds. */
+  vfs: string[];
+  macs: string[];
+}
+
+export type PlanResource =
+  "cpu" | "memory" | "hugepages" | "vf" | "vlan" | "pf" | "node" | "mac" | "isolation";
+
+/** Why one VNF (or the host) cannot fit, precise enough to act on. */
+export interface PlanProblem {
+  vnf: string | null;
+  resource: PlanResource;
+  node: number | null;
+  need: number | null;
+  have: number | null;
+  message: string;
+  /** What would make it fit: fewer vCPUs, another PF, isolate more, reserve pages... */
+  fixes: string[];
+}
+
+export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] };
