@@ -1,0 +1,84 @@
+/**
+ * The one way nfvhost runs external programs: an argument array, never a shell string, so a name
+ * from a topology file can never become shell syntax.
+ */
+import { spawn } from "node:child_process";
+import { NfvError } from "./errors.js";
+
+export interface RunOptions {
+  input?: string | Buffer;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface RunResult {
+  command: string;
+  args: string[];
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Quotes an argv for display in messages and scripts (never for execution). */
+export function displayCommand(command: string, args: readonly string[]): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return [command, ...args].map(q).join(" ");
+}
+
+/** Runs a program and resolves with its exit code and output; rejects only if it cannot start. */
+export function run(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: opts.timeoutMs,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      reject(
+        new NfvError({
+          what: `cannot run ${command}`,
+          value: e.code ?? e.message,
+          expected: `${command} installed and on PATH`,
+          fix: `install the package that provides ${command}`,
+          exitCode: 1,
+        }),
+      );
+    });
+    child.on("close", (code, signal) => {
+      resolve({
+        command,
+        args: [...args],
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
+    });
+    child.stdin.on("error", () => {
+      /* the program may exit before reading its input */
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** Like run(), but a non-zero exit is an NfvError naming the command and its stderr. */
+export async function runChecked(
+  command: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
+  const r = await run(command, args, opts);
+  if (r.code !== 0) {
+    throw new NfvError({
+      what: `${displayCommand(command, args)} failed (exit ${r.code})`,
+      value: (r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | "),
+      exitCode: 1,
+    });
+  }
+  return r;
+}
