@@ -1,4 +1,5 @@
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -8,33 +9,23 @@ export default tseslint.config(
       "node_modules/",
       "coverage/",
       "out/",
+      ".cache/",
       "bench/results/",
-      "**/*.golden.*",
+      "test/golden/",
       "test/fixtures/",
     ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: {
-      globals: {
-        process: "readonly",
-        console: "readonly",
-        URL: "readonly",
-        Buffer: "readonly",
-        setTimeout: "readonly",
-        clearTimeout: "readonly",
-        setInterval: "readonly",
-        clearInterval: "readonly",
-        fetch: "readonly",
-        document: "readonly",
-        window: "readonly",
-        EventSource: "readonly",
-      },
-    },
+    languageOptions: { globals: { ...globals.node } },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
     },
+  },
+  {
+    files: ["ui/**/*.js"],
+    languageOptions: { globals: { ...globals.browser }, sourceType: "script" },
   },
 );

@@ -7,10 +7,28 @@ import pc from "picocolors";
 import { NfvError, NfvErrors } from "../util/errors.js";
 import type { CommandModule } from "./command.js";
 // commands: one import per line, keep sorted
+import { applyCommand } from "./commands/apply.js";
+import { discoverCommand } from "./commands/discover.js";
+import { doctorCommand } from "./commands/doctor.js";
+import { planCommand } from "./commands/plan.js";
+import { renderCommand } from "./commands/render.js";
+import { snapshotCommand } from "./commands/snapshot.js";
+import { validateCommand } from "./commands/validate.js";
+import { verifyCommand } from "./commands/verify.js";
+import { uiCommand } from "./commands/ui.js";
 // end commands
 
 const COMMANDS: CommandModule[] = [
   // registry: one entry per line, keep sorted
+  applyCommand,
+  discoverCommand,
+  doctorCommand,
+  planCommand,
+  renderCommand,
+  snapshotCommand,
+  validateCommand,
+  verifyCommand,
+  uiCommand,
   // end registry
 ];
 

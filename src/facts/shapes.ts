@@ -62,11 +62,16 @@ function macFor(seed: number): string {
 }
 
 function vfPci(pfPci: string, index: number): string {
-  // VF routing ids follow the PF's offset/stride; a fixed scheme is enough for synthetic hosts.
-  const [dom, bus] = pfPci.split(":");
-  const fn = 0x80 + index * 2 + 1;
-  const slot = (fn >> 3) & 0x1f;
-  return `${dom}:${bus}:${slot.toString(16).padStart(2, "0")}.${fn & 7}`;
+  // VF routing id = PF routing id + offset (0x80) + index * stride (2), as ixgbe/i40e report them,
+  // so two PFs on one bus never share a VF address (the seed's eno2 3b:00.1 -> 3b:10.1, 10.3 ...).
+  const [dom, bus, slotFn] = pfPci.split(":");
+  const [pfSlot, pfFn] = slotFn!.split(".");
+  const pfRid = (Number.parseInt(bus!, 16) << 8) | (Number.parseInt(pfSlot!, 16) << 3) | Number(pfFn);
+  const rid = pfRid + 0x80 + index * 2;
+  const vfBus = (rid >> 8) & 0xff;
+  const devfn = rid & 0xff;
+  const hex = (n: number) => n.toString(16).padStart(2, "0");
+  return `${dom}:${hex(vfBus)}:${hex(devfn >> 3)}.${devfn & 7}`;
 }
 
 export function buildHostFacts(shape: HostShape): HostFacts {

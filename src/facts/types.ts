@@ -50,6 +50,9 @@ export interface SriovFact {
   totalVfs: number;
   numVfs: number;
   vfs: VfFact[];
+  /** sriov_offset and sriov_stride: VF n has routing id PF + offset + n * stride (plan predicts VF addresses). */
+  offset?: number;
+  stride?: number;
 }
 
 /** One PCI network function: a plain NIC, an SR-IOV PF, or a VF. */
@@ -74,7 +77,10 @@ export interface NicFact {
 
 export interface KernelHugepageArg {
   sizeKiB: number;
+  /** Pages requested in total (the sum of the per-node counts for the NODE:COUNT form). */
   count: number;
+  /** Per-node form `hugepages=0:2,1:2` (kernel 5.12+): node id -> pages. */
+  perNode?: Record<string, number>;
 }
 
 export interface IommuFact {
@@ -82,6 +88,13 @@ export interface IommuFact {
   passthrough: boolean;
   /** What the verdict rests on: cmdline args, /sys/class/iommu entries, DMAR/IVRS tables. */
   evidence: string[];
+  /**
+   * IOMMU ACPI tables present in /sys/firmware/acpi/tables ("DMAR" Intel VT-d, "IVRS" AMD-Vi):
+   * the firmware (BIOS) half of virt-host-validate's IOMMU check. [] = none; null/absent = not visible.
+   */
+  acpiTables?: string[] | null;
+  /** Entries in /sys/kernel/iommu_groups (0 = kernel IOMMU off); null/absent = not visible. */
+  groups?: number | null;
 }
 
 export interface KernelFact {
@@ -137,6 +150,28 @@ export interface VersionFact {
   evidence: string;
 }
 
+export interface CgroupFact {
+  version: 1 | 2;
+  /** Controller names as the kernel lists them (v2: cpu, cpuset, memory, io, pids ...; v1: cpu, cpuacct, blkio, devices ...). */
+  controllers: string[];
+  evidence: string;
+}
+
+export interface SecureGuestFact {
+  technology: "sev" | "sev-es" | "sev-snp" | "tdx" | "s390-pv" | null;
+  /** Enabled in the kernel/KVM module (e.g. /sys/module/kvm_amd/parameters/sev = Y). */
+  enabled: boolean | null;
+  evidence: string;
+}
+
+export interface MemlockFact {
+  /** Hard RLIMIT_MEMLOCK of the discovering (root) process in KiB; null = unlimited. */
+  hardKiB: number | null;
+  /** CAP_SYS_RESOURCE in CapEff: without it libvirt cannot raise QEMU's memlock limit. */
+  capSysResource: boolean | null;
+  evidence: string;
+}
+
 export interface Warning {
   path: string;
   message: string;
@@ -165,7 +200,21 @@ export interface HostFacts {
    * Devices and limits that decide what this host can run; discover fills what it can see
    * and leaves null what it cannot (a snapshot has no /dev).
    */
-  devices: { kvm: boolean | null; vhostNet: boolean | null; vfio: boolean | null };
+  devices: {
+    kvm: boolean | null;
+    vhostNet: boolean | null;
+    vfio: boolean | null;
+    /** /dev/kvm opens read-write for the user running nfvhost (virt-host-validate "accessible"). */
+    kvmAccessible?: boolean | null;
+    /** /dev/net/tun exists (QEMU tap networking). */
+    tun?: boolean | null;
+  };
+  /** cgroup hierarchy and the controllers it offers (from /proc/mounts, cgroup.controllers, /proc/cgroups). */
+  cgroups?: CgroupFact | null;
+  /** Confidential-guest support (AMD SEV, Intel TDX, s390 PV), informational like virt-host-validate. */
+  secureGuest?: SecureGuestFact | null;
+  /** Whether locked guest memory (<memoryBacking><locked/>) can work: RLIMIT_MEMLOCK and CAP_SYS_RESOURCE. */
+  memlock?: MemlockFact | null;
   /** Hugetlbfs mounts from /proc/mounts with their pagesize option in KiB. */
   hugetlbfsMounts: { path: string; pageSizeKiB: number | null }[];
   /** Per-CPU cpufreq governor where visible ({"performance": [0,1,...]}). */

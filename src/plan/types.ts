@@ -3,7 +3,7 @@
  * topology by the pure planner (./planner.ts). Renderers, apply and verify read only this.
  * `nfvhost plan --json` prints it; the shape is documented in docs/plan.md.
  */
-import type { Day0Spec, MacvtapMode, ThreadPolicy, VnfKind } from "../topology/types.js";
+import type { BootSpec, Day0Spec, MacvtapMode, ThreadPolicy, VnfKind } from "../topology/types.js";
 
 export type CpuRole =
   | { role: "housekeeping" }
@@ -121,6 +121,8 @@ export interface VnfPlan {
   autostart: boolean;
   /** Already deployed and kept where it runs. */
   existing: boolean;
+  /** Direct kernel boot, copied from the topology (VnfSpec.boot); absent: boot from the image. */
+  boot?: BootSpec;
 }
 
 export interface NetworkPlan {
@@ -185,6 +187,8 @@ export interface PlanProblem {
   message: string;
   /** What would make it fit: fewer vCPUs, another PF, isolate more, reserve pages... */
   fixes: string[];
+  /** Topology path the problem is about (["vnfs", "csr1kv-1", "vcpus"]), for file:line in messages. */
+  path?: (string | number)[];
 }
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] };

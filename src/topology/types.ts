@@ -81,6 +81,8 @@ export type InterfaceSpec =
       pf?: string;
       mac?: string;
       vlan?: number;
+      /** VLANs the guest tags itself on this VF (dot1q subinterfaces): counted against driver VLAN limits. */
+      trunkVlans?: number[];
       trust?: boolean;
       spoofchk?: boolean;
     }
@@ -132,6 +134,13 @@ export interface Day0Spec {
   extraConfig: string[];
 }
 
+/** Direct kernel boot: paths on the host, validated like every other path. */
+export interface BootSpec {
+  kernel: string;
+  initrd?: string;
+  cmdline?: string;
+}
+
 export interface VnfSpec {
   name: string;
   kind: VnfKind;
@@ -146,6 +155,11 @@ export interface VnfSpec {
   /** Emulated (TCG) domain for labs and CI; loudly marked as not for production. */
   lab: boolean;
   autostart: boolean;
+  /**
+   * Direct kernel boot (generic VNFs, test guests): libvirt <os><kernel/><initrd/><cmdline/>.
+   * Optional; absent means boot from the image.
+   */
+  boot?: BootSpec;
 }
 
 export interface Topology {

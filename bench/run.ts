@@ -1,0 +1,204 @@
+/**
+ * `npm run bench`: every benchmark of issue 7, side by side with its peer, in one run.
+ * Prints a table and writes bench/results.json (or --out FILE). `--quick` is the short version CI
+ * runs (few cases, small scale); `--no-build` skips `npm run build` before the CLI benchmarks.
+ * A peer that is missing is reported as "unavailable: <reason>", never replaced by a number.
+ */
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import Table from "cli-table3";
+import { run } from "../src/util/exec.js";
+import type { ApplySection } from "./apply.js";
+import { applyBench } from "./apply.js";
+import type { CliSection } from "./cli.js";
+import { ROOT, cliLatencyBench } from "./cli.js";
+import type { PlacementSection, Unavailable } from "./placement.js";
+import { placementBench } from "./placement.js";
+import type { ScaleSection } from "./scale.js";
+import { scaleBench } from "./scale.js";
+import { lastLine } from "./stats.js";
+
+export interface BenchResults {
+  schema: 1;
+  meta: {
+    date: string;
+    quick: boolean;
+    seed: number;
+    node: string;
+    cpus: number;
+    loadAvgStart: number[];
+    loadAvgEnd: number[];
+    commit: string | null;
+    build: string;
+  };
+  placement: PlacementSection;
+  scale: ScaleSection;
+  cliLatency: CliSection;
+  apply: ApplySection;
+}
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    "no-build": { type: "boolean", default: false },
+    out: { type: "string", default: join(ROOT, "bench", "results.json") },
+    seed: { type: "string", default: "20261125" },
+    cases: { type: "string" },
+  },
+});
+
+const quick = opts.quick ?? false;
+const seed = Number(opts.seed);
+const size = {
+  cases: Number(opts.cases ?? (quick ? 4 : 40)),
+  hosts: quick ? 20 : 1000,
+  perHost: 10,
+  cliRuns: quick ? 3 : 7,
+  domains: quick ? 1 : 5,
+};
+
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+const loadAvgStart = loadavg();
+
+async function build(): Promise<string> {
+  if (opts["no-build"]) return "skipped (--no-build)";
+  log("npm run build");
+  const r = await run("npm", ["run", "build"], { cwd: ROOT, timeoutMs: 600_000 });
+  return r.code === 0 ? "ok" : `npm run build exit ${r.code}: ${lastLine(r.stdout || r.stderr)}`;
+}
+
+async function commit(): Promise<string | null> {
+  const r = await run("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).catch(() => null);
+  return r && r.code === 0 ? r.stdout.trim() : null;
+}
+
+log(`placement quality: ${size.cases} cases (MILP, nfvhost, Nova)`);
+const placement = await placementBench({ seed, count: size.cases });
+log(`scale: ${size.hosts} hosts x ${size.perHost} VNFs`);
+const scale = await scaleBench({ hosts: size.hosts, perHost: size.perHost, seed });
+const buildStatus = await build();
+log(`CLI latency: median of ${size.cliRuns} runs`);
+const cliLatency = await cliLatencyBench({ runs: size.cliRuns });
+log(`apply: ${size.domains} domain(s)`);
+const apply = await applyBench({ domains: size.domains });
+
+const results: BenchResults = {
+  schema: 1,
+  meta: {
+    date: new Date().toISOString(),
+    quick,
+    seed,
+    node: process.version,
+    cpus: cpus().length,
+    loadAvgStart,
+    loadAvgEnd: loadavg(),
+    commit: await commit(),
+    build: buildStatus,
+  },
+  placement,
+  scale,
+  cliLatency,
+  apply,
+};
+writeFileSync(opts.out!, `${JSON.stringify(results, null, 2)}\n`);
+
+// ---- the table
+const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
+const ms = (x: number | Unavailable) => (isNum(x) ? `${x.toFixed(x < 10 ? 2 : 0)} ms` : x);
+const r3 = (x: number) => x.toFixed(3);
+function peer<T extends object>(x: T | Unavailable, f: (v: T) => string): string {
+  return typeof x === "string" ? x : f(x);
+}
+const wrap = (s: string) => (s.length > 48 ? s.replace(/(.{1,48})(\s|$)/g, "$1\n").trim() : s);
+
+// Plain borders and headings when the output is not a terminal (CI logs, files).
+const style = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+const table = new Table({
+  ...style,
+  head: ["benchmark", "nfvhost", "peer", "goal / reference"],
+  colWidths: [34, 30, 50, 26],
+  wordWrap: true,
+});
+const p = placement;
+table.push(
+  [
+    `placement: avg ratio to optimum (${p.cases.length} cases)`,
+    peer(p.nfvhost, (v) => r3(v.avgRatio)),
+    wrap(peer(p.nova, (v) => `Nova ${v.version}: ${r3(v.avgRatio)}`)),
+    ">= 0.99",
+  ],
+  [
+    "placement: min ratio",
+    peer(p.nfvhost, (v) => r3(v.minRatio)),
+    wrap(peer(p.nova, (v) => r3(v.minRatio))),
+    ">= 0.95",
+  ],
+  [
+    "placement: VNFs placed",
+    peer(p.nfvhost, (v) => `${v.placed}`),
+    wrap(peer(p.nova, (v) => `${v.placed}`)),
+    `optimum (MILP): ${p.milp.placed} (${p.milp.optimal}/${p.milp.cases} proven)`,
+  ],
+  [
+    "placement: time per case avg / max",
+    peer(p.nfvhost, (v) => `${ms(v.avgPlanMs)} / ${ms(v.maxPlanMs)}`),
+    wrap(
+      peer(p.nova, (v) => `${ms(v.avgPlanMs)} / ${ms(v.maxPlanMs)} (${ms(v.msPerPlacement)} per instance)`),
+    ),
+    `HiGHS: ${ms(p.milp.avgMs)} / ${ms(p.milp.maxMs)}`,
+  ],
+  ["placement: rule violations found", peer(p.nfvhost, (v) => `${v.violations}`), "", "0"],
+  [
+    `scale: ${size.hosts} hosts x ${size.perHost} VNFs wall`,
+    peer(scale.nfvhost, (v) => `${ms(v.wallMs)} (${v.okHosts}/${v.hosts} hosts fit)`),
+    "",
+    `< ${scale.goal.wallMs} ms`,
+  ],
+  [
+    "scale: peak RSS",
+    peer(scale.nfvhost, (v) => `${v.peakRssMB.toFixed(0)} MB`),
+    "",
+    `< ${scale.goal.peakRssMB} MB`,
+  ],
+  [
+    `CLI: plan + render (median of ${cliLatency.runs})`,
+    wrap(
+      isNum(cliLatency.nfvhost.totalMs)
+        ? `${ms(cliLatency.nfvhost.totalMs)} (plan ${ms(cliLatency.nfvhost.planMs)}, render ${ms(cliLatency.nfvhost.renderMs)})`
+        : `plan ${ms(cliLatency.nfvhost.planMs)}; render ${ms(cliLatency.nfvhost.renderMs)}`,
+    ),
+    wrap(peer(cliLatency.virtInstall, (v) => `virt-install --print-xml: ${ms(v.printXmlMs)}`)),
+    "same domain XML",
+  ],
+  [
+    `apply: define + start ${apply.domains} domain(s)`,
+    wrap(peer(apply.nfvhost, (v) => `${ms(v.totalMs)} (${ms(v.perDomainMs)} each)`)),
+    wrap(peer(apply.byHand, (v) => `virsh by hand: ${ms(v.totalMs)} (${ms(v.perDomainMs)} each)`)),
+    "real libvirtd, TCG",
+  ],
+);
+process.stdout.write(`${table.toString()}\n`);
+
+const cases = new Table({
+  head: ["case", "VNFs", "load", "optimum", "nfvhost", "ms", "Nova", "ms", "HiGHS ms"],
+});
+for (const c of p.cases) {
+  const n = c.nfvhost;
+  const v = c.nova;
+  cases.push([
+    c.id,
+    c.vnfs,
+    c.load.toFixed(2),
+    c.optimum ?? c.milpStatus,
+    typeof n === "string" ? "-" : n.placed,
+    typeof n === "string" ? "-" : n.planMs.toFixed(1),
+    typeof v === "string" ? "-" : v.placed,
+    typeof v === "string" ? "-" : v.totalMs.toFixed(1),
+    c.milpMs.toFixed(1),
+  ]);
+}
+process.stdout.write(`${cases.toString()}\n`);
+const load = results.meta.loadAvgStart.map((x) => x.toFixed(1)).join(" ");
+process.stdout.write(`load average at start: ${load} on ${results.meta.cpus} CPUs; results: ${opts.out}\n`);

@@ -1,0 +1,42 @@
+/**
+ * Child process of the scale benchmark: plans a whole generated fleet and prints wall time and peak
+ * RSS as JSON. Run apart from the bench so that its peak memory is the planner's, not the bench's.
+ * Usage: node --import tsx bench/scale-child.ts HOSTS PER_HOST SEED
+ */
+import { scaleFleet } from "./generate.js";
+import { loadPlanner } from "./planner.js";
+
+const [hosts, perHost, seed] = process.argv.slice(2).map(Number);
+const planner = await loadPlanner();
+if (!planner.ok) {
+  process.stdout.write(`${JSON.stringify({ error: planner.reason })}\n`);
+} else {
+  const fleet = scaleFleet(seed ?? 1, hosts ?? 1000, perHost ?? 10);
+  const baseRssKiB = process.resourceUsage().maxRSS;
+  let okHosts = 0;
+  let planned = 0;
+  let peakSampleKiB = 0;
+  const t0 = performance.now();
+  for (const [i, c] of fleet.entries()) {
+    const r = planner.plan(c.facts, c.topology);
+    if (r.ok) {
+      okHosts++;
+      planned += r.plan.vnfs.length;
+    }
+    if (i % 50 === 0) peakSampleKiB = Math.max(peakSampleKiB, process.memoryUsage().rss / 1024);
+  }
+  const wallMs = performance.now() - t0;
+  const vnfs = fleet.reduce((a, c) => a + c.topology.vnfs.length, 0);
+  const out = {
+    hosts: fleet.length,
+    vnfs,
+    okHosts,
+    plannedVnfs: planned,
+    wallMs,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    rssBeforePlanningMB: baseRssKiB / 1024,
+    heapUsedMB: process.memoryUsage().heapUsed / 1024 / 1024,
+    sampledPeakRssMB: peakSampleKiB / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}

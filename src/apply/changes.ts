@@ -1,0 +1,331 @@
+/**
+ * The change set: desired state (rendered from the plan) against live state (read from libvirt,
+ * sysfs and files), computed before anything is touched. It is what `apply --dry-run` prints and
+ * what apply executes, in the guide's order: hugepages, VFs, NetworkManager, libvirt networks,
+ * day-0 ISOs, domains.
+ */
+import { structuredPatch } from "diff";
+import type { VnfPlan } from "../plan/types.js";
+import type { LiveDomain } from "../libvirt/deployed.js";
+import {
+  networkProjectionLines,
+  parseDomainXml,
+  parseNetworkXml,
+  projectionLines,
+  type DomainSummary,
+} from "../libvirt/domain-xml.js";
+import { sha256 } from "./host-files.js";
+
+export interface DesiredSysfs {
+  path: string;
+  value: number;
+  /** "at-least": only ever increased (hugepages); "exact": written when different (VFs). */
+  rule: "at-least" | "exact";
+  what: string;
+  /** Writing over a non-zero value is disruptive (sriov_numvfs must go through 0): needs --yes. */
+  owner?: string;
+}
+
+export interface DesiredFile {
+  path: string;
+  content: Buffer;
+  mode: number;
+  what: string;
+}
+
+export interface DesiredNetwork {
+  name: string;
+  xml: string;
+}
+
+export interface DesiredDomain {
+  vnf: VnfPlan;
+  name: string;
+  xml: string;
+  autostart: boolean;
+}
+
+export interface Desired {
+  sysfs: DesiredSysfs[];
+  nm: DesiredFile[];
+  /** Day-0 ISO: built from `files` when the digest of its inputs changed. */
+  isos: { vnf: string; path: string; label: string; files: { name: string; content: Buffer }[]; digest: string }[];
+  networks: DesiredNetwork[];
+  domains: DesiredDomain[];
+}
+
+export interface LiveNetwork {
+  name: string;
+  active: boolean;
+  autostart: boolean;
+  xml: string;
+}
+
+export interface LiveState {
+  domains: Map<string, LiveDomain & { autostart: boolean }>;
+  networks: Map<string, LiveNetwork>;
+  sysfs: Map<string, string | null>;
+  files: Map<string, Buffer | null>;
+  /** Digest sidecar of each day-0 ISO (what it was built from). */
+  isoDigests: Map<string, string | null>;
+}
+
+export type Change =
+  | { kind: "sysfs"; path: string; from: string | null; to: string; what: string }
+  | { kind: "file"; path: string; content: Buffer; mode: number; existed: boolean; what: string; diff: string[] }
+  | {
+      kind: "iso";
+      vnf: string;
+      path: string;
+      label: string;
+      files: { name: string; content: Buffer }[];
+      digest: string;
+      existed: boolean;
+    }
+  | {
+      kind: "network";
+      name: string;
+      xml: string;
+      define: boolean;
+      start: boolean;
+      autostart: boolean;
+      beforeXml: string | null;
+      beforeActive: boolean | null;
+      beforeAutostart: boolean | null;
+      diff: string[];
+    }
+  | {
+      kind: "domain";
+      name: string;
+      xml: string;
+      /** Redefine the persistent config (new domain, or config drift). */
+      define: boolean;
+      /** Running and redefined: stop and start it again (only with --yes NAME). */
+      restart: boolean;
+      /** Live pinning to correct without a restart: vcpu index, or "emulator". */
+      repins: PinFix[];
+      start: boolean;
+      autostart: boolean | null;
+      beforeXml: string | null;
+      beforeState: string | null;
+      beforeAutostart: boolean | null;
+      diff: string[];
+    };
+
+/** A change that was not made because it needs explicit consent or a human. */
+export interface HeldBack {
+  what: string;
+  why: string;
+  fix: string;
+}
+
+export interface ChangeSet {
+  changes: Change[];
+  held: HeldBack[];
+  /** Managed domains of this topology that the file no longer lists: reported, never touched. */
+  orphans: string[];
+}
+
+export interface ComputeOptions {
+  /** VNF names allowed to be stopped/redefined while running (--yes NAME...). */
+  yes: Set<string>;
+  adopt: boolean;
+  topologyName: string;
+}
+
+function lineDiff(before: string[], after: string[]): string[] {
+  const p = structuredPatch("live", "desired", `${before.join("\n")}\n`, `${after.join("\n")}\n`, "", "", {
+    context: 0,
+  });
+  const out: string[] = [];
+  for (const h of p.hunks) for (const l of h.lines) if (l.startsWith("+") || l.startsWith("-")) out.push(l);
+  return out;
+}
+
+const cpuset = (a: number[] | null | undefined) => (a && a.length ? a.join(",") : "");
+
+/** Config drift that the live pinning API can fix without a restart. */
+function pinOnlyDrift(want: DomainSummary, have: DomainSummary): boolean {
+  const strip = (s: DomainSummary) =>
+    projectionLines(s).filter((l) => !l.startsWith("/domain/cputune/")).join("\n");
+  return strip(want) === strip(have);
+}
+
+export interface PinFix {
+  vcpu: number | "emulator";
+  cpuset: string;
+  /** What it is now, for the message. */
+  live: string;
+}
+
+function livePinDrift(want: DomainSummary, live: DomainSummary): PinFix[] {
+  const out: PinFix[] = [];
+  for (let v = 0; v < want.vcpus; v++) {
+    const w = cpuset(want.vcpuPins[v]);
+    const h = cpuset(live.vcpuPins[v]);
+    if (w && w !== h) out.push({ vcpu: v, cpuset: w, live: h || "(unpinned)" });
+  }
+  const we = cpuset(want.emulatorPin);
+  const he = cpuset(live.emulatorPin);
+  if (we && we !== he) out.push({ vcpu: "emulator", cpuset: we, live: he || "(unpinned)" });
+  return out;
+}
+
+export function computeChanges(desired: Desired, live: LiveState, opts: ComputeOptions): ChangeSet {
+  const changes: Change[] = [];
+  const held: HeldBack[] = [];
+
+  for (const s of desired.sysfs) {
+    const have = live.sysfs.get(s.path) ?? null;
+    const haveN = have === null ? null : Number(have);
+    const differs = s.rule === "at-least" ? haveN === null || haveN < s.value : haveN !== s.value;
+    if (!differs) continue;
+    if (s.owner && haveN !== null && haveN > 0 && !opts.yes.has(s.owner)) {
+      held.push({
+        what: `${s.what}: ${have} -> ${s.value}`,
+        why: "changing a non-zero VF count removes every VF first (VMs using them lose their NIC)",
+        fix: `re-run with --yes ${s.owner}`,
+      });
+      continue;
+    }
+    changes.push({ kind: "sysfs", path: s.path, from: have, to: String(s.value), what: s.what });
+  }
+
+  for (const f of desired.nm) {
+    const have = live.files.get(f.path) ?? null;
+    if (have && have.equals(f.content)) continue;
+    changes.push({
+      kind: "file",
+      path: f.path,
+      content: f.content,
+      mode: f.mode,
+      existed: have !== null,
+      what: f.what,
+      diff: lineDiff(have ? have.toString("utf8").split("\n") : [], f.content.toString("utf8").split("\n")),
+    });
+  }
+
+  for (const iso of desired.isos) {
+    const have = live.isoDigests.get(iso.path) ?? null;
+    if (have === iso.digest) continue;
+    changes.push({ kind: "iso", ...iso, existed: have !== null });
+  }
+
+  for (const n of desired.networks) {
+    const have = live.networks.get(n.name);
+    const want = networkProjectionLines(parseNetworkXml(n.xml));
+    if (!have) {
+      changes.push({
+        kind: "network",
+        name: n.name,
+        xml: n.xml,
+        define: true,
+        start: true,
+        autostart: true,
+        beforeXml: null,
+        beforeActive: null,
+        beforeAutostart: null,
+        diff: n.xml.trimEnd().split("\n").map((l) => `+${l}`),
+      });
+      continue;
+    }
+    const haveLines = networkProjectionLines(parseNetworkXml(have.xml));
+    const define = want.join("\n") !== haveLines.join("\n");
+    if (define || !have.active || !have.autostart) {
+      changes.push({
+        kind: "network",
+        name: n.name,
+        xml: n.xml,
+        define,
+        start: !have.active,
+        autostart: !have.autostart,
+        beforeXml: have.xml,
+        beforeActive: have.active,
+        beforeAutostart: have.autostart,
+        diff: define ? lineDiff(haveLines, want) : [],
+      });
+    }
+  }
+
+  for (const d of desired.domains) {
+    const want = parseDomainXml(d.xml);
+    const have = live.domains.get(d.name);
+    if (!have) {
+      changes.push({
+        kind: "domain",
+        name: d.name,
+        xml: d.xml,
+        define: true,
+        restart: false,
+        repins: [],
+        start: true,
+        autostart: d.autostart,
+        beforeXml: null,
+        beforeState: null,
+        beforeAutostart: null,
+        diff: d.xml.trimEnd().split("\n").map((l) => `+${l}`),
+      });
+      continue;
+    }
+    if (!have.managed && !opts.adopt) {
+      held.push({
+        what: `domain ${d.name}`,
+        why: "exists but was not created by nfvhost (no nfvhost metadata); it is never touched without consent",
+        fix: `rename the VNF in the topology, or re-run with --adopt${have.state === "running" ? ` --yes ${d.name}` : ""} to take it over`,
+      });
+      continue;
+    }
+    const running = have.state !== "shut off";
+    const wantLines = projectionLines(want);
+    const configLines = projectionLines(have.config);
+    const configDrift = wantLines.join("\n") !== configLines.join("\n") || !have.managed;
+    const diff = configDrift ? lineDiff(configLines, wantLines) : [];
+    let define = configDrift;
+    let restart = false;
+    let repins = running ? livePinDrift(want, have.summary) : [];
+    if (configDrift && running) {
+      if (have.managed && pinOnlyDrift(want, have.config)) {
+        // vcpupin/emulatorpin --live --config fixes both the config and the running domain.
+        define = false;
+        const cfgPins = livePinDrift(want, have.config);
+        for (const p of cfgPins) if (!repins.some((r) => r.vcpu === p.vcpu)) repins.push(p);
+      } else if (opts.yes.has(d.name)) {
+        restart = true;
+        repins = [];
+      } else {
+        held.push({
+          what: `domain ${d.name} (running): ${diff.filter((l) => l.startsWith("+")).length} setting(s) differ`,
+          why: "a running VM is never stopped or redefined without consent",
+          fix: `re-run with --yes ${d.name} (it is shut down and started with the new definition)`,
+        });
+        define = false;
+      }
+    }
+    const start = !running || restart;
+    const autostart = have.autostart !== d.autostart ? d.autostart : null;
+    if (define || repins.length > 0 || start || autostart !== null) {
+      changes.push({
+        kind: "domain",
+        name: d.name,
+        xml: d.xml,
+        define,
+        restart,
+        repins,
+        start,
+        autostart,
+        beforeXml: have.configXml,
+        beforeState: have.state,
+        beforeAutostart: have.autostart,
+        diff: define ? diff : repins.map((r) => `~ live ${r.vcpu === "emulator" ? "emulatorpin" : `vcpupin ${r.vcpu}`}: ${r.live} -> ${r.cpuset}`),
+      });
+    }
+  }
+
+  const wanted = new Set(desired.domains.map((d) => d.name));
+  const orphans = [...live.domains.values()]
+    .filter((d) => d.managed && d.config.metadata?.topology === opts.topologyName && !wanted.has(d.name))
+    .map((d) => d.name);
+  return { changes, held, orphans };
+}
+
+export { sha256 };

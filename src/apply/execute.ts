@@ -1,0 +1,236 @@
+/**
+ * Carries out a change set, one journaled step at a time. Each step records what was there
+ * before it runs; a libvirt step that fails is undone on the spot (a half-created domain is
+ * removed, a redefined one gets its previous XML and state back), so the host is either as it
+ * was or resumable by running apply again. Disks are never deleted.
+ */
+import { copyFile, mkdir, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { Virsh } from "../libvirt/virsh.js";
+import type { JournalRun } from "../state/journal.js";
+import { NfvError } from "../util/errors.js";
+import { run, runChecked } from "../util/exec.js";
+import type { Change } from "./changes.js";
+import { serialLogPath } from "./desired.js";
+import { readMaybe, readSysfs, sha256, underRoot, writeFileAtomic, writeSysfs } from "./host-files.js";
+
+export interface ExecContext {
+  virsh: Virsh;
+  journal: JournalRun;
+  root: string;
+  stateDir: string;
+  stopTimeoutMs: number;
+  /** Lines for the report: what was done besides the change itself (fallbacks, restores). */
+  notes: string[];
+}
+
+export function describeChange(c: Change): string {
+  switch (c.kind) {
+    case "sysfs":
+      return `${c.what}: ${c.path} ${c.from ?? "(absent)"} -> ${c.to}`;
+    case "file":
+      return `${c.existed ? "update" : "write"} ${c.path} (${c.what})`;
+    case "iso":
+      return `${c.existed ? "rebuild" : "build"} day-0 ISO ${c.path} for ${c.vnf} (${c.files.map((f) => f.name).join(", ")})`;
+    case "network": {
+      const steps = [c.define ? (c.beforeXml ? "redefine" : "define") : null, c.start ? "start" : null, c.autostart ? "autostart" : null];
+      return `network ${c.name}: ${steps.filter(Boolean).join(", ")}`;
+    }
+    case "domain": {
+      const steps = [
+        c.restart ? "shut down" : null,
+        c.define ? (c.beforeXml ? "redefine" : "define") : null,
+        c.repins.length ? `re-pin ${c.repins.map((r) => (r.vcpu === "emulator" ? `emulator->${r.cpuset}` : `vCPU${r.vcpu}->${r.cpuset}`)).join(" ")}` : null,
+        c.start ? "start" : null,
+        c.autostart === null ? null : c.autostart ? "autostart on" : "autostart off",
+      ];
+      return `domain ${c.name}: ${steps.filter(Boolean).join(", ")}`;
+    }
+  }
+}
+
+async function nmRunning(): Promise<boolean> {
+  try {
+    const r = await run("nmcli", ["-t", "-f", "RUNNING", "general"]);
+    return r.code === 0 && r.stdout.trim() === "running";
+  } catch {
+    return false;
+  }
+}
+
+async function buildIso(c: Extract<Change, { kind: "iso" }>): Promise<void> {
+  const work = `${c.path}.d`;
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true, mode: 0o755 });
+  try {
+    for (const f of c.files) await writeFileAtomic(join(work, basename(f.name)), f.content, 0o644);
+    const tmp = `${c.path}.tmp`;
+    await runChecked("xorriso", ["-as", "mkisofs", "-quiet", "-o", tmp, "-V", c.label, "-J", "-r", work]);
+    const { rename, chmod } = await import("node:fs/promises");
+    await chmod(tmp, 0o644);
+    await rename(tmp, c.path);
+    await writeFileAtomic(`${c.path}.sha256`, `${c.digest}\n`, 0o644);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function backupFile(ctx: ExecContext, path: string): Promise<string | null> {
+  const before = await readMaybe(path);
+  if (before === null) return null;
+  const dir = join(ctx.journal.journal.dir, ctx.journal.entry.id);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const backup = join(dir, `${sha256(path).slice(0, 12)}-${basename(path)}`);
+  await copyFile(path, backup);
+  return backup;
+}
+
+/** Puts a domain back the way the journal says it was. Returns what it did. */
+export async function restoreDomain(
+  virsh: Virsh,
+  name: string,
+  beforeXml: string | null,
+  beforeState: string | null,
+  beforeAutostart: boolean | null,
+): Promise<string> {
+  const exists = await virsh.domainExists(name);
+  if (beforeXml === null) {
+    if (!exists) return `${name} was not created`;
+    if ((await virsh.domState(name)) !== "shut off") await virsh.destroy(name);
+    await virsh.undefine(name);
+    return `removed the half-created domain ${name} (no disk was touched)`;
+  }
+  const state = exists ? await virsh.domState(name) : "shut off";
+  const wasRunning = beforeState !== null && beforeState !== "shut off";
+  if (state !== "shut off" && !wasRunning) await virsh.destroy(name);
+  await virsh.define(name, beforeXml);
+  if (wasRunning && (await virsh.domState(name)) === "shut off") await virsh.start(name);
+  if (beforeAutostart !== null) await virsh.autostart(name, beforeAutostart);
+  return `restored ${name} to its previous definition${wasRunning ? " and started it again" : ""}`;
+}
+
+async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecContext): Promise<void> {
+  const { virsh } = ctx;
+  const item = await ctx.journal.record({
+    kind: "domain",
+    name: c.name,
+    beforeXml: c.beforeXml,
+    beforeState: c.beforeState,
+    beforeAutostart: c.beforeAutostart,
+    action: describeChange(c),
+    done: false,
+  });
+  try {
+    // virtlogd writes the serial console log here; qemu (as libvirt-qemu) must reach the ISO.
+    await mkdir(dirname(serialLogPath(ctx.stateDir, c.name)), { recursive: true, mode: 0o755 });
+    if (c.restart) {
+      const how = await virsh.stop(c.name, ctx.stopTimeoutMs);
+      ctx.notes.push(`${c.name}: ${how === "shutdown" ? "shut down" : "stopped (destroy) after the shutdown timeout"} to apply the new definition`);
+    }
+    if (c.define) await virsh.define(c.name, c.xml);
+    const running = !c.start && c.beforeState !== null && c.beforeState !== "shut off";
+    for (const p of c.repins) {
+      if (p.vcpu === "emulator") await virsh.setEmulatorpin(c.name, p.cpuset, running);
+      else await virsh.setVcpupin(c.name, p.vcpu, p.cpuset, running);
+    }
+    if (c.start) await virsh.start(c.name);
+    if (c.autostart !== null) await virsh.autostart(c.name, c.autostart);
+    await ctx.journal.markDone(item);
+  } catch (e) {
+    let restored: string;
+    try {
+      restored = await restoreDomain(virsh, c.name, c.beforeXml, c.beforeState, c.beforeAutostart);
+    } catch (r) {
+      restored = `could not restore it (${(r as Error).message}); run \`nfvhost rollback\` or apply again`;
+    }
+    const inner = e instanceof NfvError ? e.details : { what: (e as Error).message, value: undefined, fix: undefined };
+    throw new NfvError({
+      what: inner.what,
+      value: inner.value,
+      fix: `${inner.fix ? `${inner.fix}; ` : ""}${restored}; then run apply again (steps already done are kept and skipped)`,
+      exitCode: 1,
+    });
+  }
+}
+
+async function applyNetwork(c: Extract<Change, { kind: "network" }>, ctx: ExecContext): Promise<void> {
+  const { virsh } = ctx;
+  const item = await ctx.journal.record({
+    kind: "network",
+    name: c.name,
+    beforeXml: c.beforeXml,
+    beforeActive: c.beforeActive,
+    beforeAutostart: c.beforeAutostart,
+    action: describeChange(c),
+    done: false,
+  });
+  try {
+    if (c.define) await virsh.netDefine(c.name, c.xml);
+    if (c.start) await virsh.netStart(c.name);
+    if (c.autostart) await virsh.netAutostart(c.name, true);
+    if (c.define && c.beforeXml && c.beforeActive && !c.start) {
+      ctx.notes.push(`network ${c.name}: new definition takes effect at its next restart (virsh net-destroy ${c.name}; virsh net-start ${c.name}) — not restarted because guests may use it`);
+    }
+    await ctx.journal.markDone(item);
+  } catch (e) {
+    if (c.beforeXml === null) {
+      const nets = await virsh.listNetworks().catch(() => []);
+      const now = nets.find((n) => n.name === c.name);
+      if (now?.active) await virsh.netDestroy(c.name).catch(() => undefined);
+      if (now) await virsh.netUndefine(c.name).catch(() => undefined);
+    } else if (c.define) {
+      await virsh.netDefine(c.name, c.beforeXml).catch(() => undefined);
+    }
+    throw e;
+  }
+}
+
+export async function executeChange(c: Change, ctx: ExecContext): Promise<void> {
+  switch (c.kind) {
+    case "sysfs": {
+      const item = await ctx.journal.record({ kind: "sysfs", path: c.path, before: c.from, after: c.to, done: false });
+      const got = await writeSysfs(ctx.root, c.path, c.to);
+      if (got !== c.to) {
+        throw new NfvError({
+          what: c.what,
+          value: `wrote ${c.to} to ${c.path}, the kernel kept ${got ?? "nothing"}`,
+          expected: c.to,
+          fix: /hugepages/.test(c.path)
+            ? "not enough free contiguous memory on that node: free memory (drop caches: sync; echo 3 > /proc/sys/vm/drop_caches) or reserve at boot (hugepages= kernel argument) and reboot"
+            : "check dmesg for the driver's reason",
+          exitCode: 1,
+        });
+      }
+      await ctx.journal.markDone(item);
+      return;
+    }
+    case "file": {
+      const path = underRoot(ctx.root, c.path);
+      const backup = await backupFile(ctx, path);
+      const item = await ctx.journal.record({ kind: "file", path, backup, done: false });
+      await writeFileAtomic(path, c.content, c.mode);
+      if (ctx.root === "/" && (await nmRunning())) {
+        await runChecked("nmcli", ["connection", "load", path]);
+        ctx.notes.push(`NetworkManager loaded ${c.path}`);
+      } else {
+        ctx.notes.push(`NetworkManager is not running: wrote ${path}; it takes effect when NetworkManager starts (or: nmcli connection load ${c.path})`);
+      }
+      await ctx.journal.markDone(item);
+      return;
+    }
+    case "iso": {
+      const backup = await backupFile(ctx, c.path);
+      const item = await ctx.journal.record({ kind: "file", path: c.path, backup, done: false });
+      await mkdir(join(c.path, ".."), { recursive: true, mode: 0o755 });
+      await buildIso(c);
+      await ctx.journal.markDone(item);
+      return;
+    }
+    case "network":
+      return applyNetwork(c, ctx);
+    case "domain":
+      return applyDomain(c, ctx);
+  }
+}
+
+export { readSysfs };

@@ -1,0 +1,264 @@
+/**
+ * `nfvhost apply`: topology -> facts -> plan -> rendered desired state -> diff against the live
+ * host -> (unless --dry-run) journaled, locked execution in the guide's order. A second run with
+ * the same file finds nothing to do and says so.
+ */
+import { Listr } from "listr2";
+import { discoverHost } from "../facts/discover.js";
+import type { HostFacts } from "../facts/types.js";
+import { readDomains, toDeployedVnf } from "../libvirt/deployed.js";
+import { Virsh } from "../libvirt/virsh.js";
+import { planDeployment } from "../plan/planner.js";
+import type { DeployedVnf, Plan, VnfPlan } from "../plan/types.js";
+import { Journal } from "../state/journal.js";
+import { loadAppliedPlan, saveAppliedPlan } from "../state/applied.js";
+import { acquireLock, type LockInfo } from "../state/lock.js";
+import { loadTopology } from "../topology/load.js";
+import type { ParsedTopology } from "../topology/types.js";
+import { NfvError, NfvErrors } from "../util/errors.js";
+import { computeChanges, type Change, type ChangeSet, type Desired, type LiveState } from "./changes.js";
+import { renderDay0 } from "./day0.js";
+import { buildDesired } from "./desired.js";
+import { describeChange, executeChange, type ExecContext } from "./execute.js";
+import { readMaybe, readSysfs, underRoot } from "./host-files.js";
+import { memlockRaisable, preflight, type PendingReboot, type PreflightResult } from "./preflight.js";
+
+export const DEFAULT_STATE_DIR = "/var/lib/nfvhost";
+
+export interface ApplyOptions {
+  topologyFile: string;
+  connect: string;
+  stateDir: string;
+  /** Host root for facts, sysfs and files ("/" on a host; a snapshot copy in tests). */
+  root: string;
+  dryRun: boolean;
+  /** VNF (or PF) names that may be stopped/redefined while running. */
+  yes: string[];
+  adopt: boolean;
+  accel?: "kvm" | "tcg";
+  allowUnlocked: boolean;
+  stopTimeoutMs: number;
+  env: Readonly<Record<string, string | undefined>>;
+  /** listr2 renderer: "default" on a terminal, "simple" in logs, "silent" for --json. */
+  renderer: "default" | "simple" | "silent";
+  /** Test hook: called after each executed change (fault injection); never set by the CLI. */
+  afterStep?: (c: Change, index: number) => Promise<void>;
+}
+
+export interface ChangeView {
+  kind: Change["kind"];
+  name: string;
+  summary: string;
+  diff: string[];
+}
+
+export interface ApplyReport {
+  topology: string;
+  connect: string;
+  dryRun: boolean;
+  changes: ChangeView[];
+  held: ChangeSet["held"];
+  pending: PendingReboot[];
+  warnings: string[];
+  orphans: string[];
+  notes: string[];
+  /** Nothing to change and nothing held back. */
+  converged: boolean;
+  applied: number;
+  journal: string | null;
+  staleLock: LockInfo | null;
+}
+
+export interface ApplyContext {
+  parsed: ParsedTopology;
+  facts: HostFacts;
+  plan: Plan;
+  pre: PreflightResult;
+  desired: Desired;
+  live: LiveState;
+}
+
+function nameOf(c: Change): string {
+  switch (c.kind) {
+    case "sysfs":
+    case "file":
+      return c.path;
+    case "iso":
+      return c.vnf;
+    default:
+      return c.name;
+  }
+}
+
+export function viewOf(c: Change): ChangeView {
+  const diff =
+    c.kind === "sysfs"
+      ? [`-${c.path} = ${c.from ?? "(absent)"}`, `+${c.path} = ${c.to}`]
+      : c.kind === "iso"
+        ? c.files.map((f) => `+${f.name} (${f.content.length} bytes)`)
+        : c.diff;
+  return { kind: c.kind, name: nameOf(c), summary: describeChange(c), diff };
+}
+
+export async function readLive(virsh: Virsh, desired: Desired, root: string): Promise<LiveState> {
+  const domains = new Map<string, Awaited<ReturnType<typeof readDomains>>[number] & { autostart: boolean }>();
+  for (const d of await readDomains(virsh)) {
+    domains.set(d.name, { ...d, autostart: await virsh.isAutostart(d.name) });
+  }
+  const networks = new Map<string, LiveState["networks"] extends Map<string, infer V> ? V : never>();
+  for (const n of await virsh.listNetworks()) {
+    if (!desired.networks.some((w) => w.name === n.name)) continue;
+    networks.set(n.name, { name: n.name, active: n.active, autostart: n.autostart, xml: await virsh.netDumpXml(n.name, { inactive: true }) });
+  }
+  const sysfs = new Map<string, string | null>();
+  for (const s of desired.sysfs) sysfs.set(s.path, await readSysfs(root, s.path));
+  const files = new Map<string, Buffer | null>();
+  for (const f of desired.nm) files.set(f.path, await readMaybe(underRoot(root, f.path)));
+  const isoDigests = new Map<string, string | null>();
+  for (const iso of desired.isos) {
+    const iso0 = await readMaybe(iso.path);
+    const dig = await readMaybe(`${iso.path}.sha256`);
+    isoDigests.set(iso.path, iso0 && dig ? dig.toString("utf8").trim() : null);
+  }
+  return { domains, networks, sysfs, files, isoDigests };
+}
+
+/** A running VNF as the last apply placed it; VFs and MACs as they are now. */
+function deployedFromPlan(p: VnfPlan, now: DeployedVnf): DeployedVnf {
+  return {
+    name: p.name,
+    node: p.node,
+    vcpuPins: [...p.vcpuPins],
+    emulatorCpus: [...p.emulatorCpus],
+    memoryKiB: p.memory.KiB,
+    pageSizeKiB: p.memory.pageSizeKiB,
+    vfs: now.vfs,
+    macs: now.macs,
+  };
+}
+
+/** Everything up to the change set; shared by apply, --dry-run and verify. */
+export async function prepare(
+  opts: Pick<ApplyOptions, "topologyFile" | "root" | "stateDir" | "accel" | "allowUnlocked" | "env"> & { yes?: string[] },
+  virsh: Virsh,
+): Promise<ApplyContext> {
+  const parsed = await loadTopology(opts.topologyFile);
+  const facts = await discoverHost({ root: opts.root });
+  const liveDomains = await readDomains(virsh);
+  const applied = await loadAppliedPlan(opts.stateDir, parsed.topology.name);
+  const byName = new Map(parsed.topology.vnfs.map((v) => [v.name, v]));
+  // A VNF named in --yes whose size changed in the file is re-planned from scratch; otherwise it
+  // keeps its place (and its hugepages are not counted twice).
+  const replan = new Set(
+    (opts.yes ?? []).filter((n) => {
+      const spec = byName.get(n);
+      const p = applied?.vnfs.find((v) => v.name === n);
+      return !p || !spec || spec.vcpus !== p.vcpus || spec.memoryKiB !== p.memory.KiB;
+    }),
+  );
+  // Running VNFs stay where the last apply put them (a hand re-pin is drift to undo); other
+  // managed domains hold their CPUs too. A VNF named in --yes may be re-planned from scratch.
+  const deployed = liveDomains
+    .filter((d) => d.managed && d.state !== "shut off" && !replan.has(d.name))
+    .map((d) => {
+      const p = applied?.vnfs.find((v) => v.name === d.name);
+      return p ? deployedFromPlan(p, toDeployedVnf(d, facts)) : toDeployedVnf(d, facts);
+    });
+  const result = planDeployment(facts, parsed.topology, deployed);
+  if (!result.ok) {
+    throw new NfvErrors(
+      result.problems.map(
+        (p) =>
+          new NfvError({
+            what: `${p.vnf ? `VNF ${p.vnf}` : "host"}: ${p.resource}${p.node !== null ? ` on node ${p.node}` : ""}`,
+            value: p.message,
+            expected: p.need !== null ? `${p.need} (have ${p.have ?? 0})` : undefined,
+            fix: p.fixes.join("; ") || undefined,
+            exitCode: 1,
+          }),
+      ),
+      "the topology does not fit this host",
+    );
+  }
+  const plan = result.plan;
+  const pre = await preflight(
+    facts,
+    plan,
+    { accel: opts.accel, lab: parsed.topology.lab, allowUnlocked: opts.allowUnlocked, memlockRaisable },
+    () => true,
+  );
+  const day0 = await renderDay0(plan, opts.env);
+  const desired = await buildDesired(plan, facts, pre, {
+    uuids: Object.fromEntries(liveDomains.filter((d) => d.config.uuid).map((d) => [d.name, d.config.uuid!])),
+    root: opts.root,
+    stateDir: opts.stateDir,
+    topologyName: parsed.topology.name,
+    day0,
+  });
+  const live = await readLive(virsh, desired, opts.root);
+  return { parsed, facts, plan, pre, desired, live };
+}
+
+export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
+  const virsh = new Virsh(opts.connect);
+  // libvirtd down: say so before anything is read or changed.
+  await virsh.ping();
+  const lock = opts.dryRun ? null : await acquireLock(opts.stateDir, `nfvhost apply ${opts.topologyFile}`);
+  try {
+    const ctx = await prepare(opts, virsh);
+    if (ctx.pre.fatal.length > 0) {
+      throw new NfvErrors(ctx.pre.fatal, "this host cannot run the topology as planned; nothing was changed");
+    }
+    const set = computeChanges(ctx.desired, ctx.live, {
+      yes: new Set(opts.yes),
+      adopt: opts.adopt,
+      topologyName: ctx.parsed.topology.name,
+    });
+    const report: ApplyReport = {
+      topology: ctx.parsed.topology.name,
+      connect: virsh.uri,
+      dryRun: opts.dryRun,
+      changes: set.changes.map(viewOf),
+      held: set.held,
+      pending: ctx.pre.pending,
+      warnings: [...ctx.pre.warnings, ...ctx.plan.warnings],
+      orphans: set.orphans,
+      notes: [],
+      converged: set.changes.length === 0 && set.held.length === 0,
+      applied: 0,
+      journal: null,
+      staleLock: lock?.staleFrom ?? null,
+    };
+    if (opts.dryRun) return report;
+    if (set.changes.length === 0) {
+      await saveAppliedPlan(opts.stateDir, ctx.plan);
+      return report;
+    }
+
+    const journal = await new Journal(opts.stateDir).begin(opts.topologyFile, virsh.uri);
+    report.journal = journal.journal.pathOf(journal.entry.id);
+    const exec: ExecContext = { virsh, journal, root: opts.root, stateDir: opts.stateDir, stopTimeoutMs: opts.stopTimeoutMs, notes: report.notes };
+    const tasks = new Listr(
+      set.changes.map((c, i) => ({
+        title: describeChange(c),
+        task: async () => {
+          await executeChange(c, exec);
+          report.applied++;
+          if (opts.afterStep) await opts.afterStep(c, i);
+        },
+      })),
+      { concurrent: false, exitOnError: true, renderer: opts.renderer, rendererOptions: {} },
+    );
+    try {
+      await tasks.run();
+    } catch (e) {
+      await journal.finish("failed", (e as Error).message);
+      throw e;
+    }
+    await journal.finish("complete");
+    await saveAppliedPlan(opts.stateDir, ctx.plan);
+    return report;
+  } finally {
+    await lock?.release();
+  }
+}

@@ -1,0 +1,51 @@
+import type { Command } from "commander";
+import { applyTopology, DEFAULT_STATE_DIR } from "../../apply/index.js";
+import { formatApplyReport } from "../../apply/format.js";
+import { resolveConnect } from "../../libvirt/virsh.js";
+import { NfvError } from "../../util/errors.js";
+import { type CommandModule, printJson } from "../command.js";
+
+export function parseAccel(v: string | undefined): "kvm" | "tcg" | undefined {
+  if (v === undefined) return undefined;
+  if (v !== "tcg" && v !== "kvm") throw new NfvError({ what: "--accel", value: v, expected: "tcg or kvm" });
+  return v;
+}
+
+export const applyCommand: CommandModule = {
+  register(program: Command) {
+    program
+      .command("apply")
+      .description("converge the host to a topology: hugepages, VFs, NetworkManager, libvirt networks, day-0 ISOs, domains")
+      .argument("<topology>", "topology file")
+      .option("--dry-run", "show what would change and stop")
+      .option("--yes [names...]", "allow stopping/redefining these running VNFs (or changing these PFs' VF count)")
+      .option("--adopt", "take over existing domains of the same name that nfvhost did not create")
+      .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
+      .option("--state <dir>", "state directory (lock, journal)", DEFAULT_STATE_DIR)
+      .option("--root <dir>", "host root for facts, sysfs and files", "/")
+      .option("--accel <accel>", "tcg: emulated domains (NOT FOR PRODUCTION)")
+      .option("--allow-unlocked", "drop <locked/> where RLIMIT_MEMLOCK cannot be raised")
+      .option("--stop-timeout <seconds>", "ACPI shutdown wait before a hard stop (with --yes)", "60")
+      .option("--json", "machine-readable report")
+      .action(async (file: string, o: Record<string, unknown>) => {
+        const json = Boolean(o.json);
+        const report = await applyTopology({
+          topologyFile: file,
+          connect: resolveConnect(o.connect as string | undefined),
+          stateDir: o.state as string,
+          root: o.root as string,
+          dryRun: Boolean(o.dryRun),
+          yes: Array.isArray(o.yes) ? (o.yes as string[]) : [],
+          adopt: Boolean(o.adopt),
+          accel: parseAccel(o.accel as string | undefined),
+          allowUnlocked: Boolean(o.allowUnlocked),
+          stopTimeoutMs: Number(o.stopTimeout) * 1000,
+          env: process.env,
+          renderer: json ? "silent" : process.stdout.isTTY ? "default" : "simple",
+        });
+        if (json) printJson(report);
+        else process.stdout.write(formatApplyReport(report, { full: false }));
+        if (report.held.length > 0) process.exitCode = 1;
+      });
+  },
+};

@@ -1,0 +1,46 @@
+/**
+ * `nfvhost doctor [--root DIR] [--json]`: discover the host (live or a snapshot), audit it with
+ * runDoctor and print the report. Exits 1 when any check fails so scripts and CI can gate on it.
+ */
+import type { Command } from "commander";
+import pc from "picocolors";
+import { runDoctor, failedChecks } from "../../doctor/index.js";
+import { renderReport } from "../../doctor/render.js";
+import { discoverHost } from "../../facts/discover.js";
+import { NfvError } from "../../util/errors.js";
+import { printJson, type CommandModule } from "../command.js";
+
+interface DoctorOptions {
+  root?: string;
+  json?: boolean;
+}
+
+export const doctorCommand: CommandModule = {
+  register(program: Command): void {
+    program
+      .command("doctor")
+      .description(
+        "audit the host against the seed guide, virt-host-validate and NFV tuning: evidence and exact fix per check; exit 1 if any check fails",
+      )
+      .option("--root <dir>", "read a snapshot directory or .tar.gz instead of this host")
+      .option("--json", "print {host, summary, checks} as JSON")
+      .action(async (opts: DoctorOptions) => {
+        const facts = await discoverHost(opts.root === undefined ? {} : { root: opts.root });
+        const report = runDoctor(facts);
+        if (opts.json) printJson(report);
+        else {
+          const color = Boolean(process.stdout.isTTY) && pc.isColorSupported;
+          process.stdout.write(renderReport(report, { width: process.stdout.columns ?? 120, color }));
+        }
+        const failed = failedChecks(report);
+        if (failed.length) {
+          throw new NfvError({
+            what: `doctor: ${failed.length} check(s) failed on ${report.host}`,
+            value: failed.map((c) => c.id).join(", "),
+            fix: "apply each failed check's fix shown above, then run nfvhost doctor again",
+            exitCode: 1,
+          });
+        }
+      });
+  },
+};

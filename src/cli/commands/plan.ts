@@ -1,0 +1,97 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { discoverHost } from "../../facts/discover.js";
+import { formatPlan, formatProblem } from "../../plan/format.js";
+import { planDeployment } from "../../plan/planner.js";
+import type { DeployedVnf, PlanProblem } from "../../plan/types.js";
+import { loadTopology } from "../../topology/load.js";
+import type { ParsedTopology } from "../../topology/types.js";
+import { NfvError, formatLocation } from "../../util/errors.js";
+import { type CommandModule, printJson } from "../command.js";
+
+/** file:line of the topology value a problem is about, or of its VNF. */
+export function problemLocation(p: PlanProblem, parsed: ParsedTopology): string | null {
+  const path = p.path ?? (p.vnf !== null ? ["vnfs", p.vnf] : null);
+  if (!path) return null;
+  const loc = parsed.locate(path);
+  return formatLocation({ file: loc.file, line: loc.line });
+}
+
+function isDeployedList(v: unknown): v is DeployedVnf[] {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (d) =>
+        typeof d === "object" &&
+        d !== null &&
+        typeof (d as DeployedVnf).name === "string" &&
+        typeof (d as DeployedVnf).node === "number" &&
+        Array.isArray((d as DeployedVnf).vcpuPins) &&
+        Array.isArray((d as DeployedVnf).emulatorCpus) &&
+        typeof (d as DeployedVnf).memoryKiB === "number" &&
+        typeof (d as DeployedVnf).pageSizeKiB === "number" &&
+        Array.isArray((d as DeployedVnf).vfs) &&
+        Array.isArray((d as DeployedVnf).macs),
+    )
+  );
+}
+
+async function readDeployedFile(file: string): Promise<DeployedVnf[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new NfvError({
+      what: "--deployed",
+      value: file,
+      expected: "a readable JSON file",
+      fix: `check the file (${(err as Error).message})`,
+    });
+  }
+  if (!isDeployedList(value)) {
+    throw new NfvError({
+      what: "--deployed",
+      value: file,
+      expected: "a JSON array of {name, node, vcpuPins, emulatorCpus, memoryKiB, pageSizeKiB, vfs, macs}",
+      fix: "see docs/plan.md, section 'Re-planning'",
+    });
+  }
+  return value;
+}
+
+export const planCommand: CommandModule = {
+  register(program: Command) {
+    program
+      .command("plan")
+      .description("Compute every tuning and placement decision for a topology on this host (pure, changes nothing)")
+      .argument("<topology>", "topology file (YAML)")
+      .option("--root <dir>", "read host facts from a snapshot root (directory or .tar.gz) instead of this host", "/")
+      .option("--deployed <file>", "JSON list of VMs already running (never moved): see docs/plan.md")
+      .option("--json", "print the plan (or the problems) as JSON, documented in docs/plan.md")
+      .action(async (file: string, opts: { root: string; deployed?: string; json?: boolean }) => {
+        const parsed = await loadTopology(file);
+        const facts = await discoverHost({ root: opts.root });
+        const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
+        const result = planDeployment(facts, parsed.topology, deployed);
+        const color = !opts.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
+        if (result.ok) {
+          if (opts.json) printJson(result.plan);
+          else process.stdout.write(formatPlan(result.plan, { color }));
+          return;
+        }
+        if (opts.json) {
+          printJson({
+            ok: false,
+            problems: result.problems.map((p) => ({ ...p, location: problemLocation(p, parsed) })),
+          });
+        } else {
+          const errColor = process.stderr.isTTY === true && !process.env.NO_COLOR;
+          for (const p of result.problems) {
+            process.stderr.write(`${formatProblem(p, problemLocation(p, parsed), { color: errColor })}\n`);
+          }
+          process.stderr.write(`${result.problems.length} problem(s): the topology does not fit this host.\n`);
+        }
+        process.exitCode = 1;
+      });
+  },
+};

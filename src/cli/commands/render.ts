@@ -1,0 +1,114 @@
+/**
+ * `nfvhost render TOPOLOGY --out DIR`: discover -> plan -> render, then write every file the seed's
+ * engineer would have typed (see docs/render.md). Nothing is written unless everything rendered:
+ * the files go to a temporary directory next to DIR, which then takes DIR's place.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import Table from "cli-table3";
+import type { Command } from "commander";
+import { discoverHost } from "../../facts/discover.js";
+import { formatProblem } from "../../plan/format.js";
+import { planDeployment } from "../../plan/planner.js";
+import { DEFAULT_DAY0_DIR, renderArtifacts, writeArtifacts } from "../../render/index.js";
+import type { RenderedFile } from "../../render/types.js";
+import { loadTopology } from "../../topology/load.js";
+import { NfvError } from "../../util/errors.js";
+import { type CommandModule, printJson } from "../command.js";
+import { problemLocation } from "./plan.js";
+
+/** Marks a directory nfvhost rendered into, so a later render may replace it without --force. */
+export const MARKER = ".nfvhost-render.json";
+
+interface RenderCliOptions {
+  out: string;
+  root: string;
+  force?: boolean;
+  saltSeed?: string;
+  day0Dir?: string;
+  json?: boolean;
+}
+
+async function checkOutDir(out: string, force: boolean): Promise<"absent" | "replace"> {
+  if (!existsSync(out)) return "absent";
+  const st = await stat(out);
+  if (!st.isDirectory()) {
+    throw new NfvError({ what: "--out", value: out, expected: "a directory (or a path that does not exist yet)" });
+  }
+  const entries = await readdir(out);
+  if (entries.length === 0 || entries.includes(MARKER) || force) return "replace";
+  throw new NfvError({
+    what: "--out",
+    value: out,
+    expected: "an empty directory, or one an earlier nfvhost render wrote",
+    fix: `choose another directory, or pass --force to replace ${out} and everything in it`,
+  });
+}
+
+function humanSize(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+function printTable(files: RenderedFile[], sizes: Map<string, number>, out: string): void {
+  const table = new Table({ head: ["file", "mode", "size", "what it is"], style: { head: [], border: [], compact: true } });
+  for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
+    table.push([f.path, f.mode.toString(8).padStart(4, "0"), humanSize(sizes.get(f.path) ?? 0), f.description]);
+  }
+  process.stdout.write(`${table.toString()}\n${files.length} files in ${out}; review them, then run: bash ${join(out, "apply.sh")}\n`);
+}
+
+export const renderCommand: CommandModule = {
+  register(program: Command) {
+    program
+      .command("render")
+      .description("Write every artifact of a topology (libvirt XML, NetworkManager, kernel args, day-0 ISO, apply.sh) without applying it")
+      .argument("<topology>", "topology file (YAML)")
+      .requiredOption("--out <dir>", "output directory (created; refused when non-empty and not an earlier render)")
+      .option("--root <dir>", "read host facts from a snapshot root (directory or .tar.gz) instead of this host", "/")
+      .option("--force", "replace a non-empty output directory nfvhost did not create")
+      .option("--salt-seed <seed>", "derive secret salts from this seed for stable output (default: $NFVHOST_SECRET_SALT_SEED, else random)")
+      .option("--day0-dir <dir>", "where apply.sh puts the day-0 ISOs on the host", DEFAULT_DAY0_DIR)
+      .option("--json", "print the list of files as JSON")
+      .action(async (file: string, opts: RenderCliOptions) => {
+        const out = resolve(opts.out);
+        const mode = await checkOutDir(out, opts.force === true);
+        const parsed = await loadTopology(file);
+        const facts = await discoverHost({ root: opts.root });
+        const result = planDeployment(facts, parsed.topology);
+        if (!result.ok) {
+          for (const p of result.problems) process.stderr.write(`${formatProblem(p, problemLocation(p, parsed), { color: false })}\n`);
+          process.stderr.write(`${result.problems.length} problem(s): the topology does not fit this host; nothing was written.\n`);
+          process.exitCode = 1;
+          return;
+        }
+        const saltSeed = opts.saltSeed ?? process.env.NFVHOST_SECRET_SALT_SEED;
+        const files = renderArtifacts(result.plan, facts, {
+          env: process.env,
+          ...(saltSeed !== undefined && saltSeed !== "" ? { saltSeed } : {}),
+          ...(opts.day0Dir !== undefined ? { day0Dir: opts.day0Dir } : {}),
+        });
+
+        await mkdir(dirname(out), { recursive: true });
+        const staging = await mkdtemp(join(dirname(out), `.${basename(out)}.render-`));
+        try {
+          await writeArtifacts(files, staging);
+          const marker = { topology: result.plan.topology, renderedAt: new Date().toISOString(), files: files.map((f) => f.path) };
+          await writeFile(join(staging, MARKER), `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o644 });
+          if (mode === "replace") await rm(out, { recursive: true, force: true });
+          await rename(staging, out);
+        } catch (err) {
+          await rm(staging, { recursive: true, force: true });
+          throw err;
+        }
+        const sizes = new Map<string, number>();
+        for (const f of files) sizes.set(f.path, (await stat(join(out, f.path))).size);
+        if (opts.json) {
+          printJson(files.map((f) => ({ path: f.path, mode: f.mode.toString(8).padStart(4, "0"), size: sizes.get(f.path), description: f.description })));
+        } else {
+          printTable(files, sizes, out);
+        }
+      });
+  },
+};
+

@@ -1,0 +1,27 @@
+import type { Command } from "commander";
+import { snapshotHost } from "../../facts/snapshot.js";
+import type { CommandModule } from "../command.js";
+
+export const snapshotCommand: CommandModule = {
+  register(program: Command) {
+    program
+      .command("snapshot")
+      .description("Copy exactly the files discovery reads into OUT (a directory, or a .tar.gz/.tgz archive)")
+      .argument("<out>", "new directory or .tar.gz path; an existing one is never overwritten")
+      .option("--root <dir>", "snapshot another host root instead of this host", "/")
+      .action(async (out: string, opts: { root: string }) => {
+        const s = await snapshotHost(out, { root: opts.root });
+        process.stdout.write(
+          `snapshot of ${opts.root} written to ${s.out}: ${s.files} files, ${s.links} links, ${s.dirs} directories (${s.bytes} bytes)\n`,
+        );
+        if (s.skipped.length) {
+          process.stdout.write(`left out (live-only device nodes): ${s.skipped.join(", ")}\n`);
+        }
+        if (s.facts.warnings.length) {
+          process.stdout.write(
+            `${s.facts.warnings.length} file(s) could not be read; see \`nfvhost discover --root ${s.out}\`\n`,
+          );
+        }
+      });
+  },
+};

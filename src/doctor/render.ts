@@ -1,0 +1,99 @@
+/**
+ * Human output of a doctor report: one table grouped by area, then a summary line. Builds a
+ * string (no I/O) so tests can read exactly what the user sees.
+ */
+import Table from "cli-table3";
+import pc from "picocolors";
+import { AREA_TITLES, CHECK_AREAS, type CheckStatus, type DoctorReport } from "./types.js";
+
+export interface RenderOptions {
+  /** Terminal width to fit the table into. */
+  width: number;
+  color: boolean;
+}
+
+type Paint = (s: string) => string;
+
+function painter(color: boolean): Record<CheckStatus | "area" | "dim", Paint> {
+  const c = pc.createColors(color);
+  return { pass: c.green, warn: c.yellow, fail: c.red, info: c.blue, area: c.bold, dim: c.dim };
+}
+
+export function summaryLine(report: DoctorReport): string {
+  const s = report.summary;
+  const verdict = s.fail > 0 ? "FAIL" : s.warn > 0 ? "OK with warnings" : "OK";
+  return `${report.host}: ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.info} info (${report.checks.length} checks) - ${verdict}`;
+}
+
+/**
+ * Greedy word wrap that hard-splits tokens longer than the column (paths, ids, commands) instead
+ * of truncating them, so every character of an id or fix stays visible. Keeps explicit newlines.
+ */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const para of text.split("\n")) {
+    let line = "";
+    for (const word of para.split(/ +/)) {
+      let w = word;
+      while (w.length > width) {
+        if (line) {
+          lines.push(line);
+          line = "";
+        }
+        lines.push(w.slice(0, width));
+        w = w.slice(width);
+      }
+      if (!line) line = w;
+      else if (line.length + 1 + w.length <= width) line += ` ${w}`;
+      else {
+        lines.push(line);
+        line = w;
+      }
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+export function renderReport(report: DoctorReport, opts: RenderOptions): string {
+  const paint = painter(opts.color);
+  const width = Math.max(80, opts.width);
+  // Status is fixed; the rest is shared between check, evidence and fix (borders and padding take 13).
+  const rest = width - 8 - 13;
+  const checkW = Math.floor(rest * 0.24);
+  const evidenceW = Math.floor(rest * 0.36);
+  const fixW = rest - checkW - evidenceW;
+  const cell = (text: string, w: number, p: (s: string) => string = (x) => x) =>
+    wrapText(text, w - 2)
+      .map(p)
+      .join("\n");
+  const table = new Table({
+    head: ["Status", "Check", "Evidence", "Fix"],
+    colWidths: [8, checkW, evidenceW, fixW],
+    wordWrap: false,
+    style: { head: opts.color ? ["bold"] : [], border: opts.color ? ["grey"] : [] },
+  });
+  for (const area of CHECK_AREAS) {
+    const checks = report.checks.filter((c) => c.area === area);
+    if (checks.length === 0) continue;
+    table.push([{ colSpan: 4, content: paint.area(AREA_TITLES[area]) }]);
+    for (const c of checks) {
+      table.push([
+        paint[c.status](c.status.toUpperCase()),
+        `${cell(c.title, checkW)}\n${cell(c.id, checkW, paint.dim)}`,
+        cell(c.evidence, evidenceW),
+        cell(c.fix ?? "", fixW),
+      ]);
+    }
+  }
+  const s = report.summary;
+  const counts = [
+    paint.pass(`${s.pass} pass`),
+    paint.warn(`${s.warn} warn`),
+    paint.fail(`${s.fail} fail`),
+    paint.info(`${s.info} info`),
+  ].join(", ");
+  const verdict =
+    s.fail > 0 ? paint.fail("FAIL") : s.warn > 0 ? paint.warn("OK with warnings") : paint.pass("OK");
+  return `${table.toString()}\n${report.host}: ${counts} (${report.checks.length} checks) - ${verdict}\n`;
+}

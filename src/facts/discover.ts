@@ -1,0 +1,252 @@
+/**
+ * Host discovery: builds HostFacts from a live host ("/") or a snapshot root (a directory or a
+ * .tar.gz written by `nfvhost snapshot`). Missing or garbage files become warnings naming the
+ * path; only an unusable root is an error.
+ */
+import { accessSync, constants, statSync } from "node:fs";
+import path from "node:path";
+import { NfvError } from "../util/errors.js";
+import { run } from "../util/exec.js";
+import { extractArchive, isArchivePath } from "./archive.js";
+import { pageSizeKiB, parseKernelCmdline } from "./cmdline.js";
+import { collectNics } from "./nics.js";
+import { HostReader, type TraceEntry } from "./reader.js";
+import {
+  collectCgroups,
+  collectCstates,
+  collectDmi,
+  collectFirewalldFiles,
+  collectGovernors,
+  collectHostname,
+  collectOs,
+  collectSecureGuest,
+  collectSelinux,
+  collectSysctl,
+  collectThp,
+  cpuModel,
+  hugetlbfsMounts,
+  parseCpuinfo,
+  parseMounts,
+} from "./system.js";
+import { collectTopology, parseMeminfo } from "./topology.js";
+import type { FirewalldFact, HostFacts, IommuFact, KernelFact, VersionFact } from "./types.js";
+
+export interface DiscoverOptions {
+  /** Host root: "/" (default, live) or a snapshot directory / .tar.gz. */
+  root?: string;
+}
+
+export interface DiscoveryResult {
+  facts: HostFacts;
+  /** Every path discovery touched, with what it saw: the snapshot's file list. */
+  trace: Map<string, TraceEntry>;
+}
+
+const COMMAND_TIMEOUT_MS = 10_000;
+
+export async function discoverHost(opts: DiscoverOptions = {}): Promise<HostFacts> {
+  return (await discoverWithTrace(opts)).facts;
+}
+
+export async function discoverWithTrace(opts: DiscoverOptions = {}): Promise<DiscoveryResult> {
+  const root = opts.root ?? "/";
+  const st = statRoot(root);
+  if (st.isFile() && isArchivePath(root)) {
+    const { dir, cleanup } = await extractArchive(root);
+    try {
+      return await discoverDir(dir, root, false);
+    } finally {
+      cleanup();
+    }
+  }
+  if (!st.isDirectory()) {
+    throw rootError(root, "is not a directory or a .tar.gz snapshot");
+  }
+  return discoverDir(root, root, path.resolve(root) === "/");
+}
+
+function statRoot(root: string) {
+  try {
+    return statSync(root);
+  } catch (e) {
+    throw rootError(root, `does not exist (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
+  }
+}
+
+function rootError(root: string, problem: string): NfvError {
+  return new NfvError({
+    what: `host root ${root} ${problem}`,
+    expected: "a directory holding proc/, sys/ and etc/ (a live / or the output of `nfvhost snapshot`)",
+    fix: "pass --root a snapshot directory or .tar.gz, or omit --root to read this host",
+  });
+}
+
+async function discoverDir(dir: string, shownRoot: string, live: boolean): Promise<DiscoveryResult> {
+  const r = new HostReader(dir);
+  for (const top of ["proc", "sys"]) {
+    if (!r.isDir(top)) throw rootError(shownRoot, `has no ${top}/ directory`);
+  }
+
+  const meminfoText = r.readText("proc/meminfo");
+  const meminfo = meminfoText === null ? null : parseMeminfo(meminfoText);
+  const { cpus, nodes } = collectTopology(r, meminfo);
+  const cpuinfoText = r.readText("proc/cpuinfo");
+  const cpuinfo = cpuinfoText === null ? null : parseCpuinfo(cpuinfoText);
+  const smt = cpus.some((c) => c.online && c.siblings.length > 1);
+  const has1G = r.isDir("sys/kernel/mm/hugepages/hugepages-1048576kB");
+  const cpu = cpuModel(cpuinfo, smt, has1G);
+  const lastCpu = cpus.length ? Math.max(...cpus.map((c) => c.id)) : null;
+
+  const mountsText = r.readText("proc/mounts");
+  const mounts = mountsText === null ? null : parseMounts(mountsText);
+
+  const firewalld = collectFirewalldFiles(r);
+  const facts: HostFacts = {
+    schema: 1,
+    hostname: collectHostname(r),
+    root: shownRoot,
+    cpus,
+    nodes,
+    nics: collectNics(r),
+    kernel: collectKernel(r, lastCpu, meminfo),
+    cpu,
+    os: collectOs(r),
+    selinux: collectSelinux(r),
+    firewalld: live ? await firewalldLive(firewalld) : firewalld,
+    sysctl: collectSysctl(r),
+    thp: collectThp(r),
+    libvirt: live ? await libvirtVersion() : null,
+    qemu: live ? await qemuVersion() : null,
+    devices: collectDevices(r, live),
+    cgroups: collectCgroups(r, mounts),
+    secureGuest: collectSecureGuest(r, cpu.vendor),
+    hugetlbfsMounts: mounts ? hugetlbfsMounts(mounts, pageSizeKiB) : [],
+    governors: collectGovernors(
+      r,
+      cpus.map((c) => c.id),
+    ),
+    cstates: collectCstates(
+      r,
+      cpus.map((c) => c.id),
+    ),
+    dmi: collectDmi(r),
+    warnings: r.warnings,
+  };
+  return { facts, trace: r.trace };
+}
+
+function collectKernel(
+  r: HostReader,
+  lastCpu: number | null,
+  meminfo: Map<string, number> | null,
+): KernelFact {
+  const cmdline = r.readText("proc/cmdline") ?? "";
+  const problems: string[] = [];
+  const parsed = parseKernelCmdline(cmdline, lastCpu, problems);
+  for (const p of problems) r.warn("proc/cmdline", p);
+  return {
+    cmdline,
+    release: r.readText("proc/sys/kernel/osrelease")?.trim() || null,
+    isolatedCpus: parsed.isolatedCpus,
+    isolcpusFlags: parsed.isolcpusFlags,
+    nohzFull: parsed.nohzFull,
+    rcuNocbs: parsed.rcuNocbs,
+    hugepages: parsed.hugepages,
+    // The size in force (meminfo) beats the one asked for: the kernel drops a size it cannot do.
+    defaultHugepageKiB: meminfo?.get("Hugepagesize") ?? parsed.defaultHugepageKiB,
+    iommu: collectIommu(r, parsed.iommu),
+  };
+}
+
+/**
+ * IOMMU on: an active IOMMU unit in /sys/class/iommu (or populated iommu_groups) proves it; with
+ * no sysfs evidence (a snapshot without those directories) the command line decides.
+ */
+function collectIommu(
+  r: HostReader,
+  cmd: { requested: boolean | null; passthrough: boolean; evidence: string[] },
+): IommuFact {
+  const evidence = [...cmd.evidence];
+  const unitsVisible = r.isDir("sys/class/iommu");
+  const units = r.list("sys/class/iommu");
+  const groupsVisible = r.isDir("sys/kernel/iommu_groups");
+  const groups = groupsVisible ? r.list("sys/kernel/iommu_groups", /^\d+$/).length : null;
+  const tablesVisible = r.isDir("sys/firmware/acpi/tables");
+  const acpiTables = tablesVisible ? r.list("sys/firmware/acpi/tables", /^(DMAR|IVRS)$/) : null;
+  for (const u of units) evidence.push(`/sys/class/iommu/${u}`);
+  if (groups) evidence.push(`/sys/kernel/iommu_groups (${groups} groups)`);
+  for (const t of acpiTables ?? []) evidence.push(`/sys/firmware/acpi/tables/${t}`);
+
+  let enabled: boolean;
+  if (units.length > 0 || (groups ?? 0) > 0) enabled = true;
+  else if (cmd.requested === false) enabled = false;
+  else if (unitsVisible) {
+    enabled = false;
+    evidence.push("/sys/class/iommu is empty (no IOMMU driver active)");
+  } else if (cmd.requested === true) enabled = true;
+  else enabled = (acpiTables ?? []).includes("IVRS"); // AMD-Vi is on by default when the table exists
+  return { enabled, passthrough: cmd.passthrough, evidence, acpiTables, groups };
+}
+
+function collectDevices(r: HostReader, live: boolean): HostFacts["devices"] {
+  // A snapshot carries no /dev: device presence is unknown there, not absent.
+  if (!live && !r.isDir("dev"))
+    return { kvm: null, vhostNet: null, vfio: null, kvmAccessible: null, tun: null };
+  const kvm = r.exists("dev/kvm");
+  let kvmAccessible: boolean | null = null;
+  if (live && kvm) {
+    try {
+      accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
+      kvmAccessible = true;
+    } catch {
+      kvmAccessible = false;
+    }
+  }
+  return {
+    kvm,
+    vhostNet: r.exists("dev/vhost-net"),
+    vfio: r.exists("dev/vfio/vfio") || r.exists("dev/vfio"),
+    kvmAccessible,
+    tun: r.exists("dev/net/tun"),
+  };
+}
+
+/** First program of `candidates` that runs; null when none is installed. */
+async function firstVersion(candidates: string[], pattern: RegExp): Promise<VersionFact | null> {
+  for (const cmd of candidates) {
+    try {
+      const res = await run(cmd, ["--version"], { timeoutMs: COMMAND_TIMEOUT_MS });
+      const line = (res.stdout || res.stderr).split("\n").find((l) => pattern.test(l));
+      const m = line ? pattern.exec(line) : null;
+      if (res.code === 0 && m) return { version: m[1]!, evidence: `${cmd} --version: ${line!.trim()}` };
+    } catch {
+      /* not installed: try the next candidate */
+    }
+  }
+  return null;
+}
+
+function libvirtVersion(): Promise<VersionFact | null> {
+  return firstVersion(
+    ["libvirtd", "/usr/sbin/libvirtd", "virtqemud", "/usr/sbin/virtqemud"],
+    /(\d+\.\d+\.\d+)/,
+  );
+}
+
+function qemuVersion(): Promise<VersionFact | null> {
+  return firstVersion(
+    ["qemu-system-x86_64", "/usr/libexec/qemu-kvm", "/usr/bin/qemu-kvm"],
+    /version\s+(\d+\.\d+(?:\.\d+)?)/i,
+  );
+}
+
+async function firewalldLive(files: FirewalldFact): Promise<FirewalldFact> {
+  if (!files.installed) return files;
+  try {
+    const res = await run("firewall-cmd", ["--state"], { timeoutMs: COMMAND_TIMEOUT_MS });
+    const state = (res.stdout || res.stderr).trim();
+    return { ...files, active: state === "running", evidence: `firewall-cmd --state: ${state}` };
+  } catch {
+    return files;
+  }
+}

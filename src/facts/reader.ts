@@ -1,0 +1,295 @@
+/**
+ * Reads files of a host tree (a live "/" or a snapshot root) without ever throwing for a missing
+ * or unreadable file: such files become warnings naming the host path.
+ *
+ * Symlinks are resolved by hand, component by component, for two reasons: a snapshot may store a
+ * link as a small regular file holding the target (the reference host does), and every link and
+ * file discovery passes through is recorded in `trace`, so `nfvhost snapshot` copies exactly what
+ * discovery read (one source of truth) and can recreate the links as links.
+ */
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import path from "node:path";
+import type { Warning } from "./types.js";
+
+/** What discovery saw at one path of the tree, keyed by the real (link-free) relative path. */
+export type TraceEntry =
+  | { kind: "file"; content: Buffer }
+  | { kind: "link"; target: string }
+  | { kind: "dir" }
+  /** Existence was checked but nothing was read (e.g. an ACPI table, /dev/kvm). */
+  | { kind: "present" };
+
+export interface ReadOptions {
+  /** A file many hosts legitimately lack (sriov_totalvfs on a plain NIC): no warning when absent. */
+  optional?: boolean;
+}
+
+const MAX_LINK_HOPS = 40;
+/** A link stored as a regular file: one short line of path characters, no NUL. */
+const LINK_FILE_MAX = 1024;
+
+type Found = { real: string; kind: "file" | "dir" | "link" | "other" };
+
+function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? String(e);
+}
+
+export class HostReader {
+  /** Filesystem path of the tree, e.g. "/" or "/tmp/snap". */
+  readonly root: string;
+  readonly warnings: Warning[] = [];
+  readonly trace = new Map<string, TraceEntry>();
+  private readonly dirCache = new Map<string, string | null>();
+  private readonly warned = new Set<string>();
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  /** The path as it reads on the host ("/sys/..."): how warnings name files. */
+  hostPath(rel: string): string {
+    return `/${clean(rel)}`;
+  }
+
+  warn(rel: string, message: string): void {
+    const p = this.hostPath(rel);
+    const key = `${p}\u0000${message}`;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.warnings.push({ path: p, message });
+  }
+
+  /** File content as text (trimmed at the end), or null when missing/unreadable. */
+  readText(rel: string, opts: ReadOptions = {}): string | null {
+    const buf = this.readBuffer(rel, opts);
+    return buf === null ? null : buf.toString("utf8").replace(/\s+$/, "");
+  }
+
+  readBuffer(rel: string, opts: ReadOptions = {}): Buffer | null {
+    let found: Found | null;
+    try {
+      found = this.resolveFinal(clean(rel), true, 0);
+    } catch (e) {
+      this.warn(rel, `unreadable: ${errCode(e)}`);
+      return null;
+    }
+    if (!found) {
+      if (!opts.optional) this.warn(rel, "missing");
+      return null;
+    }
+    if (found.kind === "dir") {
+      this.warn(rel, "is a directory, expected a file");
+      return null;
+    }
+    if (found.kind === "file") found = this.followLinkFile(found, 0);
+    try {
+      const content = readFileSync(this.abs(found.real));
+      this.trace.set(found.real, { kind: "file", content });
+      return content;
+    } catch (e) {
+      this.warn(rel, `unreadable: ${errCode(e)}`);
+      return null;
+    }
+  }
+
+  /**
+   * The target of a link: a real symlink, or a regular file holding the target (snapshot
+   * convention). null when absent or when the path is a directory.
+   */
+  readLink(rel: string): string | null {
+    let found: Found | null;
+    try {
+      found = this.resolveFinal(clean(rel), false, 0);
+    } catch (e) {
+      this.warn(rel, `unreadable: ${errCode(e)}`);
+      return null;
+    }
+    if (!found) return null;
+    if (found.kind === "link") {
+      const target = readlinkSync(this.abs(found.real));
+      this.trace.set(found.real, { kind: "link", target });
+      return target;
+    }
+    if (found.kind === "file") {
+      const target = this.linkFileTarget(found.real);
+      if (target !== null) this.trace.set(found.real, { kind: "link", target });
+      else this.warn(rel, "expected a symlink (or a file holding its target), found a regular file");
+      return target;
+    }
+    return null;
+  }
+
+  /** Last path component of a link's target (a driver name, a PCI address), or null. */
+  linkBasename(rel: string): string | null {
+    const t = this.readLink(rel);
+    return t === null ? null : path.posix.basename(t);
+  }
+
+  /** Entry names of a directory matching `filter`, naturally sorted; [] when absent. */
+  list(rel: string, filter?: RegExp, opts: ReadOptions = { optional: true }): string[] {
+    const dir = this.resolveDir(clean(rel), 0);
+    if (dir === null) {
+      if (!opts.optional) this.warn(rel, "missing directory");
+      return [];
+    }
+    let names: string[];
+    try {
+      names = readdirSync(this.abs(dir));
+    } catch (e) {
+      this.warn(rel, `unreadable directory: ${errCode(e)}`);
+      return [];
+    }
+    if (!this.trace.has(dir)) this.trace.set(dir, { kind: "dir" });
+    const picked = names.filter((n) => !filter || filter.test(n)).sort(naturalCompare);
+    // A listed name is a fact (a CPU, a node link, an IOMMU unit): record it even if never read.
+    for (const name of picked) this.recordEntry(joinRel(dir, name));
+    return picked;
+  }
+
+  private recordEntry(real: string): void {
+    if (this.trace.has(real)) return;
+    try {
+      const st = lstatSync(this.abs(real));
+      if (st.isSymbolicLink()) this.trace.set(real, { kind: "link", target: readlinkSync(this.abs(real)) });
+      else if (st.isDirectory()) this.trace.set(real, { kind: "dir" });
+      else this.trace.set(real, { kind: "present" });
+    } catch {
+      /* vanished between readdir and lstat: nothing to record */
+    }
+  }
+
+  /** Whether a directory exists (following links); does not record anything. */
+  isDir(rel: string): boolean {
+    return this.resolveDir(clean(rel), 0) !== null;
+  }
+
+  /** Whether anything exists at the path (following links); recorded as present. */
+  exists(rel: string): boolean {
+    let found: Found | null;
+    try {
+      found = this.resolveFinal(clean(rel), true, 0);
+    } catch {
+      return false;
+    }
+    if (!found) return false;
+    if (!this.trace.has(found.real)) {
+      this.trace.set(found.real, found.kind === "dir" ? { kind: "dir" } : { kind: "present" });
+    }
+    return true;
+  }
+
+  private abs(rel: string): string {
+    return path.join(this.root, rel);
+  }
+
+  private lstat(rel: string) {
+    try {
+      return lstatSync(this.abs(rel));
+    } catch (e) {
+      const code = errCode(e);
+      if (code === "ENOENT" || code === "ENOTDIR") return null;
+      throw e;
+    }
+  }
+
+  /** A link-like regular file's content, or null if it does not look like a link target. */
+  private linkFileTarget(real: string): string | null {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(this.abs(real));
+    } catch {
+      return null;
+    }
+    if (buf.length === 0 || buf.length > LINK_FILE_MAX || buf.includes(0)) return null;
+    const text = buf.toString("utf8").trim();
+    // Path characters only, with at least one slash: "../../devices/pci0000:3a/0000:3a:00.0".
+    if (!/^[\w.:+@-]*(\/[\w.:+@-]*)+$/.test(text)) return null;
+    return text;
+  }
+
+  /**
+   * A regular file that holds a path to another file of the tree is a stored link (the snapshot
+   * convention) when it is the last component too, e.g. etc/os-release -> ../usr/lib/os-release.
+   */
+  private followLinkFile(found: Found, hops: number): Found {
+    const target = this.linkFileTarget(found.real);
+    if (target === null || hops > MAX_LINK_HOPS) return found;
+    const next = this.joinTarget(parentOf(found.real), target);
+    if (next === null) return found;
+    const resolved = this.resolveFinal(next, true, hops + 1);
+    if (!resolved || resolved.kind !== "file") return found;
+    this.trace.set(found.real, { kind: "link", target });
+    return this.followLinkFile(resolved, hops + 1);
+  }
+
+  /** Resolves a link target relative to the real directory holding the link, inside the root. */
+  private joinTarget(realDir: string, target: string): string | null {
+    const joined = target.startsWith("/") ? target.slice(1) : path.posix.join(realDir, target);
+    const norm = path.posix.normalize(joined);
+    if (norm === ".." || norm.startsWith("../")) return null;
+    return norm === "." ? "" : norm;
+  }
+
+  private followLink(rel: string, realDir: string, isSymlink: boolean): string | null {
+    const target = isSymlink ? readlinkSync(this.abs(rel)) : this.linkFileTarget(rel);
+    if (target === null) return null;
+    this.trace.set(rel, { kind: "link", target });
+    return this.joinTarget(realDir, target);
+  }
+
+  /** Real relative path of a directory, following symlinks and link files. */
+  private resolveDir(rel: string, hops: number): string | null {
+    if (rel === "") return "";
+    const cached = this.dirCache.get(rel);
+    if (cached !== undefined) return cached;
+    if (hops > MAX_LINK_HOPS) return null;
+    const parent = this.resolveDir(parentOf(rel), hops);
+    let result: string | null = null;
+    if (parent !== null) {
+      const candidate = joinRel(parent, path.posix.basename(rel));
+      const st = this.lstat(candidate);
+      if (st?.isDirectory()) result = candidate;
+      else if (st?.isSymbolicLink() || st?.isFile()) {
+        const next = this.followLink(candidate, parent, st.isSymbolicLink());
+        result = next === null ? null : this.resolveDir(next, hops + 1);
+      }
+    }
+    this.dirCache.set(rel, result);
+    return result;
+  }
+
+  private resolveFinal(rel: string, follow: boolean, hops: number): Found | null {
+    if (hops > MAX_LINK_HOPS) return null;
+    const parent = this.resolveDir(parentOf(rel), hops);
+    if (parent === null) return null;
+    const real = joinRel(parent, path.posix.basename(rel));
+    const st = this.lstat(real);
+    if (!st) return null;
+    if (st.isSymbolicLink()) {
+      if (!follow) return { real, kind: "link" };
+      const next = this.followLink(real, parent, true);
+      return next === null ? null : this.resolveFinal(next, true, hops + 1);
+    }
+    if (st.isDirectory()) return { real, kind: "dir" };
+    if (st.isFile()) return { real, kind: "file" };
+    return { real, kind: "other" };
+  }
+}
+
+function clean(rel: string): string {
+  return path.posix.normalize(rel.replace(/^\/+/, "")).replace(/\/+$/, "");
+}
+
+function parentOf(rel: string): string {
+  const d = path.posix.dirname(rel);
+  return d === "." ? "" : d;
+}
+
+function joinRel(dir: string, name: string): string {
+  return dir === "" ? name : `${dir}/${name}`;
+}
+
+/** "cpu2" before "cpu10", "virtfn9" before "virtfn10". */
+export function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}

@@ -1,0 +1,115 @@
+/**
+ * `nfvhost snapshot`: copies exactly the files discovery reads, so a host can be planned offline
+ * and a bug report reproduced. The file list is the trace of a real discovery run (one source of
+ * truth): what a snapshot holds is what discovery saw, links kept as links.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import * as tar from "tar";
+import { NfvError } from "../util/errors.js";
+import { isArchivePath } from "./archive.js";
+import { discoverWithTrace } from "./discover.js";
+import type { TraceEntry } from "./reader.js";
+import type { HostFacts } from "./types.js";
+
+export interface SnapshotSummary {
+  out: string;
+  files: number;
+  links: number;
+  dirs: number;
+  bytes: number;
+  /** Paths left out on purpose: device nodes are live-only (see docs/discover.md). */
+  skipped: string[];
+  facts: HostFacts;
+}
+
+/** Device nodes cannot be captured meaningfully; discovery reports them null for a snapshot. */
+function liveOnly(rel: string): boolean {
+  return rel === "dev" || rel.startsWith("dev/");
+}
+
+/** Writes a discovery trace as a host tree under `dir` (which must exist and be empty). */
+export function writeTrace(
+  trace: Map<string, TraceEntry>,
+  dir: string,
+): Omit<SnapshotSummary, "out" | "facts"> {
+  const summary = { files: 0, links: 0, dirs: 0, bytes: 0, skipped: [] as string[] };
+  const entries = [...trace.entries()].filter(([rel]) => rel !== "").sort(([a], [b]) => a.localeCompare(b));
+  const links: [string, string][] = [];
+  for (const [rel, entry] of entries) {
+    if (liveOnly(rel)) {
+      summary.skipped.push(`/${rel}`);
+      continue;
+    }
+    const abs = path.join(dir, rel);
+    if (entry.kind === "dir") {
+      mkdirSync(abs, { recursive: true });
+      summary.dirs++;
+    } else if (entry.kind === "link") {
+      links.push([abs, entry.target]);
+    } else {
+      mkdirSync(path.dirname(abs), { recursive: true });
+      const content = entry.kind === "file" ? entry.content : Buffer.alloc(0);
+      writeFileSync(abs, content);
+      summary.files++;
+      summary.bytes += content.length;
+    }
+  }
+  // Links last: their targets' directories exist by now, and no link is ever a parent of another
+  // recorded path (the trace holds real, link-free paths).
+  for (const [abs, target] of links) {
+    mkdirSync(path.dirname(abs), { recursive: true });
+    symlinkSync(target, abs);
+    summary.links++;
+  }
+  return summary;
+}
+
+function refuseExisting(out: string): void {
+  if (!existsSync(out)) return;
+  const st = statSync(out);
+  if (st.isDirectory() && readdirSync(out).length === 0) return;
+  throw new NfvError({
+    what: `snapshot output ${out}`,
+    value: st.isDirectory() ? "a non-empty directory" : "an existing file",
+    expected: "a new path (or an empty directory)",
+    fix: "choose another OUT or remove the old snapshot first; nfvhost never overwrites it",
+  });
+}
+
+/** Discovers the host at `root` and writes what discovery read to `out` (a directory or .tar.gz). */
+export async function snapshotHost(out: string, opts: { root?: string } = {}): Promise<SnapshotSummary> {
+  refuseExisting(out);
+  const { facts, trace } = await discoverWithTrace({ root: opts.root ?? "/" });
+  if (!isArchivePath(out)) {
+    mkdirSync(out, { recursive: true });
+    return { out, facts, ...writeTrace(trace, out) };
+  }
+  const parent = path.dirname(path.resolve(out));
+  if (!existsSync(parent)) {
+    throw new NfvError({
+      what: `snapshot output ${out}`,
+      value: `directory ${parent} does not exist`,
+      fix: `create it first (mkdir -p ${parent})`,
+    });
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "nfvhost-snap-"));
+  try {
+    const summary = writeTrace(trace, tmp);
+    const top = readdirSync(tmp).sort();
+    await tar.c({ gzip: true, file: out, cwd: tmp, portable: true }, top);
+    return { out, facts, ...summary };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

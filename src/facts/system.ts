@@ -1,0 +1,285 @@
+/**
+ * Host facts outside the CPU/NUMA/NIC topology: CPU model, OS, SELinux, firewalld, sysctl, THP,
+ * mounts, cpufreq/cpuidle, DMI, cgroups. Parsers are pure functions of file text; collectors read
+ * through the HostReader so every file lands in the snapshot trace.
+ */
+import type { HostReader } from "./reader.js";
+import type {
+  CgroupFact,
+  CpuModelFact,
+  FirewalldFact,
+  OsFact,
+  SecureGuestFact,
+  SelinuxFact,
+  ThpFact,
+} from "./types.js";
+
+export interface CpuinfoFacts {
+  vendor: string | null;
+  model: string | null;
+  flags: Set<string>;
+}
+
+/** First processor block of /proc/cpuinfo: vendor_id, model name, flags. */
+export function parseCpuinfo(text: string): CpuinfoFacts {
+  const block = text.split(/\n\s*\n/)[0] ?? "";
+  const field = (name: string) => {
+    const m = new RegExp(`^${name}\\s*:\\s*(.*)$`, "m").exec(block);
+    return m ? m[1]!.trim() : null;
+  };
+  return {
+    vendor: field("vendor_id"),
+    model: field("model name"),
+    flags: new Set((field("flags") ?? "").split(/\s+/).filter(Boolean)),
+  };
+}
+
+export function cpuModel(info: CpuinfoFacts | null, smt: boolean, has1GPool: boolean): CpuModelFact {
+  const flags = info?.flags ?? new Set<string>();
+  return {
+    vendor: info?.vendor ?? null,
+    model: info?.model ?? null,
+    virtualization: flags.has("vmx") ? "vmx" : flags.has("svm") ? "svm" : null,
+    pages1G: flags.has("pdpe1gb") || has1GPool,
+    smt,
+  };
+}
+
+/** KEY=value lines with shell quoting, as os-release(5) and /etc/selinux/config use. */
+export function parseShellVars(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m) continue;
+    let v = m[2]!.trim();
+    const q = /^"((?:[^"\\]|\\.)*)"$/.exec(v) ?? /^'([^']*)'$/.exec(v);
+    if (q) v = q[1]!.replace(/\\(["\\$`])/g, "$1");
+    out.set(m[1]!, v);
+  }
+  return out;
+}
+
+export function collectOs(r: HostReader): OsFact {
+  // os-release(5): /etc/os-release, falling back to /usr/lib/os-release.
+  const text =
+    r.readText("etc/os-release", { optional: true }) ?? r.readText("usr/lib/os-release", { optional: true });
+  if (text === null) {
+    r.warn("etc/os-release", "missing (and no /usr/lib/os-release)");
+    return { id: null, version: null, pretty: null, like: [] };
+  }
+  const v = parseShellVars(text);
+  return {
+    id: v.get("ID") ?? null,
+    version: v.get("VERSION_ID") ?? null,
+    pretty: v.get("PRETTY_NAME") ?? null,
+    like: (v.get("ID_LIKE") ?? "").split(/\s+/).filter(Boolean),
+  };
+}
+
+const SELINUX_MODES = ["enforcing", "permissive", "disabled"] as const;
+
+export function collectSelinux(r: HostReader): SelinuxFact {
+  let configured: SelinuxFact["configured"] = null;
+  const cfg = r.readText("etc/selinux/config", { optional: true });
+  if (cfg !== null) {
+    const mode = (parseShellVars(cfg).get("SELINUX") ?? "").toLowerCase();
+    if ((SELINUX_MODES as readonly string[]).includes(mode)) configured = mode as SelinuxFact["configured"];
+    else r.warn("etc/selinux/config", `SELINUX=${mode}: expected enforcing, permissive or disabled`);
+  }
+  let current: SelinuxFact["current"] = null;
+  const enforce = r.readText("sys/fs/selinux/enforce", { optional: true });
+  if (enforce === "1") current = "enforcing";
+  else if (enforce === "0") current = "permissive";
+  else if (enforce !== null) r.warn("sys/fs/selinux/enforce", `cannot parse ${JSON.stringify(enforce)}`);
+  return { configured, current };
+}
+
+const FIREWALLD_UNITS = [
+  "usr/lib/systemd/system/firewalld.service",
+  "lib/systemd/system/firewalld.service",
+  "etc/systemd/system/firewalld.service",
+];
+
+/** Installed/enabled from unit files (works on a snapshot); active only from the live daemon. */
+export function collectFirewalldFiles(r: HostReader): FirewalldFact {
+  const unit = FIREWALLD_UNITS.find((u) => r.exists(u));
+  if (!unit) {
+    return { installed: false, enabled: null, active: null, evidence: "no firewalld.service unit file" };
+  }
+  const wants = "etc/systemd/system/multi-user.target.wants/firewalld.service";
+  const enabled = r.exists(wants);
+  return {
+    installed: true,
+    enabled,
+    active: null,
+    evidence: enabled ? `/${wants}` : `/${unit} (not in multi-user.target.wants)`,
+  };
+}
+
+/** The sysctl keys the seed guide sets (and nfvhost plans). */
+export const SEED_SYSCTL_KEYS = [
+  "net.ipv4.ip_forward",
+  "net.bridge.bridge-nf-call-iptables",
+  "net.bridge.bridge-nf-call-ip6tables",
+  "net.bridge.bridge-nf-call-arptables",
+] as const;
+
+/** Keys the kernel does not expose (br_netfilter not loaded) are left out. */
+export function collectSysctl(r: HostReader): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of SEED_SYSCTL_KEYS) {
+    const v = r.readText(`proc/sys/${key.replace(/\./g, "/")}`, { optional: true });
+    if (v !== null) out[key] = v.trim();
+  }
+  return out;
+}
+
+/** "[always] madvise never" -> "always". */
+export function bracketed(text: string): string | null {
+  const m = /\[([^\]]+)\]/.exec(text);
+  return m ? m[1]! : null;
+}
+
+export function collectThp(r: HostReader): ThpFact {
+  const dir = "sys/kernel/mm/transparent_hugepage";
+  const en = r.readText(`${dir}/enabled`);
+  const df = r.readText(`${dir}/defrag`, { optional: true });
+  const enabled = en === null ? null : bracketed(en);
+  if (en !== null && (enabled === null || !["always", "madvise", "never"].includes(enabled))) {
+    r.warn(`${dir}/enabled`, `cannot parse ${JSON.stringify(en.slice(0, 60))}`);
+  }
+  return {
+    enabled: enabled === "always" || enabled === "madvise" || enabled === "never" ? enabled : null,
+    defrag: df === null ? null : bracketed(df),
+  };
+}
+
+export interface MountEntry {
+  source: string;
+  path: string;
+  fstype: string;
+  options: string[];
+}
+
+/** /proc/mounts lines; octal escapes (\040 for a space) decoded. */
+export function parseMounts(text: string): MountEntry[] {
+  const unescape = (s: string) =>
+    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return text
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 4)
+    .map((f) => ({
+      source: unescape(f[0]!),
+      path: unescape(f[1]!),
+      fstype: f[2]!,
+      options: f[3]!.split(","),
+    }));
+}
+
+export function hugetlbfsMounts(
+  mounts: MountEntry[],
+  sizeKiB: (s: string) => number | null,
+): { path: string; pageSizeKiB: number | null }[] {
+  return mounts
+    .filter((m) => m.fstype === "hugetlbfs")
+    .map((m) => {
+      const opt = m.options.find((o) => o.startsWith("pagesize="));
+      return { path: m.path, pageSizeKiB: opt ? sizeKiB(opt.slice("pagesize=".length)) : null };
+    })
+    .sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** cgroup v2 when /sys/fs/cgroup is cgroup2, else v1 from /proc/cgroups. */
+export function collectCgroups(r: HostReader, mounts: MountEntry[] | null): CgroupFact | null {
+  const unified = mounts?.find((m) => m.fstype === "cgroup2" && m.path === "/sys/fs/cgroup");
+  if (unified || (mounts === null && r.exists("sys/fs/cgroup/cgroup.controllers"))) {
+    const text = r.readText("sys/fs/cgroup/cgroup.controllers", { optional: true });
+    if (text !== null) {
+      return {
+        version: 2,
+        controllers: text.split(/\s+/).filter(Boolean).sort(),
+        evidence: "/sys/fs/cgroup/cgroup.controllers",
+      };
+    }
+  }
+  const v1 = r.readText("proc/cgroups", { optional: true });
+  if (v1 === null || !mounts?.some((m) => m.fstype === "cgroup")) return null;
+  const controllers = v1
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => l.split(/\s+/))
+    .filter((f) => f[3] === "1")
+    .map((f) => f[0]!)
+    .sort();
+  return { version: 1, controllers, evidence: "/proc/cgroups" };
+}
+
+/** AMD SEV / Intel TDX / s390 PV support as KVM exposes it (informational, like virt-host-validate). */
+export function collectSecureGuest(r: HostReader, vendor: string | null): SecureGuestFact | null {
+  const yes = (t: string | null) => (t === null ? null : t === "Y" || t === "1");
+  if (vendor === "AuthenticAMD") {
+    const snp = yes(r.readText("sys/module/kvm_amd/parameters/sev_snp", { optional: true }));
+    const es = yes(r.readText("sys/module/kvm_amd/parameters/sev_es", { optional: true }));
+    const sev = yes(r.readText("sys/module/kvm_amd/parameters/sev", { optional: true }));
+    if (sev === null) return { technology: null, enabled: null, evidence: "kvm_amd not loaded" };
+    const technology = snp ? "sev-snp" : es ? "sev-es" : "sev";
+    return { technology, enabled: sev, evidence: "/sys/module/kvm_amd/parameters/sev" };
+  }
+  if (vendor === "GenuineIntel") {
+    const tdx = yes(r.readText("sys/module/kvm_intel/parameters/tdx", { optional: true }));
+    if (tdx === null) return { technology: null, enabled: null, evidence: "no kvm_intel tdx parameter" };
+    return { technology: "tdx", enabled: tdx, evidence: "/sys/module/kvm_intel/parameters/tdx" };
+  }
+  return null;
+}
+
+/** Groups CPUs by a per-CPU value: {"performance": [0,1,...]}. */
+export function groupBy(entries: { cpu: number; value: string }[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const { cpu, value } of [...entries].sort((a, b) => a.cpu - b.cpu)) (out[value] ??= []).push(cpu);
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function collectGovernors(r: HostReader, cpuIds: number[]): Record<string, number[]> {
+  const entries: { cpu: number; value: string }[] = [];
+  for (const id of cpuIds) {
+    const g = r.readText(`sys/devices/system/cpu/cpu${id}/cpufreq/scaling_governor`, { optional: true });
+    if (g !== null) entries.push({ cpu: id, value: g.trim() });
+  }
+  return groupBy(entries);
+}
+
+/** Enabled cpuidle states per CPU (shallowest first, so the last is the deepest), grouped. */
+export function collectCstates(r: HostReader, cpuIds: number[]): { cpus: number[]; states: string[] }[] {
+  const entries: { cpu: number; value: string }[] = [];
+  for (const id of cpuIds) {
+    const dir = `sys/devices/system/cpu/cpu${id}/cpuidle`;
+    const states = r.list(dir, /^state\d+$/);
+    if (states.length === 0) continue;
+    const enabled: string[] = [];
+    for (const s of states) {
+      const name = r.readText(`${dir}/${s}/name`);
+      const disabled = r.readText(`${dir}/${s}/disable`, { optional: true });
+      if (name !== null && disabled !== "1") enabled.push(name.trim());
+    }
+    entries.push({ cpu: id, value: JSON.stringify(enabled) });
+  }
+  return Object.entries(groupBy(entries)).map(([states, cpus]) => ({ cpus, states: JSON.parse(states) }));
+}
+
+export function collectDmi(r: HostReader): { vendor: string | null; product: string | null } {
+  return {
+    vendor: r.readText("sys/class/dmi/id/sys_vendor", { optional: true })?.trim() || null,
+    product: r.readText("sys/class/dmi/id/product_name", { optional: true })?.trim() || null,
+  };
+}
+
+export function collectHostname(r: HostReader): string | null {
+  const h =
+    r.readText("proc/sys/kernel/hostname", { optional: true }) ??
+    r.readText("etc/hostname", { optional: true });
+  return h?.trim() || null;
+}

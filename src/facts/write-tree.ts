@@ -1,0 +1,250 @@
+/**
+ * Writes a host tree (proc/, sys/, etc/) from HostFacts: the inverse of discovery. Used with
+ * src/facts/shapes.ts to build host shapes this machine does not have (AMD NPS4, SMT off, VFs on
+ * vfio-pci ...) as sysfs trees that discovery must read back exactly, and as test fixtures.
+ */
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { formatCpuList } from "../util/cpulist.js";
+import type { HostFacts, NicFact } from "./types.js";
+
+export interface WriteTreeOptions {
+  /** "symlink" (default): real links, as the kernel has them; "file": a regular file holding the target, as the reference snapshot stores links. */
+  links?: "symlink" | "file";
+  /** "drop" (default, as current kernels do): offline CPUs have no topology directory; "keep": they do. */
+  offlineTopology?: "drop" | "keep";
+}
+
+const BASE_FLAGS =
+  "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 syscall nx lm";
+
+class TreeWriter {
+  constructor(
+    private readonly dir: string,
+    private readonly links: "symlink" | "file",
+  ) {}
+
+  file(rel: string, content: string): void {
+    const abs = path.join(this.dir, rel);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, content.endsWith("\n") || content === "" ? content : `${content}\n`);
+  }
+
+  mkdir(rel: string): void {
+    mkdirSync(path.join(this.dir, rel), { recursive: true });
+  }
+
+  /** A link at `rel` pointing at `to` (both relative to the tree root), stored relative as sysfs does. */
+  link(rel: string, to: string): void {
+    const abs = path.join(this.dir, rel);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    const target = path.posix.relative(path.posix.dirname(rel), to);
+    if (this.links === "symlink") symlinkSync(target, abs);
+    else writeFileSync(abs, target);
+  }
+}
+
+function sizeDirs(facts: HostFacts): string[] {
+  const sizes = new Set<string>();
+  for (const n of facts.nodes) for (const s of Object.keys(n.hugepages)) sizes.add(s);
+  return [...sizes].sort((a, b) => Number(a) - Number(b));
+}
+
+function writeCpus(w: TreeWriter, facts: HostFacts, offlineTopology: "drop" | "keep"): void {
+  const base = "sys/devices/system/cpu";
+  const ids = facts.cpus.map((c) => c.id);
+  w.file(`${base}/possible`, formatCpuList(ids));
+  w.file(`${base}/present`, formatCpuList(ids));
+  w.file(`${base}/online`, formatCpuList(facts.cpus.filter((c) => c.online).map((c) => c.id)));
+  w.file(`${base}/isolated`, formatCpuList(facts.kernel.isolatedCpus));
+  const governorOf = new Map<number, string>();
+  for (const [g, cpus] of Object.entries(facts.governors)) for (const c of cpus) governorOf.set(c, g);
+  const statesOf = new Map<number, string[]>();
+  for (const group of facts.cstates) for (const c of group.cpus) statesOf.set(c, group.states);
+
+  for (const c of facts.cpus) {
+    const dir = `${base}/cpu${c.id}`;
+    w.mkdir(dir);
+    // cpu0 has no online file on most x86 kernels: discovery must fall back to cpu/online.
+    if (c.id !== 0) w.file(`${dir}/online`, c.online ? "1" : "0");
+    w.link(`${dir}/node${c.node}`, `sys/devices/system/node/node${c.node}`);
+    if (c.online || offlineTopology === "keep") {
+      w.file(`${dir}/topology/physical_package_id`, String(c.socket));
+      w.file(`${dir}/topology/core_id`, String(c.core));
+      w.file(`${dir}/topology/thread_siblings_list`, formatCpuList(c.siblings));
+      w.file(`${dir}/topology/core_cpus_list`, formatCpuList(c.siblings));
+    }
+    const gov = governorOf.get(c.id);
+    if (gov) w.file(`${dir}/cpufreq/scaling_governor`, gov);
+    (statesOf.get(c.id) ?? []).forEach((name, i) => {
+      w.file(`${dir}/cpuidle/state${i}/name`, name);
+      w.file(`${dir}/cpuidle/state${i}/disable`, "0");
+    });
+  }
+}
+
+function writeNodes(w: TreeWriter, facts: HostFacts): void {
+  const base = "sys/devices/system/node";
+  const ids = facts.nodes.map((n) => n.id);
+  w.file(`${base}/possible`, formatCpuList(ids));
+  w.file(`${base}/online`, formatCpuList(ids));
+  const online = new Set(facts.cpus.filter((c) => c.online).map((c) => c.id));
+  for (const n of facts.nodes) {
+    const dir = `${base}/node${n.id}`;
+    // x86 drops offline CPUs from the node mask; they stay reachable through cpuN/nodeM.
+    w.file(`${dir}/cpulist`, formatCpuList(n.cpus.filter((c) => online.has(c))));
+    w.file(`${dir}/distance`, n.distances.join(" "));
+    w.file(
+      `${dir}/meminfo`,
+      `Node ${n.id} MemTotal:       ${n.memoryKiB} kB\nNode ${n.id} MemFree:        0 kB\n`,
+    );
+    for (const [size, pool] of Object.entries(n.hugepages)) {
+      const h = `${dir}/hugepages/hugepages-${size}kB`;
+      w.file(`${h}/nr_hugepages`, String(pool.total));
+      w.file(`${h}/free_hugepages`, String(pool.free));
+      w.file(`${h}/surplus_hugepages`, "0");
+    }
+  }
+  for (const size of sizeDirs(facts)) {
+    const h = `sys/kernel/mm/hugepages/hugepages-${size}kB`;
+    const sum = (k: "total" | "free") => facts.nodes.reduce((a, n) => a + (n.hugepages[size]?.[k] ?? 0), 0);
+    w.file(`${h}/nr_hugepages`, String(sum("total")));
+    w.file(`${h}/free_hugepages`, String(sum("free")));
+  }
+}
+
+function pciDir(pci: string): string {
+  const [dom, bus] = pci.split(":");
+  return `sys/devices/pci${dom}:${bus}/${pci}`;
+}
+
+function writeNic(w: TreeWriter, nic: NicFact): void {
+  const dev = pciDir(nic.pci);
+  w.file(`${dev}/vendor`, nic.vendor);
+  w.file(`${dev}/device`, nic.device);
+  w.file(`${dev}/class`, "0x020000");
+  w.file(`${dev}/numa_node`, String(nic.node));
+  w.link(`sys/bus/pci/devices/${nic.pci}`, dev);
+  if (nic.driver) {
+    w.link(`${dev}/driver`, `sys/bus/pci/drivers/${nic.driver}`);
+    w.link(`sys/bus/pci/drivers/${nic.driver}/${nic.pci}`, dev);
+  }
+  if (nic.name) {
+    const net = `${dev}/net/${nic.name}`;
+    if (nic.mac !== undefined) w.file(`${net}/address`, nic.mac);
+    if (nic.mtu !== undefined) w.file(`${net}/mtu`, String(nic.mtu));
+    if (nic.operstate !== undefined) w.file(`${net}/operstate`, nic.operstate);
+    w.link(`${net}/device`, dev);
+    w.link(`sys/class/net/${nic.name}`, net);
+  }
+  if (nic.sriov) {
+    w.file(`${dev}/sriov_totalvfs`, String(nic.sriov.totalVfs));
+    w.file(`${dev}/sriov_numvfs`, String(nic.sriov.numVfs));
+    for (const vf of nic.sriov.vfs) w.link(`${dev}/virtfn${vf.index}`, pciDir(vf.pci));
+  }
+  if (nic.physfn) w.link(`${dev}/physfn`, pciDir(nic.physfn));
+}
+
+function thpLine(options: string[], chosen: string | null): string {
+  return options.map((o) => (o === chosen ? `[${o}]` : o)).join(" ");
+}
+
+function osRelease(facts: HostFacts): string {
+  const lines: string[] = [];
+  if (facts.os.id !== null) lines.push(`ID=${facts.os.id}`);
+  if (facts.os.like.length) lines.push(`ID_LIKE="${facts.os.like.join(" ")}"`);
+  if (facts.os.version !== null) lines.push(`VERSION_ID="${facts.os.version}"`);
+  if (facts.os.pretty !== null) lines.push(`PRETTY_NAME="${facts.os.pretty}"`);
+  return lines.join("\n");
+}
+
+function cpuinfo(facts: HostFacts): string {
+  const flags = [BASE_FLAGS];
+  if (facts.cpu.smt) flags.push("ht");
+  if (facts.cpu.virtualization) flags.push(facts.cpu.virtualization);
+  if (facts.cpu.pages1G) flags.push("pdpe1gb");
+  return facts.cpus
+    .filter((c) => c.online)
+    .map((c) =>
+      [
+        `processor\t: ${c.id}`,
+        `vendor_id\t: ${facts.cpu.vendor ?? "unknown"}`,
+        `model name\t: ${facts.cpu.model ?? "unknown"}`,
+        `physical id\t: ${c.socket}`,
+        `core id\t\t: ${c.core}`,
+        `flags\t\t: ${flags.join(" ")}`,
+        "",
+      ].join("\n"),
+    )
+    .join("\n");
+}
+
+/** Writes `facts` as a host tree under `dir` (created if needed; existing files are overwritten). */
+export function writeSnapshotTree(facts: HostFacts, dir: string, opts: WriteTreeOptions = {}): void {
+  const w = new TreeWriter(dir, opts.links ?? "symlink");
+  const memTotal = facts.nodes.reduce((a, n) => a + n.memoryKiB, 0);
+  w.file("proc/cmdline", facts.kernel.cmdline);
+  w.file("proc/sys/kernel/osrelease", facts.kernel.release ?? "");
+  if (facts.hostname !== null) w.file("proc/sys/kernel/hostname", facts.hostname);
+  w.file(
+    "proc/meminfo",
+    `MemTotal:       ${memTotal} kB\nMemFree:        0 kB\nHugepagesize:   ${facts.kernel.defaultHugepageKiB ?? 2048} kB\n`,
+  );
+  w.file("proc/cpuinfo", cpuinfo(facts));
+  w.file(
+    "proc/mounts",
+    [
+      "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0",
+      "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0",
+      ...facts.hugetlbfsMounts.map(
+        (m) =>
+          `hugetlbfs ${m.path.replace(/ /g, "\\040")} hugetlbfs rw,relatime${m.pageSizeKiB ? `,pagesize=${m.pageSizeKiB / 1024}M` : ""} 0 0`,
+      ),
+    ].join("\n"),
+  );
+  for (const [key, value] of Object.entries(facts.sysctl))
+    w.file(`proc/sys/${key.replace(/\./g, "/")}`, value);
+
+  writeCpus(w, facts, opts.offlineTopology ?? "drop");
+  writeNodes(w, facts);
+  for (const nic of facts.nics) writeNic(w, nic);
+
+  const thp = "sys/kernel/mm/transparent_hugepage";
+  w.file(`${thp}/enabled`, thpLine(["always", "madvise", "never"], facts.thp.enabled));
+  if (facts.thp.defrag !== null) {
+    w.file(
+      `${thp}/defrag`,
+      thpLine(["always", "defer", "defer+madvise", "madvise", "never"], facts.thp.defrag),
+    );
+  }
+  w.mkdir("sys/devices/virtual/dmi/id");
+  w.link("sys/class/dmi/id", "sys/devices/virtual/dmi/id");
+  if (facts.dmi.vendor !== null) w.file("sys/devices/virtual/dmi/id/sys_vendor", facts.dmi.vendor);
+  if (facts.dmi.product !== null) w.file("sys/devices/virtual/dmi/id/product_name", facts.dmi.product);
+
+  const iommu = facts.kernel.iommu;
+  for (const e of iommu.evidence) {
+    const unit = /^\/sys\/class\/iommu\/([\w.-]+)$/.exec(e);
+    if (unit) {
+      w.mkdir(`sys/devices/virtual/iommu/${unit[1]}`);
+      w.link(`sys/class/iommu/${unit[1]}`, `sys/devices/virtual/iommu/${unit[1]}`);
+    }
+  }
+  if (iommu.acpiTables) {
+    w.mkdir("sys/firmware/acpi/tables");
+    for (const t of iommu.acpiTables) w.file(`sys/firmware/acpi/tables/${t}`, "");
+  }
+  for (let g = 0; g < (iommu.groups ?? 0); g++) w.mkdir(`sys/kernel/iommu_groups/${g}`);
+
+  w.file("etc/os-release", osRelease(facts));
+  if (facts.selinux.configured !== null)
+    w.file("etc/selinux/config", `SELINUX=${facts.selinux.configured}\n`);
+  if (facts.selinux.current === "enforcing" || facts.selinux.current === "permissive") {
+    w.file("sys/fs/selinux/enforce", facts.selinux.current === "enforcing" ? "1" : "0");
+  }
+  if (facts.firewalld.installed) {
+    const unit = "usr/lib/systemd/system/firewalld.service";
+    w.file(unit, "[Unit]\nDescription=firewalld - dynamic firewall daemon\n");
+    if (facts.firewalld.enabled) w.link("etc/systemd/system/multi-user.target.wants/firewalld.service", unit);
+  }
+}

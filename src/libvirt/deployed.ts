@@ -1,0 +1,72 @@
+/**
+ * What nfvhost already runs on this host: every domain whose XML carries the nfvhost metadata
+ * element. The planner receives these as DeployedVnf so that re-planning never moves them.
+ */
+import type { HostFacts } from "../facts/types.js";
+import type { DeployedVnf } from "../plan/types.js";
+import { parseDomainXml, type DomainSummary } from "./domain-xml.js";
+import type { Virsh } from "./virsh.js";
+
+export interface LiveDomain {
+  name: string;
+  state: string;
+  /** Live XML when running, persistent XML otherwise. */
+  summary: DomainSummary;
+  /** Persistent (inactive) definition. */
+  config: DomainSummary;
+  configXml: string;
+  managed: boolean;
+}
+
+export async function readDomains(virsh: Virsh): Promise<LiveDomain[]> {
+  const out: LiveDomain[] = [];
+  for (const d of await virsh.listDomains()) {
+    try {
+      const configXml = await virsh.dumpXml(d.name, { inactive: true });
+      const config = parseDomainXml(configXml);
+      const summary = d.state === "shut off" ? config : parseDomainXml(await virsh.dumpXml(d.name));
+      out.push({ name: d.name, state: d.state, summary, config, configXml, managed: config.metadata !== null });
+    } catch (e) {
+      // A transient domain that stopped (or one undefined) between `list` and `dumpxml` is gone.
+      if (await virsh.domainExists(d.name)) throw e;
+    }
+  }
+  return out;
+}
+
+function nodeOf(s: DomainSummary, facts?: HostFacts): number {
+  if (s.numatune && s.numatune.nodeset.length > 0) return s.numatune.nodeset[0]!;
+  const first = Object.values(s.vcpuPins)[0]?.[0];
+  const cpu = facts?.cpus.find((c) => c.id === first);
+  return cpu?.node ?? 0;
+}
+
+/**
+ * Placement from the persistent definition (a live-only re-pin is drift, not a new placement);
+ * VFs from the live XML, where libvirt shows the VF a pool handed out.
+ */
+export function toDeployedVnf(d: LiveDomain, facts?: HostFacts): DeployedVnf {
+  const s = d.config;
+  const live = d.summary;
+  const pins: number[] = [];
+  for (let v = 0; v < s.vcpus; v++) {
+    const cpus = s.vcpuPins[v];
+    if (cpus && cpus.length > 0) pins.push(cpus[0]!);
+  }
+  return {
+    name: d.name,
+    node: nodeOf(s, facts),
+    vcpuPins: pins,
+    emulatorCpus: s.emulatorPin ?? [],
+    memoryKiB: s.memoryKiB,
+    pageSizeKiB: s.hugepageSizeKiB ?? 4,
+    vfs: live.interfaces.filter((i) => i.type === "hostdev" && i.source).map((i) => i.source!),
+    macs: live.interfaces.map((i) => i.mac).filter((m): m is string => m !== null),
+  };
+}
+
+/** Managed domains that are running (or paused): the ones the planner must keep in place. */
+export async function readDeployed(virsh: Virsh, facts?: HostFacts): Promise<DeployedVnf[]> {
+  const domains = await readDomains(virsh);
+  return domains.filter((d) => d.managed && d.state !== "shut off").map((d) => toDeployedVnf(d, facts));
+}

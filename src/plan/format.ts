@@ -1,0 +1,165 @@
+/**
+ * Human output of `nfvhost plan`: the host decisions, a table per VNF, and a CPU map per NUMA
+ * node with each physical core's sibling threads side by side. Colour helps, the words carry
+ * the meaning (colour off, the map reads the same).
+ */
+import Table from "cli-table3";
+import pc from "picocolors";
+import { formatCpuList } from "../util/cpulist.js";
+import { pageSizeText } from "./hostModel.js";
+import type { CpuRole, InterfacePlan, Plan, PlanProblem, VnfPlan } from "./types.js";
+
+export interface FormatOptions {
+  color: boolean;
+}
+
+type Paint = (s: string) => string;
+
+function painter(color: boolean): Record<CpuRole["role"] | "head", Paint> {
+  const c = pc.createColors(color);
+  return {
+    housekeeping: c.dim,
+    "isolated-free": c.green,
+    vcpu: c.cyan,
+    emulator: c.magenta,
+    offline: c.gray,
+    head: c.bold,
+  };
+}
+
+export function roleText(role: CpuRole): string {
+  switch (role.role) {
+    case "housekeeping":
+      return "host";
+    case "isolated-free":
+      return "isolated free";
+    case "vcpu":
+      return `${role.vnf} vCPU${role.vcpu}`;
+    case "emulator":
+      return `${role.vnf} emulator`;
+    case "offline":
+      return "offline";
+  }
+}
+
+function interfaceText(i: InterfacePlan): string {
+  switch (i.type) {
+    case "macvtap":
+      return `macvtap ${i.dev} (${i.mode})`;
+    case "sriov-pool":
+      return `VF ${i.vf.pci} of ${i.vf.pf} #${i.vf.index} via ${i.network}${i.vf.vlan !== undefined ? ` vlan ${i.vf.vlan}` : ""}`;
+    case "sriov-hostdev":
+      return `VF ${i.vf.pci} of ${i.vf.pf} #${i.vf.index} (hostdev)${i.vf.vlan !== undefined ? ` vlan ${i.vf.vlan}` : ""}`;
+    case "bridge":
+      return `bridge ${i.bridge}${i.network ? ` (network ${i.network})` : ""}`;
+    case "network":
+      return `network ${i.network}`;
+  }
+}
+
+function memoryText(v: VnfPlan): string {
+  const gib = v.memory.KiB / (1024 * 1024);
+  const amount = Number.isInteger(gib) ? `${gib} GiB` : `${Math.round(v.memory.KiB / 1024)} MiB`;
+  return `${amount} = ${v.memory.pages} x ${pageSizeText(v.memory.pageSizeKiB)} pages, node ${v.memory.node} ${v.memory.mode}`;
+}
+
+function pinText(v: VnfPlan): string {
+  // Runs of consecutive pins read like the seed: vCPU0-7 -> 1-8.
+  const parts: string[] = [];
+  let i = 0;
+  while (i < v.vcpuPins.length) {
+    let j = i;
+    while (j + 1 < v.vcpuPins.length && v.vcpuPins[j + 1] === v.vcpuPins[j]! + 1) j++;
+    parts.push(i === j ? `${i}->${v.vcpuPins[i]}` : `${i}-${j}->${v.vcpuPins[i]}-${v.vcpuPins[j]}`);
+    i = j + 1;
+  }
+  return parts.join(", ");
+}
+
+export function formatVnfTable(v: VnfPlan, opts: FormatOptions): string {
+  const paint = painter(opts.color);
+  const table = new Table({ style: { head: [], border: [] }, wordWrap: true });
+  table.push(
+    { node: [String(v.node)] },
+    { "vCPU -> CPU": [pinText(v)] },
+    { "emulator CPUs": [formatCpuList(v.emulatorCpus)] },
+    { "thread policy": [v.threadPolicy] },
+    { memory: [memoryText(v)] },
+  );
+  for (const i of v.interfaces) table.push({ [i.guestName]: [`${interfaceText(i)}, MAC ${i.mac}`] });
+  const title = `${paint.head(v.name)} (${v.kind}, ${v.vcpus} vCPU${v.existing ? ", running, kept in place" : ""})`;
+  return `${title}\n${table.toString()}`;
+}
+
+export function formatCpuMap(plan: Plan, opts: FormatOptions): string {
+  const paint = painter(opts.color);
+  const byNode = new Map<number, Plan["host"]["cpuRoles"]>();
+  for (const r of plan.host.cpuRoles) {
+    const list = byNode.get(r.node) ?? [];
+    list.push(r);
+    byNode.set(r.node, list);
+  }
+  const roleOf = new Map(plan.host.cpuRoles.map((r) => [r.cpu, r.role]));
+  const out: string[] = [];
+  for (const [node, roles] of [...byNode].sort((a, b) => a[0] - b[0])) {
+    const seen = new Set<number>();
+    const table = new Table({ style: { head: [], border: [] } });
+    for (const r of roles) {
+      if (seen.has(r.cpu)) continue;
+      const threads = (r.siblings.length ? r.siblings : [r.cpu]).filter((c) => roleOf.has(c));
+      for (const t of threads) seen.add(t);
+      table.push(
+        threads.map((t) => {
+          const role = roleOf.get(t)!;
+          return paint[role.role](`${String(t).padStart(3)} ${roleText(role)}`);
+        }),
+      );
+    }
+    out.push(`${paint.head(`NUMA node ${node}`)} (one row per physical core, sibling threads side by side)`);
+    out.push(table.toString());
+  }
+  out.push(
+    `legend: ${paint.housekeeping("host = housekeeping")}, ${paint["isolated-free"]("isolated free")}, ` +
+      `${paint.vcpu("VNF vCPUn")}, ${paint.emulator("VNF emulator")}, ${paint.offline("offline")}`,
+  );
+  return out.join("\n");
+}
+
+export function formatPlan(plan: Plan, opts: FormatOptions): string {
+  const paint = painter(opts.color);
+  const h = plan.host;
+  const lines: string[] = [];
+  lines.push(`${paint.head("plan")} ${plan.topology}: ${plan.vnfs.length} VNF(s) fit`);
+  lines.push(
+    `isolated CPUs (${h.cpu.source}): ${formatCpuList(h.cpu.isolated) || "none"}; housekeeping: ${formatCpuList(h.cpu.housekeeping)}`,
+  );
+  lines.push(`kernel arguments: ${h.kernelArgs.line}`);
+  if (h.kernelArgs.needsReboot) {
+    const changes = h.kernelArgs.changes.map((c) => `${c.key}: ${c.have ?? "(absent)"} -> ${c.want ?? "(removed)"}`);
+    lines.push(`  reboot needed: ${changes.join("; ")}`);
+  } else lines.push("  the running kernel already has them (no reboot needed)");
+  for (const r of h.hugepages) {
+    lines.push(
+      `hugepages node ${r.node}: ${r.needed} x ${pageSizeText(r.sizeKiB)} for VNFs, reserve ${r.reserve} (now ${r.current}) via ${r.sysfsPath}`,
+    );
+  }
+  lines.push(`boot reservation: hugepages=${h.bootHugepages.count} of ${pageSizeText(h.bootHugepages.sizeKiB)}`);
+  for (const pf of h.sriov) {
+    lines.push(`SR-IOV ${pf.pf} (${pf.pci}, ${pf.driver ?? "no driver"}, node ${pf.node}): ${pf.numVfs} of ${pf.totalVfs} VFs`);
+  }
+  lines.push("");
+  for (const v of plan.vnfs) {
+    lines.push(formatVnfTable(v, opts));
+    lines.push("");
+  }
+  lines.push(formatCpuMap(plan, opts));
+  for (const w of plan.warnings) lines.push(`${pc.createColors(opts.color).yellow("warning")}: ${w}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** One problem as the CLI prints it; `where` is the topology file:line it points at, if any. */
+export function formatProblem(p: PlanProblem, where: string | null, opts: FormatOptions): string {
+  const c = pc.createColors(opts.color);
+  const head = `${where ? `${where}: ` : ""}${c.red("cannot fit")}: ${p.message}`;
+  return [head, ...p.fixes.map((f) => `  fix: ${f}`)].join("\n");
+}

@@ -1,0 +1,149 @@
+/**
+ * The apply journal: before nfvhost changes anything it writes down what was there, so that
+ * `nfvhost rollback` can put it back and a killed apply leaves a record of how far it got.
+ * One JSON file per apply run under STATE/journal/, written again after every step.
+ */
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export type JournalItem =
+  | {
+      kind: "domain";
+      name: string;
+      /** Persistent XML before the change; null when this run created the domain. */
+      beforeXml: string | null;
+      beforeState: string | null;
+      beforeAutostart: boolean | null;
+      action: string;
+      done: boolean;
+    }
+  | {
+      kind: "network";
+      name: string;
+      beforeXml: string | null;
+      beforeActive: boolean | null;
+      beforeAutostart: boolean | null;
+      action: string;
+      done: boolean;
+    }
+  | { kind: "sysfs"; path: string; before: string | null; after: string; done: boolean }
+  | {
+      kind: "file";
+      path: string;
+      /** Copy of the previous content inside the journal directory; null when the file was new. */
+      backup: string | null;
+      done: boolean;
+    }
+  | { kind: "pin"; name: string; what: string; before: string; after: string; done: boolean };
+
+export type JournalStatus = "in-progress" | "complete" | "failed" | "rolled-back";
+
+export interface JournalEntry {
+  id: string;
+  started: string;
+  finished: string | null;
+  topology: string;
+  connect: string;
+  pid: number;
+  status: JournalStatus;
+  error: string | null;
+  items: JournalItem[];
+}
+
+export class Journal {
+  readonly dir: string;
+
+  constructor(stateDir: string) {
+    this.dir = join(stateDir, "journal");
+  }
+
+  /** Starts an entry; ids sort by time so the last one is the newest. */
+  async begin(topology: string, connect: string): Promise<JournalRun> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const started = new Date();
+    const id = `${started.toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
+    const entry: JournalEntry = {
+      id,
+      started: started.toISOString(),
+      finished: null,
+      topology,
+      connect,
+      pid: process.pid,
+      status: "in-progress",
+      error: null,
+      items: [],
+    };
+    const run = new JournalRun(this, entry);
+    await run.save();
+    return run;
+  }
+
+  async list(): Promise<JournalEntry[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((n) => n.endsWith(".json")).sort();
+    } catch {
+      return [];
+    }
+    const out: JournalEntry[] = [];
+    for (const n of names) {
+      try {
+        out.push(JSON.parse(await readFile(join(this.dir, n), "utf8")) as JournalEntry);
+      } catch {
+        /* a half-written entry from a killed run has a .tmp name and is not listed */
+      }
+    }
+    return out;
+  }
+
+  /** The newest entry that changed something and was not rolled back. */
+  async last(): Promise<JournalEntry | null> {
+    const all = (await this.list()).filter((e) => e.status !== "rolled-back" && e.items.some((i) => i.done));
+    return all.at(-1) ?? null;
+  }
+
+  pathOf(id: string): string {
+    return join(this.dir, `${id}.json`);
+  }
+
+  async save(entry: JournalEntry): Promise<void> {
+    const path = this.pathOf(entry.id);
+    // Write-then-rename: a kill mid-write never leaves a truncated entry.
+    await writeFile(`${path}.tmp`, `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
+    await rename(`${path}.tmp`, path);
+  }
+}
+
+export class JournalRun {
+  constructor(
+    readonly journal: Journal,
+    readonly entry: JournalEntry,
+  ) {}
+
+  save(): Promise<void> {
+    return this.journal.save(this.entry);
+  }
+
+  /** Records the "before" of a step before it runs (write-ahead). */
+  async record<T extends JournalItem>(item: T): Promise<T> {
+    this.entry.items.push(item);
+    await this.save();
+    return item;
+  }
+
+  async markDone(item: JournalItem): Promise<void> {
+    item.done = true;
+    await this.save();
+  }
+
+  async finish(status: JournalStatus, error?: string): Promise<void> {
+    this.entry.status = status;
+    this.entry.error = error ?? null;
+    this.entry.finished = new Date().toISOString();
+    await this.save();
+  }
+
+  get changed(): boolean {
+    return this.entry.items.some((i) => i.done);
+  }
+}

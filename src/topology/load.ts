@@ -1,0 +1,124 @@
+/**
+ * Reads a topology file: YAML (with source positions) -> JSON-schema validation -> semantic checks
+ * -> Topology. Every problem in the file is collected and thrown at once as NfvErrors, each pointing
+ * at file:line:column; nothing is returned unless the whole file is valid.
+ */
+import { readFile } from "node:fs/promises";
+import { LineCounter, parseDocument } from "yaml";
+import { NfvError, NfvErrors } from "../util/errors.js";
+import { buildTopology } from "./build.js";
+import { mapSchemaErrors, schemaValidator } from "./schema-errors.js";
+import { checkSemantics } from "./semantic.js";
+import { SourceMap } from "./source.js";
+import type { ParsedTopology } from "./types.js";
+
+const YAML_FIX: Record<string, string> = {
+  DUPLICATE_KEY: "remove or rename the repeated key",
+  TAG_RESOLVE_FAILED: "remove the tag: topology files use plain YAML values",
+  TAB_AS_INDENT: "indent with spaces",
+};
+
+function byPosition(a: NfvError, b: NfvError): number {
+  const la = a.details.location;
+  const lb = b.details.location;
+  return (
+    (la?.line ?? 0) - (lb?.line ?? 0) ||
+    (la?.column ?? 0) - (lb?.column ?? 0) ||
+    a.message.localeCompare(b.message)
+  );
+}
+
+function fail(errors: NfvError[], file: string): never {
+  // ajv can report one spot twice (e.g. through two schema paths); say each thing once.
+  const unique = [...new Map(errors.map((e) => [e.message, e])).values()].sort(byPosition);
+  throw new NfvErrors(
+    unique,
+    `${file}: ${unique.length} problem(s)\n${unique.map((e) => e.message).join("\n")}`,
+  );
+}
+
+/** Parses and validates topology text; `file` is only used in messages. */
+export function parseTopology(text: string, file: string): ParsedTopology {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const src = new SourceMap(doc, lines, file);
+
+  // Warnings (unknown tags, stringified keys) mean the file does not say what it seems to: refuse.
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
+    fail(
+      problems.map(
+        (e) =>
+          new NfvError({
+            what: "YAML syntax error",
+            value: undefined,
+            expected: `valid YAML: ${e.message}`,
+            fix: YAML_FIX[e.code] ?? "check indentation, quotes and brackets on this line",
+            location: src.at(e.pos[0]),
+          }),
+      ),
+      file,
+    );
+  }
+
+  let raw: unknown;
+  try {
+    // maxAliasCount bounds alias expansion ("billion laughs").
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    fail(
+      [
+        new NfvError({
+          what: "YAML aliases",
+          expected: `resolvable aliases (*name refers to an &name anchor defined earlier): ${(err as Error).message}`,
+          fix: "define the anchor before its aliases, and do not nest aliases deeply",
+          location: src.locate([]),
+        }),
+      ],
+      file,
+    );
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    fail(
+      [
+        new NfvError({
+          what: "topology",
+          expected: "a mapping with name, host, networks and vnfs (see docs/topology.md)",
+          fix: "start from examples/topologies/seed-csr1kv.yaml",
+          location: src.locate([]),
+        }),
+      ],
+      file,
+    );
+  }
+
+  const validate = schemaValidator();
+  const errors: NfvError[] = [];
+  if (!validate(raw)) errors.push(...mapSchemaErrors(validate.errors ?? [], raw, src));
+  errors.push(...checkSemantics(raw, src));
+  if (errors.length > 0) fail(errors, file);
+
+  return {
+    topology: buildTopology(raw),
+    file,
+    locate: (path) => src.locate(path),
+  };
+}
+
+/** Reads and parses a topology file. */
+export async function loadTopology(file: string): Promise<ParsedTopology> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new NfvError({
+      what: "topology file",
+      value: file,
+      expected: code === "ENOENT" ? "an existing file" : "a readable file",
+      fix: code === "ENOENT" ? "check the path" : `cannot read it (${code ?? String(err)})`,
+      location: { file },
+    });
+  }
+  return parseTopology(text, file);
+}

@@ -1,0 +1,517 @@
+/**
+ * Checks a schema cannot express: each VNF kind's footprint, references between sections
+ * (interfaces -> networks -> PFs), uniqueness (MACs, images, names) and day-0 consistency.
+ * It runs on the raw YAML data even when the schema found problems, so that every error in the
+ * file is reported at once; it only judges values whose basic shape is right (the schema already
+ * reports the others).
+ */
+import { NfvError, type NfvErrorDetails } from "../util/errors.js";
+import {
+  normalizeMac,
+  normalizePciAddress,
+  validateDomainName,
+  validateMac,
+  validatePciAddress,
+} from "../util/names.js";
+import { KINDS, listOr } from "./kinds.js";
+import { formatPath, type Path, type SourceMap } from "./source.js";
+import type { VnfKind } from "./types.js";
+import {
+  formatKiB,
+  parseGigabitEthernet,
+  parseSizeKiB,
+  validateHugepageSize,
+  validateIosHostname,
+  validateIosUsername,
+  validateSysctlKey,
+} from "./values.js";
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
+const objOr = (v: unknown): Obj => (isObj(v) ? v : {});
+const arrOr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+
+/** A PF as written (eno2, 3b:00.1) to the key it is compared by. */
+export function pfKey(pf: string): string {
+  return validatePciAddress(pf) === null ? normalizePciAddress(pf) : pf;
+}
+
+class Problems {
+  readonly errors: NfvError[] = [];
+  constructor(private readonly src: SourceMap) {}
+
+  add(path: Path, d: Omit<NfvErrorDetails, "location">, atKey = false): void {
+    const location = atKey ? this.src.locateKey(path) : this.src.locate(path);
+    this.errors.push(new NfvError({ ...d, what: d.what || formatPath(path), location }));
+  }
+
+  line(path: Path): number | undefined {
+    return this.src.locate(path).line;
+  }
+}
+
+/** First-seen owner of a value that must be unique (MACs, images). */
+class UniqueRegistry {
+  private readonly seen = new Map<string, Path>();
+  constructor(
+    private readonly p: Problems,
+    private readonly noun: string,
+    private readonly fix: string,
+  ) {}
+
+  claim(value: string, path: Path, shown: unknown): void {
+    const first = this.seen.get(value);
+    if (!first) {
+      this.seen.set(value, path);
+      return;
+    }
+    this.p.add(path, {
+      what: formatPath(path),
+      value: shown,
+      expected: `a ${this.noun} used once in the file; already used by ${formatPath(first)} (line ${this.p.line(first)})`,
+      fix: this.fix,
+    });
+  }
+}
+
+export function checkSemantics(raw: unknown, src: SourceMap): NfvError[] {
+  const p = new Problems(src);
+  const root = objOr(raw);
+  const host = objOr(root.host);
+  const networks = objOr(root.networks);
+  const vnfs = objOr(root.vnfs);
+  const macs = new UniqueRegistry(
+    p,
+    "MAC",
+    "give each VF and vNIC its own MAC, or leave mac out to get a generated one",
+  );
+  const images = new UniqueRegistry(
+    p,
+    "disk image",
+    "two domains writing one qcow2 corrupt it: copy the image for each VNF (or use a qcow2 overlay per VNF)",
+  );
+
+  const hugepageKiB = hugepageSizeKiB(host);
+
+  // host.sysctl keys: they become /proc/sys paths
+  for (const key of Object.keys(objOr(host.sysctl))) {
+    const problem = validateSysctlKey(key);
+    if (problem)
+      p.add(
+        ["host", "sysctl", key],
+        { what: formatPath(["host", "sysctl", key]), value: key, expected: problem },
+        true,
+      );
+    const v = objOr(host.sysctl)[key];
+    if (typeof v === "string" && /[\r\n]/.test(v)) {
+      p.add(["host", "sysctl", key], {
+        what: formatPath(["host", "sysctl", key]),
+        value: v,
+        expected: "a single-line value",
+      });
+    }
+  }
+
+  // host.sriov: one entry per PF, VF MACs within the VF count, MACs unique
+  const declaredPfs = new Map<string, number>();
+  arrOr(host.sriov).forEach((entry, i) => {
+    const e = objOr(entry);
+    const pf = str(e.pf);
+    if (pf !== undefined) {
+      const k = pfKey(pf);
+      const first = declaredPfs.get(k);
+      if (first !== undefined) {
+        p.add(["host", "sriov", i, "pf"], {
+          what: formatPath(["host", "sriov", i, "pf"]),
+          value: pf,
+          expected: `each PF declared once; already declared at ${formatPath(["host", "sriov", first, "pf"])}`,
+          fix: "merge the two entries",
+        });
+      } else declaredPfs.set(k, i);
+    }
+    const list = arrOr(e.macs);
+    if (isInt(e.vfs) && list.length > e.vfs) {
+      p.add(["host", "sriov", i, "macs"], {
+        what: formatPath(["host", "sriov", i, "macs"]),
+        expected: `at most vfs (${e.vfs}) MACs, found ${list.length}`,
+        fix: `raise vfs to ${list.length} or remove MACs`,
+      });
+    }
+    list.forEach((m, j) => {
+      if (typeof m === "string" && validateMac(m) === null)
+        macs.claim(normalizeMac(m), ["host", "sriov", i, "macs", j], m);
+    });
+  });
+
+  // host.bridges: unique names, a port in one bridge only
+  const bridgeOf = new Map<string, number>();
+  const portOf = new Map<string, Path>();
+  arrOr(host.bridges).forEach((entry, i) => {
+    const b = objOr(entry);
+    const name = str(b.name);
+    if (name !== undefined) {
+      if (bridgeOf.has(name)) {
+        p.add(["host", "bridges", i, "name"], {
+          what: formatPath(["host", "bridges", i, "name"]),
+          value: name,
+          expected: `a bridge name used once; already declared at ${formatPath(["host", "bridges", bridgeOf.get(name)!, "name"])}`,
+        });
+      } else bridgeOf.set(name, i);
+    }
+    arrOr(b.ports).forEach((port, j) => {
+      if (typeof port !== "string") return;
+      const first = portOf.get(port);
+      if (first) {
+        p.add(["host", "bridges", i, "ports", j], {
+          what: formatPath(["host", "bridges", i, "ports", j]),
+          value: port,
+          expected: `an interface enslaved to one bridge only; already a port at ${formatPath(first)}`,
+        });
+      } else portOf.set(port, ["host", "bridges", i, "ports", j]);
+    });
+  });
+
+  // networks: names, one pool per PF
+  const poolOfPf = new Map<string, string>();
+  for (const [name, value] of Object.entries(networks)) {
+    const problem = validateDomainName(name);
+    if (problem)
+      p.add(
+        ["networks", name],
+        { what: `${formatPath(["networks", name])}: network name`, value: name, expected: problem },
+        true,
+      );
+    const n = objOr(value);
+    if (n.type === "sriov-pool" && typeof n.pf === "string") {
+      const k = pfKey(n.pf);
+      const other = poolOfPf.get(k);
+      if (other !== undefined) {
+        p.add(["networks", name, "pf"], {
+          what: formatPath(["networks", name, "pf"]),
+          value: n.pf,
+          expected: `one sriov-pool network per PF; networks.${other} already pools ${n.pf}`,
+          fix: `use networks.${other} in the interfaces`,
+        });
+      } else poolOfPf.set(k, name);
+    }
+  }
+
+  // vnfs
+  for (const [name, value] of Object.entries(vnfs)) {
+    const problem = validateDomainName(name);
+    if (problem)
+      p.add(
+        ["vnfs", name],
+        { what: `${formatPath(["vnfs", name])}: VNF name (libvirt domain)`, value: name, expected: problem },
+        true,
+      );
+    if (!isObj(value)) continue;
+    checkVnf(p, name, value, { networks, hugepageKiB, macs, images });
+  }
+
+  return p.errors;
+}
+
+function hugepageSizeKiB(host: Obj): number | null {
+  const size = objOr(host.hugepages).size ?? "1G";
+  if ((typeof size !== "string" && typeof size !== "number") || validateHugepageSize(size) !== null)
+    return null;
+  const r = parseSizeKiB(size);
+  return "kib" in r ? r.kib : null;
+}
+
+interface VnfContext {
+  networks: Obj;
+  hugepageKiB: number | null;
+  macs: UniqueRegistry;
+  images: UniqueRegistry;
+}
+
+function checkVnf(p: Problems, name: string, vnf: Obj, ctx: VnfContext): void {
+  const at = (...rest: Path): Path => ["vnfs", name, ...rest];
+  const kindName = str(vnf.kind);
+  const kind = kindName && kindName in KINDS ? KINDS[kindName as VnfKind] : null;
+  const interfaces = arrOr(vnf.interfaces);
+
+  if (typeof vnf.image === "string") ctx.images.claim(vnf.image, at("image"), vnf.image);
+
+  if (kind) {
+    if (kind.vcpus && isInt(vnf.vcpus) && !kind.vcpus.includes(vnf.vcpus)) {
+      p.add(at("vcpus"), {
+        what: formatPath(at("vcpus")),
+        value: vnf.vcpus,
+        expected: `${listOr(kind.vcpus)} vCPUs: the footprints kind ${kind.kind} supports`,
+        fix: `set vcpus to ${listOr(kind.vcpus)}`,
+      });
+    }
+    if (typeof vnf.memory === "string" || isInt(vnf.memory)) {
+      const r = parseSizeKiB(vnf.memory as string | number);
+      if ("kib" in r) checkMemory(p, at("memory"), vnf.memory, r.kib, kind.kind, ctx.hugepageKiB);
+    }
+    const nicsWellFormed = vnf.interfaces === undefined || Array.isArray(vnf.interfaces);
+    if (nicsWellFormed && (interfaces.length < kind.minNics || interfaces.length > kind.maxNics)) {
+      p.add(at("interfaces"), {
+        what: formatPath(at("interfaces")),
+        expected: `${kind.minNics} to ${kind.maxNics} vNICs for kind ${kind.kind}, found ${interfaces.length}`,
+        fix:
+          interfaces.length > kind.maxNics
+            ? `remove ${interfaces.length - kind.maxNics} interface(s), or use VLANs/subinterfaces on fewer vNICs`
+            : "add an interface (GigabitEthernet1 is the management interface)",
+      });
+    }
+  }
+
+  interfaces.forEach((raw, i) => {
+    if (!isObj(raw)) return;
+    checkInterface(p, at("interfaces", i), raw, kind?.kind ?? null, ctx);
+  });
+
+  if (vnf.day0 !== undefined && isObj(vnf.day0)) {
+    if (kind && !kind.day0) {
+      p.add(at("day0"), {
+        what: formatPath(at("day0")),
+        expected: `no day0 for kind ${kind.kind}; day-0 is generated for ${listOr(
+          Object.values(KINDS)
+            .filter((k) => k.day0)
+            .map((k) => k.kind),
+        )}`,
+        fix: "remove day0 and configure the image itself (e.g. cloud-init baked into the qcow2)",
+      });
+    } else {
+      checkDay0(p, name, vnf.day0, interfaces.length, kind?.kind ?? null);
+    }
+  }
+}
+
+function checkMemory(
+  p: Problems,
+  path: Path,
+  shown: unknown,
+  kib: number,
+  kind: VnfKind,
+  hugepageKiB: number | null,
+): void {
+  const spec = KINDS[kind];
+  const bareHint =
+    typeof shown === "number" && shown < 64 ? ` (a bare number is MiB: did you mean "${shown}GiB"?)` : "";
+  if (kib < spec.minMemoryKiB || (spec.maxMemoryKiB !== null && kib > spec.maxMemoryKiB)) {
+    const min = formatKiB(spec.minMemoryKiB);
+    const max = spec.maxMemoryKiB === null ? null : formatKiB(spec.maxMemoryKiB);
+    const range = max === null ? `at least ${min}` : `${min} to ${max}`;
+    p.add(path, {
+      what: formatPath(path),
+      value: shown,
+      expected: `${range} of memory for kind ${kind}, found ${formatKiB(kib)}${bareHint}`,
+      fix:
+        max === null
+          ? `set memory to ${min.replace(" ", "")} or more`
+          : `set memory between ${min.replace(" ", "")} and ${max.replace(" ", "")}`,
+    });
+    return;
+  }
+  if (hugepageKiB !== null && kib % hugepageKiB !== 0) {
+    const up = Math.ceil(kib / hugepageKiB) * hugepageKiB;
+    p.add(path, {
+      what: formatPath(path),
+      value: shown,
+      expected: `a multiple of the ${formatKiB(hugepageKiB)} hugepage size (host.hugepages.size), found ${formatKiB(kib)}${bareHint}`,
+      fix: `set memory to ${formatKiB(up).replace(" ", "")}, or use 2M hugepages`,
+    });
+  }
+}
+
+function checkInterface(p: Problems, path: Path, nic: Obj, kind: VnfKind | null, ctx: VnfContext): void {
+  const type = nic.type;
+  if (typeof nic.mac === "string" && validateMac(nic.mac) === null) {
+    ctx.macs.claim(normalizeMac(nic.mac), [...path, "mac"], nic.mac);
+  }
+  if (kind && typeof nic.model === "string" && type !== "sriov") {
+    const models = KINDS[kind].nicModels;
+    if (!(models as readonly string[]).includes(nic.model)) {
+      p.add([...path, "model"], {
+        what: formatPath([...path, "model"]),
+        value: nic.model,
+        expected: `a NIC model kind ${kind} supports: ${listOr(models)}${kind === "csr1000v" ? " (or an SR-IOV VF: type: sriov)" : ""}`,
+      });
+    }
+  }
+  const network = str(nic.network);
+  const target = network === undefined ? undefined : ctx.networks[network];
+  const targetType = isObj(target) ? str(target.type) : undefined;
+  const known = Object.keys(ctx.networks);
+  const missing = (wantType: string) =>
+    p.add([...path, "network"], {
+      what: formatPath([...path, "network"]),
+      value: network,
+      expected: `a network defined under networks${known.length ? ` (${known.join(", ")})` : ""}`,
+      fix: `define networks.${network} with type: ${wantType}, or name an existing one`,
+    });
+
+  if (type === "sriov") {
+    if ((network === undefined) === (nic.pf === undefined)) {
+      p.add(path, {
+        what: formatPath(path),
+        expected:
+          "an sriov interface with exactly one of `network` (a sriov-pool network) or `pf` (take a VF of that PF)",
+      });
+    } else if (network !== undefined) {
+      if (target === undefined) missing("sriov-pool");
+      else if (targetType !== undefined && targetType !== "sriov-pool") {
+        p.add([...path, "network"], {
+          what: formatPath([...path, "network"]),
+          value: network,
+          expected: `a sriov-pool network for an sriov interface; networks.${network} is type ${targetType}`,
+          fix: `name a sriov-pool network, use pf: <PF> for a VF of a given PF, or change the interface type to ${targetType === "bridge" ? "bridge" : "network"}`,
+        });
+      }
+    }
+  } else if (type === "bridge") {
+    if ((network === undefined) === (nic.bridge === undefined)) {
+      p.add(path, {
+        what: formatPath(path),
+        expected:
+          "a bridge interface with exactly one of `bridge` (a Linux bridge) or `network` (a bridge network)",
+      });
+    } else if (network !== undefined) {
+      if (target === undefined) missing("bridge");
+      else if (targetType !== undefined && targetType !== "bridge") {
+        p.add([...path, "network"], {
+          what: formatPath([...path, "network"]),
+          value: network,
+          expected: `a bridge network for a bridge interface; networks.${network} is type ${targetType}`,
+          fix: targetType === "sriov-pool" ? "use type: sriov for a VF from that pool" : "use type: network",
+        });
+      }
+    }
+  } else if (type === "network" && network !== undefined) {
+    if (target === undefined) missing("bridge");
+    else if (targetType === "sriov-pool") {
+      p.add([...path, "type"], {
+        what: formatPath([...path, "type"]),
+        value: type,
+        expected: `type sriov for networks.${network} (a sriov-pool network hands out VFs)`,
+        fix: "write type: sriov",
+      });
+    }
+  }
+}
+
+function checkDay0(p: Problems, vnf: string, day0: Obj, nics: number, kind: VnfKind | null): void {
+  const at = (...rest: Path): Path => ["vnfs", vnf, "day0", ...rest];
+  const mode = str(day0.mode);
+  const range = nics === 0 ? "none: the VNF has no interfaces" : `GigabitEthernet1..GigabitEthernet${nics}`;
+  const checkGi = (name: string, path: Path, atKey: boolean): number | null => {
+    const n = parseGigabitEthernet(name);
+    if (n === null) {
+      p.add(
+        path,
+        {
+          what: formatPath(path),
+          value: name,
+          expected: `an interface name GigabitEthernetN (or GiN): ${range}`,
+        },
+        atKey,
+      );
+      return null;
+    }
+    if (n > nics) {
+      p.add(
+        path,
+        {
+          what: formatPath(path),
+          value: name,
+          expected: `an interface of this VNF: ${range} (one per entry of vnfs.${vnf}.interfaces)`,
+          fix: "add an interface under vnfs." + vnf + ".interfaces or use an existing GigabitEthernet",
+        },
+        atKey,
+      );
+    }
+    return n;
+  };
+
+  if (day0.hostname === undefined && validateIosHostname(vnf) !== null) {
+    p.add(at("hostname"), {
+      what: formatPath(at("hostname")),
+      value: vnf,
+      expected: `a hostname: the VNF name is not a valid IOS hostname (${validateIosHostname(vnf)})`,
+      fix: "set day0.hostname",
+    });
+  }
+
+  if (mode === "controller" && day0.system === undefined) {
+    p.add(at("system"), {
+      what: formatPath(at("system")),
+      expected: "a system block in controller mode (system-ip, site-id, organization-name, vbond)",
+      fix: "add day0.system, or set mode: autonomous",
+    });
+  }
+  if (mode === "autonomous") {
+    for (const key of ["system", "onboarding"]) {
+      if (day0[key] !== undefined) {
+        p.add(
+          at(key),
+          {
+            what: formatPath(at(key)),
+            expected: `no ${key} in autonomous mode (it belongs to SD-WAN controller mode)`,
+            fix: `remove ${key}, or set mode: controller`,
+          },
+          true,
+        );
+      }
+    }
+  }
+
+  for (const user of Object.keys(objOr(day0.users))) {
+    const problem = validateIosUsername(user);
+    if (problem)
+      p.add(at("users", user), { what: formatPath(at("users", user)), value: user, expected: problem }, true);
+  }
+
+  const seenGi = new Map<number, string>();
+  for (const [ifName, value] of Object.entries(objOr(day0.interfaces))) {
+    const n = checkGi(ifName, at("interfaces", ifName), true);
+    if (n !== null) {
+      const first = seenGi.get(n);
+      if (first !== undefined) {
+        p.add(
+          at("interfaces", ifName),
+          {
+            what: formatPath(at("interfaces", ifName)),
+            value: ifName,
+            expected: `each interface configured once; ${first} is the same interface`,
+          },
+          true,
+        );
+      } else seenGi.set(n, ifName);
+    }
+    const cfg = objOr(value);
+    if (cfg.address !== undefined && cfg.dhcp === true) {
+      p.add(at("interfaces", ifName, "dhcp"), {
+        what: formatPath(at("interfaces", ifName, "dhcp")),
+        expected: "either address or dhcp: true, not both",
+      });
+    }
+    if (cfg.tunnel !== undefined && mode === "autonomous") {
+      p.add(
+        at("interfaces", ifName, "tunnel"),
+        {
+          what: formatPath(at("interfaces", ifName, "tunnel")),
+          expected: "no SD-WAN tunnel in autonomous mode",
+          fix: "remove tunnel, or set mode: controller",
+        },
+        true,
+      );
+    }
+  }
+
+  const license = objOr(day0.license);
+  if (day0.license !== undefined && kind && !KINDS[kind].throughputLicense) {
+    p.add(at("license"), { what: formatPath(at("license")), expected: `no license for kind ${kind}` }, true);
+  }
+  if (typeof license["source-interface"] === "string") {
+    checkGi(license["source-interface"], at("license", "source-interface"), false);
+  }
+}

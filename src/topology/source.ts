@@ -1,0 +1,109 @@
+/**
+ * Where things are in the YAML text: walks the parsed document along a path and turns node
+ * offsets into file:line:column, so every message (schema, semantic, planner) points at the line.
+ */
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import type { SourceLocation } from "./types.js";
+
+export type Path = (string | number)[];
+
+/** vnfs.csr1kv-1.interfaces[1].mac; keys that are not plain words are quoted: host.sysctl["net.ipv4.ip_forward"]. */
+export function formatPath(path: Path): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else if (/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(seg)) out += out === "" ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out === "" ? "(top level)" : out;
+}
+
+/** Topology (camelCase) names that are spelt differently in the file. */
+const FILE_KEY: Record<string, string> = { memoryKiB: "memory", sizeKiB: "size" };
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+interface Found {
+  /** The value node at the deepest path reached. */
+  node: Node | null;
+  /** The key node of that value, when it sits in a mapping. */
+  key: Node | null;
+  /** How many path segments were matched. */
+  depth: number;
+}
+
+export class SourceMap {
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+    readonly file: string,
+  ) {}
+
+  private resolve(node: unknown): Node | null {
+    let n = node as Node | null;
+    for (let i = 0; i < 10 && n && isAlias(n); i++) n = n.resolve(this.doc) ?? null;
+    return n ?? null;
+  }
+
+  /**
+   * Follows the path as far as it exists. Besides the file's own spelling it accepts the
+   * Topology's: camelCase keys and numeric indexes into name-keyed maps (vnfs[0]).
+   */
+  find(path: Path): Found {
+    let node = this.resolve(this.doc.contents);
+    let key: Node | null = null;
+    let depth = 0;
+    for (const seg of path) {
+      if (!node) break;
+      let next: { value: unknown; key: unknown } | undefined;
+      if (isMap(node)) {
+        const keyOf = (p: { key: unknown }) => (isScalar(p.key) ? String(p.key.value) : String(p.key));
+        const wanted = typeof seg === "number" ? [] : [seg, kebab(seg), FILE_KEY[seg] ?? seg];
+        next = node.items.find((p) => wanted.includes(keyOf(p)));
+        if (!next && typeof seg === "number") next = node.items[seg];
+      } else if (isSeq(node)) {
+        const idx = typeof seg === "number" ? seg : /^\d+$/.test(seg) ? Number(seg) : -1;
+        const item = node.items[idx];
+        if (item !== undefined) next = { value: item, key: null };
+      }
+      if (!next) break;
+      key = (next.key as Node | null) ?? null;
+      node = this.resolve(next.value);
+      depth++;
+      if (!node) break;
+    }
+    return { node, key, depth };
+  }
+
+  at(offset: number): SourceLocation {
+    const pos = this.lines.linePos(offset);
+    return { file: this.file, line: pos.line, column: pos.col };
+  }
+
+  private start(node: Node | null): number | null {
+    return node?.range ? node.range[0] : null;
+  }
+
+  /**
+   * The value at path, or the nearest existing parent. Scalars point at the value; mappings, lists
+   * and empty values at their key ("interfaces:"), which is where a reader looks for them, and a
+   * missing child at its parent's key, where the user will add it.
+   */
+  locate(path: Path): SourceLocation {
+    const f = this.find(path);
+    const full = f.depth === path.length;
+    const scalarValue = f.node && isScalar(f.node) && f.node.value !== null;
+    const offset =
+      (full && scalarValue ? this.start(f.node) : null) ?? this.start(f.key) ?? this.start(f.node) ?? 0;
+    return this.at(offset);
+  }
+
+  /** The key of the entry at path (for unknown or misnamed keys), else the value. */
+  locateKey(path: Path): SourceLocation {
+    const f = this.find(path);
+    if (f.depth === path.length && f.key) return this.at(this.start(f.key) ?? 0);
+    return this.locate(path);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Writes schema/topology.schema.json from ./schema.ts, for editors (YAML language servers read it
+ * through a `# yaml-language-server: $schema=...` line). Run: npx tsx src/topology/write-schema.ts
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { topologySchema } from "./schema.js";
+
+export const SCHEMA_FILE = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../../schema/topology.schema.json",
+);
+
+export function schemaFileText(): string {
+  return `${JSON.stringify(topologySchema, null, 2)}\n`;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await mkdir(dirname(SCHEMA_FILE), { recursive: true });
+  await writeFile(SCHEMA_FILE, schemaFileText());
+  process.stdout.write(`wrote ${SCHEMA_FILE}\n`);
+}

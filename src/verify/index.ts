@@ -1,0 +1,330 @@
+/**
+ * `nfvhost verify`: reads the live host back and checks every planned fact with the evidence
+ * the guide's engineer looked at by eye (virsh vcpupin/emulatorpin/numatune, /proc/PID/numa_maps,
+ * per-node hugepage counters, ip -d link, /proc/cmdline). Each failed check names what differs
+ * and the command that fixes it.
+ */
+import { readdir, readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { prepare } from "../apply/index.js";
+import { readSysfs } from "../apply/host-files.js";
+import { kernelArgsCommand } from "../apply/preflight.js";
+import { parseDomainXml, projectionLines } from "../libvirt/domain-xml.js";
+import { Virsh } from "../libvirt/virsh.js";
+import type { Plan, VnfPlan } from "../plan/types.js";
+import { displayCommand, run } from "../util/exec.js";
+import { formatCpuList } from "../util/cpulist.js";
+import {
+  parseCpusAllowed,
+  parseIpLinkJson,
+  parseNumaMaps,
+  parseTaskStat,
+  summarizeNumaMaps,
+  vcpuOfThread,
+  type LinkInfo,
+} from "./evidence.js";
+
+export type CheckStatus = "pass" | "fail" | "warn";
+
+export interface Check {
+  /** VNF name, PF name or "host". */
+  subject: string;
+  check: string;
+  status: CheckStatus;
+  want: string;
+  have: string;
+  /** The command or file the evidence was read from. */
+  evidence: string;
+  fix?: string;
+}
+
+export interface VerifyReport {
+  topology: string;
+  connect: string;
+  checks: Check[];
+  ok: boolean;
+}
+
+export interface VerifyOptions {
+  topologyFile: string;
+  connect: string;
+  stateDir: string;
+  root: string;
+  accel?: "kvm" | "tcg";
+  /** Where /proc of the qemu processes lives ("/" unless testing). */
+  procRoot?: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** `ip -d -j link show dev PF` runner (tests feed fixture output). */
+  ipLink?: (pf: string) => Promise<string>;
+}
+
+const cpus = (a: number[] | null | undefined) => (a && a.length ? formatCpuList(a) : "(none)");
+
+function add(out: Check[], c: Omit<Check, "status"> & { ok: boolean; warnOnly?: boolean }): void {
+  const { ok, warnOnly, ...rest } = c;
+  out.push({ ...rest, status: ok ? "pass" : warnOnly ? "warn" : "fail", ...(ok ? { fix: undefined } : {}) });
+}
+
+async function qemuThreads(procRoot: string, pid: number) {
+  const dir = join(procRoot, "proc", String(pid), "task");
+  const out: { tid: number; comm: string; lastCpu: number; allowed: string | null }[] = [];
+  for (const tid of await readdir(dir)) {
+    try {
+      const st = parseTaskStat(await readFile(join(dir, tid, "stat"), "utf8"));
+      const allowed = parseCpusAllowed(await readFile(join(dir, tid, "status"), "utf8"));
+      if (st) out.push({ tid: Number(tid), comm: st.comm, lastCpu: st.lastCpu, allowed });
+    } catch {
+      /* thread exited while we read */
+    }
+  }
+  return out;
+}
+
+async function verifyVnf(
+  v: VnfPlan,
+  desiredXml: string,
+  virsh: Virsh,
+  opts: VerifyOptions,
+  file: string,
+  out: Check[],
+): Promise<void> {
+  const name = v.name;
+  const applyCmd = `nfvhost apply ${file}`;
+  if (!(await virsh.domainExists(name))) {
+    add(out, { subject: name, check: "domain defined", ok: false, want: "defined and running", have: "not defined", evidence: virsh.display(["list", "--all"]), fix: applyCmd });
+    return;
+  }
+  const state = await virsh.domState(name);
+  add(out, { subject: name, check: "domain running", ok: state === "running", want: "running", have: state, evidence: virsh.display(["domstate", name]), fix: displayCommand("virsh", virsh.argv(["start", name])) });
+
+  const config = parseDomainXml(await virsh.dumpXml(name, { inactive: true }));
+  const want = parseDomainXml(desiredXml);
+  add(out, { subject: name, check: "created by nfvhost", ok: config.metadata !== null, want: "nfvhost metadata element", have: config.metadata ? `topology=${config.metadata.topology}` : "none", evidence: virsh.display(["dumpxml", "--inactive", name]), fix: `${applyCmd} --adopt --yes ${name}` });
+  const wl = projectionLines(want);
+  const hl = new Set(projectionLines(config));
+  const differs = wl.filter((l) => !hl.has(l));
+  const haveFor = (l: string) => projectionLines(config).find((h) => h.split(" = ")[0] === l.split(" = ")[0]) ?? "(absent)";
+  add(out, {
+    subject: name,
+    check: "persistent definition",
+    ok: differs.length === 0,
+    want: differs.length ? differs.join("; ") : "as planned",
+    have: differs.length ? differs.map(haveFor).join("; ") : "as planned",
+    evidence: virsh.display(["dumpxml", "--inactive", name]),
+    fix: `${applyCmd} --yes ${name}`,
+  });
+  if (state !== "running") return;
+
+  const pins = await virsh.vcpupin(name);
+  for (let i = 0; i < v.vcpus; i++) {
+    const have = pins.get(i) ?? [];
+    const wantCpu = v.vcpuPins[i]!;
+    add(out, {
+      subject: name,
+      check: `vCPU ${i} affinity`,
+      ok: have.length === 1 && have[0] === wantCpu,
+      want: String(wantCpu),
+      have: cpus(have),
+      evidence: virsh.display(["vcpupin", name]),
+      fix: `${displayCommand("virsh", virsh.argv(["vcpupin", name, String(i), String(wantCpu), "--live", "--config"]))} (or ${applyCmd})`,
+    });
+  }
+  const emu = await virsh.emulatorpin(name);
+  add(out, {
+    subject: name,
+    check: "emulator pinning",
+    ok: cpus(emu) === cpus(v.emulatorCpus),
+    want: cpus(v.emulatorCpus),
+    have: cpus(emu),
+    evidence: virsh.display(["emulatorpin", name]),
+    fix: `${displayCommand("virsh", virsh.argv(["emulatorpin", name, cpus(v.emulatorCpus), "--live", "--config"]))} (or ${applyCmd})`,
+  });
+  const nt = await virsh.numatune(name);
+  add(out, {
+    subject: name,
+    check: "numatune",
+    ok: nt.mode === v.memory.mode && cpus(nt.nodeset) === String(v.memory.node),
+    want: `${v.memory.mode} nodeset=${v.memory.node}`,
+    have: `${nt.mode ?? "(none)"} nodeset=${cpus(nt.nodeset)}`,
+    evidence: virsh.display(["numatune", name]),
+    fix: `${applyCmd} --yes ${name}`,
+  });
+
+  const procRoot = opts.procRoot ?? "/";
+  const pid = await virsh.qemuPid(name, procRoot);
+  if (pid === null) {
+    add(out, { subject: name, check: "qemu process", ok: false, want: "a qemu process", have: "not found", evidence: `/run/libvirt/qemu/${name}.pid`, fix: "run verify on the host itself (qemu+ssh:// hides the process)" });
+  } else {
+    const threads = await qemuThreads(procRoot, pid);
+    for (let i = 0; i < v.vcpus; i++) {
+      const t = threads.find((x) => vcpuOfThread(x.comm) === i);
+      add(out, {
+        subject: name,
+        check: `vCPU ${i} thread affinity (kernel)`,
+        ok: t !== undefined && t.allowed === String(v.vcpuPins[i]),
+        want: String(v.vcpuPins[i]),
+        have: t ? `${t.allowed ?? "?"} (tid ${t.tid} "${t.comm}", last ran on CPU ${t.lastCpu})` : "no vCPU thread",
+        evidence: `/proc/${pid}/task/*/status Cpus_allowed_list`,
+        fix: applyCmd,
+      });
+    }
+    const maps = summarizeNumaMaps(parseNumaMaps(await readFile(join(procRoot, "proc", String(pid), "numa_maps"), "utf8")));
+    if (v.memory.pageSizeKiB > 4) {
+      const bySize = maps.hugeBySize[v.memory.pageSizeKiB] ?? {};
+      const onNode = bySize[v.memory.node] ?? 0;
+      const elsewhere = Object.entries(bySize).filter(([n, k]) => Number(n) !== v.memory.node && k > 0);
+      add(out, {
+        subject: name,
+        check: "guest memory in hugepages on its node",
+        ok: onNode >= v.memory.KiB && elsewhere.length === 0,
+        want: `${v.memory.KiB} KiB in ${v.memory.pageSizeKiB} KiB pages on node ${v.memory.node}`,
+        have: Object.keys(bySize).length
+          ? Object.entries(bySize).map(([n, k]) => `N${n}=${k} KiB`).join(" ")
+          : `no ${v.memory.pageSizeKiB} KiB page mapping`,
+        evidence: `/proc/${pid}/numa_maps (kernelpagesize_kB=${v.memory.pageSizeKiB})`,
+        fix: `${applyCmd} --yes ${name}`,
+      });
+    }
+  }
+
+  const ifs = await virsh.domiflist(name);
+  const live = parseDomainXml(await virsh.dumpXml(name));
+  for (const i of v.interfaces) {
+    const seen = ifs.find((x) => x.mac === i.mac) ?? null;
+    const liveIf = live.interfaces.find((x) => x.mac === i.mac);
+    add(out, {
+      subject: name,
+      check: `NIC ${i.index + 1} (${i.guestName}) MAC ${i.mac}`,
+      ok: liveIf !== undefined,
+      want: `${i.type} ${i.mac}`,
+      have: liveIf ? `${liveIf.type} ${liveIf.source ?? "-"} ${seen?.interface ?? ""}`.trim() : "no NIC with that MAC",
+      evidence: virsh.display(["domiflist", name]),
+      fix: `${applyCmd} --yes ${name}`,
+    });
+    if ((i.type === "sriov-pool" || i.type === "sriov-hostdev") && liveIf) {
+      const pci = liveIf.type === "hostdev" ? liveIf.source : null;
+      let driver: string | null = null;
+      if (pci) {
+        try {
+          driver = (await readlink(join(opts.root, "sys/bus/pci/devices", pci, "driver"))).split("/").pop() ?? null;
+        } catch {
+          driver = null;
+        }
+      }
+      add(out, {
+        subject: name,
+        check: `VF of NIC ${i.index + 1} bound to vfio-pci`,
+        ok: pci !== null && driver === "vfio-pci" && (i.type !== "sriov-hostdev" || pci === i.vf.pci),
+        want: `VF ${i.type === "sriov-hostdev" ? i.vf.pci : `from ${i.network}`} on vfio-pci, attached to ${name}`,
+        have: pci ? `${pci} driver ${driver ?? "(none)"}` : `interface type ${liveIf.type}`,
+        evidence: `virsh dumpxml ${name}; /sys/bus/pci/devices/${pci ?? "?"}/driver`,
+        fix: `${applyCmd} --yes ${name}`,
+      });
+    }
+  }
+}
+
+async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): Promise<void> {
+  const ipLink = opts.ipLink ?? (async (pf: string) => (await run("ip", ["-d", "-j", "link", "show", "dev", pf])).stdout || "[]");
+  for (const pf of plan.host.sriov) {
+    let info: LinkInfo | undefined;
+    try {
+      info = parseIpLinkJson(await ipLink(pf.pf))[0];
+    } catch {
+      info = undefined;
+    }
+    const ev = `ip -d -j link show dev ${pf.pf}`;
+    if (!info) {
+      add(out, { subject: pf.pf, check: "PF present", ok: false, want: "the PF netdev", have: "not found", evidence: ev, fix: "check the PF name and its driver" });
+      continue;
+    }
+    if (pf.mtu !== undefined) {
+      add(out, { subject: pf.pf, check: "PF MTU", ok: info.mtu === pf.mtu, want: String(pf.mtu), have: String(info.mtu), evidence: ev, fix: `ip link set dev ${pf.pf} mtu ${pf.mtu} (and nfvhost apply for NetworkManager)` });
+    }
+    add(out, { subject: pf.pf, check: "VF count", ok: info.vfs.length === pf.numVfs, want: String(pf.numVfs), have: String(info.vfs.length), evidence: ev, fix: `nfvhost apply ${opts.topologyFile}` });
+    for (const vf of pf.vfs) {
+      const have = info.vfs.find((x) => x.vf === vf.index);
+      const ok = have !== undefined && have.trust === vf.trust && have.spoofchk === vf.spoofchk && (have.mac === vf.mac.toLowerCase());
+      add(out, {
+        subject: pf.pf,
+        check: `VF ${vf.index} mac/trust/spoofchk`,
+        ok,
+        want: `mac ${vf.mac.toLowerCase()} trust ${vf.trust ? "on" : "off"} spoofchk ${vf.spoofchk ? "on" : "off"}`,
+        have: have ? `mac ${have.mac ?? "?"} trust ${have.trust === null ? "?" : have.trust ? "on" : "off"} spoofchk ${have.spoofchk === null ? "?" : have.spoofchk ? "on" : "off"}` : "no such VF",
+        evidence: ev,
+        fix: `ip link set dev ${pf.pf} vf ${vf.index} mac ${vf.mac.toLowerCase()} trust ${vf.trust ? "on" : "off"} spoofchk ${vf.spoofchk ? "on" : "off"}`,
+      });
+    }
+  }
+}
+
+export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport> {
+  const virsh = new Virsh(opts.connect);
+  await virsh.ping();
+  const ctx = await prepare({ ...opts, allowUnlocked: true }, virsh);
+  const { plan, facts } = ctx;
+  const out: Check[] = [];
+  const lab = ctx.parsed.topology.lab || plan.vnfs.every((v) => v.lab);
+
+  // Host: kernel arguments, isolation, IOMMU, per-node pages.
+  const have = new Set(facts.kernel.cmdline.split(/\s+/));
+  const missing = plan.host.kernelArgs.args.map((a) => (a.value === null ? a.key : `${a.key}=${a.value}`)).filter((a) => !have.has(a));
+  add(out, {
+    subject: "host",
+    check: "kernel arguments",
+    ok: missing.length === 0,
+    warnOnly: lab,
+    want: plan.host.kernelArgs.line,
+    have: missing.length ? `missing: ${missing.join(" ")}` : "all present",
+    evidence: "/proc/cmdline",
+    fix: `${kernelArgsCommand(facts, missing.join(" "))}${lab ? " (lab mode: reported, not required)" : ""}`,
+  });
+  add(out, {
+    subject: "host",
+    check: "isolated CPUs",
+    ok: cpus(facts.kernel.isolatedCpus) === cpus(plan.host.cpu.isolated),
+    warnOnly: lab,
+    want: cpus(plan.host.cpu.isolated),
+    have: cpus(facts.kernel.isolatedCpus),
+    evidence: "/sys/devices/system/cpu/isolated",
+    fix: "reboot with the planned isolcpus= (see kernel arguments)",
+  });
+  const vfUsers = plan.vnfs.some((v) => v.interfaces.some((i) => i.type === "sriov-pool" || i.type === "sriov-hostdev"));
+  if (plan.host.sriov.length > 0 || vfUsers) {
+    add(out, {
+      subject: "host",
+      check: "IOMMU active",
+      ok: facts.kernel.iommu.enabled,
+      want: "on (DMAR/IVRS and /sys/class/iommu)",
+      have: `${facts.kernel.iommu.enabled ? "on" : "off"}: ${facts.kernel.iommu.evidence.join("; ") || "no evidence"}`,
+      evidence: "/sys/class/iommu, /sys/firmware/acpi/tables, /proc/cmdline",
+      fix: "enable VT-d/AMD-Vi in the BIOS and boot with intel_iommu=on iommu=pt",
+    });
+  }
+  for (const h of plan.host.hugepages) {
+    if (h.needed === 0 && h.reserve === 0) continue;
+    const total = Number((await readSysfs(opts.root, h.sysfsPath)) ?? "0");
+    const free = Number((await readSysfs(opts.root, h.sysfsPath.replace(/nr_hugepages$/, "free_hugepages"))) ?? "0");
+    add(out, {
+      subject: "host",
+      check: `hugepages ${h.sizeKiB} KiB on node ${h.node}`,
+      ok: total >= h.reserve && total - free >= h.needed,
+      want: `>= ${h.reserve} reserved, >= ${h.needed} in use by the VNFs`,
+      have: `${total} reserved, ${total - free} in use`,
+      evidence: h.sysfsPath,
+      fix: `nfvhost apply ${opts.topologyFile}`,
+    });
+  }
+
+  for (const v of plan.vnfs) {
+    const d = ctx.desired.domains.find((x) => x.name === v.name)!;
+    await verifyVnf(v, d.xml, virsh, opts, opts.topologyFile, out);
+  }
+  await verifyPfs(plan, opts, out);
+  return {
+    topology: ctx.parsed.topology.name,
+    connect: virsh.uri,
+    checks: out,
+    ok: out.every((c) => c.status !== "fail"),
+  };
+}

@@ -1,0 +1,99 @@
+/** `nfvhost discover` and `nfvhost snapshot` through the real CLI entry (main()). */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "nfvhost-cli-discover-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((c: string | Uint8Array) => (
+    (out += String(c)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => (
+    (err += String(c)),
+    true
+  )) as typeof process.stderr.write;
+  try {
+    const code = await main(["node", "nfvhost", ...args]);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+    process.exitCode = undefined;
+  }
+}
+
+// picocolors may colour when the test runner has a TTY; compare the text without escapes.
+const plain = stripVTControlCharacters;
+
+describe("nfvhost discover", () => {
+  it("prints the per-node picture of the reference host", async () => {
+    const r = await cli("discover", "--root", "examples/hosts/seed-c240m5");
+    expect(r.code).toBe(0);
+    const text = plain(r.out);
+    expect(text).toContain("isolcpus 1-8,37-44");
+    expect(text).toContain("hugepages 1G×32 (default 1G)");
+    expect(text).toMatch(/│ 0 +│ 0\/36 {2}1\*\/37\* {2}2\*\/38\*/);
+    expect(text).toMatch(/│ 1 +│ 18\/54 {2}19\/55/);
+    expect(text).toContain("1G: 16/16 free");
+    expect(text).toContain("eno2 3b:00.1 ixgbe mtu 9216 up");
+    expect(text).toContain("SR-IOV 4/64 VFs");
+    expect(text).toContain("└ vf0 3b:10.1 enp59s16f1 ixgbevf");
+    expect(text).toContain("/proc/mounts: missing");
+  });
+
+  it("marks offline CPUs and VFs without netdev in the picture", async () => {
+    const r = await cli("discover", "--root", "test/fixtures/hosts/edge-small");
+    expect(r.code).toBe(0);
+    const text = plain(r.out);
+    expect(text).toContain("0/1  2*/3*  4*  5~");
+    expect(text).toContain("└ vf0 01:10.0 (no netdev) vfio-pci");
+    expect(text).toContain("/sys/devices/system/cpu/cpu3/topology/thread_siblings_list: cannot parse");
+  });
+
+  it("--json prints one object", async () => {
+    const r = await cli("discover", "--root", "test/fixtures/hosts/edge-small", "--json");
+    expect(r.code).toBe(0);
+    const f = JSON.parse(r.out);
+    expect(f.schema).toBe(1);
+    expect(f.root).toBe("test/fixtures/hosts/edge-small");
+  });
+
+  it.each([
+    [["--root", path.join(tmp, "missing")], /host root .*missing does not exist/],
+    [["--root", "examples/hosts"], /host root examples\/hosts has no proc\/ directory/],
+    [["--root", "package.json"], /is not a directory or a \.tar\.gz snapshot/],
+  ])("bad root %j: exit 2, one precise line, no stack", async (args, message) => {
+    const r = await cli("discover", ...(args as string[]));
+    expect(r.code).toBe(2);
+    expect(plain(r.err)).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.out).toBe("");
+  });
+});
+
+describe("nfvhost snapshot", () => {
+  it("writes a .tar.gz that discover --root reads back", async () => {
+    const out = path.join(tmp, "seed.tgz");
+    const s = await cli("snapshot", out, "--root", "examples/hosts/seed-c240m5");
+    expect(s.code).toBe(0);
+    expect(s.out).toMatch(
+      /snapshot of examples\/hosts\/seed-c240m5 written to .*seed\.tgz: \d+ files, \d+ links/,
+    );
+    const d = await cli("discover", "--root", out, "--json");
+    expect(d.code).toBe(0);
+    expect(JSON.parse(d.out).kernel.isolatedCpus).toHaveLength(16);
+    const again = await cli("snapshot", out, "--root", "examples/hosts/seed-c240m5");
+    expect(again.code).toBe(2);
+    expect(plain(again.err)).toMatch(/snapshot output .*seed\.tgz: "an existing file"/);
+  });
+});

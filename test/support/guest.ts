@@ -1,0 +1,504 @@
+/**
+ * A tiny test guest that really boots under libvirt on this machine (TCG): Debian's cloud kernel
+ * plus a busybox initramfs whose /init prints what the guest sees to the serial console (vCPUs,
+ * memory, NIC MACs, the day-0 ISO's files) between NFVT- markers, then powers off.
+ *
+ * Built once and cached under .cache/guest/<key>/ (gitignored; CI builds it on its first run).
+ * The kernel comes from `apt-get download` of the package linux-image-cloud-amd64 depends on; its
+ * cdrom, ISO9660 and virtio drivers are modules, so the needed ones (with their dependencies, read
+ * from each module's depends=) go into the initramfs and /init insmods them.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import type { InterfacePlan, VnfPlan } from "../../src/plan/types.js";
+import type { DomainContext } from "../../src/render/libvirt/domain.js";
+import { run, runChecked } from "../../src/util/exec.js";
+
+export const LIBVIRT_URI = "qemu:///system";
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const CACHE = process.env.NFVHOST_GUEST_CACHE ?? join(REPO, ".cache", "guest");
+const KERNEL_META_PACKAGE = "linux-image-cloud-amd64";
+const BUSYBOX = "/bin/busybox";
+
+/** What the guest needs from its kernel: virtio PCI + net, the i440fx IDE cdrom, ISO9660. */
+const WANTED_MODULES = ["virtio_pci", "virtio_net", "ata_piix", "sr_mod", "isofs"];
+
+/**
+ * The guest's /init. Every line the test reads starts with NFVT- so kernel messages in between do
+ * not matter. `nfvt.hold=N` on the kernel command line keeps the guest running N seconds first
+ * (for tests that inspect a live domain); `nfvt.hold=forever` never powers off.
+ */
+const INIT_SCRIPT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mkdir -p /proc /sys /dev /mnt/day0
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec 0</dev/console 1>/dev/console 2>&1
+for m in $(cat /modules.list); do insmod /modules/$m.ko || echo "NFVT-WARN insmod $m failed"; done
+echo NFVT-GUEST-BEGIN
+echo "NFVT-VCPUS=$(grep -c '^processor' /proc/cpuinfo)"
+echo "NFVT-MEMTOTAL-KB=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
+for n in /sys/class/net/*; do
+  name=\${n##*/}
+  [ "$name" = lo ] && continue
+  echo "NFVT-NIC $name $(cat "$n/address")"
+done
+i=0
+while [ ! -b /dev/sr0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+if [ -b /dev/sr0 ] && mount -t iso9660 -o ro /dev/sr0 /mnt/day0; then
+  for f in /mnt/day0/*; do
+    [ -f "$f" ] || continue
+    echo "NFVT-DAY0-BEGIN \${f##*/}"
+    cat "$f"
+    echo
+    echo "NFVT-DAY0-END \${f##*/}"
+  done
+  umount /mnt/day0
+else
+  echo NFVT-DAY0-NONE
+fi
+echo NFVT-GUEST-END
+hold=$(sed -n 's/.*nfvt\\.hold=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
+if [ "$hold" = forever ]; then while true; do sleep 3600; done; fi
+[ -n "$hold" ] && sleep "$hold"
+poweroff -f
+echo o > /proc/sysrq-trigger
+`;
+
+export interface TestGuest {
+  /** Absolute paths, world-readable (QEMU runs as libvirt-qemu). */
+  kernel: string;
+  initrd: string;
+  /** e.g. 6.1.0-56-cloud-amd64 */
+  kernelVersion: string;
+  dir: string;
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** The dependency list a kernel module carries in its .modinfo section ("depends=a,b"). */
+function moduleDepends(ko: Buffer): string[] {
+  const at = ko.indexOf("\0depends=");
+  if (at < 0) return [];
+  const end = ko.indexOf(0, at + 1);
+  const value = ko.subarray(at + "\0depends=".length, end).toString("latin1");
+  return value === "" ? [] : value.split(",");
+}
+
+async function findModules(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.name.endsWith(".ko")) out.set(e.name.slice(0, -3), p);
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+/** WANTED_MODULES and everything they depend on, dependencies first (insmod order). */
+async function moduleClosure(modules: Map<string, string>): Promise<string[]> {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = async (name: string, chain: string[]): Promise<void> => {
+    if (seen.has(name)) return;
+    const path = modules.get(name);
+    if (!path)
+      throw new Error(
+        `kernel module ${name} (needed by ${chain.join(" <- ") || "the test guest"}) is not in the kernel package`,
+      );
+    seen.add(name);
+    for (const dep of moduleDepends(await readFile(path))) await visit(dep, [name, ...chain]);
+    order.push(name);
+  };
+  for (const m of WANTED_MODULES) await visit(m, []);
+  return order;
+}
+
+async function downloadKernel(
+  work: string,
+): Promise<{ kernel: string; version: string; modulesDir: string }> {
+  const deps = await runChecked("apt-cache", ["depends", KERNEL_META_PACKAGE]);
+  const pkg = /Depends:\s+(linux-image-\S+)/.exec(deps.stdout)?.[1];
+  if (!pkg)
+    throw new Error(
+      `apt-cache depends ${KERNEL_META_PACKAGE} names no linux-image package (run apt-get update)`,
+    );
+  await runChecked("apt-get", ["download", "-q", pkg], { cwd: work, timeoutMs: 300_000 });
+  const deb = (await readdir(work)).find((f) => f.startsWith(pkg) && f.endsWith(".deb"));
+  if (!deb) throw new Error(`apt-get download ${pkg} left no .deb in ${work}`);
+  const root = join(work, "pkg");
+  await runChecked("dpkg-deb", ["-x", join(work, deb), root]);
+  const version = pkg.replace(/^linux-image-/, "");
+  const kernel = join(root, "boot", `vmlinuz-${version}`);
+  if (!existsSync(kernel)) throw new Error(`${deb} has no boot/vmlinuz-${version}`);
+  return { kernel, version, modulesDir: join(root, "lib", "modules", version) };
+}
+
+async function buildInitramfs(work: string, modulesDir: string, out: string): Promise<void> {
+  const root = join(work, "initramfs");
+  await mkdir(join(root, "bin"), { recursive: true });
+  await mkdir(join(root, "modules"), { recursive: true });
+  await copyFile(BUSYBOX, join(root, "bin", "busybox"));
+  await chmod(join(root, "bin", "busybox"), 0o755);
+  await writeFile(join(root, "init"), INIT_SCRIPT, { mode: 0o755 });
+  const modules = await findModules(modulesDir);
+  const order = await moduleClosure(modules);
+  for (const m of order) await copyFile(modules.get(m)!, join(root, "modules", `${m}.ko`));
+  await writeFile(join(root, "modules.list"), order.join("\n") + "\n");
+
+  const files = [
+    "bin",
+    "bin/busybox",
+    "init",
+    "modules",
+    "modules.list",
+    ...order.map((m) => `modules/${m}.ko`),
+  ];
+  const cpio = join(work, "initramfs.cpio");
+  await runChecked("cpio", ["--quiet", "-o", "-H", "newc", "-R", "0:0", "-F", cpio], {
+    cwd: root,
+    input: files.join("\n") + "\n",
+  });
+  await writeFile(out, gzipSync(await readFile(cpio)), { mode: 0o644 });
+}
+
+/** Builds the guest into .cache/guest once; later calls (and other test files) reuse it. */
+export async function ensureTestGuest(): Promise<TestGuest> {
+  const key = createHash("sha256")
+    .update(INIT_SCRIPT)
+    .update(WANTED_MODULES.join(","))
+    .update(KERNEL_META_PACKAGE)
+    .digest("hex")
+    .slice(0, 16);
+  const dir = join(CACHE, key);
+  const cached = await readText(join(dir, "kernel-version"));
+  if (cached) {
+    return {
+      kernel: join(dir, "vmlinuz"),
+      initrd: join(dir, "initramfs.cpio.gz"),
+      kernelVersion: cached.trim(),
+      dir,
+    };
+  }
+  await mkdir(CACHE, { recursive: true, mode: 0o755 });
+  const work = await mkdtemp(join(CACHE, `build-${process.pid}-`));
+  try {
+    const staged = join(work, "out");
+    await mkdir(staged, { mode: 0o755 });
+    const k = await downloadKernel(work);
+    await copyFile(k.kernel, join(staged, "vmlinuz"));
+    await chmod(join(staged, "vmlinuz"), 0o644);
+    await buildInitramfs(work, k.modulesDir, join(staged, "initramfs.cpio.gz"));
+    await writeFile(join(staged, "kernel-version"), k.version + "\n");
+    await chmod(staged, 0o755);
+    try {
+      await rename(staged, dir);
+    } catch (e) {
+      // Another test file built it at the same time: theirs is as good as ours.
+      if (!existsSync(join(dir, "kernel-version"))) throw e;
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return ensureTestGuest();
+}
+
+/** The kernel command line for the test guest; hold keeps it running that long before power-off. */
+export function guestCmdline(opts: { holdSeconds?: number | "forever" } = {}): string {
+  const parts = ["console=ttyS0", "quiet", "loglevel=1", "panic=-1"];
+  if (opts.holdSeconds !== undefined) parts.push(`nfvt.hold=${opts.holdSeconds}`);
+  return parts.join(" ");
+}
+
+/** The DomainContext fields that make a rendered domain boot the test guest under TCG. */
+export function testGuestContext(
+  guest: TestGuest,
+  opts: { serialLogPath: string; day0IsoPath?: string; holdSeconds?: number | "forever" },
+): DomainContext {
+  return {
+    accel: "qemu",
+    lockedMemory: false,
+    kernel: guest.kernel,
+    initrd: guest.initrd,
+    cmdline: guestCmdline({ holdSeconds: opts.holdSeconds }),
+    serialLogPath: opts.serialLogPath,
+    ...(opts.day0IsoPath !== undefined ? { day0IsoPath: opts.day0IsoPath } : {}),
+  };
+}
+
+/** A VnfPlan for a test guest: 1 vCPU on CPU 1, emulator on CPU 0, 128 MiB in 2 MiB pages. */
+export function testGuestVnf(opts: {
+  name: string;
+  image: string;
+  interfaces: InterfacePlan[];
+  vcpuPins?: number[];
+  emulatorCpus?: number[];
+  memoryKiB?: number;
+  pageSizeKiB?: number;
+}): VnfPlan {
+  const KiB = opts.memoryKiB ?? 131072;
+  const pageSizeKiB = opts.pageSizeKiB ?? 2048;
+  const vcpuPins = opts.vcpuPins ?? [1];
+  return {
+    name: opts.name,
+    kind: "generic",
+    image: opts.image,
+    node: 0,
+    vcpus: vcpuPins.length,
+    threadPolicy: "share",
+    vcpuPins,
+    emulatorCpus: opts.emulatorCpus ?? [0],
+    memory: { KiB, pageSizeKiB, pages: KiB / pageSizeKiB, node: 0, mode: "strict" },
+    interfaces: opts.interfaces,
+    lab: true,
+    autostart: false,
+    existing: false,
+  };
+}
+
+export interface GuestReport {
+  vcpus: number | null;
+  memTotalKiB: number | null;
+  /** In the guest's interface name order (eth0, eth1...). */
+  nics: { name: string; mac: string }[];
+  /** File name -> content, from the cdrom; null when the guest found no cdrom. */
+  day0: Record<string, string> | null;
+  warnings: string[];
+  /** NFVT-GUEST-END was printed: the guest got through /init. */
+  complete: boolean;
+}
+
+/** Reads the NFVT- markers out of the guest's serial output. */
+export function parseGuestReport(serial: string): GuestReport {
+  const lines = serial.replace(/\r/g, "").split("\n");
+  const report: GuestReport = {
+    vcpus: null,
+    memTotalKiB: null,
+    nics: [],
+    day0: null,
+    warnings: [],
+    complete: false,
+  };
+  let file: string | null = null;
+  let content: string[] = [];
+  for (const line of lines) {
+    if (file !== null) {
+      if (line === `NFVT-DAY0-END ${file}`) {
+        // /init echoes a newline after each file so the marker starts a line.
+        report.day0![file] = content.join("\n").replace(/\n$/, "");
+        file = null;
+      } else content.push(line);
+      continue;
+    }
+    let m: RegExpExecArray | null;
+    if ((m = /NFVT-VCPUS=(\d+)/.exec(line))) report.vcpus = Number(m[1]);
+    else if ((m = /NFVT-MEMTOTAL-KB=(\d+)/.exec(line))) report.memTotalKiB = Number(m[1]);
+    else if ((m = /NFVT-NIC (\S+) (\S+)/.exec(line))) report.nics.push({ name: m[1]!, mac: m[2]! });
+    else if ((m = /NFVT-DAY0-BEGIN (.+)$/.exec(line))) {
+      report.day0 ??= {};
+      file = m[1]!;
+      content = [];
+    } else if ((m = /NFVT-WARN (.*)$/.exec(line))) report.warnings.push(m[1]!);
+    else if (line.includes("NFVT-GUEST-END")) report.complete = true;
+  }
+  return report;
+}
+
+/** virsh against the system libvirtd, argument array only. */
+export function virsh(args: readonly string[], timeoutMs = 60_000) {
+  return run("virsh", ["-c", LIBVIRT_URI, ...args], { timeoutMs });
+}
+
+/** Destroys and undefines a test domain; quiet when it is already gone. */
+export async function removeDomain(name: string): Promise<void> {
+  await virsh(["destroy", name]);
+  await virsh(["undefine", name]);
+}
+
+async function domainState(name: string): Promise<string> {
+  const r = await virsh(["domstate", name]);
+  return r.code === 0 ? r.stdout.trim() : "gone";
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until the guest printed NFVT-GUEST-END to its serial log (and, unless it was told to hold,
+ * powered off). Rejects with the serial output so far when it does not happen in time.
+ */
+export async function waitForGuest(
+  name: string,
+  serialLogPath: string,
+  opts: { timeoutMs?: number; untilShutOff?: boolean } = {},
+): Promise<{ report: GuestReport; serial: string }> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
+  const untilShutOff = opts.untilShutOff ?? true;
+  for (;;) {
+    const serial = (await readText(serialLogPath)) ?? "";
+    const report = parseGuestReport(serial);
+    const state = await domainState(name);
+    if (report.complete && (!untilShutOff || state !== "running")) return { report, serial };
+    if (!report.complete && state !== "running" && state !== "paused") {
+      throw new Error(
+        `test guest ${name} stopped (${state}) before NFVT-GUEST-END; serial:\n${serial.slice(-3000)}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `test guest ${name}: no NFVT-GUEST-END within the timeout (state ${state}); serial:\n${serial.slice(-3000)}`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
+/**
+ * Defines and starts a domain from XML, waits for the guest's report, and always removes the
+ * domain again (also on failure). The XML must log the serial console to serialLogPath
+ * (DomainContext.serialLogPath). With whileRunning, the guest must hold (guestCmdline's
+ * holdSeconds): the callback inspects the live domain after the report, then the domain goes.
+ */
+export async function bootTestGuest(
+  name: string,
+  xml: string,
+  serialLogPath: string,
+  opts: { timeoutMs?: number; whileRunning?: (name: string) => Promise<void> } = {},
+): Promise<{ report: GuestReport; serial: string; seconds: number; dumpxml: string }> {
+  const dir = await mkdtemp(join(tmpdir(), "nfvt-guest-xml-"));
+  const file = join(dir, `${name}.xml`);
+  await writeFile(file, xml);
+  const started = Date.now();
+  try {
+    await runChecked("virsh", ["-c", LIBVIRT_URI, "define", file]);
+    await runChecked("virsh", ["-c", LIBVIRT_URI, "start", name]);
+    const live = await runChecked("virsh", ["-c", LIBVIRT_URI, "dumpxml", name]);
+    const out = await waitForGuest(name, serialLogPath, {
+      timeoutMs: opts.timeoutMs,
+      untilShutOff: !opts.whileRunning,
+    });
+    const seconds = (Date.now() - started) / 1000;
+    if (opts.whileRunning) await opts.whileRunning(name);
+    return { ...out, seconds, dumpxml: live.stdout };
+  } finally {
+    await removeDomain(name);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The QEMU process of a running domain (libvirt's pid file). */
+export async function qemuPid(name: string): Promise<number> {
+  const text = await readText(`/run/libvirt/qemu/${name}.pid`);
+  const pid = Number(text?.trim());
+  if (!Number.isInteger(pid) || pid <= 1)
+    throw new Error(`no QEMU pid for ${name} in /run/libvirt/qemu/${name}.pid`);
+  return pid;
+}
+
+/** A unique, short suffix for test resource names (interface names stay <= 15 characters). */
+export function uniqueSuffix(): string {
+  return randomBytes(3).toString("hex");
+}
+
+// ------------------------------------------------------------------------------------------
+// Hugepages for test domains
+
+const PAGESIZE_MOUNT_OPTION: Record<number, string> = { 2048: "2M", 1048576: "1024M" };
+const DEFAULT_MOUNTPOINT: Record<number, string> = { 2048: "/dev/hugepages", 1048576: "/dev/hugepages1G" };
+
+async function hugetlbfsMounted(sizeKiB: number): Promise<boolean> {
+  const mounts = (await readText("/proc/mounts")) ?? "";
+  const want = `pagesize=${PAGESIZE_MOUNT_OPTION[sizeKiB]}`;
+  return mounts
+    .split("\n")
+    .some((l) => l.split(" ")[2] === "hugetlbfs" && l.split(" ")[3]?.split(",").includes(want));
+}
+
+async function restartLibvirtd(): Promise<void> {
+  const pid = Number((await readText("/run/libvirtd.pid"))?.trim());
+  if (Number.isInteger(pid) && pid > 1) {
+    process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await sleep(100);
+  }
+  await runChecked("libvirtd", ["-d"]);
+  for (let i = 0; i < 50; i++) {
+    if ((await virsh(["version"])).code === 0) return;
+    await sleep(200);
+  }
+  throw new Error("libvirtd did not answer after its restart");
+}
+
+/**
+ * Makes `pages` free hugepages of sizeKiB available: only ever raises the reservation (other test
+ * suites may be using pages), mounts hugetlbfs for that size when nothing does, and then restarts
+ * libvirtd, which only looks for hugetlbfs mounts when it starts.
+ */
+export async function ensureHugepages(sizeKiB: 2048 | 1048576, pages: number): Promise<void> {
+  const sys = `/sys/kernel/mm/hugepages/hugepages-${sizeKiB}kB`;
+  const free = Number(await readFile(join(sys, "free_hugepages"), "utf8"));
+  if (free < pages) {
+    const nr = Number(await readFile(join(sys, "nr_hugepages"), "utf8"));
+    // nr + pages, not nr + (pages - free): a suite racing us may take the free ones.
+    await writeFile(join(sys, "nr_hugepages"), String(nr + pages));
+    const after = Number(await readFile(join(sys, "free_hugepages"), "utf8"));
+    if (after < pages)
+      throw new Error(
+        `only ${after} free ${sizeKiB} KiB hugepages after asking for ${nr + pages} (memory fragmented?)`,
+      );
+  }
+  if (!(await hugetlbfsMounted(sizeKiB))) {
+    const mountpoint = DEFAULT_MOUNTPOINT[sizeKiB]!;
+    await mkdir(mountpoint, { recursive: true });
+    await runChecked("mount", [
+      "-t",
+      "hugetlbfs",
+      "-o",
+      `pagesize=${PAGESIZE_MOUNT_OPTION[sizeKiB]}`,
+      "hugetlbfs",
+      mountpoint,
+    ]);
+    await restartLibvirtd();
+  }
+}
+
+/** Makes a directory QEMU (running as libvirt-qemu) can traverse; mkdtemp makes them 0700. */
+export async function makeGuestDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+/** True when the file exists and is non-empty. */
+export async function nonEmpty(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).size > 0;
+  } catch {
+    return false;
+  }
+}

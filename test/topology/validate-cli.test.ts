@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main.js";
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stdout += chunk.toString();
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stderr += chunk.toString();
+    return true;
+  });
+  try {
+    const code = await main(["node", "nfvhost", ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+// picocolors may colour "error"; compare the text only.
+// eslint-disable-next-line no-control-regex
+const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
+
+describe("nfvhost validate", () => {
+  it("says OK for the seed topology and exits 0", async () => {
+    const r = await cli(["validate", "examples/topologies/seed-csr1kv.yaml"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      "OK examples/topologies/seed-csr1kv.yaml: topology seed-csr1kv, 1 VNF(s): csr1kv-1 (csr1000v, 8 vCPU, 8 GiB, 2 vNIC), 2 network(s)\n",
+    );
+    expect(r.stderr).toBe("");
+  });
+
+  it("--json prints the parsed topology", async () => {
+    const r = await cli(["validate", "--json", "examples/topologies/seed-csr1kv.yaml"]);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.stdout);
+    expect(t.vnfs[0].memoryKiB).toBe(8388608);
+    expect(t.host.sriov[0].macs[0]).toBe("8e:df:08:c1:d1:de");
+  });
+
+  it("prints every error of a broken file and exits 2", async () => {
+    const file = "test/fixtures/topologies/broken/many-errors.yaml";
+    const expected = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("# expect: "))
+      .map((l) => `error: ${l.slice("# expect: ".length)}`);
+    const r = await cli(["validate", file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(plain(r.stderr).trimEnd().split("\n")).toEqual([
+      ...expected,
+      `${expected.length} problem(s) found; nothing was changed.`,
+    ]);
+  });
+
+  it("names a missing file", async () => {
+    const r = await cli(["validate", "/nonexistent/topology.yaml"]);
+    expect(r.code).toBe(2);
+    expect(plain(r.stderr)).toContain(
+      'topology file: "/nonexistent/topology.yaml"; expected an existing file',
+    );
+  });
+});
