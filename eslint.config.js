@@ -10,6 +10,7 @@ export default tseslint.config(
       "coverage/",
       "out/",
       ".cache/",
+      ".tmp-*/",
       "bench/results/",
       "test/golden/",
       "test/fixtures/",

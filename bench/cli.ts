@@ -5,11 +5,12 @@
  * NIC, disk import). Median of N runs. virt-install only writes the XML from pins given by hand;
  * nfvhost plans them and renders every artifact, so it does more work in its time.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "../src/util/exec.js";
+import { compareDomains } from "./domain-compare.js";
 import type { Unavailable } from "./placement.js";
 import { unavailable } from "./placement.js";
 import { virtInstallPeer } from "./peers.js";
@@ -25,8 +26,23 @@ export const BENCH_ENV = { ...process.env, CSR_ADMIN_PASSWORD: "nfvb-bench-only-
 
 export interface CliSection {
   runs: number;
-  nfvhost: { planMs: number | Unavailable; renderMs: number | Unavailable; totalMs: number | Unavailable };
-  virtInstall: { printXmlMs: number; version: string } | Unavailable;
+  nfvhost: {
+    planMs: number | Unavailable;
+    renderMs: number | Unavailable;
+    totalMs: number | Unavailable;
+    /** `nfvhost --version`: loading the CLI, the fixed cost inside every command's time. */
+    startupMs: number | Unavailable;
+  };
+  /** `node -e 0`: the runtime's own start, for reference. */
+  nodeStartMs: number;
+  virtInstall:
+    | {
+        printXmlMs: number;
+        version: string;
+        /** Tuning facts compared with nfvhost's rendered csr1kv-1.xml (null: nothing rendered). */
+        sameDomain: { fields: number; differences: string[] } | null;
+      }
+    | Unavailable;
 }
 
 let commandsCache: Promise<Set<string> | Unavailable> | null = null;
@@ -56,6 +72,17 @@ async function timeNfvhost(cmd: string, args: string[], runs: number): Promise<n
     if (result.code !== 0) {
       return unavailable(`nfvhost ${cmd} exit ${result.code}: ${lastLine(result.stderr || result.stdout)}`);
     }
+    times.push(ms);
+  }
+  return median(times);
+}
+
+async function timeNfvhostVersion(runs: number): Promise<number | Unavailable> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { ms, result } = await timeRun(process.execPath, [BIN, "--version"], { env: BENCH_ENV, cwd: ROOT });
+    if (result.code !== 0)
+      return unavailable(`nfvhost --version exit ${result.code}: ${lastLine(result.stderr)}`);
     times.push(ms);
   }
   return median(times);
@@ -109,7 +136,7 @@ export function virtInstallArgs(disk: string, uri: string): string[] {
   ];
 }
 
-async function timeVirtInstall(runs: number): Promise<CliSection["virtInstall"]> {
+async function timeVirtInstall(runs: number, rendered: string | null): Promise<CliSection["virtInstall"]> {
   const peer = await virtInstallPeer();
   if (!peer.ok) return unavailable(peer.reason);
   const dir = mkdtempSync(join(tmpdir(), "nfvb-cli-"));
@@ -123,6 +150,7 @@ async function timeVirtInstall(runs: number): Promise<CliSection["virtInstall"]>
     );
     const uri = probe && probe.code === 0 ? "qemu:///system" : "test:///default";
     const times: number[] = [];
+    let xml = "";
     for (let i = 0; i < runs; i++) {
       const { ms, result } = await timeRun("virt-install", virtInstallArgs(disk, uri), {
         timeoutMs: 120_000,
@@ -131,8 +159,13 @@ async function timeVirtInstall(runs: number): Promise<CliSection["virtInstall"]>
         return unavailable(`virt-install --print-xml exit ${result.code}: ${lastLine(result.stderr)}`);
       }
       times.push(ms);
+      xml = result.stdout;
     }
-    return { printXmlMs: median(times), version: `${peer.detail} (${uri})` };
+    return {
+      printXmlMs: median(times),
+      version: `${peer.detail} (${uri})`,
+      sameDomain: rendered ? compareDomains(rendered, xml) : null,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -142,8 +175,11 @@ export async function cliLatencyBench(opts: { runs: number }): Promise<CliSectio
   const planMs = await timeNfvhost("plan", [SEED_TOPOLOGY, "--root", SEED_ROOT], opts.runs);
   const out = mkdtempSync(join(tmpdir(), "nfvb-render-"));
   let renderMs: number | Unavailable;
+  let rendered: string | null = null;
   try {
     renderMs = await timeNfvhost("render", [SEED_TOPOLOGY, "--root", SEED_ROOT, "--out", out], opts.runs);
+    const domainXml = join(out, "libvirt", "domains", "csr1kv-1.xml");
+    if (typeof renderMs === "number" && existsSync(domainXml)) rendered = readFileSync(domainXml, "utf8");
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -151,9 +187,13 @@ export async function cliLatencyBench(opts: { runs: number }): Promise<CliSectio
     typeof planMs === "number" && typeof renderMs === "number"
       ? planMs + renderMs
       : unavailable(typeof planMs === "string" ? planMs.slice(13) : String(renderMs).slice(13));
+  const startupMs = await timeNfvhostVersion(opts.runs);
+  const nodeStart: number[] = [];
+  for (let i = 0; i < opts.runs; i++) nodeStart.push((await timeRun(process.execPath, ["-e", "0"])).ms);
   return {
     runs: opts.runs,
-    nfvhost: { planMs, renderMs, totalMs },
-    virtInstall: await timeVirtInstall(opts.runs),
+    nfvhost: { planMs, renderMs, totalMs, startupMs },
+    nodeStartMs: median(nodeStart),
+    virtInstall: await timeVirtInstall(opts.runs, rendered),
   };
 }

@@ -103,7 +103,8 @@ export function buildPlacementModel(facts: HostFacts, topology: Topology): Place
     };
   });
   const pfs: PfModel[] = topology.host.sriov.map((s) => {
-    const nic = facts.nics.find((n) => n.name === s.pf);
+    // A PF may be written as its netdev name or its PCI address.
+    const nic = facts.nics.find((n) => n.name === s.pf || n.pci === s.pf);
     if (!nic) throw new Error(`topology ${topology.name}: PF ${s.pf} is not a NIC of ${facts.hostname}`);
     return { name: s.pf, node: nic.node, vfs: s.vfs };
   });

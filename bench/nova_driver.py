@@ -76,6 +76,7 @@ def run_case(objects, hardware, case):
     image = objects.ImageMeta.from_dict({"properties": {}})
     placed = []
     times = []
+    errors = []
     for inst in case["instances"]:
         t0 = time.perf_counter()
         flavor = objects.Flavor(
@@ -92,9 +93,12 @@ def run_case(objects, hardware, case):
             local = {pf_node[pf] for pf in wanted if pf_node.get(pf, -1) >= 0}
             cells = [c for c in host.cells if not local or c.id in local]
             if len(local) <= 1 and cells:
-                constraint = hardware.numa_get_constraints(flavor, image)
-                fitted = hardware.numa_fit_instance_to_host(
-                    objects.NUMATopology(cells=cells), constraint)
+                try:
+                    constraint = hardware.numa_get_constraints(flavor, image)
+                    fitted = hardware.numa_fit_instance_to_host(
+                        objects.NUMATopology(cells=cells), constraint)
+                except Exception as e:  # Nova's refusal is a "not placed", with its reason kept
+                    errors.append("%s: %s: %s" % (inst["name"], type(e).__name__, e))
         if fitted is not None:
             host = hardware.numa_usage_from_instance_numa(host, fitted)
             for pf, n in wanted.items():
@@ -104,7 +108,7 @@ def run_case(objects, hardware, case):
                            "emulator": sorted(fitted.cells[0].cpuset_reserved or [])})
         times.append((time.perf_counter() - t0) * 1000.0)
     return {"id": case["id"], "placed": len(placed), "attempted": len(case["instances"]),
-            "perPlacementMs": times, "placements": placed}
+            "perPlacementMs": times, "placements": placed, "errors": errors}
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
  * OpenStack Nova's NUMA fitting (./nova_driver.py) on the same generated cases.
  *
  * nfvhost plans a whole topology or reports it infeasible; "placed" is defined as: try the whole
- * topology; when it does not fit, take the VNFs smallest first (vCPUs, memory, VFs) and keep each
+ * topology; when it does not fit, take the VNFs smallest first (greedyOrder) and keep each
  * one whose addition still plans, re-planning the whole kept set every time (joint placement,
- * nothing pinned by earlier steps). Nova gets the instances in the same order, one after another.
+ * nothing pinned by earlier steps). The order is greedyOrder() below. Nova gets the instances in the
+ * same order, one after another.
  */
 import { fileURLToPath } from "node:url";
 import { run } from "../src/util/exec.js";
@@ -23,21 +24,27 @@ import { loadPlanner } from "./planner.js";
 export type Unavailable = `unavailable: ${string}`;
 export const unavailable = (reason: string): Unavailable => `unavailable: ${reason}`;
 
-/** VNF indices smallest first: the natural greedy order for "as many as possible". */
-export function smallestFirst(topology: Topology): number[] {
-  const key = (i: number) => {
-    const v = topology.vnfs[i]!;
-    const vfs = v.interfaces.filter((x) => x.type === "sriov").length;
-    return [v.vcpus, v.memoryKiB, vfs];
-  };
-  return topology.vnfs
+/**
+ * VNF indices in the order the "as many as possible" search adds them: smallest dominant share
+ * first, the share of a resource being what the VNF takes of all the host can give it (cores and
+ * pages of the nodes it may use, VFs of its PFs), as in the classic greedy for multi-dimensional
+ * knapsacks. Ties: smaller total share, then file order.
+ */
+export function greedyOrder(model: PlacementModel): number[] {
+  const share = model.vnfs.map((v) => {
+    const nodes = model.nodes.filter((n) => v.nodes.includes(n.id));
+    const cores = nodes.reduce((a, n) => a + n.usableCores, 0);
+    const pages = nodes.reduce((a, n) => a + n.pages, 0);
+    const parts = [cores ? v.vcpus / cores : Infinity, pages ? v.pages / pages : Infinity];
+    for (const [pf, k] of Object.entries(v.vfs)) {
+      const cap = model.pfs.find((p) => p.name === pf)?.vfs ?? 0;
+      parts.push(cap ? k / cap : Infinity);
+    }
+    return { max: Math.max(...parts), sum: parts.reduce((a, b) => a + b, 0) };
+  });
+  return model.vnfs
     .map((_, i) => i)
-    .sort((a, b) => {
-      const ka = key(a);
-      const kb = key(b);
-      for (let k = 0; k < ka.length; k++) if (ka[k] !== kb[k]) return ka[k]! - kb[k]!;
-      return a - b;
-    });
+    .sort((a, b) => share[a]!.max - share[b]!.max || share[a]!.sum - share[b]!.sum || a - b);
 }
 
 function subset(topology: Topology, indices: number[]): Topology {
@@ -114,6 +121,11 @@ export function checkPlan(model: PlacementModel, plan: Plan): string[] {
 
 export interface NfvhostPlacement {
   placed: number;
+  /**
+   * Whether nfvhost plans the optimum's own VNF set (null when there is no proven optimum): the
+   * planner's completeness, apart from the search order.
+   */
+  optimalSetFits: boolean | null;
   /** One planDeployment call on the whole topology (fits or not). */
   planMs: number;
   /** All calls of the smallest-first search (equal to planMs when everything fits). */
@@ -123,7 +135,12 @@ export interface NfvhostPlacement {
   error?: string;
 }
 
-export function nfvhostPlacement(plan: PlanFn, c: BenchCase, model: PlacementModel): NfvhostPlacement {
+export function nfvhostPlacement(
+  plan: PlanFn,
+  c: BenchCase,
+  model: PlacementModel,
+  optimalSet: number[] | null,
+): NfvhostPlacement {
   const timed = (t: Topology) => {
     const t0 = performance.now();
     const r = plan(c.facts, t);
@@ -131,8 +148,10 @@ export function nfvhostPlacement(plan: PlanFn, c: BenchCase, model: PlacementMod
   };
   try {
     const whole = timed(c.topology);
+    const optimalSetFits = optimalSet === null ? null : plan(c.facts, subset(c.topology, optimalSet)).ok;
     if (whole.r.ok) {
       return {
+        optimalSetFits,
         placed: whole.r.plan.vnfs.length,
         planMs: whole.ms,
         searchMs: whole.ms,
@@ -144,7 +163,7 @@ export function nfvhostPlacement(plan: PlanFn, c: BenchCase, model: PlacementMod
     let calls = 1;
     const kept: number[] = [];
     let last: Plan | null = null;
-    for (const i of smallestFirst(c.topology)) {
+    for (const i of greedyOrder(model)) {
       const step = timed(subset(c.topology, [...kept, i]));
       searchMs += step.ms;
       calls++;
@@ -154,6 +173,7 @@ export function nfvhostPlacement(plan: PlanFn, c: BenchCase, model: PlacementMod
       }
     }
     return {
+      optimalSetFits,
       placed: kept.length,
       planMs: whole.ms,
       searchMs,
@@ -162,7 +182,7 @@ export function nfvhostPlacement(plan: PlanFn, c: BenchCase, model: PlacementMod
     };
   } catch (e) {
     const msg = (e as Error).message.split("\n")[0] ?? String(e);
-    return { placed: 0, planMs: 0, searchMs: 0, calls: 0, violations: [], error: msg };
+    return { placed: 0, optimalSetFits: null, planMs: 0, searchMs: 0, calls: 0, violations: [], error: msg };
   }
 }
 
@@ -175,7 +195,7 @@ interface NovaCaseOut {
 
 /** The same hosts and requests as the MILP sees them, in Nova's terms. */
 export function novaCase(c: BenchCase, model: PlacementModel) {
-  const order = smallestFirst(c.topology);
+  const order = greedyOrder(model);
   return {
     id: c.id,
     pageSizeKiB: model.pageSizeKiB,
@@ -247,7 +267,15 @@ export interface PlacementSection {
   seed: number;
   cases: PlacementCaseResult[];
   milp: { optimal: number; cases: number; avgMs: number; maxMs: number; placed: number };
-  nfvhost: (PeerSummary & { avgSearchMs: number; violations: number }) | Unavailable;
+  nfvhost:
+    | (PeerSummary & {
+        avgSearchMs: number;
+        violations: number;
+        /** Cases whose optimal VNF set nfvhost plans / fails to plan. */
+        optimalSetPlanned: number;
+        optimalSetFailed: number;
+      })
+    | Unavailable;
   nova: (PeerSummary & { version: string; msPerPlacement: number }) | Unavailable;
 }
 
@@ -279,7 +307,12 @@ export async function placementBench(opts: { seed: number; count: number }): Pro
     const have = model.nodes.reduce((a, n) => a + n.usableCores, 0);
     let nfv: PlacementCaseResult["nfvhost"];
     if (planner.ok) {
-      const p = nfvhostPlacement(planner.plan, c, model);
+      const p = nfvhostPlacement(
+        planner.plan,
+        c,
+        model,
+        milp.optimum === null ? null : [...milp.assignment.keys()],
+      );
       nfv = p.error
         ? unavailable(`planner threw: ${p.error}`)
         : { ...p, ratio: ratio(p.placed, milp.optimum) };
@@ -329,6 +362,8 @@ export async function placementBench(opts: { seed: number; count: number }): Pro
       : {
           ...summarise(nfvOk.map((p) => ({ ratio: p.ratio, placed: p.placed, ms: p.planMs }))),
           avgSearchMs: nfvOk.reduce((a, p) => a + p.searchMs, 0) / Math.max(1, nfvOk.length),
+          optimalSetPlanned: nfvOk.filter((p) => p.optimalSetFits === true).length,
+          optimalSetFailed: nfvOk.filter((p) => p.optimalSetFits === false).length,
           violations: nfvOk.reduce((a, p) => a + p.violations.length, 0),
         };
   const novaOk = results

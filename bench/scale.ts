@@ -13,6 +13,8 @@ export interface ScaleResult {
   okHosts: number;
   plannedVnfs: number;
   wallMs: number;
+  /** CPU time (user + system) of the planning; below wallMs when the machine is busy. */
+  cpuMs: number;
   peakRssMB: number;
   rssBeforePlanningMB: number;
 }

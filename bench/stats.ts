@@ -24,6 +24,8 @@ export async function timeRun(
   return { ms: performance.now() - t0, result };
 }
 
+/** The line that says what went wrong: the first "error:" line of nfvhost's output, else the last line. */
 export function lastLine(text: string): string {
-  return text.trim().split("\n").filter(Boolean).slice(-1)[0] ?? "";
+  const lines = text.trim().split("\n").filter(Boolean);
+  return (lines.find((l) => /^error:/.test(l)) ?? lines.slice(-1)[0] ?? "").slice(0, 400);
 }

@@ -40,7 +40,6 @@ let dir: string;
 
 beforeAll(async () => {
   guest = await ensureTestGuest();
-  await ensureHugepages(2048, 64);
   dir = await makeGuestDir("nfvt-xml-guest-");
   await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", join(dir, "disk.qcow2"), "16M"]);
   const day0Dir = join(dir, "day0");
@@ -83,6 +82,7 @@ describe("the test guest boots from a rendered domain XML", () => {
       emulatorCpus: [0],
     });
     const serialLog = join(dir, "serial.log");
+    await ensureHugepages(2048, vnf.memory.pages);
     const xml = renderDomainXml(
       vnf,
       testGuestContext(guest, {
@@ -139,6 +139,7 @@ describe("the test guest boots from a rendered domain XML", () => {
     const quiet = `${name}-off`;
     const serialLog = join(dir, "serial-off.log");
     const vnf = testGuestVnf({ name: quiet, image: join(dir, "disk.qcow2"), interfaces: [] });
+    await ensureHugepages(2048, vnf.memory.pages);
     try {
       const result = await bootTestGuest(
         quiet,

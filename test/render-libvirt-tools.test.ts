@@ -3,9 +3,10 @@
  * schemas) and the running libvirtd (`virsh define` / `net-define`, then undefine). What libvirt
  * stores parses back (parseDomainXml) into the same tuning we rendered.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NetworkPlan, VnfPlan } from "../src/plan/types.js";
 import {
@@ -98,6 +99,19 @@ async function defineDomain(vnf: VnfPlan, ctx: DomainContext): Promise<void> {
   definedDomains.delete(vnf.name);
 }
 
+describe("the reviewed golden files are valid libvirt XML", async () => {
+  const golden = join(dirname(fileURLToPath(import.meta.url)), "golden", "libvirt");
+  const files = (await readdir(golden)).filter((f) => f.endsWith(".xml"));
+  it("has the seed's domain and both networks", () => {
+    expect(files.sort()).toEqual(["csr1kv-1.xml", "eno2_sriov_pool.xml", "net-br1.xml"]);
+  });
+  for (const f of files) {
+    it(f, async () => {
+      await validate(join(golden, f));
+    });
+  }
+});
+
 describe("domain XML is accepted by virt-xml-validate and libvirtd", () => {
   it("the seed's csr1kv-1 (KVM, 1G pages, locked, macvtap + SR-IOV pool, day-0 cdrom)", async () => {
     await defineDomain(
@@ -115,6 +129,7 @@ describe("domain XML is accepted by virt-xml-validate and libvirtd", () => {
     const vnf: VnfPlan = {
       ...seedVnf,
       name: `nfvt-xml-${sfx}-nics`,
+      kind: "generic",
       interfaces: [
         {
           index: 0,

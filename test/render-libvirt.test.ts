@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { create } from "xmlbuilder2";
 import { describe, expect, it } from "vitest";
+import { parseDomainXml as summarizeDomainXml } from "../src/libvirt/domain-xml.js";
 import { renderDomainXml, renderNetworkXml } from "../src/render/libvirt/index.js";
 import type { DomainContext } from "../src/render/libvirt/index.js";
 import { seedPlan } from "./fixtures/render/seed-plan-b.js";
@@ -149,6 +150,11 @@ describe("csr1kv-1 matches the seed guide's tuned XML", async () => {
     expect(pick(ours, "devices/controller", attr("type", "usb"))).toEqual([
       "<controller index=0 model=none type=usb></controller>",
     ]);
+  });
+
+  it("carries the nfvhost metadata apply and verify look for", () => {
+    const summary = summarizeDomainXml(renderDomainXml(vnf, SEED_DOMAIN_CONTEXT));
+    expect(summary.metadata).toEqual({ topology: "seed-csr1kv", vnf: "csr1kv-1", digest: null });
   });
 
   it("adds the day-0 ISO as a read-only IDE cdrom", () => {

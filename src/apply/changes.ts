@@ -49,7 +49,13 @@ export interface Desired {
   sysfs: DesiredSysfs[];
   nm: DesiredFile[];
   /** Day-0 ISO: built from `files` when the digest of its inputs changed. */
-  isos: { vnf: string; path: string; label: string; files: { name: string; content: Buffer }[]; digest: string }[];
+  isos: {
+    vnf: string;
+    path: string;
+    label: string;
+    files: { name: string; content: Buffer }[];
+    digest: string;
+  }[];
   networks: DesiredNetwork[];
   domains: DesiredDomain[];
 }
@@ -72,7 +78,15 @@ export interface LiveState {
 
 export type Change =
   | { kind: "sysfs"; path: string; from: string | null; to: string; what: string }
-  | { kind: "file"; path: string; content: Buffer; mode: number; existed: boolean; what: string; diff: string[] }
+  | {
+      kind: "file";
+      path: string;
+      content: Buffer;
+      mode: number;
+      existed: boolean;
+      what: string;
+      diff: string[];
+    }
   | {
       kind: "iso";
       vnf: string;
@@ -147,7 +161,9 @@ const cpuset = (a: number[] | null | undefined) => (a && a.length ? a.join(",") 
 /** Config drift that the live pinning API can fix without a restart. */
 function pinOnlyDrift(want: DomainSummary, have: DomainSummary): boolean {
   const strip = (s: DomainSummary) =>
-    projectionLines(s).filter((l) => !l.startsWith("/domain/cputune/")).join("\n");
+    projectionLines(s)
+      .filter((l) => !l.startsWith("/domain/cputune/"))
+      .join("\n");
   return strip(want) === strip(have);
 }
 
@@ -225,7 +241,10 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
         beforeXml: null,
         beforeActive: null,
         beforeAutostart: null,
-        diff: n.xml.trimEnd().split("\n").map((l) => `+${l}`),
+        diff: n.xml
+          .trimEnd()
+          .split("\n")
+          .map((l) => `+${l}`),
       });
       continue;
     }
@@ -263,7 +282,10 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
         beforeXml: null,
         beforeState: null,
         beforeAutostart: null,
-        diff: d.xml.trimEnd().split("\n").map((l) => `+${l}`),
+        diff: d.xml
+          .trimEnd()
+          .split("\n")
+          .map((l) => `+${l}`),
       });
       continue;
     }
@@ -316,7 +338,12 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
         beforeXml: have.configXml,
         beforeState: have.state,
         beforeAutostart: have.autostart,
-        diff: define ? diff : repins.map((r) => `~ live ${r.vcpu === "emulator" ? "emulatorpin" : `vcpupin ${r.vcpu}`}: ${r.live} -> ${r.cpuset}`),
+        diff: define
+          ? diff
+          : repins.map(
+              (r) =>
+                `~ live ${r.vcpu === "emulator" ? "emulatorpin" : `vcpupin ${r.vcpu}`}: ${r.live} -> ${r.cpuset}`,
+            ),
       });
     }
   }

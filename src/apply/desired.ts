@@ -83,10 +83,14 @@ export async function buildDesired(
   for (const v of plan.vnfs) {
     const d0 = opts.day0[v.name];
     if (!d0) continue;
-    const digest = sha256(
-      JSON.stringify([d0.label, d0.files.map((f) => [f.name, sha256(f.content)])]),
-    );
-    isos.push({ vnf: v.name, path: day0IsoPath(opts.stateDir, v.name), label: d0.label, files: d0.files, digest });
+    const digest = sha256(JSON.stringify([d0.label, d0.files.map((f) => [f.name, sha256(f.content)])]));
+    isos.push({
+      vnf: v.name,
+      path: day0IsoPath(opts.stateDir, v.name),
+      label: d0.label,
+      files: d0.files,
+      digest,
+    });
   }
 
   const networks = plan.networks.map((n) => ({ name: n.name, xml: renderNetworkXml(n) }));

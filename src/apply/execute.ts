@@ -4,7 +4,9 @@
  * removed, a redefined one gets its previous XML and state back), so the host is either as it
  * was or resumable by running apply again. Disks are never deleted.
  */
-import { copyFile, mkdir, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { buildIso } from "../render/iso.js";
 import { basename, dirname, join } from "node:path";
 import type { Virsh } from "../libvirt/virsh.js";
 import type { JournalRun } from "../state/journal.js";
@@ -33,14 +35,20 @@ export function describeChange(c: Change): string {
     case "iso":
       return `${c.existed ? "rebuild" : "build"} day-0 ISO ${c.path} for ${c.vnf} (${c.files.map((f) => f.name).join(", ")})`;
     case "network": {
-      const steps = [c.define ? (c.beforeXml ? "redefine" : "define") : null, c.start ? "start" : null, c.autostart ? "autostart" : null];
+      const steps = [
+        c.define ? (c.beforeXml ? "redefine" : "define") : null,
+        c.start ? "start" : null,
+        c.autostart ? "autostart" : null,
+      ];
       return `network ${c.name}: ${steps.filter(Boolean).join(", ")}`;
     }
     case "domain": {
       const steps = [
         c.restart ? "shut down" : null,
         c.define ? (c.beforeXml ? "redefine" : "define") : null,
-        c.repins.length ? `re-pin ${c.repins.map((r) => (r.vcpu === "emulator" ? `emulator->${r.cpuset}` : `vCPU${r.vcpu}->${r.cpuset}`)).join(" ")}` : null,
+        c.repins.length
+          ? `re-pin ${c.repins.map((r) => (r.vcpu === "emulator" ? `emulator->${r.cpuset}` : `vCPU${r.vcpu}->${r.cpuset}`)).join(" ")}`
+          : null,
         c.start ? "start" : null,
         c.autostart === null ? null : c.autostart ? "autostart on" : "autostart off",
       ];
@@ -58,16 +66,17 @@ async function nmRunning(): Promise<boolean> {
   }
 }
 
-async function buildIso(c: Extract<Change, { kind: "iso" }>): Promise<void> {
-  const work = `${c.path}.d`;
-  await rm(work, { recursive: true, force: true });
-  await mkdir(work, { recursive: true, mode: 0o755 });
+async function buildDay0Iso(c: Extract<Change, { kind: "iso" }>): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), "nfvhost-day0-"));
   try {
-    for (const f of c.files) await writeFileAtomic(join(work, basename(f.name)), f.content, 0o644);
+    const files: string[] = [];
+    for (const f of c.files) {
+      const p = join(work, basename(f.name));
+      await writeFileAtomic(p, f.content, 0o600);
+      files.push(p);
+    }
     const tmp = `${c.path}.tmp`;
-    await runChecked("xorriso", ["-as", "mkisofs", "-quiet", "-o", tmp, "-V", c.label, "-J", "-r", work]);
-    const { rename, chmod } = await import("node:fs/promises");
-    await chmod(tmp, 0o644);
+    await buildIso(tmp, c.label, files);
     await rename(tmp, c.path);
     await writeFileAtomic(`${c.path}.sha256`, `${c.digest}\n`, 0o644);
   } finally {
@@ -125,7 +134,9 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
     await mkdir(dirname(serialLogPath(ctx.stateDir, c.name)), { recursive: true, mode: 0o755 });
     if (c.restart) {
       const how = await virsh.stop(c.name, ctx.stopTimeoutMs);
-      ctx.notes.push(`${c.name}: ${how === "shutdown" ? "shut down" : "stopped (destroy) after the shutdown timeout"} to apply the new definition`);
+      ctx.notes.push(
+        `${c.name}: ${how === "shutdown" ? "shut down" : "stopped (destroy) after the shutdown timeout"} to apply the new definition`,
+      );
     }
     if (c.define) await virsh.define(c.name, c.xml);
     const running = !c.start && c.beforeState !== null && c.beforeState !== "shut off";
@@ -143,7 +154,8 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
     } catch (r) {
       restored = `could not restore it (${(r as Error).message}); run \`nfvhost rollback\` or apply again`;
     }
-    const inner = e instanceof NfvError ? e.details : { what: (e as Error).message, value: undefined, fix: undefined };
+    const inner =
+      e instanceof NfvError ? e.details : { what: (e as Error).message, value: undefined, fix: undefined };
     throw new NfvError({
       what: inner.what,
       value: inner.value,
@@ -169,7 +181,9 @@ async function applyNetwork(c: Extract<Change, { kind: "network" }>, ctx: ExecCo
     if (c.start) await virsh.netStart(c.name);
     if (c.autostart) await virsh.netAutostart(c.name, true);
     if (c.define && c.beforeXml && c.beforeActive && !c.start) {
-      ctx.notes.push(`network ${c.name}: new definition takes effect at its next restart (virsh net-destroy ${c.name}; virsh net-start ${c.name}) — not restarted because guests may use it`);
+      ctx.notes.push(
+        `network ${c.name}: new definition takes effect at its next restart (virsh net-destroy ${c.name}; virsh net-start ${c.name}) — not restarted because guests may use it`,
+      );
     }
     await ctx.journal.markDone(item);
   } catch (e) {
@@ -188,7 +202,13 @@ async function applyNetwork(c: Extract<Change, { kind: "network" }>, ctx: ExecCo
 export async function executeChange(c: Change, ctx: ExecContext): Promise<void> {
   switch (c.kind) {
     case "sysfs": {
-      const item = await ctx.journal.record({ kind: "sysfs", path: c.path, before: c.from, after: c.to, done: false });
+      const item = await ctx.journal.record({
+        kind: "sysfs",
+        path: c.path,
+        before: c.from,
+        after: c.to,
+        done: false,
+      });
       const got = await writeSysfs(ctx.root, c.path, c.to);
       if (got !== c.to) {
         throw new NfvError({
@@ -213,7 +233,9 @@ export async function executeChange(c: Change, ctx: ExecContext): Promise<void> 
         await runChecked("nmcli", ["connection", "load", path]);
         ctx.notes.push(`NetworkManager loaded ${c.path}`);
       } else {
-        ctx.notes.push(`NetworkManager is not running: wrote ${path}; it takes effect when NetworkManager starts (or: nmcli connection load ${c.path})`);
+        ctx.notes.push(
+          `NetworkManager is not running: wrote ${path}; it takes effect when NetworkManager starts (or: nmcli connection load ${c.path})`,
+        );
       }
       await ctx.journal.markDone(item);
       return;
@@ -222,7 +244,7 @@ export async function executeChange(c: Change, ctx: ExecContext): Promise<void> 
       const backup = await backupFile(ctx, c.path);
       const item = await ctx.journal.record({ kind: "file", path: c.path, backup, done: false });
       await mkdir(join(c.path, ".."), { recursive: true, mode: 0o755 });
-      await buildIso(c);
+      await buildDay0Iso(c);
       await ctx.journal.markDone(item);
       return;
     }

@@ -13,21 +13,33 @@ export function formatApplyReport(r: ApplyReport, opts: { full: boolean }): stri
   const out: string[] = [];
   for (const w of r.warnings) out.push(pc.yellow(`warning: ${w}`));
   if (r.staleLock) {
-    out.push(pc.yellow(`note: took over a stale lock of pid ${r.staleLock.pid} (${r.staleLock.command}, ${r.staleLock.started}): that apply was killed; this run finishes its work`));
+    out.push(
+      pc.yellow(
+        `note: took over a stale lock of pid ${r.staleLock.pid} (${r.staleLock.command}, ${r.staleLock.started}): that apply was killed; this run finishes its work`,
+      ),
+    );
   }
   if (r.changes.length === 0) {
-    out.push(r.held.length === 0 ? pc.green(`no changes: ${r.topology} is converged on ${r.connect}`) : `no changes made`);
+    out.push(
+      r.held.length === 0
+        ? pc.green(`no changes: ${r.topology} is converged on ${r.connect}`)
+        : `no changes made`,
+    );
   } else {
     out.push(pc.bold(`${r.dryRun ? "would change" : "changes"} (${r.changes.length}) on ${r.connect}:`));
     for (const c of r.changes) {
       out.push(`  ${pc.cyan("~")} ${c.summary}`);
-      const lines = opts.full || c.diff.length <= 40 ? c.diff : [...c.diff.slice(0, 40), `... ${c.diff.length - 40} more line(s) (--json shows all)`];
+      const lines =
+        opts.full || c.diff.length <= 40
+          ? c.diff
+          : [...c.diff.slice(0, 40), `... ${c.diff.length - 40} more line(s) (--json shows all)`];
       for (const l of lines) out.push(diffLine(l));
     }
   }
   for (const h of r.held) out.push(pc.yellow(`held back: ${h.what}: ${h.why}; ${h.fix}`));
   for (const p of r.pending) out.push(pc.yellow(`pending reboot: ${p.what}\n    run: ${p.command}`));
-  for (const o of r.orphans) out.push(`not in the topology any more (left running): ${o}; remove it with: nfvhost destroy ${o}`);
+  for (const o of r.orphans)
+    out.push(`not in the topology any more (left running): ${o}; remove it with: nfvhost destroy ${o}`);
   for (const n of r.notes) out.push(`note: ${n}`);
   if (r.dryRun) out.push(pc.dim("dry run: nothing was changed"));
   else if (r.applied > 0) out.push(pc.green(`applied ${r.applied} change(s); journal: ${r.journal}`));
@@ -37,11 +49,18 @@ export function formatApplyReport(r: ApplyReport, opts: { full: boolean }): stri
 export function formatVerifyReport(r: VerifyReport): string {
   const out: string[] = [];
   for (const c of r.checks) {
-    const tag = c.status === "pass" ? pc.green("PASS") : c.status === "warn" ? pc.yellow("WARN") : pc.red("FAIL");
-    out.push(`${tag} ${c.subject}: ${c.check}: ${c.status === "pass" ? c.have : `want ${c.want}, have ${c.have}`}  ${pc.dim(`[${c.evidence}]`)}`);
+    const tag =
+      c.status === "pass" ? pc.green("PASS") : c.status === "warn" ? pc.yellow("WARN") : pc.red("FAIL");
+    out.push(
+      `${tag} ${c.subject}: ${c.check}: ${c.status === "pass" ? c.have : `want ${c.want}, have ${c.have}`}  ${pc.dim(`[${c.evidence}]`)}`,
+    );
     if (c.status !== "pass" && c.fix) out.push(`     fix: ${c.fix}`);
   }
   const fails = r.checks.filter((c) => c.status === "fail").length;
-  out.push(fails === 0 ? pc.green(`verified: ${r.checks.length} check(s), no drift`) : pc.red(`drift: ${fails} of ${r.checks.length} check(s) failed`));
+  out.push(
+    fails === 0
+      ? pc.green(`verified: ${r.checks.length} check(s), no drift`)
+      : pc.red(`drift: ${fails} of ${r.checks.length} check(s) failed`),
+  );
   return `${out.join("\n")}\n`;
 }

@@ -17,7 +17,7 @@ import { loadTopology } from "../topology/load.js";
 import type { ParsedTopology } from "../topology/types.js";
 import { NfvError, NfvErrors } from "../util/errors.js";
 import { computeChanges, type Change, type ChangeSet, type Desired, type LiveState } from "./changes.js";
-import { renderDay0 } from "./day0.js";
+import { renderDay0, saltSeed } from "./day0.js";
 import { buildDesired } from "./desired.js";
 import { describeChange, executeChange, type ExecContext } from "./execute.js";
 import { readMaybe, readSysfs, underRoot } from "./host-files.js";
@@ -101,14 +101,19 @@ export function viewOf(c: Change): ChangeView {
 }
 
 export async function readLive(virsh: Virsh, desired: Desired, root: string): Promise<LiveState> {
-  const domains = new Map<string, Awaited<ReturnType<typeof readDomains>>[number] & { autostart: boolean }>();
+  const domains: LiveState["domains"] = new Map();
   for (const d of await readDomains(virsh)) {
     domains.set(d.name, { ...d, autostart: await virsh.isAutostart(d.name) });
   }
-  const networks = new Map<string, LiveState["networks"] extends Map<string, infer V> ? V : never>();
+  const networks: LiveState["networks"] = new Map();
   for (const n of await virsh.listNetworks()) {
     if (!desired.networks.some((w) => w.name === n.name)) continue;
-    networks.set(n.name, { name: n.name, active: n.active, autostart: n.autostart, xml: await virsh.netDumpXml(n.name, { inactive: true }) });
+    networks.set(n.name, {
+      name: n.name,
+      active: n.active,
+      autostart: n.autostart,
+      xml: await virsh.netDumpXml(n.name, { inactive: true }),
+    });
   }
   const sysfs = new Map<string, string | null>();
   for (const s of desired.sysfs) sysfs.set(s.path, await readSysfs(root, s.path));
@@ -139,7 +144,10 @@ function deployedFromPlan(p: VnfPlan, now: DeployedVnf): DeployedVnf {
 
 /** Everything up to the change set; shared by apply, --dry-run and verify. */
 export async function prepare(
-  opts: Pick<ApplyOptions, "topologyFile" | "root" | "stateDir" | "accel" | "allowUnlocked" | "env"> & { yes?: string[] },
+  opts: Pick<ApplyOptions, "topologyFile" | "root" | "stateDir" | "accel" | "allowUnlocked" | "env"> & {
+    yes?: string[];
+    createState?: boolean;
+  },
   virsh: Virsh,
 ): Promise<ApplyContext> {
   const parsed = await loadTopology(opts.topologyFile);
@@ -187,7 +195,7 @@ export async function prepare(
     { accel: opts.accel, lab: parsed.topology.lab, allowUnlocked: opts.allowUnlocked, memlockRaisable },
     () => true,
   );
-  const day0 = await renderDay0(plan, opts.env);
+  const day0 = await renderDay0(plan, opts.env, await saltSeed(opts.stateDir, opts.createState ?? false));
   const desired = await buildDesired(plan, facts, pre, {
     uuids: Object.fromEntries(liveDomains.filter((d) => d.config.uuid).map((d) => [d.name, d.config.uuid!])),
     root: opts.root,
@@ -205,7 +213,7 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
   await virsh.ping();
   const lock = opts.dryRun ? null : await acquireLock(opts.stateDir, `nfvhost apply ${opts.topologyFile}`);
   try {
-    const ctx = await prepare(opts, virsh);
+    const ctx = await prepare({ ...opts, createState: !opts.dryRun }, virsh);
     if (ctx.pre.fatal.length > 0) {
       throw new NfvErrors(ctx.pre.fatal, "this host cannot run the topology as planned; nothing was changed");
     }
@@ -237,7 +245,14 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
 
     const journal = await new Journal(opts.stateDir).begin(opts.topologyFile, virsh.uri);
     report.journal = journal.journal.pathOf(journal.entry.id);
-    const exec: ExecContext = { virsh, journal, root: opts.root, stateDir: opts.stateDir, stopTimeoutMs: opts.stopTimeoutMs, notes: report.notes };
+    const exec: ExecContext = {
+      virsh,
+      journal,
+      root: opts.root,
+      stateDir: opts.stateDir,
+      stopTimeoutMs: opts.stopTimeoutMs,
+      notes: report.notes,
+    };
     const tasks = new Listr(
       set.changes.map((c, i) => ({
         title: describeChange(c),

@@ -132,7 +132,9 @@ export async function preflight(
         new NfvError({
           what: `hugetlbfs for ${label} pages (used by ${users.join(", ")})`,
           value: facts.hugetlbfsMounts.length
-            ? facts.hugetlbfsMounts.map((m) => `${m.path} pagesize=${m.pageSizeKiB ?? "default"}KiB`).join(", ")
+            ? facts.hugetlbfsMounts
+                .map((m) => `${m.path} pagesize=${m.pageSizeKiB ?? "default"}KiB`)
+                .join(", ")
             : "none mounted",
           expected: `a hugetlbfs mount with pagesize=${label}`,
           fix: `mkdir -p /dev/hugepages${label} && mount -t hugetlbfs -o pagesize=${label} none /dev/hugepages${label}, then restart libvirtd (it reads the mounts at start)`,

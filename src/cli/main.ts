@@ -16,6 +16,11 @@ import { snapshotCommand } from "./commands/snapshot.js";
 import { validateCommand } from "./commands/validate.js";
 import { verifyCommand } from "./commands/verify.js";
 import { uiCommand } from "./commands/ui.js";
+import { captureCommand } from "./commands/capture.js";
+import { consoleCommand } from "./commands/console.js";
+import { destroyCommand } from "./commands/destroy.js";
+import { rollbackCommand } from "./commands/rollback.js";
+import { statusCommand } from "./commands/status.js";
 // end commands
 
 const COMMANDS: CommandModule[] = [
@@ -29,6 +34,11 @@ const COMMANDS: CommandModule[] = [
   validateCommand,
   verifyCommand,
   uiCommand,
+  captureCommand,
+  consoleCommand,
+  destroyCommand,
+  rollbackCommand,
+  statusCommand,
   // end registry
 ];
 

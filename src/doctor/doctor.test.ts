@@ -464,3 +464,34 @@ describe("SELinux states", () => {
     expect(check(runDoctor(facts), "os.selinux").status).toBe("pass");
   });
 });
+
+describe("locked guest memory", () => {
+  it("warns when RLIMIT_MEMLOCK is capped and CAP_SYS_RESOURCE is missing (this CI container's case)", () => {
+    const facts = buildHostFacts(SEED_C240M5);
+    facts.memlock = {
+      hardKiB: 8192,
+      capSysResource: false,
+      evidence: "/proc/self/limits, /proc/self/status CapEff",
+    };
+    const c = check(runDoctor(facts), "virt.memlock");
+    expect(c.status).toBe("warn");
+    expect(c.evidence).toContain("RLIMIT_MEMLOCK hard 8192 KiB, CAP_SYS_RESOURCE absent");
+    expect(c.fix).toContain("LimitMEMLOCK=infinity");
+    facts.memlock = { hardKiB: null, capSysResource: false, evidence: "x" };
+    expect(check(runDoctor(facts), "virt.memlock").status).toBe("pass");
+    facts.memlock = { hardKiB: 8192, capSysResource: true, evidence: "x" };
+    expect(check(runDoctor(facts), "virt.memlock").status).toBe("pass");
+    delete facts.memlock;
+    expect(check(runDoctor(facts), "virt.memlock").status).toBe("info");
+  });
+});
+
+describe("isolcpus with nothing valid left", () => {
+  it("isolating only CPU 0 fails and the fix removes isolcpus altogether", () => {
+    const facts = buildHostFacts(SMT_OFF);
+    facts.os = { id: "almalinux", version: "9.2", pretty: null, like: ["rhel", "centos", "fedora"] };
+    const c = check(runDoctor(withIsolated(facts, [0])), "cpu.isolcpus.cpu0");
+    expect(c.status).toBe("fail");
+    expect(c.fix).toBe('grubby --update-kernel=ALL --remove-args="isolcpus"\nreboot');
+  });
+});

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { buildHostFacts, SEED_C240M5 } from "../facts/shapes.js";
 import type { HostFacts, OsFact } from "../facts/types.js";
 import { run } from "../util/exec.js";
-import { installFix, kernelArgsFix, osFamily } from "./fixes.js";
+import { installFix, kernelArgsFix, osFamily, removeKernelArgsFix } from "./fixes.js";
 
 function on(os: OsFact): HostFacts {
   const facts = buildHostFacts(SEED_C240M5);
@@ -90,5 +90,26 @@ describe("installFix", () => {
     expect(installFix(on(CENTOS7), "libvirt")).toBe("yum install -y libvirt virt-install");
     expect(installFix(on(ROCKY8), "qemu")).toBe("dnf install -y qemu-kvm");
     expect(installFix(on(UBUNTU), "qemu")).toBe("apt-get install -y qemu-system-x86 qemu-utils");
+  });
+});
+
+describe("removeKernelArgsFix", () => {
+  it("removes with grubby on EL8+ and with the sed drop elsewhere", async () => {
+    expect(removeKernelArgsFix(on(ROCKY8), ["isolcpus"])).toBe(
+      'grubby --update-kernel=ALL --remove-args="isolcpus"\nreboot',
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), "nfvdoc-grub-"));
+    try {
+      const grub = path.join(dir, "grub");
+      writeFileSync(grub, 'GRUB_CMDLINE_LINUX="quiet isolcpus=0 iommu=pt"\n');
+      const sed = removeKernelArgsFix(on(CENTOS7), ["isolcpus"]).split("\n")[0]!;
+      const r = await run("sh", ["-c", sed.replace("/etc/default/grub", grub)]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(grub, "utf8").replace(/\s+/g, " ").trim()).toBe(
+        'GRUB_CMDLINE_LINUX="quiet iommu=pt"',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

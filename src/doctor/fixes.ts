@@ -40,28 +40,32 @@ function escapeSedRegex(s: string): string {
   return s.replace(/[.[\]*^$\\/]/g, "\\$&");
 }
 
+// A key is a whole token: preceded by the opening quote or a space and followed by a space or the closing quote.
+function sedDrop(key: string): string {
+  return `-e '/^GRUB_CMDLINE_LINUX=/s/\\([" ]\\)${escapeSedRegex(key)}\\(=[^" ]*\\)\\?\\([" ]\\)/\\1\\3/g'`;
+}
+
 /**
  * A sed edit of /etc/default/grub that drops any earlier value of each argument's key and appends
  * the new arguments inside GRUB_CMDLINE_LINUX="...", so re-running it never duplicates a key.
  */
-function grubDefaultEdit(args: readonly string[]): string {
-  // A key is a whole token: preceded by the opening quote or a space and followed by a space or the closing quote.
-  const drops = args.map(
-    (a) =>
-      `-e '/^GRUB_CMDLINE_LINUX=/s/\\([" ]\\)${escapeSedRegex(argKey(a))}\\(=[^" ]*\\)\\?\\([" ]\\)/\\1\\3/g'`,
-  );
-  const append = `-e 's/^GRUB_CMDLINE_LINUX="\\(.*\\)"/GRUB_CMDLINE_LINUX="\\1 ${args.join(" ").replace(/\//g, "\\/")}"/'`;
-  return `sed -i ${drops.join(" ")} ${append} /etc/default/grub`;
+function grubDefaultEdit(args: readonly string[], remove: readonly string[] = []): string {
+  const drops = [...args.map(argKey), ...remove].map(sedDrop);
+  const append = args.length
+    ? ` -e 's/^GRUB_CMDLINE_LINUX="\\(.*\\)"/GRUB_CMDLINE_LINUX="\\1 ${args.join(" ").replace(/\//g, "\\/")}"/'`
+    : "";
+  return `sed -i ${drops.join(" ")}${append} /etc/default/grub`;
 }
 
-/** Makes kernel arguments persistent the way this distribution does it, then reboots. */
-export function kernelArgsFix(facts: HostFacts, args: readonly string[]): string {
+function bootFix(facts: HostFacts, args: readonly string[], remove: readonly string[]): string {
   const family = osFamily(facts.os);
-  const list = args.join(" ");
   if ((family.kind === "el" && family.major >= 8) || family.kind === "fedora") {
-    return [`grubby --update-kernel=ALL --args="${list}"`, "reboot"].join("\n");
+    const grubby = ["grubby --update-kernel=ALL"];
+    if (remove.length) grubby.push(`--remove-args="${remove.join(" ")}"`);
+    if (args.length) grubby.push(`--args="${args.join(" ")}"`);
+    return [grubby.join(" "), "reboot"].join("\n");
   }
-  const edit = grubDefaultEdit(args);
+  const edit = grubDefaultEdit(args, remove);
   if (family.kind === "el") {
     // EL7 as in the seed guide: regenerate both the BIOS and the UEFI grub.cfg.
     return [
@@ -78,6 +82,16 @@ export function kernelArgsFix(facts: HostFacts, args: readonly string[]): string
     "regenerate the boot loader configuration (grub2-mkconfig -o <your grub.cfg>)",
     "reboot",
   ].join("\n");
+}
+
+/** Makes kernel arguments persistent the way this distribution does it, then reboots. */
+export function kernelArgsFix(facts: HostFacts, args: readonly string[]): string {
+  return bootFix(facts, args, []);
+}
+
+/** Removes kernel arguments (by key, e.g. "isolcpus") persistently, then reboots. */
+export function removeKernelArgsFix(facts: HostFacts, keys: readonly string[]): string {
+  return bootFix(facts, [], keys);
 }
 
 /** Installs packages with the distribution's package manager. */

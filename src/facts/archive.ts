@@ -2,7 +2,7 @@
  * Snapshot archives: a host root packed as .tar.gz (what `nfvhost snapshot OUT.tar.gz` writes)
  * is unpacked into a private temporary directory for reading.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as tar from "tar";
@@ -28,5 +28,13 @@ export async function extractArchive(file: string): Promise<{ dir: string; clean
       fix: "check the file is complete (gzip -t FILE) or take the snapshot again",
     });
   }
-  return { dir, cleanup };
+  return { dir: hostRootIn(dir), cleanup };
+}
+
+/** An archive of the snapshot directory itself (`tar czf s.tgz snap/`) holds the root one level down. */
+function hostRootIn(dir: string): string {
+  if (existsSync(path.join(dir, "proc")) || existsSync(path.join(dir, "sys"))) return dir;
+  const entries = readdirSync(dir, { withFileTypes: true });
+  const only = entries.length === 1 && entries[0]!.isDirectory() ? path.join(dir, entries[0]!.name) : null;
+  return only && existsSync(path.join(only, "proc")) ? only : dir;
 }

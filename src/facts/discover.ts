@@ -18,6 +18,7 @@ import {
   collectFirewalldFiles,
   collectGovernors,
   collectHostname,
+  collectMemlock,
   collectOs,
   collectSecureGuest,
   collectSelinux,
@@ -86,6 +87,10 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
   for (const top of ["proc", "sys"]) {
     if (!r.isDir(top)) throw rootError(shownRoot, `has no ${top}/ directory`);
   }
+  // The programs run while the files are read.
+  const versions = live
+    ? Promise.all([libvirtVersion(), qemuVersion()])
+    : Promise.resolve([null, null] as const);
 
   const meminfoText = r.readText("proc/meminfo");
   const meminfo = meminfoText === null ? null : parseMeminfo(meminfoText);
@@ -93,7 +98,8 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
   const cpuinfoText = r.readText("proc/cpuinfo");
   const cpuinfo = cpuinfoText === null ? null : parseCpuinfo(cpuinfoText);
   const smt = cpus.some((c) => c.online && c.siblings.length > 1);
-  const has1G = r.isDir("sys/kernel/mm/hugepages/hugepages-1048576kB");
+  // Listed (not just tested) so the snapshot keeps the directory and reads back the same.
+  const has1G = r.list("sys/kernel/mm/hugepages", /^hugepages-1048576kB$/).length > 0;
   const cpu = cpuModel(cpuinfo, smt, has1G);
   const lastCpu = cpus.length ? Math.max(...cpus.map((c) => c.id)) : null;
 
@@ -101,6 +107,7 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
   const mounts = mountsText === null ? null : parseMounts(mountsText);
 
   const firewalld = collectFirewalldFiles(r);
+  const firewalldState = live ? firewalldLive(firewalld) : Promise.resolve(firewalld);
   const facts: HostFacts = {
     schema: 1,
     hostname: collectHostname(r),
@@ -112,14 +119,15 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
     cpu,
     os: collectOs(r),
     selinux: collectSelinux(r),
-    firewalld: live ? await firewalldLive(firewalld) : firewalld,
+    firewalld,
     sysctl: collectSysctl(r),
     thp: collectThp(r),
-    libvirt: live ? await libvirtVersion() : null,
-    qemu: live ? await qemuVersion() : null,
+    libvirt: null,
+    qemu: null,
     devices: collectDevices(r, live),
     cgroups: collectCgroups(r, mounts),
     secureGuest: collectSecureGuest(r, cpu.vendor),
+    memlock: collectMemlock(r),
     hugetlbfsMounts: mounts ? hugetlbfsMounts(mounts, pageSizeKiB) : [],
     governors: collectGovernors(
       r,
@@ -132,6 +140,8 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
     dmi: collectDmi(r),
     warnings: r.warnings,
   };
+  [facts.libvirt, facts.qemu] = await versions;
+  facts.firewalld = await firewalldState;
   return { facts, trace: r.trace };
 }
 
@@ -143,7 +153,7 @@ function collectKernel(
   const cmdline = r.readText("proc/cmdline") ?? "";
   const problems: string[] = [];
   const parsed = parseKernelCmdline(cmdline, lastCpu, problems);
-  for (const p of problems) r.warn("proc/cmdline", p);
+  for (const p of problems) r.warn("proc/cmdline", p, "kernel-arg");
   return {
     cmdline,
     release: r.readText("proc/sys/kernel/osrelease")?.trim() || null,

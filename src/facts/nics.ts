@@ -51,8 +51,7 @@ function readNic(r: HostReader, pci: string, netdev: string | null): NicFact {
     const mac = r.readText(`${net}/address`);
     if (mac !== null) {
       if (/^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(mac)) nic.mac = mac.toLowerCase();
-      else
-        r.warn(`${net}/address`, `cannot parse ${JSON.stringify(mac.slice(0, 40))}: expected a MAC address`);
+      else r.garbage(`${net}/address`, mac, "a MAC address");
     }
     const operstate = r.readText(`${net}/operstate`, { optional: true });
     if (operstate !== null) nic.operstate = operstate;
@@ -70,6 +69,11 @@ function readNic(r: HostReader, pci: string, netdev: string | null): NicFact {
       // Filled from the VFs' own entries once every function is read.
       vfs: vfPcis.map((v) => ({ index: v.index, pci: v.pci, name: null, mac: null, driver: null })),
     };
+    // Routing-id offset/stride let the planner predict addresses of VFs not created yet.
+    const offset = readInt(r, `${dev}/sriov_offset`, { optional: true });
+    const stride = readInt(r, `${dev}/sriov_stride`, { optional: true });
+    if (offset !== null) nic.sriov.offset = offset;
+    if (stride !== null) nic.sriov.stride = stride;
   }
   const physfn = r.linkBasename(`${dev}/physfn`);
   if (physfn !== null) nic.physfn = physfn;
@@ -101,5 +105,6 @@ export function collectNics(r: HostReader): NicFact[] {
       };
     });
   }
-  return nics.sort((a, b) => a.pci.localeCompare(b.pci));
+  // Plain code-unit order: PCI addresses are fixed-width lower-case hex, so this is numeric order.
+  return nics.sort((a, b) => (a.pci < b.pci ? -1 : a.pci > b.pci ? 1 : 0));
 }

@@ -101,7 +101,7 @@ export function renderPicture(facts: HostFacts): string {
   const k = facts.kernel;
   const label = (s: string) => pc.bold(s.padEnd(8));
 
-  out.push(`${pc.bold(facts.hostname ?? "host")} ${pc.dim(`(${facts.root})`)}`);
+  out.push(`${pc.bold(facts.hostname ?? "(no hostname)")} ${pc.dim(`root ${facts.root}`)}`);
   const hw = [facts.dmi.vendor, facts.dmi.product].filter(Boolean).join(" ");
   out.push(
     `${label("system")}${[hw, facts.os.pretty, k.release && `kernel ${k.release}`].filter(Boolean).join(" · ")}`,

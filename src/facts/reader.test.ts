@@ -54,7 +54,7 @@ describe.each(["symlink", "file"] as const)("HostReader with links stored as %s"
     const r = new HostReader(root);
     expect(r.readText("etc/os-release")).toBe("ID=debian");
     expect(r.readText("sys/escape/passwd")).toBeNull();
-    expect(r.warnings).toEqual([{ path: "/sys/escape/passwd", message: "missing" }]);
+    expect(r.warnings).toEqual([{ path: "/sys/escape/passwd", message: "missing", kind: "missing" }]);
   });
 
   it("missing files warn once by host path unless optional", () => {
@@ -63,6 +63,39 @@ describe.each(["symlink", "file"] as const)("HostReader with links stored as %s"
     expect(r.readText("proc/cmdline")).toBeNull();
     expect(r.readText("sys/class/net/eno1/sriov_totalvfs", { optional: true })).toBeNull();
     expect(r.readLink("sys/class/net/none")).toBeNull();
-    expect(r.warnings).toEqual([{ path: "/proc/cmdline", message: "missing" }]);
+    expect(r.warnings).toEqual([{ path: "/proc/cmdline", message: "missing", kind: "missing" }]);
+  });
+});
+
+describe("HostReader on broken trees", () => {
+  it("a link loop is a missing file, not a hang or a crash", () => {
+    const root = path.join(tmp, "loop");
+    mkdirSync(path.join(root, "sys"), { recursive: true });
+    symlinkSync("b", path.join(root, "sys/a"));
+    symlinkSync("a", path.join(root, "sys/b"));
+    const r = new HostReader(root);
+    expect(r.readText("sys/a/x")).toBeNull();
+    expect(r.readText("sys/a")).toBeNull();
+    expect(r.list("sys/a")).toEqual([]);
+    expect(r.warnings.map((w) => w.path)).toEqual(["/sys/a/x", "/sys/a"]);
+  });
+
+  it("a directory where a file is expected is a warning naming it", () => {
+    const root = path.join(tmp, "dir-as-file");
+    mkdirSync(path.join(root, "proc/cmdline"), { recursive: true });
+    const r = new HostReader(root);
+    expect(r.readText("proc/cmdline")).toBeNull();
+    expect(r.warnings).toEqual([
+      { path: "/proc/cmdline", message: "is a directory, expected a file", kind: "garbage" },
+    ]);
+  });
+
+  it("a regular file where a link is expected is reported, and its content is not taken as a target", () => {
+    const root = path.join(tmp, "file-not-link");
+    mkdirSync(path.join(root, "sys/dev"), { recursive: true });
+    writeFileSync(path.join(root, "sys/dev/driver"), "hello world\n");
+    const r = new HostReader(root);
+    expect(r.readLink("sys/dev/driver")).toBeNull();
+    expect(r.warnings[0]?.path).toBe("/sys/dev/driver");
   });
 });

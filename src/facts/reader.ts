@@ -7,9 +7,11 @@
  * file discovery passes through is recorded in `trace`, so `nfvhost snapshot` copies exactly what
  * discovery read (one source of truth) and can recreate the links as links.
  */
-import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Warning } from "./types.js";
+
+type WarningKind = NonNullable<Warning["kind"]>;
 
 /** What discovery saw at one path of the tree, keyed by the real (link-free) relative path. */
 export type TraceEntry =
@@ -25,8 +27,14 @@ export interface ReadOptions {
 }
 
 const MAX_LINK_HOPS = 40;
-/** A link stored as a regular file: one short line of path characters, no NUL. */
+/** A link stored as a regular file is one short line. */
 const LINK_FILE_MAX = 1024;
+/**
+ * Nothing discovery reads comes near this (/proc/cpuinfo of a 1024-CPU host is ~1.5 MiB); a bigger
+ * file in a snapshot is not what the kernel writes there. Live /proc and /sys files report size 0
+ * or 4096, so the cap never trips on them.
+ */
+export const FILE_MAX_BYTES = 16 * 1024 * 1024;
 
 type Found = { real: string; kind: "file" | "dir" | "link" | "other" };
 
@@ -51,12 +59,17 @@ export class HostReader {
     return `/${clean(rel)}`;
   }
 
-  warn(rel: string, message: string): void {
+  warn(rel: string, message: string, kind: WarningKind = "missing"): void {
     const p = this.hostPath(rel);
     const key = `${p}\u0000${message}`;
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.warnings.push({ path: p, message });
+    this.warnings.push({ path: p, message, kind });
+  }
+
+  /** A file that was read but does not hold what the kernel writes there. */
+  garbage(rel: string, text: string, expected: string): void {
+    this.warn(rel, `cannot parse ${JSON.stringify(text.slice(0, 60))}: expected ${expected}`, "garbage");
   }
 
   /** File content as text (trimmed at the end), or null when missing/unreadable. */
@@ -70,7 +83,7 @@ export class HostReader {
     try {
       found = this.resolveFinal(clean(rel), true, 0);
     } catch (e) {
-      this.warn(rel, `unreadable: ${errCode(e)}`);
+      this.warn(rel, `unreadable: ${errCode(e)}`, "unreadable");
       return null;
     }
     if (!found) {
@@ -78,16 +91,34 @@ export class HostReader {
       return null;
     }
     if (found.kind === "dir") {
-      this.warn(rel, "is a directory, expected a file");
+      this.warn(rel, "is a directory, expected a file", "garbage");
       return null;
     }
-    if (found.kind === "file") found = this.followLinkFile(found, 0);
+    // A FIFO or device node where the kernel has a file would block the read forever (or stream).
+    if (found.kind === "other") {
+      this.warn(rel, "is not a regular file (a FIFO, socket or device node), expected a file", "garbage");
+      return null;
+    }
+    let at: Found = found;
     try {
-      const content = readFileSync(this.abs(found.real));
-      this.trace.set(found.real, { kind: "file", content });
+      if (!this.sizeOk(rel, at.real)) return null;
+      let content = readFileSync(this.abs(at.real));
+      // A stored link at the last component (etc/os-release holding "../usr/lib/os-release").
+      for (let hops = 0; at.kind === "file" && hops < MAX_LINK_HOPS; hops++) {
+        const target: string | null = linkTargetOf(content);
+        if (target === null) break;
+        const next: string | null = this.joinTarget(parentOf(at.real), target);
+        const resolved: Found | null = next === null ? null : this.resolveFinal(next, true, hops + 1);
+        if (!resolved || resolved.kind !== "file") break;
+        this.trace.set(at.real, { kind: "link", target });
+        at = resolved;
+        if (!this.sizeOk(rel, at.real)) return null;
+        content = readFileSync(this.abs(at.real));
+      }
+      this.trace.set(at.real, { kind: "file", content });
       return content;
     } catch (e) {
-      this.warn(rel, `unreadable: ${errCode(e)}`);
+      this.warn(rel, `unreadable: ${errCode(e)}`, "unreadable");
       return null;
     }
   }
@@ -101,19 +132,26 @@ export class HostReader {
     try {
       found = this.resolveFinal(clean(rel), false, 0);
     } catch (e) {
-      this.warn(rel, `unreadable: ${errCode(e)}`);
+      this.warn(rel, `unreadable: ${errCode(e)}`, "unreadable");
       return null;
     }
     if (!found) return null;
     if (found.kind === "link") {
-      const target = readlinkSync(this.abs(found.real));
+      let target: string;
+      try {
+        target = readlinkSync(this.abs(found.real));
+      } catch (e) {
+        this.warn(rel, `unreadable link: ${errCode(e)}`, "unreadable");
+        return null;
+      }
       this.trace.set(found.real, { kind: "link", target });
       return target;
     }
     if (found.kind === "file") {
       const target = this.linkFileTarget(found.real);
       if (target !== null) this.trace.set(found.real, { kind: "link", target });
-      else this.warn(rel, "expected a symlink (or a file holding its target), found a regular file");
+      else
+        this.warn(rel, "expected a symlink (or a file holding its target), found a regular file", "garbage");
       return target;
     }
     return null;
@@ -127,7 +165,13 @@ export class HostReader {
 
   /** Entry names of a directory matching `filter`, naturally sorted; [] when absent. */
   list(rel: string, filter?: RegExp, opts: ReadOptions = { optional: true }): string[] {
-    const dir = this.resolveDir(clean(rel), 0);
+    let dir: string | null;
+    try {
+      dir = this.resolveDir(clean(rel), 0);
+    } catch (e) {
+      this.warn(rel, `unreadable directory: ${errCode(e)}`, "unreadable");
+      return [];
+    }
     if (dir === null) {
       if (!opts.optional) this.warn(rel, "missing directory");
       return [];
@@ -136,7 +180,7 @@ export class HostReader {
     try {
       names = readdirSync(this.abs(dir));
     } catch (e) {
-      this.warn(rel, `unreadable directory: ${errCode(e)}`);
+      this.warn(rel, `unreadable directory: ${errCode(e)}`, "unreadable");
       return [];
     }
     if (!this.trace.has(dir)) this.trace.set(dir, { kind: "dir" });
@@ -152,7 +196,11 @@ export class HostReader {
       const st = lstatSync(this.abs(real));
       if (st.isSymbolicLink()) this.trace.set(real, { kind: "link", target: readlinkSync(this.abs(real)) });
       else if (st.isDirectory()) this.trace.set(real, { kind: "dir" });
-      else this.trace.set(real, { kind: "present" });
+      else {
+        // A listed link stored as a file (cpu6/node0 in the reference tree) stays a link.
+        const target = st.isFile() && st.size <= LINK_FILE_MAX ? this.linkFileTarget(real) : null;
+        this.trace.set(real, target === null ? { kind: "present" } : { kind: "link", target });
+      }
     } catch {
       /* vanished between readdir and lstat: nothing to record */
     }
@@ -160,7 +208,11 @@ export class HostReader {
 
   /** Whether a directory exists (following links); does not record anything. */
   isDir(rel: string): boolean {
-    return this.resolveDir(clean(rel), 0) !== null;
+    try {
+      return this.resolveDir(clean(rel), 0) !== null;
+    } catch {
+      return false;
+    }
   }
 
   /** Whether anything exists at the path (following links); recorded as present. */
@@ -182,6 +234,13 @@ export class HostReader {
     return path.join(this.root, rel);
   }
 
+  private sizeOk(rel: string, real: string): boolean {
+    const size = statSync(this.abs(real)).size;
+    if (size <= FILE_MAX_BYTES) return true;
+    this.warn(rel, `is ${size} bytes, expected at most ${FILE_MAX_BYTES} (not a kernel file)`, "garbage");
+    return false;
+  }
+
   private lstat(rel: string) {
     try {
       return lstatSync(this.abs(rel));
@@ -194,32 +253,14 @@ export class HostReader {
 
   /** A link-like regular file's content, or null if it does not look like a link target. */
   private linkFileTarget(real: string): string | null {
-    let buf: Buffer;
     try {
-      buf = readFileSync(this.abs(real));
+      // Only a short regular file can hold a link target: never open a FIFO or read a huge file.
+      const st = lstatSync(this.abs(real));
+      if (!st.isFile() || st.size > LINK_FILE_MAX) return null;
+      return linkTargetOf(readFileSync(this.abs(real)));
     } catch {
       return null;
     }
-    if (buf.length === 0 || buf.length > LINK_FILE_MAX || buf.includes(0)) return null;
-    const text = buf.toString("utf8").trim();
-    // Path characters only, with at least one slash: "../../devices/pci0000:3a/0000:3a:00.0".
-    if (!/^[\w.:+@-]*(\/[\w.:+@-]*)+$/.test(text)) return null;
-    return text;
-  }
-
-  /**
-   * A regular file that holds a path to another file of the tree is a stored link (the snapshot
-   * convention) when it is the last component too, e.g. etc/os-release -> ../usr/lib/os-release.
-   */
-  private followLinkFile(found: Found, hops: number): Found {
-    const target = this.linkFileTarget(found.real);
-    if (target === null || hops > MAX_LINK_HOPS) return found;
-    const next = this.joinTarget(parentOf(found.real), target);
-    if (next === null) return found;
-    const resolved = this.resolveFinal(next, true, hops + 1);
-    if (!resolved || resolved.kind !== "file") return found;
-    this.trace.set(found.real, { kind: "link", target });
-    return this.followLinkFile(resolved, hops + 1);
   }
 
   /** Resolves a link target relative to the real directory holding the link, inside the root. */
@@ -274,6 +315,16 @@ export class HostReader {
     if (st.isFile()) return { real, kind: "file" };
     return { real, kind: "other" };
   }
+}
+
+/**
+ * The target a link-as-file holds: one short line of path characters with at least one slash
+ * ("../../devices/pci0000:3a/0000:3a:00.0"), or null for ordinary file content.
+ */
+function linkTargetOf(buf: Buffer): string | null {
+  if (buf.length === 0 || buf.length > LINK_FILE_MAX || buf.includes(0)) return null;
+  const text = buf.toString("utf8").trim();
+  return /^[\w.:+@-]*(\/[\w.:+@-]*)+$/.test(text) ? text : null;
 }
 
 function clean(rel: string): string {

@@ -8,6 +8,7 @@ import type {
   CgroupFact,
   CpuModelFact,
   FirewalldFact,
+  MemlockFact,
   OsFact,
   SecureGuestFact,
   SelinuxFact,
@@ -70,6 +71,8 @@ export function collectOs(r: HostReader): OsFact {
     return { id: null, version: null, pretty: null, like: [] };
   }
   const v = parseShellVars(text);
+  if (v.size === 0 && text.trim() !== "")
+    r.garbage("etc/os-release", text, "KEY=value lines (os-release(5))");
   return {
     id: v.get("ID") ?? null,
     version: v.get("VERSION_ID") ?? null,
@@ -86,13 +89,13 @@ export function collectSelinux(r: HostReader): SelinuxFact {
   if (cfg !== null) {
     const mode = (parseShellVars(cfg).get("SELINUX") ?? "").toLowerCase();
     if ((SELINUX_MODES as readonly string[]).includes(mode)) configured = mode as SelinuxFact["configured"];
-    else r.warn("etc/selinux/config", `SELINUX=${mode}: expected enforcing, permissive or disabled`);
+    else r.garbage("etc/selinux/config", `SELINUX=${mode}`, "SELINUX=enforcing, permissive or disabled");
   }
   let current: SelinuxFact["current"] = null;
   const enforce = r.readText("sys/fs/selinux/enforce", { optional: true });
   if (enforce === "1") current = "enforcing";
   else if (enforce === "0") current = "permissive";
-  else if (enforce !== null) r.warn("sys/fs/selinux/enforce", `cannot parse ${JSON.stringify(enforce)}`);
+  else if (enforce !== null) r.garbage("sys/fs/selinux/enforce", enforce, "0 or 1");
   return { configured, current };
 }
 
@@ -148,7 +151,7 @@ export function collectThp(r: HostReader): ThpFact {
   const df = r.readText(`${dir}/defrag`, { optional: true });
   const enabled = en === null ? null : bracketed(en);
   if (en !== null && (enabled === null || !["always", "madvise", "never"].includes(enabled))) {
-    r.warn(`${dir}/enabled`, `cannot parse ${JSON.stringify(en.slice(0, 60))}`);
+    r.garbage(`${dir}/enabled`, en, "one of always, madvise, never in brackets");
   }
   return {
     enabled: enabled === "always" || enabled === "madvise" || enabled === "never" ? enabled : null,
@@ -219,6 +222,9 @@ export function collectCgroups(r: HostReader, mounts: MountEntry[] | null): Cgro
 
 /** AMD SEV / Intel TDX / s390 PV support as KVM exposes it (informational, like virt-host-validate). */
 export function collectSecureGuest(r: HostReader, vendor: string | null): SecureGuestFact | null {
+  // A snapshot without sys/module says nothing about KVM modules. Listed so a snapshot keeps it.
+  if (!r.isDir("sys/module")) return null;
+  r.list("sys/module", /^kvm_(amd|intel)$/);
   const yes = (t: string | null) => (t === null ? null : t === "Y" || t === "1");
   if (vendor === "AuthenticAMD") {
     const snp = yes(r.readText("sys/module/kvm_amd/parameters/sev_snp", { optional: true }));
@@ -282,4 +288,30 @@ export function collectHostname(r: HostReader): string | null {
     r.readText("proc/sys/kernel/hostname", { optional: true }) ??
     r.readText("etc/hostname", { optional: true });
   return h?.trim() || null;
+}
+
+/** CAP_SYS_RESOURCE is capability 24 (linux/capability.h). */
+const CAP_SYS_RESOURCE = 24n;
+
+/**
+ * RLIMIT_MEMLOCK and CAP_SYS_RESOURCE of the discovering process: whether libvirt can lock guest
+ * memory (<locked/>) here. Read through proc/self, so a snapshot keeps the values it was taken with.
+ */
+export function collectMemlock(r: HostReader): MemlockFact | null {
+  const limits = r.readText("proc/self/limits", { optional: true });
+  if (limits === null) return null;
+  const m = /^Max locked memory\s+(\S+)\s+(\S+)\s+bytes/m.exec(limits);
+  if (!m || !(m[2] === "unlimited" || /^\d+$/.test(m[2]!))) {
+    r.garbage("proc/self/limits", limits, 'a "Max locked memory" line');
+    return null;
+  }
+  const hardKiB = m[2] === "unlimited" ? null : Math.floor(Number(m[2]) / 1024);
+  const status = r.readText("proc/self/status", { optional: true });
+  const cap = status === null ? null : /^CapEff:\s+([0-9a-f]+)\s*$/m.exec(status);
+  const capSysResource = cap ? ((BigInt(`0x${cap[1]}`) >> CAP_SYS_RESOURCE) & 1n) === 1n : null;
+  return {
+    hardKiB,
+    capSysResource,
+    evidence: `/proc/self/limits: Max locked memory soft ${m[1]} hard ${m[2]}${cap ? `; /proc/self/status CapEff ${cap[1]}` : ""}`,
+  };
 }

@@ -15,7 +15,7 @@ export function readInt(r: HostReader, rel: string, opts: { optional?: boolean }
   const text = r.readText(rel, opts);
   if (text === null) return null;
   if (!/^-?\d+$/.test(text.trim())) {
-    r.warn(rel, `cannot parse ${JSON.stringify(text.slice(0, 40))}: expected an integer`);
+    r.garbage(rel, text, "an integer");
     return null;
   }
   return Number(text.trim());
@@ -28,7 +28,7 @@ export function readCpuList(r: HostReader, rel: string, opts: { optional?: boole
   try {
     return parseCpuList(text, rel);
   } catch {
-    r.warn(rel, `cannot parse ${JSON.stringify(text.slice(0, 40))}: expected a CPU list such as "0-3,8"`);
+    r.garbage(rel, text, 'a CPU list such as "0-3,8"');
     return null;
   }
 }
@@ -71,12 +71,12 @@ function readNodes(r: HostReader): RawNode[] {
     const base = `${NODE_DIR}/node${id}`;
     const meminfo = r.readText(`${base}/meminfo`);
     const memTotal = meminfo === null ? undefined : parseMeminfo(meminfo).get("MemTotal");
-    if (meminfo !== null && memTotal === undefined) r.warn(`${base}/meminfo`, "no MemTotal line");
+    if (meminfo !== null && memTotal === undefined) r.garbage(`${base}/meminfo`, meminfo, "a MemTotal line");
     const distText = r.readText(`${base}/distance`);
     let distances: number[] = [];
     if (distText !== null) {
       if (/^\d+(\s+\d+)*$/.test(distText.trim())) distances = distText.trim().split(/\s+/).map(Number);
-      else r.warn(`${base}/distance`, `cannot parse ${JSON.stringify(distText.slice(0, 40))}`);
+      else r.garbage(`${base}/distance`, distText, 'distances such as "10 21"');
     }
     return {
       id,
@@ -104,8 +104,7 @@ function readCpu(r: HostReader, id: number, onlineList: number[] | null): RawCpu
   let online: boolean;
   if (onlineText === "1" || onlineText === "0") online = onlineText === "1";
   else {
-    if (onlineText !== null)
-      r.warn(`${base}/online`, `cannot parse ${JSON.stringify(onlineText)}: expected 0 or 1`);
+    if (onlineText !== null) r.garbage(`${base}/online`, onlineText, "0 or 1");
     online = onlineList ? onlineList.includes(id) : true;
   }
   const nodeLinks = r.list(base, /^node\d+$/).map((n) => Number(n.slice(4)));

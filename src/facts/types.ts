@@ -175,6 +175,11 @@ export interface MemlockFact {
 export interface Warning {
   path: string;
   message: string;
+  /**
+   * missing/unreadable: the file could not be read; garbage: it was read but is not what the
+   * kernel writes there (the CLI exits 2); kernel-arg: a /proc/cmdline argument the kernel ignores.
+   */
+  kind?: "missing" | "unreadable" | "garbage" | "kernel-arg";
 }
 
 export interface HostFacts {

@@ -140,6 +140,8 @@ function writeNic(w: TreeWriter, nic: NicFact): void {
   if (nic.sriov) {
     w.file(`${dev}/sriov_totalvfs`, String(nic.sriov.totalVfs));
     w.file(`${dev}/sriov_numvfs`, String(nic.sriov.numVfs));
+    if (nic.sriov.offset !== undefined) w.file(`${dev}/sriov_offset`, String(nic.sriov.offset));
+    if (nic.sriov.stride !== undefined) w.file(`${dev}/sriov_stride`, String(nic.sriov.stride));
     for (const vf of nic.sriov.vfs) w.link(`${dev}/virtfn${vf.index}`, pciDir(vf.pci));
   }
   if (nic.physfn) w.link(`${dev}/physfn`, pciDir(nic.physfn));
@@ -202,6 +204,19 @@ export function writeSnapshotTree(facts: HostFacts, dir: string, opts: WriteTree
       ),
     ].join("\n"),
   );
+  if (facts.memlock) {
+    const hard = facts.memlock.hardKiB === null ? "unlimited" : String(facts.memlock.hardKiB * 1024);
+    w.file(
+      "proc/self/limits",
+      `Limit                     Soft Limit           Hard Limit           Units\nMax locked memory         ${hard}            ${hard}            bytes\n`,
+    );
+    if (facts.memlock.capSysResource !== null) {
+      w.file(
+        "proc/self/status",
+        `CapEff:\t${facts.memlock.capSysResource ? "0000000001000000" : "0000000000000000"}\n`,
+      );
+    }
+  }
   for (const [key, value] of Object.entries(facts.sysctl))
     w.file(`proc/sys/${key.replace(/\./g, "/")}`, value);
 

@@ -4,7 +4,7 @@
  */
 import type { HostFacts } from "../facts/types.js";
 import type { DeployedVnf } from "../plan/types.js";
-import { parseDomainXml, type DomainSummary } from "./domain-xml.js";
+import { NFVHOST_XMLNS, parseDomainXml, type DomainSummary } from "./domain-xml.js";
 import type { Virsh } from "./virsh.js";
 
 export interface LiveDomain {
@@ -23,9 +23,24 @@ export async function readDomains(virsh: Virsh): Promise<LiveDomain[]> {
   for (const d of await virsh.listDomains()) {
     try {
       const configXml = await virsh.dumpXml(d.name, { inactive: true });
-      const config = parseDomainXml(configXml);
+      let config: DomainSummary;
+      try {
+        config = parseDomainXml(configXml);
+      } catch (e) {
+        // A foreign domain nfvhost cannot model (another hypervisor feature set) is not ours:
+        // leave it alone. Ours always parse; if not, that is an error to show.
+        if (configXml.includes(NFVHOST_XMLNS)) throw e;
+        continue;
+      }
       const summary = d.state === "shut off" ? config : parseDomainXml(await virsh.dumpXml(d.name));
-      out.push({ name: d.name, state: d.state, summary, config, configXml, managed: config.metadata !== null });
+      out.push({
+        name: d.name,
+        state: d.state,
+        summary,
+        config,
+        configXml,
+        managed: config.metadata !== null,
+      });
     } catch (e) {
       // A transient domain that stopped (or one undefined) between `list` and `dumpxml` is gone.
       if (await virsh.domainExists(d.name)) throw e;

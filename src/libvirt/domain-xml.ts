@@ -1,14 +1,18 @@
 /**
- * Reads the parts of a libvirt domain XML that nfvhost manages, from what we render and from what
- * `virsh dumpxml` returns, into one comparable summary. libvirt adds many defaults (addresses,
+ * The parts of a libvirt domain XML that nfvhost manages, from what we render and from what
+ * `virsh dumpxml` returns, as one comparable summary (read with the typed parser of
+ * render/libvirt). libvirt adds many defaults (addresses,
  * controllers, aliases) to what it stores, so desired and live are compared on this projection,
  * never as raw text; `projectionLines` turns it into XPath-like lines for the diff users see.
  */
-import { create } from "xmlbuilder2";
+import type { DomainInterface, PciAddress } from "../render/libvirt/model.js";
+import {
+  parseDomainXml as parseTypedDomain,
+  parseNetworkXml as parseTypedNetwork,
+} from "../render/libvirt/xml.js";
 import { parseCpuList } from "../util/cpulist.js";
-import { NfvError } from "../util/errors.js";
 
-export const NFVHOST_XMLNS = "https://nfvhost.dev/xmlns/1";
+export { NFVHOST_XMLNS } from "../render/libvirt/model.js";
 
 export interface NfvhostMetadata {
   topology: string | null;
@@ -48,28 +52,7 @@ export interface DomainSummary {
   cmdline: string | null;
 }
 
-type El = {
-  nodeType: number;
-  nodeName: string;
-  localName: string;
-  namespaceURI: string | null;
-  childNodes: Iterable<El>;
-  textContent: string | null;
-  getAttribute(name: string): string | null;
-};
-
-function kids(el: El | undefined, name: string): El[] {
-  if (!el) return [];
-  return [...el.childNodes].filter((n) => n.nodeType === 1 && n.localName === name && !n.namespaceURI);
-}
-function kid(el: El | undefined, name: string): El | undefined {
-  return kids(el, name)[0];
-}
-function text(el: El | undefined): string | null {
-  const t = el?.textContent?.trim();
-  return t ? t : null;
-}
-
+/** libvirt's memory units in KiB (for callers reading units outside the typed parser). */
 const UNIT_KIB: Record<string, number> = {
   b: 1 / 1024,
   bytes: 1 / 1024,
@@ -93,87 +76,56 @@ export function toKiB(value: string | null, unit: string | null): number | null 
   return Math.round(Number(value) * factor);
 }
 
-function pciOf(addr: El | undefined): string | null {
-  if (!addr) return null;
-  const h = (a: string, w: number) =>
-    (addr.getAttribute(a) ?? "0").replace(/^0x/, "").padStart(w, "0").toLowerCase();
-  return `${h("domain", 4)}:${h("bus", 2)}:${h("slot", 2)}.${(addr.getAttribute("function") ?? "0").replace(/^0x/, "")}`;
+function pciText(a: PciAddress): string {
+  const h = (n: number, w: number) => n.toString(16).padStart(w, "0");
+  return `${h(a.domain, 4)}:${h(a.bus, 2)}:${h(a.slot, 2)}.${a.function}`;
 }
 
+function interfaceSummary(i: DomainInterface): DomainInterfaceSummary {
+  const base = { mac: i.mac?.toLowerCase() ?? null, model: i.model ?? null, target: i.target ?? null };
+  switch (i.type) {
+    case "direct":
+      return { type: i.type, source: i.source.dev, mode: i.source.mode, ...base };
+    case "bridge":
+      return { type: i.type, source: i.source.bridge, mode: null, ...base };
+    case "network":
+      return { type: i.type, source: i.source.network, mode: null, ...base };
+    case "hostdev":
+      return { type: i.type, source: pciText(i.source.address), mode: null, ...base };
+  }
+}
+
+/** The summary of a domain XML, read with the one libvirt XML parser (render/libvirt/xml.ts). */
 export function parseDomainXml(xml: string): DomainSummary {
-  let root: El;
-  try {
-    root = create(xml).root().node as unknown as El;
-  } catch (e) {
-    throw new NfvError({ what: "domain XML", value: (e as Error).message.split("\n")[0], expected: "well-formed XML" });
-  }
-  if (root.localName !== "domain") {
-    throw new NfvError({ what: "domain XML", value: root.localName, expected: "a <domain> root element" });
-  }
-  const metaEl = [...(kid(root, "metadata")?.childNodes ?? [])].find(
-    (n) => n.nodeType === 1 && n.namespaceURI === NFVHOST_XMLNS && n.localName === "vnf",
-  );
-  const memEl = kid(root, "memory");
-  const curEl = kid(root, "currentMemory");
-  const mb = kid(root, "memoryBacking");
-  const hp = kid(mb, "hugepages");
-  const page = kid(hp, "page");
-  const cputune = kid(root, "cputune");
+  const d = parseTypedDomain(xml);
   const vcpuPins: Record<number, number[]> = {};
-  for (const p of kids(cputune, "vcpupin")) {
-    vcpuPins[Number(p.getAttribute("vcpu"))] = parseCpuList(p.getAttribute("cpuset") ?? "");
-  }
-  const emu = kid(cputune, "emulatorpin");
-  const numaMem = kid(kid(root, "numatune"), "memory");
-  const devices = kid(root, "devices");
-  const interfaces: DomainInterfaceSummary[] = kids(devices, "interface").map((i) => {
-    const type = i.getAttribute("type") ?? "?";
-    const src = kid(i, "source");
-    let source: string | null = null;
-    if (type === "direct") source = src?.getAttribute("dev") ?? null;
-    else if (type === "bridge") source = src?.getAttribute("bridge") ?? null;
-    else if (type === "network") source = src?.getAttribute("network") ?? null;
-    else if (type === "hostdev") source = pciOf(kid(src, "address"));
-    return {
-      type,
-      source,
-      mode: src?.getAttribute("mode") ?? null,
-      mac: kid(i, "mac")?.getAttribute("address")?.toLowerCase() ?? null,
-      model: kid(i, "model")?.getAttribute("type") ?? null,
-      target: kid(i, "target")?.getAttribute("dev") ?? null,
-    };
-  });
-  const disks = kids(devices, "disk").map((d) => {
-    const s = kid(d, "source");
-    return { device: d.getAttribute("device") ?? "disk", source: s?.getAttribute("file") ?? s?.getAttribute("dev") ?? null };
-  });
-  const os = kid(root, "os");
+  for (const p of d.cputune?.vcpupins ?? []) vcpuPins[p.vcpu] = parseCpuList(p.cpuset);
+  const hp = d.memoryBacking?.hugepages;
+  const nm = d.numatune?.memory;
   return {
-    name: text(kid(root, "name")) ?? "",
-    type: root.getAttribute("type") ?? "?",
-    uuid: text(kid(root, "uuid")),
-    metadata: metaEl
+    name: d.name,
+    type: d.type,
+    uuid: d.uuid ?? null,
+    metadata: d.metadata
       ? {
-          topology: metaEl.getAttribute("topology"),
-          vnf: metaEl.getAttribute("vnf"),
-          digest: metaEl.getAttribute("digest"),
+          topology: d.metadata.topology ?? null,
+          vnf: d.metadata.vnf ?? null,
+          digest: d.metadata.digest ?? null,
         }
       : null,
-    vcpus: Number(text(kid(root, "vcpu")) ?? "0"),
-    memoryKiB: toKiB(text(memEl), memEl?.getAttribute("unit") ?? null) ?? 0,
-    currentMemoryKiB: toKiB(text(curEl), curEl?.getAttribute("unit") ?? null),
-    hugepageSizeKiB: hp ? (page ? toKiB(page.getAttribute("size"), page.getAttribute("unit")) : 0) : null,
-    locked: kid(mb, "locked") !== undefined,
+    vcpus: d.vcpu.count,
+    memoryKiB: d.memoryKiB,
+    currentMemoryKiB: d.currentMemoryKiB ?? null,
+    hugepageSizeKiB: hp ? (hp.pages[0]?.sizeKiB ?? 0) : null,
+    locked: d.memoryBacking?.locked === true,
     vcpuPins,
-    emulatorPin: emu ? parseCpuList(emu.getAttribute("cpuset") ?? "") : null,
-    numatune: numaMem
-      ? { mode: numaMem.getAttribute("mode"), nodeset: parseCpuList(numaMem.getAttribute("nodeset") ?? "") }
-      : null,
-    interfaces,
-    disks,
-    kernel: text(kid(os, "kernel")),
-    initrd: text(kid(os, "initrd")),
-    cmdline: text(kid(os, "cmdline")),
+    emulatorPin: d.cputune?.emulatorpin ? parseCpuList(d.cputune.emulatorpin.cpuset) : null,
+    numatune: nm ? { mode: nm.mode ?? null, nodeset: nm.nodeset ? parseCpuList(nm.nodeset) : [] } : null,
+    interfaces: d.devices.interfaces.map(interfaceSummary),
+    disks: d.devices.disks.map((x) => ({ device: x.device, source: x.source ?? null })),
+    kernel: d.os.kernel ?? null,
+    initrd: d.os.initrd ?? null,
+    cmdline: d.os.cmdline ?? null,
   };
 }
 
@@ -221,23 +173,14 @@ export interface NetworkSummary {
 }
 
 export function parseNetworkXml(xml: string): NetworkSummary {
-  let root: El;
-  try {
-    root = create(xml).root().node as unknown as El;
-  } catch (e) {
-    throw new NfvError({ what: "network XML", value: (e as Error).message.split("\n")[0], expected: "well-formed XML" });
-  }
-  const fwd = kid(root, "forward");
-  const managed = fwd?.getAttribute("managed");
+  const n = parseTypedNetwork(xml);
   return {
-    name: text(kid(root, "name")) ?? "",
-    forwardMode: fwd?.getAttribute("mode") ?? null,
-    managed: managed === null || managed === undefined ? null : managed === "yes",
-    pf: kid(fwd, "pf")?.getAttribute("dev") ?? null,
-    forwardDevs: kids(fwd, "interface")
-      .map((i) => i.getAttribute("dev") ?? "")
-      .filter(Boolean),
-    bridge: kid(root, "bridge")?.getAttribute("name") ?? null,
+    name: n.name,
+    forwardMode: n.forward?.mode ?? null,
+    managed: n.forward?.managed ?? null,
+    pf: n.forward?.pf ?? null,
+    forwardDevs: n.forward?.interfaces ?? [],
+    bridge: n.bridge?.name ?? null,
   };
 }
 

@@ -46,7 +46,12 @@ export function parseNetworkList(text: string): NetworkListEntry[] {
   for (const line of text.split("\n")) {
     const m = /^\s*(\S+)\s+(active|inactive)\s+(yes|no)\s+(yes|no)\s*$/.exec(line);
     if (!m) continue;
-    out.push({ name: m[1]!, active: m[2] === "active", autostart: m[3] === "yes", persistent: m[4] === "yes" });
+    out.push({
+      name: m[1]!,
+      active: m[2] === "active",
+      autostart: m[3] === "yes",
+      persistent: m[4] === "yes",
+    });
   }
   return out;
 }
@@ -98,9 +103,15 @@ export function parseDomiflist(text: string): DomIfEntry[] {
   const out: DomIfEntry[] = [];
   for (const line of text.split("\n")) {
     const cols = line.trim().split(/\s+/);
-    if (cols.length !== 5 || cols[0] === "Interface" || /^-+$/.test(cols[0]!)) continue;
+    if (cols.length !== 5 || cols[0] === "Interface") continue;
     if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(cols[4]!)) continue;
-    out.push({ interface: cols[0]!, type: cols[1]!, source: cols[2]!, model: cols[3]!, mac: cols[4]!.toLowerCase() });
+    out.push({
+      interface: cols[0]!,
+      type: cols[1]!,
+      source: cols[2]!,
+      model: cols[3]!,
+      mac: cols[4]!.toLowerCase(),
+    });
   }
   return out;
 }

@@ -39,7 +39,8 @@ function fixFor(message: string, uri: string): string | undefined {
     return `start libvirtd (systemctl start libvirtd, or \`libvirtd -d\` without systemd) and check \`virsh --connect ${uri} version\``;
   }
   if (/Domain not found|failed to get domain/i.test(message)) return "check the name with `virsh list --all`";
-  if (/Network not found|failed to get network/i.test(message)) return "check the name with `virsh net-list --all`";
+  if (/Network not found|failed to get network/i.test(message))
+    return "check the name with `virsh net-list --all`";
   if (/Cannot access storage file|No such file or directory/i.test(message)) {
     return "create the missing file or fix its path in the topology";
   }
@@ -237,7 +238,10 @@ export class Virsh {
   }
 
   async netDumpXml(name: string, opts: { inactive?: boolean } = {}): Promise<string> {
-    return this.call(["net-dumpxml", ...(opts.inactive ? ["--inactive"] : []), name], { kind: "network", name });
+    return this.call(["net-dumpxml", ...(opts.inactive ? ["--inactive"] : []), name], {
+      kind: "network",
+      name,
+    });
   }
 
   async netDefine(name: string, xml: string): Promise<void> {

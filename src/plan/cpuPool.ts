@@ -42,7 +42,14 @@ export function buildPools(model: HostModel, isolated: Set<number> | null): Map<
     for (const core of model.coresByNode.get(node) ?? []) {
       const threads = isolated ? core.cpus.filter((c) => isolated.has(c)) : core.reserved ? [] : core.cpus;
       if (threads.length === 0) continue;
-      cores.push({ core, threads, owner: null, shared: false, blocked: false, threadOwner: threads.map(() => null) });
+      cores.push({
+        core,
+        threads,
+        owner: null,
+        shared: false,
+        blocked: false,
+        threadOwner: threads.map(() => null),
+      });
     }
     pools.set(node, { node, cores });
   }
@@ -143,7 +150,11 @@ export function cpuNeed(pool: NodePool, vcpus: number, policy: ThreadPolicy): Cp
   if (policy === "isolate") return { unit: "cores", need: vcpus, have: free.length };
   if (policy === "prefer" || policy === "require") {
     const usable = policy === "require" ? free.filter((c) => c.threads.length >= 2) : free;
-    const perCore = Math.max(1, ...usable.map((c) => c.threads.length), ...pool.cores.map((c) => c.threads.length));
+    const perCore = Math.max(
+      1,
+      ...usable.map((c) => c.threads.length),
+      ...pool.cores.map((c) => c.threads.length),
+    );
     return { unit: "cores", need: Math.ceil(vcpus / perCore), have: usable.length };
   }
   let have = 0;
@@ -162,7 +173,9 @@ export function largestFit(
   allowed: readonly number[] | null,
   upTo: number,
 ): number {
-  const counts = allowed ? [...allowed].sort((a, b) => b - a) : Array.from({ length: upTo }, (_, i) => upTo - i);
+  const counts = allowed
+    ? [...allowed].sort((a, b) => b - a)
+    : Array.from({ length: upTo }, (_, i) => upTo - i);
   for (const n of counts) {
     if (n > upTo) continue;
     if (allocate(pool, "?", n, policy, smt)) return n;

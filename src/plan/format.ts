@@ -15,6 +15,9 @@ export interface FormatOptions {
 
 type Paint = (s: string) => string;
 
+/** Box without lines between rows: one row per core stays one line per core. */
+const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+
 function painter(color: boolean): Record<CpuRole["role"] | "head", Paint> {
   const c = pc.createColors(color);
   return {
@@ -103,7 +106,7 @@ export function formatCpuMap(plan: Plan, opts: FormatOptions): string {
   const out: string[] = [];
   for (const [node, roles] of [...byNode].sort((a, b) => a[0] - b[0])) {
     const seen = new Set<number>();
-    const table = new Table({ style: { head: [], border: [] } });
+    const table = new Table({ style: { head: [], border: [] }, chars: COMPACT });
     for (const r of roles) {
       if (seen.has(r.cpu)) continue;
       const threads = (r.siblings.length ? r.siblings : [r.cpu]).filter((c) => roleOf.has(c));
@@ -135,7 +138,9 @@ export function formatPlan(plan: Plan, opts: FormatOptions): string {
   );
   lines.push(`kernel arguments: ${h.kernelArgs.line}`);
   if (h.kernelArgs.needsReboot) {
-    const changes = h.kernelArgs.changes.map((c) => `${c.key}: ${c.have ?? "(absent)"} -> ${c.want ?? "(removed)"}`);
+    const changes = h.kernelArgs.changes.map(
+      (c) => `${c.key}: ${c.have ?? "(absent)"} -> ${c.want ?? "(removed)"}`,
+    );
     lines.push(`  reboot needed: ${changes.join("; ")}`);
   } else lines.push("  the running kernel already has them (no reboot needed)");
   for (const r of h.hugepages) {
@@ -143,9 +148,13 @@ export function formatPlan(plan: Plan, opts: FormatOptions): string {
       `hugepages node ${r.node}: ${r.needed} x ${pageSizeText(r.sizeKiB)} for VNFs, reserve ${r.reserve} (now ${r.current}) via ${r.sysfsPath}`,
     );
   }
-  lines.push(`boot reservation: hugepages=${h.bootHugepages.count} of ${pageSizeText(h.bootHugepages.sizeKiB)}`);
+  lines.push(
+    `boot reservation: hugepages=${h.bootHugepages.count} of ${pageSizeText(h.bootHugepages.sizeKiB)}`,
+  );
   for (const pf of h.sriov) {
-    lines.push(`SR-IOV ${pf.pf} (${pf.pci}, ${pf.driver ?? "no driver"}, node ${pf.node}): ${pf.numVfs} of ${pf.totalVfs} VFs`);
+    lines.push(
+      `SR-IOV ${pf.pf} (${pf.pci}, ${pf.driver ?? "no driver"}, node ${pf.node}): ${pf.numVfs} of ${pf.totalVfs} VFs`,
+    );
   }
   lines.push("");
   for (const v of plan.vnfs) {

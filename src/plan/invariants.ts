@@ -19,7 +19,12 @@ export function checkPlanInvariants(
   const isolated = new Set(plan.host.cpu.isolated);
   const policy = new Map(plan.vnfs.map((v) => [v.name, v.threadPolicy]));
   const vms = [
-    ...plan.vnfs.map((v) => ({ name: v.name, vcpuPins: v.vcpuPins, emulatorCpus: v.emulatorCpus, existing: v.existing })),
+    ...plan.vnfs.map((v) => ({
+      name: v.name,
+      vcpuPins: v.vcpuPins,
+      emulatorCpus: v.emulatorCpus,
+      existing: v.existing,
+    })),
     ...deployed
       .filter((d) => !plan.vnfs.some((v) => v.name === d.name))
       .map((d) => ({ name: d.name, vcpuPins: d.vcpuPins, emulatorCpus: d.emulatorCpus, existing: true })),
@@ -42,7 +47,8 @@ export function checkPlanInvariants(
       if (v !== undefined && v !== vm.name) out.push(`emulator of ${vm.name} on CPU ${cpu}, a vCPU of ${v}`);
       if (isolated.has(cpu)) {
         const prev = emuOwner.get(cpu);
-        if (prev !== undefined && prev !== vm.name) out.push(`isolated CPU ${cpu} carries emulators of ${prev} and ${vm.name}`);
+        if (prev !== undefined && prev !== vm.name)
+          out.push(`isolated CPU ${cpu} carries emulators of ${prev} and ${vm.name}`);
         emuOwner.set(cpu, vm.name);
       }
     }
@@ -50,14 +56,17 @@ export function checkPlanInvariants(
   // New VNFs: vCPUs on isolated CPUs of their node, one node, 1:1.
   for (const v of plan.vnfs) {
     if (v.existing) continue;
-    if (v.vcpuPins.length !== v.vcpus) out.push(`${v.name} has ${v.vcpuPins.length} pins for ${v.vcpus} vCPUs`);
+    if (v.vcpuPins.length !== v.vcpus)
+      out.push(`${v.name} has ${v.vcpuPins.length} pins for ${v.vcpus} vCPUs`);
     for (const cpu of v.vcpuPins) {
       if (!isolated.has(cpu)) out.push(`${v.name} vCPU on CPU ${cpu}, which is not isolated`);
       if (cpuNode.get(cpu) !== v.node) out.push(`${v.name} vCPU on CPU ${cpu} outside node ${v.node}`);
     }
-    if (v.memory.node !== v.node) out.push(`${v.name} memory on node ${v.memory.node}, vCPUs on node ${v.node}`);
+    if (v.memory.node !== v.node)
+      out.push(`${v.name} memory on node ${v.memory.node}, vCPUs on node ${v.node}`);
     const spec = topology.vnfs.find((s) => s.name === v.name);
-    if (spec?.node !== undefined && spec.node !== v.node) out.push(`${v.name} asked for node ${spec.node}, got ${v.node}`);
+    if (spec?.node !== undefined && spec.node !== v.node)
+      out.push(`${v.name} asked for node ${spec.node}, got ${v.node}`);
     if (v.emulatorCpus.length === 0) out.push(`${v.name} has no emulator CPUs`);
   }
   // Sibling threads of one core: one VM, unless every VM there says share.
@@ -81,9 +90,18 @@ export function checkPlanInvariants(
   // Isolation keeps CPU 0 and whole cores for the host on every node.
   if (isolated.has(0)) out.push("CPU 0 is isolated");
   const perNodeKept = new Map<number, number>();
-  for (const [key, node] of new Map(facts.cpus.filter((c) => c.online).map((c) => [coreKey.get(c.id)!, c.node]))) {
-    const cpus = key.split(",").map(Number).filter((c) => online.has(c));
-    if (plan.host.cpu.source === "auto" && cpus.some((c) => isolated.has(c)) && !cpus.every((c) => isolated.has(c))) {
+  for (const [key, node] of new Map(
+    facts.cpus.filter((c) => c.online).map((c) => [coreKey.get(c.id)!, c.node]),
+  )) {
+    const cpus = key
+      .split(",")
+      .map(Number)
+      .filter((c) => online.has(c));
+    if (
+      plan.host.cpu.source === "auto" &&
+      cpus.some((c) => isolated.has(c)) &&
+      !cpus.every((c) => isolated.has(c))
+    ) {
       out.push(`core ${key} is isolated only in part`);
     }
     if (cpus.every((c) => !isolated.has(c))) perNodeKept.set(node, (perNodeKept.get(node) ?? 0) + 1);
@@ -91,7 +109,9 @@ export function checkPlanInvariants(
   const keep = Math.max(1, topology.host.cpus.housekeepingCoresPerNode);
   for (const n of facts.nodes) {
     if (n.cpus.some((c) => online.has(c)) && (perNodeKept.get(n.id) ?? 0) < keep) {
-      out.push(`node ${n.id} keeps ${perNodeKept.get(n.id) ?? 0} whole cores for the host, fewer than ${keep}`);
+      out.push(
+        `node ${n.id} keeps ${perNodeKept.get(n.id) ?? 0} whole cores for the host, fewer than ${keep}`,
+      );
     }
   }
   // Hugepages: each node's reservation holds its VNFs and fits in its memory.
@@ -105,7 +125,8 @@ export function checkPlanInvariants(
     if (used * r.sizeKiB > mem) out.push(`node ${r.node} VNFs need more hugepage memory than the node has`);
   }
   for (const v of plan.vnfs) {
-    if (v.memory.pages * v.memory.pageSizeKiB < v.memory.KiB) out.push(`${v.name} pages do not cover its memory`);
+    if (v.memory.pages * v.memory.pageSizeKiB < v.memory.KiB)
+      out.push(`${v.name} pages do not cover its memory`);
   }
   // VFs: one holder each, from a PF local to the VNF; MACs unique across the host.
   const vfHolder = new Map<string, string>();
@@ -122,13 +143,16 @@ export function checkPlanInvariants(
       macHolder.set(i.mac, `${v.name}#${i.index}`);
       if (i.type !== "sriov-pool" && i.type !== "sriov-hostdev") continue;
       const prev = vfHolder.get(i.vf.pci);
-      if (prev !== undefined && !(v.existing && prev === v.name)) out.push(`VF ${i.vf.pci} held by ${prev} and ${v.name}`);
+      if (prev !== undefined && !(v.existing && prev === v.name))
+        out.push(`VF ${i.vf.pci} held by ${prev} and ${v.name}`);
       vfHolder.set(i.vf.pci, `${v.name}#${i.index}`);
       const pf = plan.host.sriov.find((p) => p.pf === i.vf.pf);
       if (!pf) out.push(`${v.name} VF of ${i.vf.pf}, a PF the plan does not set up`);
       else {
-        if (pf.node >= 0 && pf.node !== v.node) out.push(`${v.name} on node ${v.node} uses a VF of ${pf.pf} on node ${pf.node}`);
-        if (i.vf.index >= pf.numVfs) out.push(`${v.name} uses VF ${i.vf.index} of ${pf.pf}, which has ${pf.numVfs}`);
+        if (pf.node >= 0 && pf.node !== v.node)
+          out.push(`${v.name} on node ${v.node} uses a VF of ${pf.pf} on node ${pf.node}`);
+        if (i.vf.index >= pf.numVfs)
+          out.push(`${v.name} uses VF ${i.vf.index} of ${pf.pf}, which has ${pf.numVfs}`);
         if (pf.numVfs > pf.totalVfs) out.push(`${pf.pf} plans ${pf.numVfs} VFs, more than ${pf.totalVfs}`);
       }
     }
@@ -137,7 +161,8 @@ export function checkPlanInvariants(
   for (const d of deployed) {
     const v = plan.vnfs.find((p) => p.name === d.name);
     if (!v) continue;
-    if (v.node !== d.node || v.vcpuPins.join() !== d.vcpuPins.join()) out.push(`deployed ${d.name} was moved`);
+    if (v.node !== d.node || v.vcpuPins.join() !== d.vcpuPins.join())
+      out.push(`deployed ${d.name} was moved`);
   }
   // Every CPU has a role.
   if (plan.host.cpuRoles.length !== facts.cpus.length) out.push("cpuRoles does not cover every CPU");

@@ -39,14 +39,17 @@ function cpusOf(value: string | null): string | null {
 /** What the running kernel has for a key, read the way the kernel reads it. */
 function runningValue(tokens: string[], key: string, pageSizeKiB: number): string | null {
   const values = (k: string): string[] =>
-    tokens.filter((t) => t === k || t.startsWith(`${k}=`)).map((t) => (t.includes("=") ? t.slice(k.length + 1) : ""));
+    tokens
+      .filter((t) => t === k || t.startsWith(`${k}=`))
+      .map((t) => (t.includes("=") ? t.slice(k.length + 1) : ""));
   if (key === "hugepages") {
     // hugepages= belongs to the hugepagesz= before it.
     let current: number | null = null;
     let found: string | null = null;
     for (const t of tokens) {
       if (t.startsWith("hugepagesz=")) current = sizeKiB(t.slice(11));
-      else if (t.startsWith("hugepages=") && (current === pageSizeKiB || current === null)) found = t.slice(10);
+      else if (t.startsWith("hugepages=") && (current === pageSizeKiB || current === null))
+        found = t.slice(10);
     }
     return found;
   }

@@ -3,20 +3,31 @@ import { AMD_EPYC_NPS4, SEED_C240M5, buildHostFacts } from "../facts/shapes.js";
 import type { HostFacts } from "../facts/types.js";
 import type { Topology } from "../topology/types.js";
 import { GiB, makeTopology, makeVnf, sriovIf } from "../../test/fixtures/plan/topology.js";
+import { buildPools } from "./cpuPool.js";
+import { buildHostModel } from "./hostModel.js";
 import { checkPlanInvariants } from "./invariants.js";
+import { placeJointly } from "./placement.js";
 import { planDeployment } from "./planner.js";
 
 /**
  * What a hand-written first-fit in file order would do (isolate policy: one core per vCPU), to show
  * each case really defeats greedy placement.
  */
-function firstFitInFileOrder(facts: HostFacts, topology: Topology, pfNode: (v: Topology["vnfs"][number]) => number | null): boolean {
+function firstFitInFileOrder(
+  facts: HostFacts,
+  topology: Topology,
+  pfNode: (v: Topology["vnfs"][number]) => number | null,
+): boolean {
   const usable = new Map<number, number>();
   for (const n of facts.nodes) {
-    const cores = new Set(facts.cpus.filter((c) => c.node === n.id && c.online).map((c) => c.siblings.join(",")));
+    const cores = new Set(
+      facts.cpus.filter((c) => c.node === n.id && c.online).map((c) => c.siblings.join(",")),
+    );
     usable.set(n.id, cores.size - 1);
   }
-  const pages = new Map(facts.nodes.map((n) => [n.id, n.hugepages[String(topology.host.hugepages.sizeKiB)]?.free ?? 0]));
+  const pages = new Map(
+    facts.nodes.map((n) => [n.id, n.hugepages[String(topology.host.hugepages.sizeKiB)]?.free ?? 0]),
+  );
   for (const v of topology.vnfs) {
     const need = Math.ceil(v.memoryKiB / topology.host.hugepages.sizeKiB);
     const only = v.node ?? pfNode(v);
@@ -104,12 +115,53 @@ describe("joint placement finds packings file-order greedy misses", () => {
 
   it("reports the VNFs listed last when not all fit", () => {
     const topo = makeTopology(
-      [makeVnf("first", { vcpus: 16 }), makeVnf("second", { vcpus: 16 }), makeVnf("third", { vcpus: 4, interfaces: [sriovIf("p")] })],
+      [
+        makeVnf("first", { vcpus: 16 }),
+        makeVnf("second", { vcpus: 16 }),
+        makeVnf("third", { vcpus: 4, interfaces: [sriovIf("p")] }),
+      ],
       { networks: [{ name: "p", type: "sriov-pool", pf: "eno2" }] },
     );
     const r = planDeployment(seed, topo);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems.map((p) => p.vnf)).toEqual(["third"]);
+  });
+});
+
+describe("bounded search", () => {
+  it("keeps placing greedily in file order once the step budget is spent", () => {
+    const model = buildHostModel(amd, { isolate: "auto", nohzFull: false, housekeepingCoresPerNode: 1 });
+    const pools = buildPools(model, null);
+    const pages = new Map(model.nodeIds.map((n) => [n, 32]));
+    // 9 VNFs of 7 cores on 8 nodes of 7 free cores: one cannot fit, and one step is all we allow.
+    const items = Array.from({ length: 9 }, (_, i) => ({
+      index: i,
+      name: `g${i}`,
+      vcpus: 7,
+      policy: "isolate" as const,
+      pages: 1,
+      candidates: model.nodeIds,
+    }));
+    const r = placeJointly(items, pools, pages, true, 1);
+    expect(r.exhausted).toBe(true);
+    expect(r.unplaced.map((it) => it.name)).toEqual(["g8"]);
+    expect([...r.allocs.values()].map((a) => a.node)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe("locality preferences", () => {
+  it("puts a VNF on the node of its macvtap NIC when there is room", () => {
+    const topo = makeTopology([
+      makeVnf("edge", { vcpus: 2, interfaces: [{ type: "macvtap", dev: "ens5f0", mode: "bridge" }] }),
+      makeVnf("plain", { vcpus: 2 }),
+    ]);
+    const r = planDeployment(amd, topo);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.plan.vnfs.map((v) => [v.name, v.node])).toEqual([
+      ["edge", 6],
+      ["plain", 0],
+    ]);
   });
 });

@@ -52,10 +52,13 @@ function topologyFor(shape: HostShape, gens: VnfGen[], prefix = "v"): Topology {
       {
         type: "network",
         network: "default",
-        ...(g.givenMac ? { mac: `52:54:00:aa:${prefix.charCodeAt(0).toString(16)}:${i.toString(16).padStart(2, "0")}` } : {}),
+        ...(g.givenMac
+          ? { mac: `52:54:00:aa:${prefix.charCodeAt(0).toString(16)}:${i.toString(16).padStart(2, "0")}` }
+          : {}),
       },
     ];
-    if (g.sriovPf !== null && pfs.length > 0) interfaces.push({ type: "sriov", network: `pool-${pfs[g.sriovPf % pfs.length]}` });
+    if (g.sriovPf !== null && pfs.length > 0)
+      interfaces.push({ type: "sriov", network: `pool-${pfs[g.sriovPf % pfs.length]}` });
     return makeVnf(`${prefix}${i}`, {
       vcpus: g.vcpus,
       memoryKiB: g.gib * GiB,
@@ -66,7 +69,10 @@ function topologyFor(shape: HostShape, gens: VnfGen[], prefix = "v"): Topology {
   });
   return makeTopology(
     vnfs,
-    { name: `prop-${shape.name}`, networks: pfs.map((pf) => ({ name: `pool-${pf}`, type: "sriov-pool" as const, pf })) },
+    {
+      name: `prop-${shape.name}`,
+      networks: pfs.map((pf) => ({ name: `pool-${pf}`, type: "sriov-pool" as const, pf })),
+    },
     {
       hugepages: { sizeKiB },
       sriov: shape.nics
@@ -84,7 +90,9 @@ function asDeployed(plan: Plan): DeployedVnf[] {
     emulatorCpus: [...v.emulatorCpus],
     memoryKiB: v.memory.KiB,
     pageSizeKiB: v.memory.pageSizeKiB,
-    vfs: v.interfaces.flatMap((i) => (i.type === "sriov-pool" || i.type === "sriov-hostdev" ? [i.vf.pci] : [])),
+    vfs: v.interfaces.flatMap((i) =>
+      i.type === "sriov-pool" || i.type === "sriov-hostdev" ? [i.vf.pci] : [],
+    ),
     macs: v.interfaces.map((i) => i.mac),
   }));
 }
@@ -152,7 +160,18 @@ describe("planner properties", () => {
         if (r2.ok) {
           for (const d of deployed) {
             const v = r2.plan.vnfs.find((p) => p.name === d.name)!;
-            expect(v).toMatchObject({ existing: true, node: d.node, vcpuPins: d.vcpuPins, emulatorCpus: d.emulatorCpus });
+            expect(v).toMatchObject({
+              existing: true,
+              node: d.node,
+              vcpuPins: d.vcpuPins,
+              memory: { node: d.node },
+            });
+            // The emulator may only be re-pinned live away from CPUs the new VNFs take, with a warning.
+            if (v.emulatorCpus.join() !== d.emulatorCpus.join()) {
+              expect(r2.plan.warnings.some((w) => w.startsWith(`${d.name} keeps its vCPUs and memory`))).toBe(
+                true,
+              );
+            }
             expect(v.interfaces.map((i) => i.mac)).toEqual(d.macs);
           }
           expect(checkPlanInvariants(facts, grown, r2.plan, deployed)).toEqual([]);
@@ -165,24 +184,56 @@ describe("planner properties", () => {
     );
   });
 
+  it("an explicit isolcpus equal to the auto one is accepted and yields the same pinning", () => {
+    fc.assert(
+      fc.property(caseGen, ({ shape, vnfs }) => {
+        const facts = buildHostFacts(shape);
+        const topo = topologyFor(shape, vnfs);
+        const auto = planDeployment(facts, topo);
+        fc.pre(auto.ok && auto.plan.host.cpu.isolated.length > 0);
+        if (!auto.ok) return;
+        const explicit = structuredClone(topo);
+        explicit.host.cpus.isolate = [...auto.plan.host.cpu.isolated];
+        const r = planDeployment(facts, explicit);
+        expect(r.ok).toBe(true);
+        if (!r.ok) return;
+        expect(r.plan.host.cpu.source).toBe("explicit");
+        expect(r.plan.host.cpu.isolated).toEqual(auto.plan.host.cpu.isolated);
+        expect(r.plan.vnfs.map((v) => v.vcpuPins)).toEqual(auto.plan.vnfs.map((v) => v.vcpuPins));
+        expect(checkPlanInvariants(facts, explicit, r.plan)).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it("finds a packing whenever one exists (isolate VNFs against an exhaustive oracle)", () => {
     const small = fc.record({
       shape: fc.constantFrom(...HOST_SHAPES),
-      vnfs: fc.array(fc.record({ vcpus: fc.integer({ min: 1, max: 9 }), gib: fc.integer({ min: 1, max: 12 }) }), {
-        minLength: 1,
-        maxLength: 6,
-      }),
+      // Few distinct sizes, so identical VNFs (which the search treats as interchangeable) are common.
+      vnfs: fc.array(
+        fc.oneof(
+          fc.record({ vcpus: fc.integer({ min: 1, max: 9 }), gib: fc.integer({ min: 1, max: 12 }) }),
+          fc.record({ vcpus: fc.constantFrom(2, 3, 4, 7), gib: fc.constantFrom(1, 4) }),
+        ),
+        { minLength: 1, maxLength: 7 },
+      ),
     });
     fc.assert(
       fc.property(small, ({ shape, vnfs }) => {
         const facts = buildHostFacts(shape);
-        const gens = vnfs.map((v) => ({ ...v, policy: "isolate" as const, sriovPf: null, node: null, givenMac: false }));
+        const gens = vnfs.map((v) => ({
+          ...v,
+          policy: "isolate" as const,
+          sriovPf: null,
+          node: null,
+          givenMac: false,
+        }));
         const topo = topologyFor(shape, gens);
         topo.host.hugepages.count = 16 * nodeCount(shape) * (shape.pages1G ? 1 : 512);
         const exists = packingExists(facts, topo);
         expect(planDeployment(facts, topo).ok).toBe(exists);
       }),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
   });
 });
@@ -191,9 +242,16 @@ describe("planner properties", () => {
 function packingExists(facts: HostFacts, topo: Topology): boolean {
   const size = topo.host.hugepages.sizeKiB;
   const nodes = facts.nodes.map((n, i) => {
-    const cores = new Set(facts.cpus.filter((c) => c.node === n.id && c.online).map((c) => c.siblings.join(",")));
-    const share = Math.floor(topo.host.hugepages.count! / facts.nodes.length) + (i < topo.host.hugepages.count! % facts.nodes.length ? 1 : 0);
-    const pages = Math.min(Math.max(share, n.hugepages[String(size)]?.total ?? 0), Math.floor(n.memoryKiB / size));
+    const cores = new Set(
+      facts.cpus.filter((c) => c.node === n.id && c.online).map((c) => c.siblings.join(",")),
+    );
+    const share =
+      Math.floor(topo.host.hugepages.count! / facts.nodes.length) +
+      (i < topo.host.hugepages.count! % facts.nodes.length ? 1 : 0);
+    const pages = Math.min(
+      Math.max(share, n.hugepages[String(size)]?.total ?? 0),
+      Math.floor(n.memoryKiB / size),
+    );
     return { cores: cores.size - 1, pages };
   });
   const vnfs = topo.vnfs.map((v) => ({ cores: v.vcpus, pages: Math.ceil(v.memoryKiB / size) }));

@@ -53,6 +53,8 @@ describe("seed topology on the seed host shape", () => {
     if (sr.type !== "sriov-pool") return;
     expect(sr.vf.pci).toBe("0000:3b:10.1");
     expect(sr.mac).toBe("52:54:00:2d:87:99");
+    // The VF keeps its administrative MAC (NetworkManager); the guest sees the interface MAC.
+    expect(sr.vf.mac).toBe("8e:df:08:c1:d1:de");
     expect(sr.guestName).toBe("GigabitEthernet2");
     expect(plan.networks[0]).toEqual({
       name: "eno2_sriov_pool",
@@ -110,9 +112,13 @@ describe("kernel arguments against the running kernel", () => {
 
   it("uses amd_iommu=on on AMD, keeps the 8 x 32 pages reserved now, adds nohz_full/rcu_nocbs", () => {
     const facts = buildHostFacts(AMD_EPYC_NPS4);
-    const topo = makeTopology([makeVnf("a", { vcpus: 2 })], {}, {
-      cpus: { isolate: "auto", nohzFull: true, housekeepingCoresPerNode: 1 },
-    });
+    const topo = makeTopology(
+      [makeVnf("a", { vcpus: 2 })],
+      {},
+      {
+        cpus: { isolate: "auto", nohzFull: true, housekeepingCoresPerNode: 1 },
+      },
+    );
     const plan = ok(planDeployment(facts, topo));
     expect(plan.host.kernelArgs.line).toBe(
       "hugepagesz=1G hugepages=256 default_hugepagesz=1G amd_iommu=on iommu=pt isolcpus=2-5 nohz_full=2-5 rcu_nocbs=2-5",
@@ -123,7 +129,9 @@ describe("kernel arguments against the running kernel", () => {
   it("removes isolcpus the plan no longer needs", () => {
     const facts = buildHostFacts(SEED_C240M5);
     const plan = ok(planDeployment(facts, makeTopology([], {}, { hugepages: { sizeKiB: GiB, count: 32 } })));
-    expect(plan.host.kernelArgs.line).toBe("hugepagesz=1G hugepages=32 default_hugepagesz=1G intel_iommu=on iommu=pt");
+    expect(plan.host.kernelArgs.line).toBe(
+      "hugepagesz=1G hugepages=32 default_hugepagesz=1G intel_iommu=on iommu=pt",
+    );
     expect(plan.host.kernelArgs.changes).toEqual([{ key: "isolcpus", want: null, have: "1-8,37-44" }]);
   });
 });
@@ -135,15 +143,39 @@ describe("thread policies", () => {
     const plan = ok(planDeployment(seed, makeTopology([makeVnf("p", { vcpus: 4, threadPolicy: "prefer" })])));
     const v = plan.vnfs[0]!;
     expect(v.vcpuPins).toEqual([1, 37, 2, 38]);
-    expect(v.emulatorCpus).toEqual([0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 36, ...range(39, 53)]);
+    expect(v.emulatorCpus).toEqual([
+      0,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      9,
+      10,
+      11,
+      12,
+      13,
+      14,
+      15,
+      16,
+      17,
+      36,
+      ...range(39, 53),
+    ]);
     expect(plan.host.cpu.isolated).toEqual([1, 2, 37, 38]);
   });
 
   it("require behaves like prefer on SMT hosts and fails without SMT", () => {
-    const plan = ok(planDeployment(seed, makeTopology([makeVnf("r", { vcpus: 3, threadPolicy: "require" })])));
+    const plan = ok(
+      planDeployment(seed, makeTopology([makeVnf("r", { vcpus: 3, threadPolicy: "require" })])),
+    );
     expect(plan.vnfs[0]!.vcpuPins).toEqual([1, 37, 2]);
     expect(plan.host.cpuRoles.find((r) => r.cpu === 38)!.role).toEqual({ role: "isolated-free" });
-    const r = planDeployment(buildHostFacts(SMT_OFF), makeTopology([makeVnf("r", { threadPolicy: "require" })]));
+    const r = planDeployment(
+      buildHostFacts(SMT_OFF),
+      makeTopology([makeVnf("r", { threadPolicy: "require" })]),
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.problems.map((p) => p.message)).toEqual([
@@ -188,9 +220,13 @@ describe("explicit isolation", () => {
 
   it("is honoured and VNFs use only its CPUs", () => {
     const iso = [10, 11, 12, 13, 46, 47, 48, 49];
-    const topo = makeTopology([makeVnf("a", { vcpus: 4 })], {}, {
-      cpus: { isolate: iso, nohzFull: false, housekeepingCoresPerNode: 1 },
-    });
+    const topo = makeTopology(
+      [makeVnf("a", { vcpus: 4 })],
+      {},
+      {
+        cpus: { isolate: iso, nohzFull: false, housekeepingCoresPerNode: 1 },
+      },
+    );
     const plan = ok(planDeployment(seed, topo));
     expect(plan.host.cpu).toMatchObject({ source: "explicit", isolated: iso });
     expect(plan.vnfs[0]!.vcpuPins).toEqual([10, 11, 12, 13]);
@@ -198,9 +234,13 @@ describe("explicit isolation", () => {
   });
 
   it("warns when it splits siblings and keeps the emulator off the host's threads", () => {
-    const topo = makeTopology([makeVnf("a", { vcpus: 2 })], {}, {
-      cpus: { isolate: [1, 2], nohzFull: false, housekeepingCoresPerNode: 1 },
-    });
+    const topo = makeTopology(
+      [makeVnf("a", { vcpus: 2 })],
+      {},
+      {
+        cpus: { isolate: [1, 2], nohzFull: false, housekeepingCoresPerNode: 1 },
+      },
+    );
     const plan = ok(planDeployment(seed, topo));
     expect(plan.vnfs[0]!.vcpuPins).toEqual([1, 2]);
     expect(plan.vnfs[0]!.emulatorCpus).not.toContain(1);
@@ -230,6 +270,9 @@ describe("SR-IOV", () => {
       expect(a[0]!.vf.index).toBe(0);
       expect(a[1]!.vf).toMatchObject({ pf: "ens1f1", index: 0, vlan: 100, trust: false, spoofchk: true });
     }
+    // The explicit VF carries the interface's VLAN in the PF's VF settings; pool VFs get theirs from libvirt.
+    expect(plan.host.sriov.find((p) => p.pf === "ens1f1")!.vfs[0]).toMatchObject({ vlan: 100, trust: false });
+    expect(plan.host.sriov.find((p) => p.pf === "ens1f0")!.vfs[0]!.vlan).toBeUndefined();
     const b = plan.vnfs[1]!.interfaces[0]!;
     expect(b.type === "sriov-pool" && b.vf.index).toBe(1);
     expect(checkPlanInvariants(amd, topo, plan)).toEqual([]);
@@ -237,7 +280,12 @@ describe("SR-IOV", () => {
 
   it("generates locally administered MACs that are stable and unique", () => {
     const topo = makeTopology([
-      makeVnf("a", { interfaces: [{ type: "network", network: "default" }, { type: "network", network: "default" }] }),
+      makeVnf("a", {
+        interfaces: [
+          { type: "network", network: "default" },
+          { type: "network", network: "default" },
+        ],
+      }),
     ]);
     const p1 = ok(planDeployment(amd, topo));
     const macs = p1.vnfs[0]!.interfaces.map((i) => i.mac);
@@ -253,9 +301,13 @@ describe("SR-IOV", () => {
 
   it("predicts VF addresses of VFs not created yet from the PF's offset and stride", () => {
     const facts = buildHostFacts(SEED_C240M5);
-    const topo = makeTopology([makeVnf("a", { interfaces: [{ type: "sriov", pf: "eno2" }] })], {}, {
-      sriov: [{ pf: "eno2", vfs: 6 }],
-    });
+    const topo = makeTopology(
+      [makeVnf("a", { interfaces: [{ type: "sriov", pf: "eno2" }] })],
+      {},
+      {
+        sriov: [{ pf: "eno2", vfs: 6 }],
+      },
+    );
     const plan = ok(planDeployment(facts, topo));
     expect(plan.host.sriov[0]!.vfs.map((v) => v.pci)).toEqual([
       "0000:3b:10.1",
@@ -283,11 +335,27 @@ describe("deployed VMs", () => {
 
   it("are kept in place and new VNFs go around them", () => {
     const topo = seedTopology();
-    topo.vnfs.push(makeVnf("csr1kv-2", { kind: "csr1000v", vcpus: 4, memoryKiB: 4 * GiB, interfaces: [sriovIf("eno2_sriov_pool")] }));
+    topo.vnfs.push(
+      makeVnf("csr1kv-2", {
+        kind: "csr1000v",
+        vcpus: 4,
+        memoryKiB: 4 * GiB,
+        interfaces: [sriovIf("eno2_sriov_pool")],
+      }),
+    );
     const plan = ok(planDeployment(seed, topo, [running]));
     const [one, two] = plan.vnfs;
-    expect(one).toMatchObject({ existing: true, vcpuPins: running.vcpuPins, emulatorCpus: running.emulatorCpus });
-    expect(two).toMatchObject({ existing: false, node: 0, vcpuPins: [9, 10, 11, 12], emulatorCpus: [45, 46, 47, 48] });
+    expect(one).toMatchObject({
+      existing: true,
+      vcpuPins: running.vcpuPins,
+      emulatorCpus: running.emulatorCpus,
+    });
+    expect(two).toMatchObject({
+      existing: false,
+      node: 0,
+      vcpuPins: [9, 10, 11, 12],
+      emulatorCpus: [45, 46, 47, 48],
+    });
     const vf = two!.interfaces[0]!;
     expect(vf.type === "sriov-pool" && vf.vf.pci).toBe("0000:3b:10.3");
     expect(plan.host.hugepages[0]).toMatchObject({ needed: 12, reserve: 16 });
@@ -307,7 +375,11 @@ describe("deployed VMs", () => {
 describe("hugepages", () => {
   it("computes the boot count from the plan when the topology gives none", () => {
     const facts = buildHostFacts({ ...SINGLE_NODE_NO_1G, hugepagesPerNode: { "2048": 0 } });
-    const topo = makeTopology([makeVnf("a", { vcpus: 2, memoryKiB: 4 * GiB })], {}, { hugepages: { sizeKiB: 2048 } });
+    const topo = makeTopology(
+      [makeVnf("a", { vcpus: 2, memoryKiB: 4 * GiB })],
+      {},
+      { hugepages: { sizeKiB: 2048 } },
+    );
     const plan = ok(planDeployment(facts, topo));
     expect(plan.host.hugepages).toEqual([
       {
@@ -329,3 +401,36 @@ describe("hugepages", () => {
 function range(a: number, b: number): number[] {
   return Array.from({ length: b - a + 1 }, (_, i) => a + i);
 }
+
+describe("purity", () => {
+  function deepFreeze<T>(value: T): T {
+    if (value && typeof value === "object") {
+      for (const v of Object.values(value)) deepFreeze(v);
+      Object.freeze(value);
+    }
+    return value;
+  }
+
+  it("never writes to its inputs", () => {
+    const facts = deepFreeze(buildHostFacts(SEED_C240M5));
+    const topo = seedTopology();
+    topo.vnfs.push(
+      makeVnf("extra", { vcpus: 3, threadPolicy: "share", interfaces: [sriovIf("eno2_sriov_pool")] }),
+    );
+    deepFreeze(topo);
+    const deployed = deepFreeze([
+      {
+        name: "old",
+        node: 1,
+        vcpuPins: [20, 21],
+        emulatorCpus: [56, 57],
+        memoryKiB: 2 * GiB,
+        pageSizeKiB: GiB,
+        vfs: [],
+        macs: ["52:54:00:00:00:01"],
+      },
+    ]);
+    const r = planDeployment(facts, topo, deployed);
+    expect(r.ok).toBe(true);
+  });
+});

@@ -81,11 +81,11 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
     {
       vnf: "pinned",
       resource: "node",
-      node: 3,
+      node: 6,
       need: null,
       have: null,
-      message: "pinned is set to node 3 but its PF ens1f0 is on node 2",
-      fixes: ["set node: 2, or remove node to follow the PF", "use a PF on node 3"],
+      message: "pinned is set to node 6 but its PF ens1f0 is on node 2",
+      fixes: ["set node: 2, or remove node to follow the PF", "use PF ens5f0 (node 6) instead of ens1f0"],
     },
   ],
   "unknown node": [
@@ -126,6 +126,17 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
       have: null,
       message: "c interfaces[0] uses PF eno5, which has no SR-IOV capability",
       fixes: ["use a macvtap or bridge interface on eno5, or a PF with SR-IOV"],
+    },
+  ],
+  "PF without VFs": [
+    {
+      vnf: "novf",
+      resource: "vf",
+      node: 0,
+      need: 1,
+      have: 0,
+      message: "novf interfaces[0] needs a VF of eno1, which has no VFs",
+      fixes: ["add eno1 to host.sriov with vfs: 1 or more (sriov_totalvfs 64)"],
     },
   ],
   "more VFs than the PF supports": [

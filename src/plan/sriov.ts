@@ -35,6 +35,8 @@ export interface PfState {
   adminMacs: (string | null)[];
   /** VNF holding each VF, null when free. */
   holder: (string | null)[];
+  /** VLAN/trust/spoofchk of VFs given to a VNF as an explicit hostdev (pool VFs take theirs from libvirt). */
+  hostdevSettings: ({ vlan?: number; trust: boolean; spoofchk: boolean } | null)[];
   vlans: Set<number>;
   limits: VlanLimits;
 }
@@ -69,7 +71,8 @@ function vfAddresses(nic: NicFact, count: number): (string | null)[] {
   for (let i = 0; i < count; i++) {
     const known = existing.get(i);
     if (known) out.push(known);
-    else if (pf && offset !== null && (stride !== null || i === 0)) out.push(formatPci(pf.dom, pf.rid + offset + i * (stride ?? 0)));
+    else if (pf && offset !== null && (stride !== null || i === 0))
+      out.push(formatPci(pf.dom, pf.rid + offset + i * (stride ?? 0)));
     else out.push(null);
   }
   return out;
@@ -109,6 +112,7 @@ export function buildPfStates(
       vfPcis,
       adminMacs: vfPcis.map((_, i) => spec?.macs?.[i]?.toLowerCase() ?? factMacs.get(i) ?? null),
       holder: vfPcis.map(() => null),
+      hostdevSettings: vfPcis.map(() => null),
       vlans: new Set(),
       limits: vlanLimits(nic.driver),
     });
@@ -118,7 +122,9 @@ export function buildPfStates(
 
 /** A locally administered unicast MAC derived from a stable key; `attempt` moves past collisions. */
 export function generatedMac(key: string, attempt: number): string {
-  const h = createHash("sha256").update(attempt === 0 ? key : `${key}#${attempt}`).digest();
+  const h = createHash("sha256")
+    .update(attempt === 0 ? key : `${key}#${attempt}`)
+    .digest();
   const bytes = [(h[0]! & 0xfc) | 0x02, h[1]!, h[2]!, h[3]!, h[4]!, h[5]!];
   return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }

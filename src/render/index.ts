@@ -11,7 +11,7 @@ import { hugepagesStep, thpStep } from "./host/hugepages.js";
 import { kernelArgsStep } from "./host/kernel-args.js";
 import { localRepo } from "./host/local-repo.js";
 import { securityStep } from "./host/security.js";
-import { sysctlFile, sysctlStep } from "./host/sysctl.js";
+import { brNetfilterFile, needsBrNetfilter, sysctlFile, sysctlStep } from "./host/sysctl.js";
 import { renderDomainXml, renderNetworkXml, type DomainContext } from "./libvirt/index.js";
 import { keyfileName, renderKeyfile } from "./nm/keyfile.js";
 import { buildConnections } from "./nm/model.js";
@@ -45,7 +45,20 @@ export function renderArtifacts(plan: Plan, facts: HostFacts, opts: RenderOption
   const security = securityStep(plan, facts);
   if (security) addStep(security, "host/selinux-firewalld.sh");
   if (Object.keys(plan.host.sysctl).length > 0) {
-    files.push({ path: "host/sysctl.d/90-nfvhost.conf", content: sysctlFile(plan), mode: MODE_FILE, description: "kernel parameters (/etc/sysctl.d/90-nfvhost.conf)" });
+    files.push({
+      path: "host/sysctl.d/90-nfvhost.conf",
+      content: sysctlFile(plan),
+      mode: MODE_FILE,
+      description: "kernel parameters (/etc/sysctl.d/90-nfvhost.conf)",
+    });
+    if (needsBrNetfilter(plan)) {
+      files.push({
+        path: "host/modules-load.d/br_netfilter.conf",
+        content: brNetfilterFile(),
+        mode: MODE_FILE,
+        description: "loads br_netfilter at boot, so the net.bridge.* keys apply",
+      });
+    }
     addStep(sysctlStep(plan, facts), "host/sysctl.sh");
   }
   const repo = localRepo(plan);
@@ -57,7 +70,12 @@ export function renderArtifacts(plan: Plan, facts: HostFacts, opts: RenderOption
   addStep(hugepagesStep(plan, facts), "host/hugepages.sh");
   const thp = thpStep(plan, facts);
   if (thp) {
-    files.push({ path: "host/tmpfiles.d/nfvhost-thp.conf", content: thp.tmpfiles, mode: MODE_FILE, description: "transparent hugepages setting at boot (systemd-tmpfiles)" });
+    files.push({
+      path: "host/tmpfiles.d/nfvhost-thp.conf",
+      content: thp.tmpfiles,
+      mode: MODE_FILE,
+      description: "transparent hugepages setting at boot (systemd-tmpfiles)",
+    });
     addStep(thp.step, "host/thp.sh");
   }
 
@@ -71,11 +89,16 @@ export function renderArtifacts(plan: Plan, facts: HostFacts, opts: RenderOption
       description: `NetworkManager keyfile: ${c.summary}`,
     });
   }
-  if (conns.length > 0) addStep(networkManagerStep(conns), "network-manager/nmcli.sh");
+  if (conns.length > 0) addStep(networkManagerStep(conns, plan, facts), "network-manager/nmcli.sh");
 
   // libvirt networks.
   for (const net of plan.networks) {
-    files.push({ path: `libvirt/networks/${net.name}.xml`, content: renderNetworkXml(net), mode: MODE_FILE, description: `libvirt network ${net.name} (${net.type})` });
+    files.push({
+      path: `libvirt/networks/${net.name}.xml`,
+      content: renderNetworkXml(net),
+      mode: MODE_FILE,
+      description: `libvirt network ${net.name} (${net.type})`,
+    });
   }
   if (plan.networks.length > 0) addStep(libvirtNetworksStep(plan), "libvirt/networks.sh");
 
@@ -98,12 +121,22 @@ export function renderArtifacts(plan: Plan, facts: HostFacts, opts: RenderOption
       ctx.day0IsoPath = `${day0Dir}/${day0IsoName(vnf.name)}`;
       hostIsos.push({ local: day0.iso.path, host: ctx.day0IsoPath, vnf: vnf.name });
     }
-    files.push({ path: `libvirt/domains/${vnf.name}.xml`, content: renderDomainXml(vnf, ctx), mode: MODE_FILE, description: `libvirt domain ${vnf.name}` });
+    files.push({
+      path: `libvirt/domains/${vnf.name}.xml`,
+      content: renderDomainXml(vnf, ctx),
+      mode: MODE_FILE,
+      description: `libvirt domain ${vnf.name}`,
+    });
   }
   if (hostIsos.length > 0) addStep(day0Step(hostIsos), "day0/install.sh");
   if (plan.vnfs.length > 0) addStep(domainsStep(plan), "libvirt/domains.sh");
 
-  files.push(applyScript(plan, steps.map((s) => s.step)));
+  files.push(
+    applyScript(
+      plan,
+      steps.map((s) => s.step),
+    ),
+  );
   files.unshift(readme(plan, files, steps, notes));
   return files;
 }

@@ -15,11 +15,19 @@ const LABEL_RE = /^[A-Za-z0-9_]{1,32}$/;
 
 export async function buildIso(image: string, volumeLabel: string, files: string[]): Promise<void> {
   if (!LABEL_RE.test(volumeLabel)) {
-    throw new NfvError({ what: "ISO volume label", value: volumeLabel, expected: "1-32 letters, digits or '_'" });
+    throw new NfvError({
+      what: "ISO volume label",
+      value: volumeLabel,
+      expected: "1-32 letters, digits or '_'",
+    });
   }
   const names = files.map((f) => basename(f));
   if (new Set(names).size !== names.length) {
-    throw new NfvError({ what: `files of ${image}`, value: names, expected: "distinct file names (they share the image's root)" });
+    throw new NfvError({
+      what: `files of ${image}`,
+      value: names,
+      expected: "distinct file names (they share the image's root)",
+    });
   }
   await rm(image, { force: true });
   await runChecked("xorriso", ["-as", "mkisofs", "-l", "-V", volumeLabel, "-o", image, ...files]);

@@ -12,6 +12,7 @@ function rule(title: string): string {
 
 export function applyScript(plan: Plan, steps: ShellStep[]): RenderedFile {
   const changes = steps.flatMap((s) => s.changes);
+  const reboots = steps.flatMap((s) => (s.reboot !== undefined ? [s.reboot] : []));
   const lines = [
     ...SCRIPT_HEADER,
     `# nfvhost apply script for topology ${plan.topology}: the seed guide's steps, in its order, for this plan.`,
@@ -19,21 +20,50 @@ export function applyScript(plan: Plan, steps: ShellStep[]): RenderedFile {
     `# redefined is saved under /var/lib/nfvhost/backup first.`,
     "#",
     "# What changes on this host:",
-    ...(changes.length > 0 ? changes.map((c) => `#   - ${c}`) : ["#   - nothing: the host already matches the plan"]),
-    ...(plan.warnings.length > 0 ? ["#", "# Planner warnings:", ...plan.warnings.map((w) => `#   ! ${w}`)] : []),
+    ...(changes.length > 0
+      ? changes.map((c) => `#   - ${c}`)
+      : ["#   - nothing: the host already matches the plan"]),
+    "#",
+    ...(reboots.length > 0
+      ? [
+          `# Reboot needed afterwards for: ${reboots.join("; ")}.`,
+          "# VMs start only once the kernel runs with the planned arguments: reboot, then run this script again.",
+        ]
+      : ["# No reboot needed."]),
+    ...(plan.warnings.length > 0
+      ? ["#", "# Planner warnings:", ...plan.warnings.map((w) => `#   ! ${w}`)]
+      : []),
     'cd "$(dirname "$0")"',
     "umask 077",
   ];
   steps.forEach((s, i) => {
-    lines.push("", rule(`${i + 1}. ${s.title}`), `echo ${JSON.stringify(`==> ${i + 1}. ${s.title}`)}`, ...s.lines);
+    lines.push(
+      "",
+      rule(`${i + 1}. ${s.title}`),
+      `echo ${JSON.stringify(`==> ${i + 1}. ${s.title}`)}`,
+      ...s.lines,
+    );
   });
-  lines.push("", 'echo "==> done"', "");
-  return { path: "apply.sh", content: lines.join("\n"), mode: MODE_SCRIPT, description: "every step in order, with a summary of what changes" };
+  lines.push("", 'echo "==> done"');
+  if (reboots.length > 0) lines.push(`echo ${JSON.stringify(`Reboot needed for: ${reboots.join("; ")}`)}`);
+  lines.push("");
+  return {
+    path: "apply.sh",
+    content: lines.join("\n"),
+    mode: MODE_SCRIPT,
+    description: "every step in order, with a summary of what changes",
+  };
 }
 
-export function readme(plan: Plan, files: RenderedFile[], steps: { step: ShellStep; script: string }[], notes: string[]): RenderedFile {
+export function readme(
+  plan: Plan,
+  files: RenderedFile[],
+  steps: { step: ShellStep; script: string }[],
+  notes: string[],
+): RenderedFile {
   const width = Math.max(...files.map((f) => f.path.length), "README.txt".length) + 2;
-  const row = (path: string, mode: number, text: string) => `  ${path.padEnd(width)}${mode.toString(8).padStart(4, "0")}  ${text}`;
+  const row = (path: string, mode: number, text: string) =>
+    `  ${path.padEnd(width)}${mode.toString(8).padStart(4, "0")}  ${text}`;
   const lines = [
     `nfvhost render of topology ${plan.topology}`,
     "",
@@ -44,7 +74,9 @@ export function readme(plan: Plan, files: RenderedFile[], steps: { step: ShellSt
     "",
     "Files (path, mode, what it is):",
     row("README.txt", MODE_FILE, "this file"),
-    ...files.map((f) => row(f.path, f.mode, f.description)),
+    ...[...files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => row(f.path, f.mode, f.description)),
+    "",
+    '"seed (N)" names the section of the seed guide (docs/reference/seed-guide.zh.txt) a step comes from.',
     "",
     "Files with mode 0600 hold secrets (password hashes, tokens) or NetworkManager keyfiles:",
     "keep them root-only. Clear-text passwords are never written anywhere.",

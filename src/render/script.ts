@@ -15,6 +15,8 @@ export interface ShellStep {
   changes: string[];
   /** Shell lines, run from the output directory. */
   lines: string[];
+  /** Set when what this step changes takes effect only after a reboot: what, in a few words. */
+  reboot?: string;
 }
 
 /** Quotes one command line for a script. */

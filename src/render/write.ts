@@ -11,13 +11,22 @@ import type { RenderedFile } from "./types.js";
 function target(outDir: string, rel: string): string {
   const clean = normalize(rel);
   if (isAbsolute(rel) || clean.startsWith(`..${sep}`) || clean === ".." || rel.includes("\0")) {
-    throw new NfvError({ what: "rendered file path", value: rel, expected: "a path inside the output directory" });
+    throw new NfvError({
+      what: "rendered file path",
+      value: rel,
+      expected: "a path inside the output directory",
+    });
   }
   return join(outDir, clean);
 }
 
 /** Writes every file (mode as rendered, also when the file existed) and builds the ISOs; returns the paths written. */
 export async function writeArtifacts(files: RenderedFile[], outDir: string): Promise<string[]> {
+  // Every path is checked before the first byte is written.
+  for (const f of files) {
+    target(outDir, f.path);
+    for (const from of f.iso?.from ?? []) target(outDir, from);
+  }
   const written: string[] = [];
   for (const f of files.filter((x) => !x.iso)) {
     const path = target(outDir, f.path);
@@ -32,7 +41,11 @@ export async function writeArtifacts(files: RenderedFile[], outDir: string): Pro
   for (const f of files.filter((x) => x.iso)) {
     const path = target(outDir, f.path);
     await mkdir(dirname(path), { recursive: true });
-    await buildIso(path, f.iso!.volumeLabel, f.iso!.from.map((rel) => target(outDir, rel)));
+    await buildIso(
+      path,
+      f.iso!.volumeLabel,
+      f.iso!.from.map((rel) => target(outDir, rel)),
+    );
     await chmod(path, f.mode);
     written.push(path);
   }

@@ -50,6 +50,8 @@ export interface JournalEntry {
   items: JournalItem[];
 }
 
+let sequence = 0;
+
 export class Journal {
   readonly dir: string;
 
@@ -61,7 +63,7 @@ export class Journal {
   async begin(topology: string, connect: string): Promise<JournalRun> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const started = new Date();
-    const id = `${started.toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
+    const id = `${started.toISOString().replace(/[:.]/g, "-")}-${process.pid}-${String(++sequence).padStart(4, "0")}`;
     const entry: JournalEntry = {
       id,
       started: started.toISOString(),

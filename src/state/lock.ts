@@ -33,7 +33,11 @@ async function readLock(path: string): Promise<LockInfo | null> {
   try {
     const parsed = JSON.parse(await readFile(path, "utf8")) as Partial<LockInfo>;
     if (typeof parsed.pid !== "number") return null;
-    return { pid: parsed.pid, started: String(parsed.started ?? "?"), command: String(parsed.command ?? "?") };
+    return {
+      pid: parsed.pid,
+      started: String(parsed.started ?? "?"),
+      command: String(parsed.command ?? "?"),
+    };
   } catch {
     return null;
   }
@@ -61,7 +65,8 @@ export async function acquireLock(stateDir: string, command: string): Promise<He
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     const holder = await readLock(path);
-    if (holder && holder.pid !== process.pid && processAlive(holder.pid)) {
+    // Our own pid counts as alive: a second apply inside one process must wait as well.
+    if (holder && (holder.pid === process.pid || processAlive(holder.pid))) {
       throw new NfvError({
         what: `state lock ${path}`,
         value: `held by pid ${holder.pid} (${holder.command}, since ${holder.started})`,
@@ -74,5 +79,10 @@ export async function acquireLock(stateDir: string, command: string): Promise<He
     staleFrom = holder ?? { pid: 0, started: "?", command: "unreadable lock file" };
     await rm(path, { force: true });
   }
-  throw new NfvError({ what: `state lock ${path}`, value: "could not be taken", fix: `remove ${path}`, exitCode: 1 });
+  throw new NfvError({
+    what: `state lock ${path}`,
+    value: "could not be taken",
+    fix: `remove ${path}`,
+    exitCode: 1,
+  });
 }

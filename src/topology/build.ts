@@ -124,6 +124,7 @@ function buildInterface(i: Raw, kind: VnfKind): InterfaceSpec {
         pf: i.pf === undefined ? undefined : pfKey(i.pf),
         mac: mac(i.mac),
         vlan: i.vlan,
+        trunkVlans: i["trunk-vlans"],
         trust: i.trust,
         spoofchk: i.spoofchk,
       });
@@ -208,6 +209,9 @@ function buildVnf(name: string, v: Raw, fileLab: boolean): VnfSpec {
     day0: v.day0 ? buildDay0(name, v.day0) : undefined,
     lab: v.lab ?? fileLab,
     autostart: v.autostart ?? true,
+    boot: v.boot
+      ? compact({ kernel: v.boot.kernel, initrd: v.boot.initrd, cmdline: v.boot.cmdline })
+      : undefined,
   });
 }
 

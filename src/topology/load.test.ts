@@ -226,6 +226,28 @@ vnfs:
   });
 });
 
+describe("lab stand-ins", () => {
+  const labCsr = (lab: string) => `name: l
+${lab}
+vnfs:
+  r1:
+    kind: csr1000v
+    image: /i/r1.qcow2
+    vcpus: 1
+    memory: 4GiB
+    boot: { kernel: /k/vmlinuz, initrd: /k/initrd.img, cmdline: "console=ttyS0" }
+    interfaces: [{ type: macvtap, dev: veth0 }]
+`;
+  it("lets a lab csr1000v boot a test kernel, and refuses it outside lab mode", () => {
+    const vnf = parseTopology(labCsr("lab: true"), "l.yaml").topology.vnfs[0]!;
+    expect(vnf.lab).toBe(true);
+    expect(vnf.boot).toEqual({ kernel: "/k/vmlinuz", initrd: "/k/initrd.img", cmdline: "console=ttyS0" });
+    expect(errorsOf(labCsr("lab: false"))).toEqual([
+      "t.yaml:9:5: vnfs.r1.boot; expected no direct kernel boot for kind csr1000v outside lab mode: it boots IOS-XE from its disk image; fix: remove boot, use kind: generic, or mark the VNF lab: true (an emulated stand-in for tests)",
+    ]);
+  });
+});
+
 describe("errors", () => {
   it("reports every problem at once, sorted by position, as NfvErrors with locations", () => {
     const text = MINIMAL.replace("vcpus: 1", "vcpus: 0").replace(
@@ -251,7 +273,7 @@ describe("errors", () => {
     expect(errorsOf(MINIMAL.replace("vcpus:", "vpcus:"))[1]).toContain("fix: did you mean `vcpus`?");
     const far = errorsOf(`${MINIMAL}    zzzzzz: 1\n`);
     expect(far).toEqual([
-      "t.yaml:8:5: vnfs.r1.zzzzzz: unknown key; expected one of kind, image, vcpus, memory, thread-policy, node, lab, autostart, interfaces, day0",
+      "t.yaml:8:5: vnfs.r1.zzzzzz: unknown key; expected one of kind, image, vcpus, memory, thread-policy, node, lab, autostart, interfaces, day0, boot",
     ]);
   });
 

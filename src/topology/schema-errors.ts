@@ -262,6 +262,13 @@ export function mapSchemaErrors(errors: AnyErr[], raw: unknown, src: SourceMap):
         push({ what: where, value: scalar(data), expected: `${bound} ${String(e.params.limit)} ${unit}` });
         break;
       }
+      case "uniqueItems": {
+        push({
+          what: where,
+          expected: `each item once; items [${String(e.params.j)}] and [${String(e.params.i)}] are the same`,
+        });
+        break;
+      }
       case "pattern": {
         push({
           what: where,

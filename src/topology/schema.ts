@@ -229,6 +229,13 @@ const vnfInterface = {
         pf: str("nfv-pf", "Take a VF of this PF directly (instead of network)."),
         mac: mac("VF MAC."),
         vlan: int("VLAN tag set on the VF by the host (802.1Q).", 1, 4094),
+        "trunk-vlans": {
+          ...list(
+            int("VLAN id.", 1, 4094),
+            "VLANs the guest tags itself (dot1q subinterfaces); counted against the driver's VLAN limit.",
+          ),
+          uniqueItems: true,
+        },
         trust: {
           type: "boolean",
           description: "Trust the VF (default: the PF's trust setting, else false).",
@@ -416,6 +423,15 @@ const vnf = obj(
     autostart: bool("Start with the host.", true),
     interfaces: list(vnfInterface, "vNICs in guest order."),
     day0,
+    boot: obj(
+      {
+        kernel: str("nfv-path", "Kernel image on the host."),
+        initrd: str("nfv-path", "Initramfs on the host."),
+        cmdline: line("Kernel command line"),
+      },
+      ["kernel"],
+      "Direct kernel boot (generic VNFs, test guests) instead of booting the disk image.",
+    ),
   },
   ["kind", "image", "vcpus", "memory"],
 );

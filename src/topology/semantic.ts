@@ -209,7 +209,7 @@ export function checkSemantics(raw: unknown, src: SourceMap): NfvError[] {
         true,
       );
     if (!isObj(value)) continue;
-    checkVnf(p, name, value, { networks, hugepageKiB, macs, images });
+    checkVnf(p, name, value, { networks, fileLab: root.lab === true, hugepageKiB, macs, images });
   }
 
   return p.errors;
@@ -225,6 +225,7 @@ function hugepageSizeKiB(host: Obj): number | null {
 
 interface VnfContext {
   networks: Obj;
+  fileLab: boolean;
   hugepageKiB: number | null;
   macs: UniqueRegistry;
   images: UniqueRegistry;
@@ -262,6 +263,20 @@ function checkVnf(p: Problems, name: string, vnf: Obj, ctx: VnfContext): void {
             : "add an interface (GigabitEthernet1 is the management interface)",
       });
     }
+  }
+
+  // IOS-XE boots from its disk; a kernel of our own only makes sense for an emulated lab stand-in.
+  const lab = typeof vnf.lab === "boolean" ? vnf.lab : ctx.fileLab;
+  if (kind && kind.day0 && vnf.boot !== undefined && !lab) {
+    p.add(
+      at("boot"),
+      {
+        what: formatPath(at("boot")),
+        expected: `no direct kernel boot for kind ${kind.kind} outside lab mode: it boots IOS-XE from its disk image`,
+        fix: "remove boot, use kind: generic, or mark the VNF lab: true (an emulated stand-in for tests)",
+      },
+      true,
+    );
   }
 
   interfaces.forEach((raw, i) => {
@@ -350,6 +365,18 @@ function checkInterface(p: Problems, path: Path, nic: Obj, kind: VnfKind | null,
       fix: `define networks.${network} with type: ${wantType}, or name an existing one`,
     });
 
+  if (type === "sriov" && nic.vlan !== undefined && nic["trunk-vlans"] !== undefined) {
+    p.add(
+      [...path, "trunk-vlans"],
+      {
+        what: formatPath([...path, "trunk-vlans"]),
+        expected:
+          "either vlan (the host tags every frame: the guest sees untagged traffic) or trunk-vlans (the guest tags), not both",
+        fix: "remove vlan to let the guest tag, or remove trunk-vlans",
+      },
+      true,
+    );
+  }
   if (type === "sriov") {
     if ((network === undefined) === (nic.pf === undefined)) {
       p.add(path, {

@@ -4,6 +4,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { SourceLocation } from "./types.js";
+import { parseGigabitEthernet } from "./values.js";
 
 export type Path = (string | number)[];
 
@@ -62,6 +63,9 @@ export class SourceMap {
         const keyOf = (p: { key: unknown }) => (isScalar(p.key) ? String(p.key.value) : String(p.key));
         const wanted = typeof seg === "number" ? [] : [seg, kebab(seg), FILE_KEY[seg] ?? seg];
         next = node.items.find((p) => wanted.includes(keyOf(p)));
+        // Day-0 interfaces are normalised to GigabitEthernetN; the file may say GiN.
+        const gi = typeof seg === "string" ? parseGigabitEthernet(seg) : null;
+        if (!next && gi !== null) next = node.items.find((p) => parseGigabitEthernet(keyOf(p)) === gi);
         if (!next && typeof seg === "number") next = node.items[seg];
       } else if (isSeq(node)) {
         const idx = typeof seg === "number" ? seg : /^\d+$/.test(seg) ? Number(seg) : -1;

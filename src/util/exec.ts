@@ -82,3 +82,25 @@ export async function runChecked(
   }
   return r;
 }
+
+/**
+ * Runs an interactive program (virsh console, tcpdump) with the terminal handed over: stdio is
+ * inherited. Resolves with its exit code.
+ */
+export function runInteractive(command: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { stdio: "inherit" });
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      reject(
+        new NfvError({
+          what: `cannot run ${command}`,
+          value: e.code ?? e.message,
+          expected: `${command} installed and on PATH`,
+          fix: `install the package that provides ${command}`,
+          exitCode: 1,
+        }),
+      );
+    });
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}

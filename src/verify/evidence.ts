@@ -19,7 +19,14 @@ export function parseNumaMaps(text: string): NumaMapping[] {
   for (const line of text.split("\n")) {
     const parts = line.trim().split(/\s+/);
     if (parts.length < 2 || !/^[0-9a-f]+$/.test(parts[0]!)) continue;
-    const m: NumaMapping = { address: parts[0]!, policy: parts[1]!, file: null, huge: false, pageSizeKiB: 4, nodes: {} };
+    const m: NumaMapping = {
+      address: parts[0]!,
+      policy: parts[1]!,
+      file: null,
+      huge: false,
+      pageSizeKiB: 4,
+      nodes: {},
+    };
     for (const p of parts.slice(2)) {
       const eq = p.indexOf("=");
       if (eq < 0) {
@@ -79,7 +86,10 @@ export function parseTaskStat(text: string): { comm: string; state: string; last
   const open = text.indexOf("(");
   const close = text.lastIndexOf(")");
   if (open < 0 || close < open) return null;
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state); field 39 (processor) is rest[36].
   const cpu = Number(rest[36]);
   if (!Number.isInteger(cpu)) return null;

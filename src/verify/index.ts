@@ -14,6 +14,7 @@ import { Virsh } from "../libvirt/virsh.js";
 import type { Plan, VnfPlan } from "../plan/types.js";
 import { displayCommand, run } from "../util/exec.js";
 import { formatCpuList } from "../util/cpulist.js";
+import { toLastVerify, writeLastVerify } from "./last.js";
 import {
   parseCpusAllowed,
   parseIpLinkJson,
@@ -54,6 +55,8 @@ export interface VerifyOptions {
   /** Where /proc of the qemu processes lives ("/" unless testing). */
   procRoot?: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** Keep the result in STATE/verify/last.json (default true). */
+  persist?: boolean;
   /** `ip -d -j link show dev PF` runner (tests feed fixture output). */
   ipLink?: (pf: string) => Promise<string>;
 }
@@ -91,19 +94,55 @@ async function verifyVnf(
   const name = v.name;
   const applyCmd = `nfvhost apply ${file}`;
   if (!(await virsh.domainExists(name))) {
-    add(out, { subject: name, check: "domain defined", ok: false, want: "defined and running", have: "not defined", evidence: virsh.display(["list", "--all"]), fix: applyCmd });
+    add(out, {
+      subject: name,
+      check: "domain defined",
+      ok: false,
+      want: "defined and running",
+      have: "not defined",
+      evidence: virsh.display(["list", "--all"]),
+      fix: applyCmd,
+    });
     return;
   }
   const state = await virsh.domState(name);
-  add(out, { subject: name, check: "domain running", ok: state === "running", want: "running", have: state, evidence: virsh.display(["domstate", name]), fix: displayCommand("virsh", virsh.argv(["start", name])) });
+  add(out, {
+    subject: name,
+    check: "domain running",
+    ok: state === "running",
+    want: "running",
+    have: state,
+    evidence: virsh.display(["domstate", name]),
+    fix: displayCommand("virsh", virsh.argv(["start", name])),
+  });
+
+  const autostart = await virsh.isAutostart(name);
+  add(out, {
+    subject: name,
+    check: "autostart",
+    ok: autostart === v.autostart,
+    want: v.autostart ? "enabled" : "disabled",
+    have: autostart ? "enabled" : "disabled",
+    evidence: virsh.display(["dominfo", name]),
+    fix: displayCommand("virsh", virsh.argv(["autostart", ...(v.autostart ? [] : ["--disable"]), name])),
+  });
 
   const config = parseDomainXml(await virsh.dumpXml(name, { inactive: true }));
   const want = parseDomainXml(desiredXml);
-  add(out, { subject: name, check: "created by nfvhost", ok: config.metadata !== null, want: "nfvhost metadata element", have: config.metadata ? `topology=${config.metadata.topology}` : "none", evidence: virsh.display(["dumpxml", "--inactive", name]), fix: `${applyCmd} --adopt --yes ${name}` });
+  add(out, {
+    subject: name,
+    check: "created by nfvhost",
+    ok: config.metadata !== null,
+    want: "nfvhost metadata element",
+    have: config.metadata ? `topology=${config.metadata.topology}` : "none",
+    evidence: virsh.display(["dumpxml", "--inactive", name]),
+    fix: `${applyCmd} --adopt --yes ${name}`,
+  });
   const wl = projectionLines(want);
   const hl = new Set(projectionLines(config));
   const differs = wl.filter((l) => !hl.has(l));
-  const haveFor = (l: string) => projectionLines(config).find((h) => h.split(" = ")[0] === l.split(" = ")[0]) ?? "(absent)";
+  const haveFor = (l: string) =>
+    projectionLines(config).find((h) => h.split(" = ")[0] === l.split(" = ")[0]) ?? "(absent)";
   add(out, {
     subject: name,
     check: "persistent definition",
@@ -153,7 +192,15 @@ async function verifyVnf(
   const procRoot = opts.procRoot ?? "/";
   const pid = await virsh.qemuPid(name, procRoot);
   if (pid === null) {
-    add(out, { subject: name, check: "qemu process", ok: false, want: "a qemu process", have: "not found", evidence: `/run/libvirt/qemu/${name}.pid`, fix: "run verify on the host itself (qemu+ssh:// hides the process)" });
+    add(out, {
+      subject: name,
+      check: "qemu process",
+      ok: false,
+      want: "a qemu process",
+      have: "not found",
+      evidence: `/run/libvirt/qemu/${name}.pid`,
+      fix: "run verify on the host itself (qemu+ssh:// hides the process)",
+    });
   } else {
     const threads = await qemuThreads(procRoot, pid);
     for (let i = 0; i < v.vcpus; i++) {
@@ -163,12 +210,16 @@ async function verifyVnf(
         check: `vCPU ${i} thread affinity (kernel)`,
         ok: t !== undefined && t.allowed === String(v.vcpuPins[i]),
         want: String(v.vcpuPins[i]),
-        have: t ? `${t.allowed ?? "?"} (tid ${t.tid} "${t.comm}", last ran on CPU ${t.lastCpu})` : "no vCPU thread",
+        have: t
+          ? `${t.allowed ?? "?"} (tid ${t.tid} "${t.comm}", last ran on CPU ${t.lastCpu})`
+          : "no vCPU thread",
         evidence: `/proc/${pid}/task/*/status Cpus_allowed_list`,
         fix: applyCmd,
       });
     }
-    const maps = summarizeNumaMaps(parseNumaMaps(await readFile(join(procRoot, "proc", String(pid), "numa_maps"), "utf8")));
+    const maps = summarizeNumaMaps(
+      parseNumaMaps(await readFile(join(procRoot, "proc", String(pid), "numa_maps"), "utf8")),
+    );
     if (v.memory.pageSizeKiB > 4) {
       const bySize = maps.hugeBySize[v.memory.pageSizeKiB] ?? {};
       const onNode = bySize[v.memory.node] ?? 0;
@@ -179,7 +230,9 @@ async function verifyVnf(
         ok: onNode >= v.memory.KiB && elsewhere.length === 0,
         want: `${v.memory.KiB} KiB in ${v.memory.pageSizeKiB} KiB pages on node ${v.memory.node}`,
         have: Object.keys(bySize).length
-          ? Object.entries(bySize).map(([n, k]) => `N${n}=${k} KiB`).join(" ")
+          ? Object.entries(bySize)
+              .map(([n, k]) => `N${n}=${k} KiB`)
+              .join(" ")
           : `no ${v.memory.pageSizeKiB} KiB page mapping`,
         evidence: `/proc/${pid}/numa_maps (kernelpagesize_kB=${v.memory.pageSizeKiB})`,
         fix: `${applyCmd} --yes ${name}`,
@@ -197,7 +250,9 @@ async function verifyVnf(
       check: `NIC ${i.index + 1} (${i.guestName}) MAC ${i.mac}`,
       ok: liveIf !== undefined,
       want: `${i.type} ${i.mac}`,
-      have: liveIf ? `${liveIf.type} ${liveIf.source ?? "-"} ${seen?.interface ?? ""}`.trim() : "no NIC with that MAC",
+      have: liveIf
+        ? `${liveIf.type} ${liveIf.source ?? "-"} ${seen?.interface ?? ""}`.trim()
+        : "no NIC with that MAC",
       evidence: virsh.display(["domiflist", name]),
       fix: `${applyCmd} --yes ${name}`,
     });
@@ -206,7 +261,8 @@ async function verifyVnf(
       let driver: string | null = null;
       if (pci) {
         try {
-          driver = (await readlink(join(opts.root, "sys/bus/pci/devices", pci, "driver"))).split("/").pop() ?? null;
+          driver =
+            (await readlink(join(opts.root, "sys/bus/pci/devices", pci, "driver"))).split("/").pop() ?? null;
         } catch {
           driver = null;
         }
@@ -224,8 +280,10 @@ async function verifyVnf(
   }
 }
 
-async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): Promise<void> {
-  const ipLink = opts.ipLink ?? (async (pf: string) => (await run("ip", ["-d", "-j", "link", "show", "dev", pf])).stdout || "[]");
+export async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): Promise<void> {
+  const ipLink =
+    opts.ipLink ??
+    (async (pf: string) => (await run("ip", ["-d", "-j", "link", "show", "dev", pf])).stdout || "[]");
   for (const pf of plan.host.sriov) {
     let info: LinkInfo | undefined;
     try {
@@ -235,22 +293,52 @@ async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): Promise
     }
     const ev = `ip -d -j link show dev ${pf.pf}`;
     if (!info) {
-      add(out, { subject: pf.pf, check: "PF present", ok: false, want: "the PF netdev", have: "not found", evidence: ev, fix: "check the PF name and its driver" });
+      add(out, {
+        subject: pf.pf,
+        check: "PF present",
+        ok: false,
+        want: "the PF netdev",
+        have: "not found",
+        evidence: ev,
+        fix: "check the PF name and its driver",
+      });
       continue;
     }
     if (pf.mtu !== undefined) {
-      add(out, { subject: pf.pf, check: "PF MTU", ok: info.mtu === pf.mtu, want: String(pf.mtu), have: String(info.mtu), evidence: ev, fix: `ip link set dev ${pf.pf} mtu ${pf.mtu} (and nfvhost apply for NetworkManager)` });
+      add(out, {
+        subject: pf.pf,
+        check: "PF MTU",
+        ok: info.mtu === pf.mtu,
+        want: String(pf.mtu),
+        have: String(info.mtu),
+        evidence: ev,
+        fix: `ip link set dev ${pf.pf} mtu ${pf.mtu} (and nfvhost apply for NetworkManager)`,
+      });
     }
-    add(out, { subject: pf.pf, check: "VF count", ok: info.vfs.length === pf.numVfs, want: String(pf.numVfs), have: String(info.vfs.length), evidence: ev, fix: `nfvhost apply ${opts.topologyFile}` });
+    add(out, {
+      subject: pf.pf,
+      check: "VF count",
+      ok: info.vfs.length === pf.numVfs,
+      want: String(pf.numVfs),
+      have: String(info.vfs.length),
+      evidence: ev,
+      fix: `nfvhost apply ${opts.topologyFile}`,
+    });
     for (const vf of pf.vfs) {
       const have = info.vfs.find((x) => x.vf === vf.index);
-      const ok = have !== undefined && have.trust === vf.trust && have.spoofchk === vf.spoofchk && (have.mac === vf.mac.toLowerCase());
+      const ok =
+        have !== undefined &&
+        have.trust === vf.trust &&
+        have.spoofchk === vf.spoofchk &&
+        have.mac === vf.mac.toLowerCase();
       add(out, {
         subject: pf.pf,
         check: `VF ${vf.index} mac/trust/spoofchk`,
         ok,
         want: `mac ${vf.mac.toLowerCase()} trust ${vf.trust ? "on" : "off"} spoofchk ${vf.spoofchk ? "on" : "off"}`,
-        have: have ? `mac ${have.mac ?? "?"} trust ${have.trust === null ? "?" : have.trust ? "on" : "off"} spoofchk ${have.spoofchk === null ? "?" : have.spoofchk ? "on" : "off"}` : "no such VF",
+        have: have
+          ? `mac ${have.mac ?? "?"} trust ${have.trust === null ? "?" : have.trust ? "on" : "off"} spoofchk ${have.spoofchk === null ? "?" : have.spoofchk ? "on" : "off"}`
+          : "no such VF",
         evidence: ev,
         fix: `ip link set dev ${pf.pf} vf ${vf.index} mac ${vf.mac.toLowerCase()} trust ${vf.trust ? "on" : "off"} spoofchk ${vf.spoofchk ? "on" : "off"}`,
       });
@@ -268,7 +356,9 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
 
   // Host: kernel arguments, isolation, IOMMU, per-node pages.
   const have = new Set(facts.kernel.cmdline.split(/\s+/));
-  const missing = plan.host.kernelArgs.args.map((a) => (a.value === null ? a.key : `${a.key}=${a.value}`)).filter((a) => !have.has(a));
+  const missing = plan.host.kernelArgs.args
+    .map((a) => (a.value === null ? a.key : `${a.key}=${a.value}`))
+    .filter((a) => !have.has(a));
   add(out, {
     subject: "host",
     check: "kernel arguments",
@@ -289,7 +379,9 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
     evidence: "/sys/devices/system/cpu/isolated",
     fix: "reboot with the planned isolcpus= (see kernel arguments)",
   });
-  const vfUsers = plan.vnfs.some((v) => v.interfaces.some((i) => i.type === "sriov-pool" || i.type === "sriov-hostdev"));
+  const vfUsers = plan.vnfs.some((v) =>
+    v.interfaces.some((i) => i.type === "sriov-pool" || i.type === "sriov-hostdev"),
+  );
   if (plan.host.sriov.length > 0 || vfUsers) {
     add(out, {
       subject: "host",
@@ -304,7 +396,9 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
   for (const h of plan.host.hugepages) {
     if (h.needed === 0 && h.reserve === 0) continue;
     const total = Number((await readSysfs(opts.root, h.sysfsPath)) ?? "0");
-    const free = Number((await readSysfs(opts.root, h.sysfsPath.replace(/nr_hugepages$/, "free_hugepages"))) ?? "0");
+    const free = Number(
+      (await readSysfs(opts.root, h.sysfsPath.replace(/nr_hugepages$/, "free_hugepages"))) ?? "0",
+    );
     add(out, {
       subject: "host",
       check: `hugepages ${h.sizeKiB} KiB on node ${h.node}`,
@@ -321,10 +415,20 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
     await verifyVnf(v, d.xml, virsh, opts, opts.topologyFile, out);
   }
   await verifyPfs(plan, opts, out);
-  return {
+  const report: VerifyReport = {
     topology: ctx.parsed.topology.name,
     connect: virsh.uri,
     checks: out,
     ok: out.every((c) => c.status !== "fail"),
   };
+  if (opts.persist !== false) {
+    await writeLastVerify(
+      opts.stateDir,
+      toLastVerify(
+        report,
+        plan.vnfs.map((v) => v.name),
+      ),
+    );
+  }
+  return report;
 }

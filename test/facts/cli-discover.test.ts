@@ -1,12 +1,12 @@
 /** `nfvhost discover` and `nfvhost snapshot` through the real CLI entry (main()). */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { scratchDir } from "./tmp.js";
 import { main } from "../../src/cli/main.js";
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), "nfvhost-cli-discover-"));
+const tmp = scratchDir("nfvhost-cli-discover-");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -51,21 +51,42 @@ describe("nfvhost discover", () => {
     expect(text).toContain("/proc/mounts: missing");
   });
 
-  it("marks offline CPUs and VFs without netdev in the picture", async () => {
+  it("garbage in a file: the picture still prints, then a precise error and exit 2", async () => {
     const r = await cli("discover", "--root", "test/fixtures/hosts/edge-small");
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(2);
     const text = plain(r.out);
     expect(text).toContain("0/1  2*/3*  4*  5~");
     expect(text).toContain("└ vf0 01:10.0 (no netdev) vfio-pci");
     expect(text).toContain("/sys/devices/system/cpu/cpu3/topology/thread_siblings_list: cannot parse");
+    expect(plain(r.err)).toBe(
+      'error: 1 file(s) of host root test/fixtures/hosts/edge-small hold garbage: ["/sys/devices/system/cpu/cpu3/topology/thread_siblings_list"]; ' +
+        "expected the values the kernel writes there (each file is named in the warnings); " +
+        "fix: take the snapshot again with `nfvhost snapshot`, or repair the named files\n",
+    );
   });
 
-  it("--json prints one object", async () => {
+  it("--json prints one object (also when a file holds garbage)", async () => {
     const r = await cli("discover", "--root", "test/fixtures/hosts/edge-small", "--json");
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(2);
     const f = JSON.parse(r.out);
     expect(f.schema).toBe(1);
     expect(f.root).toBe("test/fixtures/hosts/edge-small");
+    const seed = await cli("discover", "--root", "examples/hosts/seed-c240m5", "--json");
+    expect(seed.code).toBe(0);
+    expect(seed.err).toBe("");
+  });
+
+  it("reads this machine without --root: exit 0, nothing on stderr, /dev visible", async () => {
+    const r = await cli("discover", "--json");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const f = JSON.parse(r.out);
+    expect(f.root).toBe("/");
+    expect(f.cpus.length).toBeGreaterThan(0);
+    expect(f.devices.kvm).not.toBeNull();
+    const picture = await cli("discover");
+    expect(picture.code).toBe(0);
+    expect(plain(picture.out)).toContain(`root /`);
   });
 
   it.each([

@@ -2,17 +2,17 @@
  * Hand-written edge cases (test/fixtures/hosts/edge-small, described in its README) and broken
  * roots: discovery reads what exists, warns by path about the rest, and never crashes.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { cpSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { scratchDir } from "./tmp.js";
 import { discoverHost } from "../../src/facts/discover.js";
-import { SINGLE_NODE_NO_1G, buildHostFacts } from "../../src/facts/shapes.js";
+import { ADJACENT_OFFLINE, SINGLE_NODE_NO_1G, buildHostFacts } from "../../src/facts/shapes.js";
 import { writeSnapshotTree } from "../../src/facts/write-tree.js";
 import { NfvError } from "../../src/util/errors.js";
 
 const EDGE = "test/fixtures/hosts/edge-small";
-const tmp = mkdtempSync(path.join(os.tmpdir(), "nfvhost-edge-"));
+const tmp = scratchDir("nfvhost-edge-");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("edge-small fixture", async () => {
@@ -123,6 +123,13 @@ describe("edge-small fixture", async () => {
       { cpus: [2, 3, 4], states: ["POLL", "C1"] },
     ]);
     expect(f.dmi).toEqual({ vendor: "Supermicro", product: null });
+    // proc/self is a real symlink here (the fixture mixes both link forms).
+    expect(f.memlock).toEqual({
+      hardKiB: null,
+      capSysResource: true,
+      evidence:
+        "/proc/self/limits: Max locked memory soft 65536 hard unlimited; /proc/self/status CapEff 000001ffffffffff",
+    });
   });
 
   it("warns by path about the garbage and the missing file, nothing else", () => {
@@ -130,8 +137,9 @@ describe("edge-small fixture", async () => {
       {
         path: "/sys/devices/system/cpu/cpu3/topology/thread_siblings_list",
         message: 'cannot parse "banana": expected a CPU list such as "0-3,8"',
+        kind: "garbage",
       },
-      { path: "/proc/sys/kernel/osrelease", message: "missing" },
+      { path: "/proc/sys/kernel/osrelease", message: "missing", kind: "missing" },
     ]);
   });
 });
@@ -167,11 +175,32 @@ describe("damaged trees", () => {
       "hugepagesz=3X: not a huge page size of x86-64 (2M, 1G); the hugepages= after it is ignored",
       "hugepages=1:x: expected a count or NODE:COUNT pairs",
     ]);
+    const kinds = Object.fromEntries(f.warnings.map((w) => [w.path, w.kind]));
+    expect(kinds).toMatchObject({
+      "/proc/cmdline": "kernel-arg",
+      "/proc/cpuinfo": "missing",
+      "/sys/devices/system/node/node0/cpulist": "garbage",
+      "/sys/class/net/enp1s0/address": "garbage",
+    });
     // Still a usable picture: CPUs from their own directories, the node from their links.
     expect(f.nodes[0]!.cpus).toHaveLength(16);
     expect(f.nics[0]!.node).toBe(-1);
     expect(f.kernel.hugepages).toEqual([]);
     expect(f.cpu.vendor).toBeNull();
+  });
+
+  it("a CPU without its nodeM link is placed by the node cpulists, else on node 0", async () => {
+    const dir = path.join(tmp, "no-node-links");
+    const expected = buildHostFacts(ADJACENT_OFFLINE);
+    writeSnapshotTree(expected, dir);
+    rmSync(path.join(dir, "sys/devices/system/cpu/cpu30/node1"));
+    // cpu47 is offline: gone from node1/cpulist (as on x86) and now without a link either.
+    rmSync(path.join(dir, "sys/devices/system/cpu/cpu47/node1"));
+    const f = await discoverHost({ root: dir });
+    expect(f.cpus[30]!.node).toBe(1);
+    expect(f.cpus[47]).toMatchObject({ node: 0, online: false });
+    expect(f.nodes[1]!.cpus).not.toContain(47);
+    expect(f.warnings).toEqual([]);
   });
 
   it("an unusable root is an NfvError with exit code 2 naming the root", async () => {

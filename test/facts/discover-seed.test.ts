@@ -73,6 +73,8 @@ describe("discover on the reference host seed-c240m5", () => {
       evidence: ["intel_iommu=on", "iommu=pt"],
     });
     expect(facts.kernel.release).toBe("3.10.0-1127.18.2.el7.x86_64");
+    const eno2 = facts.nics.find((n) => n.name === "eno2")!;
+    expect([eno2.sriov!.offset, eno2.sriov!.stride]).toEqual([128, 2]);
     expect(facts.cpu.model).toBe("Intel(R) Xeon(R) Gold 6140 CPU @ 2.30GHz");
     expect(facts.os).toEqual({
       id: "centos",
@@ -88,6 +90,6 @@ describe("discover on the reference host seed-c240m5", () => {
     expect(facts.devices.kvm).toBeNull();
     expect(facts.libvirt).toBeNull();
     // The reference tree has no proc/mounts: a warning naming the path, not a crash.
-    expect(facts.warnings).toEqual([{ path: "/proc/mounts", message: "missing" }]);
+    expect(facts.warnings).toEqual([{ path: "/proc/mounts", message: "missing", kind: "missing" }]);
   });
 });

@@ -15,7 +15,12 @@ const GOLDEN = join(REPO, "test/golden/seed-csr1kv");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 
 function manifest(files: RenderedFile[]): string {
-  return files.map((f) => `${f.mode.toString(8).padStart(4, "0")} ${f.path}${f.iso ? " (ISO9660 image, built at write time)" : ""}\n`).join("");
+  return files
+    .map(
+      (f) =>
+        `${f.mode.toString(8).padStart(4, "0")} ${f.path}${f.iso ? " (ISO9660 image, built at write time)" : ""}\n`,
+    )
+    .join("");
 }
 
 async function listTree(dir: string): Promise<string[]> {
@@ -31,7 +36,10 @@ let files: RenderedFile[];
 beforeAll(async () => {
   files = (await renderSeed()).files;
   if (UPDATE || !existsSync(GOLDEN)) {
-    if (process.env.CI) throw new Error(`golden files missing in ${GOLDEN}; render them locally with UPDATE_GOLDEN=1 and review them`);
+    if (process.env.CI)
+      throw new Error(
+        `golden files missing in ${GOLDEN}; render them locally with UPDATE_GOLDEN=1 and review them`,
+      );
     await rm(GOLDEN, { recursive: true, force: true });
     for (const f of files.filter((x) => !x.iso)) {
       await mkdir(dirname(join(GOLDEN, f.path)), { recursive: true });
@@ -61,7 +69,9 @@ describe("seed deployment golden files", () => {
 
   it("carries the admin password only as a type 9 secret that verifies", () => {
     const cfg = fileOf(files, "day0/csr1kv-1/ciscosdwan_cloud_init.cfg").content;
-    const m = /^username admin privilege 15 secret 9 (\$9\$([./0-9A-Za-z]{14})\$[./0-9A-Za-z]{43})$/m.exec(cfg);
+    const m = /^username admin privilege 15 secret 9 (\$9\$([./0-9A-Za-z]{14})\$[./0-9A-Za-z]{43})$/m.exec(
+      cfg,
+    );
     expect(m).not.toBeNull();
     expect(type9Secret(SEED_PASSWORD, m![2]!)).toBe(m![1]);
     for (const f of files) expect(f.content, f.path).not.toContain(SEED_PASSWORD);

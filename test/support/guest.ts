@@ -10,18 +10,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import {
-  chmod,
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readdir,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,7 +31,8 @@ const WANTED_MODULES = ["virtio_pci", "virtio_net", "ata_piix", "sr_mod", "isofs
 /**
  * The guest's /init. Every line the test reads starts with NFVT- so kernel messages in between do
  * not matter. `nfvt.hold=N` on the kernel command line keeps the guest running N seconds first
- * (for tests that inspect a live domain); `nfvt.hold=forever` never powers off.
+ * (for tests that inspect a live domain); `nfvt.hold=forever` never powers off. `nfvt.day0=wait`
+ * waits for the cdrom (the SCSI scan is asynchronous), up to 30 s.
  */
 const INIT_SCRIPT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -62,7 +52,9 @@ for n in /sys/class/net/*; do
   echo "NFVT-NIC $name $(cat "$n/address")"
 done
 i=0
-while [ ! -b /dev/sr0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+if grep -q 'nfvt.day0=wait' /proc/cmdline; then
+  while [ ! -b /dev/sr0 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+fi
 if [ -b /dev/sr0 ] && mount -t iso9660 -o ro /dev/sr0 /mnt/day0; then
   for f in /mnt/day0/*; do
     [ -f "$f" ] || continue
@@ -227,13 +219,22 @@ export async function ensureTestGuest(): Promise<TestGuest> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+  // Guests built from an older /init are never used again.
+  for (const old of await readdir(CACHE)) {
+    if (/^[0-9a-f]{16}$/.test(old) && old !== key)
+      await rm(join(CACHE, old), { recursive: true, force: true });
+  }
   return ensureTestGuest();
 }
 
-/** The kernel command line for the test guest; hold keeps it running that long before power-off. */
-export function guestCmdline(opts: { holdSeconds?: number | "forever" } = {}): string {
+/**
+ * The kernel command line for the test guest: hold keeps it running that long before power-off;
+ * waitForDay0 makes /init wait for the cdrom (set it whenever a day-0 ISO is attached).
+ */
+export function guestCmdline(opts: { holdSeconds?: number | "forever"; waitForDay0?: boolean } = {}): string {
   const parts = ["console=ttyS0", "quiet", "loglevel=1", "panic=-1"];
   if (opts.holdSeconds !== undefined) parts.push(`nfvt.hold=${opts.holdSeconds}`);
+  if (opts.waitForDay0) parts.push("nfvt.day0=wait");
   return parts.join(" ");
 }
 
@@ -247,7 +248,7 @@ export function testGuestContext(
     lockedMemory: false,
     kernel: guest.kernel,
     initrd: guest.initrd,
-    cmdline: guestCmdline({ holdSeconds: opts.holdSeconds }),
+    cmdline: guestCmdline({ holdSeconds: opts.holdSeconds, waitForDay0: opts.day0IsoPath !== undefined }),
     serialLogPath: opts.serialLogPath,
     ...(opts.day0IsoPath !== undefined ? { day0IsoPath: opts.day0IsoPath } : {}),
   };
@@ -361,11 +362,14 @@ export async function waitForGuest(
   const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
   const untilShutOff = opts.untilShutOff ?? true;
   for (;;) {
+    // State first: a guest that stops right after this read has already written its report.
+    const state = await domainState(name);
+    const stopped = state !== "running" && state !== "paused";
+    if (stopped) await sleep(200); // virtlogd's last write
     const serial = (await readText(serialLogPath)) ?? "";
     const report = parseGuestReport(serial);
-    const state = await domainState(name);
-    if (report.complete && (!untilShutOff || state !== "running")) return { report, serial };
-    if (!report.complete && state !== "running" && state !== "paused") {
+    if (report.complete && (!untilShutOff || stopped)) return { report, serial };
+    if (!report.complete && stopped) {
       throw new Error(
         `test guest ${name} stopped (${state}) before NFVT-GUEST-END; serial:\n${serial.slice(-3000)}`,
       );
@@ -440,24 +444,11 @@ async function hugetlbfsMounted(sizeKiB: number): Promise<boolean> {
     .some((l) => l.split(" ")[2] === "hugetlbfs" && l.split(" ")[3]?.split(",").includes(want));
 }
 
-async function restartLibvirtd(): Promise<void> {
-  const pid = Number((await readText("/run/libvirtd.pid"))?.trim());
-  if (Number.isInteger(pid) && pid > 1) {
-    process.kill(pid, "SIGTERM");
-    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await sleep(100);
-  }
-  await runChecked("libvirtd", ["-d"]);
-  for (let i = 0; i < 50; i++) {
-    if ((await virsh(["version"])).code === 0) return;
-    await sleep(200);
-  }
-  throw new Error("libvirtd did not answer after its restart");
-}
-
 /**
  * Makes `pages` free hugepages of sizeKiB available: only ever raises the reservation (other test
- * suites may be using pages), mounts hugetlbfs for that size when nothing does, and then restarts
- * libvirtd, which only looks for hugetlbfs mounts when it starts.
+ * suites may be using pages). hugetlbfs is mounted by scripts/start-test-daemons.sh before
+ * libvirtd starts (libvirtd looks for the mounts only then); when it is missing this mounts it and
+ * says that libvirtd needs a restart rather than killing a daemon other suites are using.
  */
 export async function ensureHugepages(sizeKiB: 2048 | 1048576, pages: number): Promise<void> {
   const sys = `/sys/kernel/mm/hugepages/hugepages-${sizeKiB}kB`;
@@ -474,16 +465,13 @@ export async function ensureHugepages(sizeKiB: 2048 | 1048576, pages: number): P
   }
   if (!(await hugetlbfsMounted(sizeKiB))) {
     const mountpoint = DEFAULT_MOUNTPOINT[sizeKiB]!;
+    const option = `pagesize=${PAGESIZE_MOUNT_OPTION[sizeKiB]}`;
     await mkdir(mountpoint, { recursive: true });
-    await runChecked("mount", [
-      "-t",
-      "hugetlbfs",
-      "-o",
-      `pagesize=${PAGESIZE_MOUNT_OPTION[sizeKiB]}`,
-      "hugetlbfs",
-      mountpoint,
-    ]);
-    await restartLibvirtd();
+    await runChecked("mount", ["-t", "hugetlbfs", "-o", option, "hugetlbfs", mountpoint]);
+    throw new Error(
+      `hugetlbfs (${option}) was not mounted; it is now, on ${mountpoint}, but the running libvirtd ` +
+        "cannot see it: stop libvirtd and run scripts/start-test-daemons.sh, then run the tests again",
+    );
   }
 }
 
@@ -492,13 +480,4 @@ export async function makeGuestDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   await chmod(dir, 0o755);
   return dir;
-}
-
-/** True when the file exists and is non-empty. */
-export async function nonEmpty(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).size > 0;
-  } catch {
-    return false;
-  }
 }

@@ -73,19 +73,25 @@ describe("example topologies", () => {
     const byName = Object.fromEntries(topology.vnfs.map((v) => [v.name, v]));
     expect(byName["csr-a"]!.interfaces[2]).toEqual({
       type: "sriov",
-      pf: "0000:d8:00.1",
+      pf: "eno1",
       vlan: 100,
       trust: true,
       spoofchk: false,
     });
+    expect(byName["csr-a"]!.interfaces[1]).toEqual({
+      type: "sriov",
+      network: "eno2-pool",
+      mac: "52:54:00:a1:00:02",
+      trunkVlans: [10, 20, 30],
+    });
     expect(byName["csr-b"]!.threadPolicy).toBe("require");
-    expect(byName["c8kv-edge"]).toMatchObject({ node: 1, autostart: false, memoryKiB: 16 * 1024 * 1024 });
+    expect(byName["c8kv-edge"]).toMatchObject({ node: 0, autostart: false, memoryKiB: 16 * 1024 * 1024 });
     expect(byName["c8kv-edge"]!.day0!.onboarding).toEqual({
       uuid: "C8K-D9900516-21E0-9F83-1A8A-E53E5115EA4D",
       otpEnv: "C8KV_EDGE_OTP",
       rootCaEnv: "SDWAN_ROOT_CA",
     });
-    expect(topology.host.sriov.map((s) => s.pf)).toEqual(["eno2", "0000:d8:00.1"]);
+    expect(topology.host.sriov.map((s) => s.pf)).toEqual(["eno2", "eno1"]);
     expect(topology.host.cpus.housekeepingCoresPerNode).toBe(2);
   });
 
@@ -96,12 +102,26 @@ describe("example topologies", () => {
       "e1000e",
       "virtio",
     ]);
-    expect(topology.vnfs[1]).toMatchObject({ name: "tiny-lab", lab: true, memoryKiB: 128 * 1024 });
+    expect(topology.vnfs[1]).toMatchObject({
+      name: "tiny-lab",
+      lab: true,
+      memoryKiB: 128 * 1024,
+      boot: {
+        kernel: "/var/lib/nfvhost/lab/vmlinuz",
+        initrd: "/var/lib/nfvhost/lab/initrd.img",
+        cmdline: "console=ttyS0 quiet",
+      },
+    });
     expect(topology.host).toMatchObject({ selinux: "keep", firewalld: "keep", thp: "never" });
   });
 
   it("c8000v-autonomous: day-0 with license, Gi2 written short", async () => {
-    const { topology } = await loadTopology(`${EXAMPLES}/c8000v-autonomous.yaml`);
+    const { topology, locate } = await loadTopology(`${EXAMPLES}/c8000v-autonomous.yaml`);
+    // normalised name, located where the file wrote "Gi2:"
+    expect(locate(["vnfs", "c8kv-1", "day0", "interfaces", "GigabitEthernet2", "dhcp"])).toMatchObject({
+      line: 47,
+      column: 17,
+    });
     const day0 = topology.vnfs[0]!.day0!;
     expect(day0.mode).toBe("autonomous");
     expect(Object.keys(day0.interfaces)).toEqual(["GigabitEthernet1", "GigabitEthernet2"]);

@@ -72,7 +72,7 @@ describe("dashboard in a browser", () => {
       const row = page.locator('[data-vnf-row="csr1kv-1"]');
       expect(await row.textContent()).toContain("37-44");
       // The 72-CPU host fits a laptop screen: both sockets within 1440 px, no horizontal scroll.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1440);
+      expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(1440);
     } finally {
       await page.close();
       await ui.close();
@@ -100,14 +100,10 @@ describe("dashboard in a browser", () => {
       const row = page.locator(`[data-vnf-row="${name}"]`);
       await row.waitFor();
       expect(await row.getAttribute("data-state")).toBe("shut off");
-      await page.evaluate(() => {
-        (window as unknown as { notReloaded: boolean }).notReloaded = true;
-      });
+      await page.evaluate("window.notReloaded = true");
       await virsh.start(name);
       await page.waitForSelector(`[data-vnf-row="${name}"][data-state="running"]`, { timeout: 20_000 });
-      expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
-        true,
-      );
+      expect(await page.evaluate<boolean>("window.notReloaded === true")).toBe(true);
       expect(await page.locator("#live").textContent()).toContain("live");
     } finally {
       await page.close();

@@ -15,10 +15,15 @@ export const applyCommand: CommandModule = {
   register(program: Command) {
     program
       .command("apply")
-      .description("converge the host to a topology: hugepages, VFs, NetworkManager, libvirt networks, day-0 ISOs, domains")
+      .description(
+        "converge the host to a topology: hugepages, VFs, NetworkManager, libvirt networks, day-0 ISOs, domains",
+      )
       .argument("<topology>", "topology file")
       .option("--dry-run", "show what would change and stop")
-      .option("--yes [names...]", "allow stopping/redefining these running VNFs (or changing these PFs' VF count)")
+      .option(
+        "--yes [names...]",
+        "allow stopping/redefining these running VNFs (or changing these PFs' VF count)",
+      )
       .option("--adopt", "take over existing domains of the same name that nfvhost did not create")
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
       .option("--state <dir>", "state directory (lock, journal)", DEFAULT_STATE_DIR)

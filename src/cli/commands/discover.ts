@@ -1,7 +1,27 @@
 import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
 import { renderPicture } from "../../facts/picture.js";
+import type { HostFacts } from "../../facts/types.js";
+import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
+
+/**
+ * Facts are printed even when some files hold garbage (they are still the best picture there is),
+ * but the exit code says the input was bad so scripts do not trust it blindly.
+ */
+function garbageError(facts: HostFacts): NfvError | null {
+  const bad = facts.warnings.filter((w) => w.kind === "garbage");
+  if (bad.length === 0) return null;
+  return new NfvError({
+    what: `${bad.length} file(s) of host root ${facts.root} hold garbage`,
+    value: bad.map((w) => w.path),
+    expected: "the values the kernel writes there (each file is named in the warnings)",
+    fix:
+      facts.root === "/"
+        ? "this host's kernel writes a format nfvhost does not know: attach `nfvhost snapshot report.tar.gz` to a bug report"
+        : "take the snapshot again with `nfvhost snapshot`, or repair the named files",
+  });
+}
 
 export const discoverCommand: CommandModule = {
   register(program: Command) {
@@ -16,6 +36,8 @@ export const discoverCommand: CommandModule = {
         const facts = await discoverHost({ root: opts.root });
         if (opts.json) printJson(facts);
         else process.stdout.write(renderPicture(facts));
+        const err = garbageError(facts);
+        if (err) throw err;
       });
   },
 };

@@ -63,9 +63,15 @@ export const planCommand: CommandModule = {
   register(program: Command) {
     program
       .command("plan")
-      .description("Compute every tuning and placement decision for a topology on this host (pure, changes nothing)")
+      .description(
+        "Compute every tuning and placement decision for a topology on this host (pure, changes nothing)",
+      )
       .argument("<topology>", "topology file (YAML)")
-      .option("--root <dir>", "read host facts from a snapshot root (directory or .tar.gz) instead of this host", "/")
+      .option(
+        "--root <dir>",
+        "read host facts from a snapshot root (directory or .tar.gz) instead of this host",
+        "/",
+      )
       .option("--deployed <file>", "JSON list of VMs already running (never moved): see docs/plan.md")
       .option("--json", "print the plan (or the problems) as JSON, documented in docs/plan.md")
       .action(async (file: string, opts: { root: string; deployed?: string; json?: boolean }) => {
@@ -89,7 +95,9 @@ export const planCommand: CommandModule = {
           for (const p of result.problems) {
             process.stderr.write(`${formatProblem(p, problemLocation(p, parsed), { color: errColor })}\n`);
           }
-          process.stderr.write(`${result.problems.length} problem(s): the topology does not fit this host.\n`);
+          process.stderr.write(
+            `${result.problems.length} problem(s): the topology does not fit this host.\n`,
+          );
         }
         process.exitCode = 1;
       });

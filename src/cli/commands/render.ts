@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
-import { formatProblem } from "../../plan/format.js";
+import { formatPlan, formatProblem } from "../../plan/format.js";
 import { planDeployment } from "../../plan/planner.js";
 import { DEFAULT_DAY0_DIR, renderArtifacts, writeArtifacts } from "../../render/index.js";
 import type { RenderedFile } from "../../render/types.js";
@@ -34,7 +34,11 @@ async function checkOutDir(out: string, force: boolean): Promise<"absent" | "rep
   if (!existsSync(out)) return "absent";
   const st = await stat(out);
   if (!st.isDirectory()) {
-    throw new NfvError({ what: "--out", value: out, expected: "a directory (or a path that does not exist yet)" });
+    throw new NfvError({
+      what: "--out",
+      value: out,
+      expected: "a directory (or a path that does not exist yet)",
+    });
   }
   const entries = await readdir(out);
   if (entries.length === 0 || entries.includes(MARKER) || force) return "replace";
@@ -51,23 +55,45 @@ function humanSize(bytes: number): string {
 }
 
 function printTable(files: RenderedFile[], sizes: Map<string, number>, out: string): void {
-  const table = new Table({ head: ["file", "mode", "size", "what it is"], style: { head: [], border: [], compact: true } });
+  const table = new Table({
+    head: ["file", "mode", "size", "what it is"],
+    style: { head: [], border: [], compact: true },
+  });
   for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
-    table.push([f.path, f.mode.toString(8).padStart(4, "0"), humanSize(sizes.get(f.path) ?? 0), f.description]);
+    table.push([
+      f.path,
+      f.mode.toString(8).padStart(4, "0"),
+      humanSize(sizes.get(f.path) ?? 0),
+      f.description,
+    ]);
   }
-  process.stdout.write(`${table.toString()}\n${files.length} files in ${out}; review them, then run: bash ${join(out, "apply.sh")}\n`);
+  process.stdout.write(
+    `${table.toString()}\n${files.length} files in ${out}; review them, then run: bash ${join(out, "apply.sh")}\n`,
+  );
 }
 
 export const renderCommand: CommandModule = {
   register(program: Command) {
     program
       .command("render")
-      .description("Write every artifact of a topology (libvirt XML, NetworkManager, kernel args, day-0 ISO, apply.sh) without applying it")
+      .description(
+        "Write every artifact of a topology (libvirt XML, NetworkManager, kernel args, day-0 ISO, apply.sh) without applying it",
+      )
       .argument("<topology>", "topology file (YAML)")
-      .requiredOption("--out <dir>", "output directory (created; refused when non-empty and not an earlier render)")
-      .option("--root <dir>", "read host facts from a snapshot root (directory or .tar.gz) instead of this host", "/")
+      .requiredOption(
+        "--out <dir>",
+        "output directory (created; refused when non-empty and not an earlier render)",
+      )
+      .option(
+        "--root <dir>",
+        "read host facts from a snapshot root (directory or .tar.gz) instead of this host",
+        "/",
+      )
       .option("--force", "replace a non-empty output directory nfvhost did not create")
-      .option("--salt-seed <seed>", "derive secret salts from this seed for stable output (default: $NFVHOST_SECRET_SALT_SEED, else random)")
+      .option(
+        "--salt-seed <seed>",
+        "derive secret salts from this seed for stable output (default: $NFVHOST_SECRET_SALT_SEED, else random)",
+      )
       .option("--day0-dir <dir>", "where apply.sh puts the day-0 ISOs on the host", DEFAULT_DAY0_DIR)
       .option("--json", "print the list of files as JSON")
       .action(async (file: string, opts: RenderCliOptions) => {
@@ -77,11 +103,15 @@ export const renderCommand: CommandModule = {
         const facts = await discoverHost({ root: opts.root });
         const result = planDeployment(facts, parsed.topology);
         if (!result.ok) {
-          for (const p of result.problems) process.stderr.write(`${formatProblem(p, problemLocation(p, parsed), { color: false })}\n`);
-          process.stderr.write(`${result.problems.length} problem(s): the topology does not fit this host; nothing was written.\n`);
+          for (const p of result.problems)
+            process.stderr.write(`${formatProblem(p, problemLocation(p, parsed), { color: false })}\n`);
+          process.stderr.write(
+            `${result.problems.length} problem(s): the topology does not fit this host; nothing was written.\n`,
+          );
           process.exitCode = 1;
           return;
         }
+        for (const w of result.plan.warnings) process.stderr.write(`warning: ${w}\n`);
         const saltSeed = opts.saltSeed ?? process.env.NFVHOST_SECRET_SALT_SEED;
         const files = renderArtifacts(result.plan, facts, {
           env: process.env,
@@ -93,7 +123,11 @@ export const renderCommand: CommandModule = {
         const staging = await mkdtemp(join(dirname(out), `.${basename(out)}.render-`));
         try {
           await writeArtifacts(files, staging);
-          const marker = { topology: result.plan.topology, renderedAt: new Date().toISOString(), files: files.map((f) => f.path) };
+          const marker = {
+            topology: result.plan.topology,
+            renderedAt: new Date().toISOString(),
+            files: files.map((f) => f.path),
+          };
           await writeFile(join(staging, MARKER), `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o644 });
           if (mode === "replace") await rm(out, { recursive: true, force: true });
           await rename(staging, out);
@@ -104,11 +138,20 @@ export const renderCommand: CommandModule = {
         const sizes = new Map<string, number>();
         for (const f of files) sizes.set(f.path, (await stat(join(out, f.path))).size);
         if (opts.json) {
-          printJson(files.map((f) => ({ path: f.path, mode: f.mode.toString(8).padStart(4, "0"), size: sizes.get(f.path), description: f.description })));
+          printJson(
+            files.map((f) => ({
+              path: f.path,
+              mode: f.mode.toString(8).padStart(4, "0"),
+              size: sizes.get(f.path),
+              description: f.description,
+            })),
+          );
         } else {
+          // The decisions first (placement table, CPU map), then what was written from them.
+          const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+          process.stdout.write(`${formatPlan(result.plan, { color })}\n`);
           printTable(files, sizes, out);
         }
       });
   },
 };
-

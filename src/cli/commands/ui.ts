@@ -20,7 +20,11 @@ export const uiCommand: CommandModule = {
       .command("ui")
       .description("Serve a read-only dashboard: the host as a picture, the VNFs on it, live")
       .option("--port <n>", "TCP port (0 = any free port)", "8470")
-      .option("--host <addr>", "address to bind; anything but loopback requires the printed token", "127.0.0.1")
+      .option(
+        "--host <addr>",
+        "address to bind; anything but loopback requires the printed token",
+        "127.0.0.1",
+      )
       .option("--root <dir>", "show a snapshot root instead of this host (no live state then)", "/")
       .option("--topology <file>", "topology file whose plan is drawn on the host")
       .option("--connect <uri>", "libvirt URI for live state (default: NFVHOST_CONNECT or qemu:///system)")

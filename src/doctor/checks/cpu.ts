@@ -3,7 +3,7 @@
  * left on every node), nohz_full/rcu_nocbs consistency, and SMT against the seed's BIOS advice.
  */
 import type { CpuFact, HostFacts } from "../../facts/types.js";
-import { isolcpusArg, kernelArgsFix } from "../fixes.js";
+import { isolcpusArg, kernelArgsFix, removeKernelArgsFix } from "../fixes.js";
 import { coreGroups, cpuList, onlineCpusByNode, suggestedIsolation } from "../facts-view.js";
 import type { DoctorCheck } from "../types.js";
 
@@ -44,7 +44,7 @@ function existence(facts: HostFacts, byId: Map<number, CpuFact>): DoctorCheck {
       ...base,
       status: "fail",
       evidence: `isolcpus names CPU ${cpuList(unknown)} but this host has CPUs ${all}`,
-      fix: kernelArgsFix(facts, [isolcpusArg(facts, valid)]),
+      fix: isolcpusFix(facts, valid),
     };
   }
   if (offline.length) {
@@ -70,17 +70,15 @@ function cpu0(facts: HostFacts): DoctorCheck {
     ...base,
     status: "fail",
     evidence: `isolcpus=${cpuList(iso)} includes CPU 0, which keeps boot-CPU timers and IRQs that cannot move; a router pinned there gets jitter`,
-    fix: kernelArgsFix(facts, [
-      isolcpusArg(
-        facts,
-        siblingsClosure(
-          facts,
-          iso.filter((c) => c !== 0),
-          0,
-        ),
-      ),
-    ]),
+    fix: isolcpusFix(facts, siblingsClosure(facts, iso, 0)),
   };
+}
+
+/** isolcpus= for the corrected set, or removing the argument when nothing is left to isolate. */
+function isolcpusFix(facts: HostFacts, cpus: number[]): string {
+  return cpus.length
+    ? kernelArgsFix(facts, [isolcpusArg(facts, cpus)])
+    : removeKernelArgsFix(facts, ["isolcpus"]);
 }
 
 /** Removes `drop` and its siblings from a CPU set, so the result still holds whole cores. */
@@ -120,7 +118,7 @@ function siblings(facts: HostFacts, byId: Map<number, CpuFact>): DoctorCheck {
       ...base,
       status: "fail",
       evidence: `${split.join("; ")}: the host schedules its tasks on the sibling thread and steals the router's core`,
-      fix: kernelArgsFix(facts, [isolcpusArg(facts, siblingsClosure(facts, [...iso, ...missing], 0))]),
+      fix: isolcpusFix(facts, siblingsClosure(facts, [...iso, ...missing], 0)),
     };
   }
   const smtOff = facts.cpus.every((c) => c.siblings.length <= 1);
@@ -163,7 +161,7 @@ function housekeeping(facts: HostFacts): DoctorCheck {
       ...base,
       status: "fail",
       evidence: `${starved.join("; ")}: no housekeeping CPU for that node's kernel threads, IRQs and QEMU emulator threads`,
-      fix: kernelArgsFix(facts, [isolcpusArg(facts, keepFirstCore)]),
+      fix: isolcpusFix(facts, keepFirstCore),
     };
   }
   return { ...base, status: "pass", evidence: `housekeeping: ${kept.join("; ")}` };

@@ -129,14 +129,16 @@ function perNode(facts: HostFacts): DoctorCheck[] {
 function defaultSize(facts: HostFacts): DoctorCheck {
   const base = { id: "hugepages.default-size", area: "hugepages", title: "default_hugepagesz" } as const;
   const d = facts.kernel.defaultHugepageKiB;
-  const shown = d === null ? "not set (kernel default 2M)" : `default_hugepagesz=${pageSizeLabel(d)}`;
+  const arg = facts.kernel.cmdline.split(/\s+/).find((a) => a.startsWith("default_hugepagesz="));
+  const size = d === null ? "2M (kernel default)" : pageSizeLabel(d);
+  const shown = `default hugepage size ${size} (/proc/meminfo Hugepagesize; /proc/cmdline ${arg ?? "has no default_hugepagesz="})`;
   if (!facts.cpu.pages1G)
     return { ...base, status: "pass", evidence: `${shown}; 2M is right without 1G support` };
-  if (d === PAGE_1G_KIB) return { ...base, status: "pass", evidence: `/proc/cmdline: ${shown}` };
+  if (d === PAGE_1G_KIB) return { ...base, status: "pass", evidence: shown };
   return {
     ...base,
     status: "warn",
-    evidence: `/proc/cmdline: ${shown}; /dev/hugepages then uses 2M pages and 1G pages need their own hugetlbfs mount (the seed sets default_hugepagesz=1G)`,
+    evidence: `${shown}; /dev/hugepages then uses 2M pages and 1G pages need their own hugetlbfs mount (the seed sets default_hugepagesz=1G)`,
     fix: kernelArgsFix(facts, ["default_hugepagesz=1G"]),
   };
 }

@@ -24,6 +24,7 @@ function vfCount(pf: NicFact): DoctorCheck {
       ...base,
       status: "fail",
       evidence: `${file}: ${sriov.numVfs} exceeds sriov_totalvfs ${sriov.totalVfs}`,
+      fix: `echo 0 > ${file} && echo ${sriov.totalVfs} > ${file}`,
     };
   }
   if (sriov.numVfs === 0) {

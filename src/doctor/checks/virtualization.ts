@@ -202,9 +202,18 @@ function vfioDevice(facts: HostFacts): DoctorCheck {
 
 /** The seed's domain XML uses <memoryBacking><locked/>: libvirt must raise QEMU's RLIMIT_MEMLOCK for it. */
 function memlock(facts: HostFacts): DoctorCheck {
-  const base = { id: "virt.memlock", area: "virtualization", title: "Locked guest memory (<locked/>) possible" } as const;
+  const base = {
+    id: "virt.memlock",
+    area: "virtualization",
+    title: "Locked guest memory (<locked/>) possible",
+  } as const;
   const m = facts.memlock;
-  if (!m) return { ...base, status: "info", evidence: "RLIMIT_MEMLOCK / CAP_SYS_RESOURCE not reported by discovery" };
+  if (!m)
+    return {
+      ...base,
+      status: "info",
+      evidence: "RLIMIT_MEMLOCK / CAP_SYS_RESOURCE not reported by discovery",
+    };
   const limit = m.hardKiB === null ? "unlimited" : `${m.hardKiB} KiB`;
   const cap = m.capSysResource === null ? "unknown" : m.capSysResource ? "present" : "absent";
   const evidence = `RLIMIT_MEMLOCK hard ${limit}, CAP_SYS_RESOURCE ${cap} (${m.evidence})`;

@@ -49,7 +49,12 @@ export function renderDay0(vnf: VnfPlan, env: Environment, saltSeed?: string): D
   if (day0.mode === "controller") {
     const r = renderSdwanCloudInit(ctx);
     main = `${dir}/${SDWAN_FILE}`;
-    files.push({ path: main, content: r.content, mode: MODE_SECRET, description: `${vnf.name}: SD-WAN bootstrap (cloud-config + IOS-XE boothook)` });
+    files.push({
+      path: main,
+      content: r.content,
+      mode: MODE_SECRET,
+      description: `${vnf.name}: SD-WAN bootstrap (cloud-config + IOS-XE boothook)`,
+    });
     if (r.missing.length > 0) {
       notes.push(
         `${vnf.name}: no ${r.missing.join("/")} in the topology (day0.onboarding): after boot, activate by hand with ` +
@@ -75,7 +80,12 @@ export function renderDay0(vnf: VnfPlan, env: Environment, saltSeed?: string): D
     // CVAC applies the file in configuration mode; `do` runs the EXEC registration from there.
     if (cfg.registerCommand !== undefined) lines.push(`do ${cfg.registerCommand}`);
     main = `${dir}/${AUTONOMOUS_FILE}`;
-    files.push({ path: main, content: `${lines.join("\n")}\n`, mode: MODE_SECRET, description: `${vnf.name}: autonomous-mode day-0 configuration (CVAC)` });
+    files.push({
+      path: main,
+      content: `${lines.join("\n")}\n`,
+      mode: MODE_SECRET,
+      description: `${vnf.name}: autonomous-mode day-0 configuration (CVAC)`,
+    });
   }
   return {
     files,

@@ -29,14 +29,20 @@ export interface Day0Context {
 }
 
 function check(ctx: Day0Context, field: string, value: string, problem: string | null): string {
-  if (problem !== null) throw new NfvError({ what: `vnfs.${ctx.vnf.name}.day0.${field}`, value, expected: problem });
+  if (problem !== null)
+    throw new NfvError({ what: `vnfs.${ctx.vnf.name}.day0.${field}`, value, expected: problem });
   return value;
 }
 
 /** A free-text IOS token (organization name, color, description): printable ASCII, no line breaks. */
 function text(ctx: Day0Context, field: string, value: string, spaces = false): string {
   const re = spaces ? /^[\x21-\x7e][\x20-\x7e]*$/ : /^[\x21-\x7e]+$/;
-  return check(ctx, field, value, re.test(value) ? null : `printable ASCII${spaces ? "" : " without spaces"}, one line`);
+  return check(
+    ctx,
+    field,
+    value,
+    re.test(value) ? null : `printable ASCII${spaces ? "" : " without spaces"}, one line`,
+  );
 }
 
 /** "GigabitEthernet2" / "Gi2" -> "GigabitEthernet2", checked against the VNF's vNIC count. */
@@ -70,9 +76,15 @@ function routeLine(ctx: Day0Context, i: number, prefix: string, nextHop: string)
   check(ctx, `routes[${i}].next-hop`, nextHop, validateIp(nextHop));
   const [net, len] = prefix.split("/") as [string, string];
   if (isIPv4(net) !== isIPv4(nextHop)) {
-    throw new NfvError({ what: `vnfs.${ctx.vnf.name}.day0.routes[${i}]`, value: `${prefix} via ${nextHop}`, expected: "prefix and next hop of the same address family" });
+    throw new NfvError({
+      what: `vnfs.${ctx.vnf.name}.day0.routes[${i}]`,
+      value: `${prefix} via ${nextHop}`,
+      expected: "prefix and next hop of the same address family",
+    });
   }
-  return isIPv4(net) ? `ip route ${net} ${netmask(Number(len))} ${nextHop}` : `ipv6 route ${prefix} ${nextHop}`;
+  return isIPv4(net)
+    ? `ip route ${net} ${netmask(Number(len))} ${nextHop}`
+    : `ipv6 route ${prefix} ${nextHop}`;
 }
 
 /** `username NAME privilege N secret 9 $9$...` for every user; the clear password never leaves this function. */
@@ -81,9 +93,17 @@ function userLines(ctx: Day0Context): string[] {
   for (const [name, user] of Object.entries(ctx.day0.users)) {
     check(ctx, `users.${name}`, name, validateIosUsername(name));
     if (!Number.isInteger(user.privilege) || user.privilege < 0 || user.privilege > 15) {
-      throw new NfvError({ what: `vnfs.${ctx.vnf.name}.day0.users.${name}.privilege`, value: user.privilege, expected: "0-15" });
+      throw new NfvError({
+        what: `vnfs.${ctx.vnf.name}.day0.users.${name}.privilege`,
+        value: user.privilege,
+        expected: "0-15",
+      });
     }
-    const password = readSecret(ctx.env, user.passwordEnv, `password of IOS-XE user ${name} on ${ctx.vnf.name}`);
+    const password = readSecret(
+      ctx.env,
+      user.passwordEnv,
+      `password of IOS-XE user ${name} on ${ctx.vnf.name}`,
+    );
     const secret = type9Secret(password, makeSalt(`${ctx.vnf.name}/username/${name}`, ctx.saltSeed));
     lines.push(`username ${name} privilege ${user.privilege} secret 9 ${secret}`);
   }
@@ -114,19 +134,29 @@ export function iosConfig(ctx: Day0Context, sdwan: boolean): IosConfig {
         expected: "system-ip, site-id, organization-name and vbond for controller (SD-WAN) mode",
       });
     }
-    check(ctx, "system.system-ip", s.systemIp, isIPv4(s.systemIp) ? null : "an IPv4 address such as 1.1.10.1");
+    check(
+      ctx,
+      "system.system-ip",
+      s.systemIp,
+      isIPv4(s.systemIp) ? null : "an IPv4 address such as 1.1.10.1",
+    );
     check(ctx, "system.vbond", s.vbond, validateHost(s.vbond));
     lines.push("system");
     lines.push(` system-ip ${s.systemIp}`);
     lines.push(` site-id ${s.siteId}`);
-    if (s.spOrganizationName !== undefined) lines.push(` sp-organization-name ${text(ctx, "system.sp-organization-name", s.spOrganizationName, true)}`);
+    if (s.spOrganizationName !== undefined)
+      lines.push(
+        ` sp-organization-name ${text(ctx, "system.sp-organization-name", s.spOrganizationName, true)}`,
+      );
     lines.push(` organization-name ${text(ctx, "system.organization-name", s.organizationName, true)}`);
     lines.push(` vbond ${s.vbond}${s.vbondPort !== undefined ? ` port ${s.vbondPort}` : ""}`);
     lines.push("!");
   }
   lines.push(`hostname ${check(ctx, "hostname", d.hostname, validateIosHostname(d.hostname))}`);
   lines.push(...userLines(ctx));
-  d.nameServers.forEach((ns, i) => lines.push(`ip name-server ${check(ctx, `name-servers[${i}]`, ns, validateIp(ns))}`));
+  d.nameServers.forEach((ns, i) =>
+    lines.push(`ip name-server ${check(ctx, `name-servers[${i}]`, ns, validateIp(ns))}`),
+  );
   d.routes.forEach((r, i) => lines.push(routeLine(ctx, i, r.prefix, r.nextHop)));
 
   const tunnels: { gi: string; tunnel: NonNullable<Day0Spec["interfaces"][string]["tunnel"]> }[] = [];
@@ -135,15 +165,21 @@ export function iosConfig(ctx: Day0Context, sdwan: boolean): IosConfig {
     .sort(([a], [b]) => parseGigabitEthernet(a)! - parseGigabitEthernet(b)!);
   for (const [gi, spec] of entries) {
     lines.push(`interface ${gi}`);
-    if (spec.description !== undefined) lines.push(` description ${text(ctx, `interfaces.${gi}.description`, spec.description, true)}`);
+    if (spec.description !== undefined)
+      lines.push(` description ${text(ctx, `interfaces.${gi}.description`, spec.description, true)}`);
     lines.push(" no shutdown");
     if (sdwan) lines.push(" arp timeout 1200");
     if (spec.dhcp) lines.push(` ip address dhcp client-id ${gi}`);
-    else if (spec.address !== undefined) lines.push(` ${ipAddressLine(ctx, `interfaces.${gi}.address`, spec.address)}`);
+    else if (spec.address !== undefined)
+      lines.push(` ${ipAddressLine(ctx, `interfaces.${gi}.address`, spec.address)}`);
     if (sdwan) lines.push(" no ip redirects");
     if (spec.mtu !== undefined) {
       if (!Number.isInteger(spec.mtu) || spec.mtu < 576 || spec.mtu > 9216) {
-        throw new NfvError({ what: `vnfs.${ctx.vnf.name}.day0.interfaces.${gi}.mtu`, value: spec.mtu, expected: "576-9216" });
+        throw new NfvError({
+          what: `vnfs.${ctx.vnf.name}.day0.interfaces.${gi}.mtu`,
+          value: spec.mtu,
+          expected: "576-9216",
+        });
       }
       lines.push(` ip mtu ${spec.mtu}`, ` mtu ${spec.mtu}`);
     }
@@ -163,9 +199,18 @@ export function iosConfig(ctx: Day0Context, sdwan: boolean): IosConfig {
   }
   tunnels.forEach(({ gi }, i) => {
     lines.push(`interface Tunnel${i + 1}`, " no shutdown", ` ip unnumbered ${gi}`, " no ip redirects");
-    lines.push(` ipv6 unnumbered ${gi}`, " no ipv6 redirects", ` tunnel source ${gi}`, " tunnel mode sdwan", "exit");
+    lines.push(
+      ` ipv6 unnumbered ${gi}`,
+      " no ipv6 redirects",
+      ` tunnel source ${gi}`,
+      " tunnel mode sdwan",
+      "exit",
+    );
   });
-  if (d.clockTimezone !== undefined) lines.push(`clock timezone ${check(ctx, "clock-timezone", d.clockTimezone, validateClockTimezone(d.clockTimezone))}`);
+  if (d.clockTimezone !== undefined)
+    lines.push(
+      `clock timezone ${check(ctx, "clock-timezone", d.clockTimezone, validateClockTimezone(d.clockTimezone))}`,
+    );
   d.ntp.forEach((n, i) => {
     check(ctx, `ntp[${i}].server`, n.server, validateHost(n.server));
     lines.push(`ntp server ${n.server}${n.version !== undefined ? ` version ${n.version}` : ""}`);
@@ -175,18 +220,37 @@ export function iosConfig(ctx: Day0Context, sdwan: boolean): IosConfig {
   if (d.license) {
     const l = d.license;
     if (l.sourceInterface !== undefined) {
-      lines.push(`ip http client source-interface ${interfaceName(ctx, "license.source-interface", l.sourceInterface)}`);
+      lines.push(
+        `ip http client source-interface ${interfaceName(ctx, "license.source-interface", l.sourceInterface)}`,
+      );
     }
     if (l.toolsHost !== undefined) {
-      check(ctx, "license.tools-host", l.toolsHost, isIPv4(l.toolsHost) ? null : "the IPv4 address tools.cisco.com resolves to, e.g. 72.163.4.38");
+      check(
+        ctx,
+        "license.tools-host",
+        l.toolsHost,
+        isIPv4(l.toolsHost) ? null : "the IPv4 address tools.cisco.com resolves to, e.g. 72.163.4.38",
+      );
       lines.push(`ip host tools.cisco.com ${l.toolsHost}`);
     }
     if (l.throughputLevel !== undefined) {
-      check(ctx, "license.throughput-level", l.throughputLevel, /^(\d{1,6}|T[0-3])$/.test(l.throughputLevel) ? null : "Mbps (e.g. 250, 1000) or a tier T0-T3");
+      check(
+        ctx,
+        "license.throughput-level",
+        l.throughputLevel,
+        /^(\d{1,6}|T[0-3])$/.test(l.throughputLevel) ? null : "Mbps (e.g. 250, 1000) or a tier T0-T3",
+      );
       lines.push(`platform hardware throughput level MB ${l.throughputLevel}`);
     }
     const token = readSecret(ctx.env, l.tokenEnv, `Smart Licensing id token for ${ctx.vnf.name}`);
-    text(ctx, "license token (from the environment)", token);
+    if (!/^[\x21-\x7e]+$/.test(token)) {
+      // The token is a secret: the message names the variable, never the value.
+      throw new NfvError({
+        what: `environment variable ${l.tokenEnv}`,
+        value: "(not shown)",
+        expected: "a Smart Licensing id token: printable ASCII without spaces",
+      });
+    }
     registerCommand = `license smart register idtoken ${token}`;
   }
 
@@ -194,11 +258,18 @@ export function iosConfig(ctx: Day0Context, sdwan: boolean): IosConfig {
     lines.push("sdwan");
     for (const { gi, tunnel } of tunnels) {
       lines.push(` interface ${gi}`, "  tunnel-interface", `   encapsulation ${tunnel.encapsulation}`);
-      if (tunnel.color !== undefined) lines.push(`   color ${text(ctx, `interfaces.${gi}.tunnel.color`, tunnel.color, true)}`);
-      for (const svc of tunnel.allowService) lines.push(`   allow-service ${text(ctx, `interfaces.${gi}.tunnel.allow-service`, svc)}`);
+      if (tunnel.color !== undefined)
+        lines.push(`   color ${text(ctx, `interfaces.${gi}.tunnel.color`, tunnel.color, true)}`);
+      for (const svc of tunnel.allowService)
+        lines.push(`   allow-service ${text(ctx, `interfaces.${gi}.tunnel.allow-service`, svc)}`);
       lines.push("  exit", " exit");
     }
   }
-  d.extraConfig.forEach((l, i) => lines.push(text(ctx, `extra-config[${i}]`, l, true)));
+  // Verbatim, leading indentation included (sub-mode lines such as " transport input ssh").
+  d.extraConfig.forEach((l, i) =>
+    lines.push(
+      check(ctx, `extra-config[${i}]`, l, /^[\x20-\x7e]*$/.test(l) ? null : "printable ASCII, one line"),
+    ),
+  );
   return registerCommand === undefined ? { lines } : { lines, registerCommand };
 }

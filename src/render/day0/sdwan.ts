@@ -32,7 +32,11 @@ function cloudConfig(ctx: Day0Context): { body: string; missing: string[] } {
   const uuid = d.onboarding?.uuid;
   if (uuid !== undefined) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(uuid)) {
-      throw new NfvError({ what: `vnfs.${ctx.vnf.name}.day0.onboarding.uuid`, value: uuid, expected: "the chassis number from the WAN Edge list, e.g. C8K-D9900516-21E0-9F83-1A8A-E53E5115EA4D" });
+      throw new NfvError({
+        what: `vnfs.${ctx.vnf.name}.day0.onboarding.uuid`,
+        value: uuid,
+        expected: "the chassis number from the WAN Edge list, e.g. C8K-D9900516-21E0-9F83-1A8A-E53E5115EA4D",
+      });
     }
     params.push(["uuid", uuid]);
   } else missing.push("uuid");
@@ -40,7 +44,11 @@ function cloudConfig(ctx: Day0Context): { body: string; missing: string[] } {
   if (d.onboarding?.otpEnv !== undefined) {
     const otp = readSecret(ctx.env, d.onboarding.otpEnv, `SD-WAN one-time token of ${ctx.vnf.name}`);
     if (!/^[A-Za-z0-9]+$/.test(otp)) {
-      throw new NfvError({ what: `environment variable ${d.onboarding.otpEnv}`, value: "(not shown)", expected: "the one-time token: letters and digits" });
+      throw new NfvError({
+        what: `environment variable ${d.onboarding.otpEnv}`,
+        value: "(not shown)",
+        expected: "the one-time token: letters and digits",
+      });
     }
     params.push(["otp", otp]);
   } else missing.push("otp");
@@ -48,9 +56,17 @@ function cloudConfig(ctx: Day0Context): { body: string; missing: string[] } {
   params.push(["rcc", "true"]);
   const lines = ["#cloud-config", "vinitparam:", ...params.map(([k, v]) => ` - ${k} : ${v}`)];
   if (d.onboarding?.rootCaEnv !== undefined) {
-    const pem = readSecret(ctx.env, d.onboarding.rootCaEnv, `root CA certificate (PEM) of the overlay for ${ctx.vnf.name}`);
+    const pem = readSecret(
+      ctx.env,
+      d.onboarding.rootCaEnv,
+      `root CA certificate (PEM) of the overlay for ${ctx.vnf.name}`,
+    );
     if (!/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(pem.trim())) {
-      throw new NfvError({ what: `environment variable ${d.onboarding.rootCaEnv}`, value: "(not shown)", expected: "a PEM certificate, -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----" });
+      throw new NfvError({
+        what: `environment variable ${d.onboarding.rootCaEnv}`,
+        value: "(not shown)",
+        expected: "a PEM certificate, -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----",
+      });
     }
     lines.push("ca-certs:", "  remove-defaults: false", "  trusted:", "  - |");
     for (const l of pem.trim().split(/\r?\n/)) lines.push(`    ${l}`);

@@ -11,9 +11,24 @@ export type BootLoader =
   | { kind: "update-grub" }
   | { kind: "unknown"; os: string };
 
-const EL_IDS = new Set(["rhel", "centos", "rocky", "almalinux", "ol", "scientific", "fedora", "eurolinux", "cloudlinux"]);
+const EL_IDS = new Set([
+  "rhel",
+  "centos",
+  "rocky",
+  "almalinux",
+  "ol",
+  "scientific",
+  "fedora",
+  "eurolinux",
+  "cloudlinux",
+]);
 /** Directory under /boot/efi/EFI that the vendor's shim and grub live in on EL7. */
-const EFI_DIRS: Record<string, string> = { centos: "centos", rhel: "redhat", ol: "redhat", scientific: "redhat" };
+const EFI_DIRS: Record<string, string> = {
+  centos: "centos",
+  rhel: "redhat",
+  ol: "redhat",
+  scientific: "redhat",
+};
 
 export function bootLoaderFor(os: OsFact): BootLoader {
   const ids = [os.id ?? "", ...os.like].map((s) => s.toLowerCase());
@@ -21,7 +36,8 @@ export function bootLoaderFor(os: OsFact): BootLoader {
   if (ids.some((i) => EL_IDS.has(i))) {
     const major = Number.parseInt(os.version ?? "", 10);
     if (os.id === "fedora" || (Number.isFinite(major) && major >= 8)) return { kind: "grubby" };
-    if (major === 7 || major === 6) return { kind: "grub2-mkconfig", efiDir: EFI_DIRS[os.id ?? ""] ?? os.id ?? "centos" };
+    if (major === 7 || major === 6)
+      return { kind: "grub2-mkconfig", efiDir: EFI_DIRS[os.id ?? ""] ?? os.id ?? "centos" };
   }
   return { kind: "unknown", os: os.pretty ?? os.id ?? "unknown OS" };
 }

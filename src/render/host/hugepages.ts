@@ -31,27 +31,44 @@ export function hugepagesStep(plan: Plan, facts: HostFacts): ShellStep {
   const changes: string[] = [];
   for (const r of plan.host.hugepages) {
     if (!SYSFS_RE.test(r.sysfsPath)) {
-      throw new NfvError({ what: `hugepage sysfs path of node ${r.node}`, value: r.sysfsPath, expected: "/sys/devices/system/node/nodeN/hugepages/hugepages-<size>kB/nr_hugepages" });
+      throw new NfvError({
+        what: `hugepage sysfs path of node ${r.node}`,
+        value: r.sysfsPath,
+        expected: "/sys/devices/system/node/nodeN/hugepages/hugepages-<size>kB/nr_hugepages",
+      });
     }
-    if (r.reserve > r.current) changes.push(`node ${r.node}: ${r.current} -> ${r.reserve} x ${pageSizeName(r.sizeKiB)} hugepages (VNFs need ${r.needed})`);
+    if (!Number.isInteger(r.reserve) || r.reserve < 0) {
+      throw new NfvError({
+        what: `hugepages to reserve on node ${r.node}`,
+        value: r.reserve,
+        expected: "a whole number of pages",
+      });
+    }
+    if (r.reserve > r.current)
+      changes.push(
+        `node ${r.node}: ${r.current} -> ${r.reserve} x ${pageSizeName(r.sizeKiB)} hugepages (VNFs need ${r.needed})`,
+      );
   }
   if (plan.host.hugepages.length > 0) {
-    lines.push("# Reserve hugepages per NUMA node now, without a reboot; never lower a reservation.");
-    lines.push("reserve_hugepages() {");
-    lines.push('  local path="$1" want="$2" have');
-    lines.push('  have=$(cat "$path")');
-    lines.push('  if [ "$have" -lt "$want" ]; then echo "$want" >"$path"; fi');
-    lines.push('  have=$(cat "$path")');
-    lines.push('  if [ "$have" -lt "$want" ]; then');
-    lines.push('    echo "only $have of $want pages reserved in $path: memory is fragmented; reboot with the kernel arguments" >&2');
-    lines.push("    return 1");
-    lines.push("  fi");
-    lines.push("}");
-    for (const r of plan.host.hugepages) {
-      lines.push(`${sh("reserve_hugepages", r.sysfsPath, String(r.reserve))}   # node ${r.node}: VNFs need ${r.needed}`);
-    }
+    lines.push("# Reserve hugepages per NUMA node now, without a reboot (seed: echo N > .../nr_hugepages).");
+    lines.push("# A reservation is only ever raised: lowering it could take pages a running VM uses.");
   }
-  const sizes = [...new Set(plan.vnfs.map((v) => v.memory.pageSizeKiB).filter((s) => s > 4))].sort((a, b) => a - b);
+  for (const r of plan.host.hugepages) {
+    const size = pageSizeName(r.sizeKiB);
+    const p = r.sysfsPath;
+    lines.push(
+      `# node ${r.node}: the VNFs use ${r.needed} x ${size}; reserve ${r.reserve} (${r.current} reserved when discovered)`,
+    );
+    lines.push(`if [ "$(cat ${p})" -lt ${r.reserve} ]; then echo ${r.reserve} >${p}; fi`);
+    lines.push(
+      `if [ "$(cat ${p})" -lt ${r.reserve} ]; then echo "node ${r.node}: only $(cat ${p}) of ${r.reserve} x ${size} pages:` +
+        ` memory is fragmented, reboot with the kernel arguments" >&2; exit 1; fi`,
+    );
+  }
+
+  const sizes = [...new Set(plan.vnfs.map((v) => v.memory.pageSizeKiB).filter((s) => s > 4))].sort(
+    (a, b) => a - b,
+  );
   for (const size of sizes) {
     const known = facts.hugetlbfsMounts.find((m) => m.pageSizeKiB === size);
     if (known) {
@@ -63,8 +80,14 @@ export function hugepagesStep(plan: Plan, facts: HostFacts): ShellStep {
     changes.push(`hugetlbfs mount ${mp} (pagesize=${name}) unless one exists; libvirtd restarted then`);
     const fstab = `hugetlbfs ${mp} hugetlbfs pagesize=${name} 0 0`;
     lines.push(`# libvirt backs guests with ${name} pages only from a hugetlbfs mounted with that page size`);
-    lines.push("# (/proc/mounts shows it as pagesize=" + procMountsSize(size) + "); it reads the mounts when it starts.");
-    lines.push(`if ! awk '$3 == "hugetlbfs" && $4 ~ /pagesize=${procMountsSize(size)}/ { found = 1 } END { exit !found }' /proc/mounts; then`);
+    lines.push(
+      "# (/proc/mounts shows it as pagesize=" +
+        procMountsSize(size) +
+        "); it reads the mounts when it starts.",
+    );
+    lines.push(
+      `if ! awk '$3 == "hugetlbfs" && $4 ~ /pagesize=${procMountsSize(size)}/ { found = 1 } END { exit !found }' /proc/mounts; then`,
+    );
     lines.push(`  ${sh("mkdir", "-p", mp)}`);
     lines.push(`  ${sh("mount", "-t", "hugetlbfs", "-o", `pagesize=${name}`, "hugetlbfs", mp)}`);
     lines.push(`  grep -q ${sh(`^hugetlbfs ${mp} `)} /etc/fstab || echo ${sh(fstab)} >>/etc/fstab`);
@@ -72,7 +95,12 @@ export function hugepagesStep(plan: Plan, facts: HostFacts): ShellStep {
     lines.push("fi");
   }
   lines.push("grep -i hugepages /proc/meminfo");
-  return { id: "hugepages", title: "Hugepages: runtime reservation per NUMA node and hugetlbfs (seed KVM tuning (3))", changes, lines };
+  return {
+    id: "hugepages",
+    title: "Hugepages: runtime reservation per NUMA node and hugetlbfs (seed KVM tuning (3))",
+    changes,
+    lines,
+  };
 }
 
 /** THP as the plan asks: now through sysfs, at boot through systemd-tmpfiles. */
@@ -96,7 +124,12 @@ export function thpStep(plan: Plan, facts: HostFacts): { step: ShellStep; tmpfil
   ];
   const now = facts.thp.enabled ?? "unknown";
   return {
-    step: { id: "thp", title: "Transparent hugepages", changes: now === want ? [] : [`transparent hugepages: ${now} -> ${want}`], lines },
+    step: {
+      id: "thp",
+      title: "Transparent hugepages",
+      changes: now === want ? [] : [`transparent hugepages: ${now} -> ${want}`],
+      lines,
+    },
     tmpfiles,
   };
 }

@@ -15,7 +15,11 @@ const VALUE_RE = /^[A-Za-z0-9_.,:=+@%-]*$/;
 
 function argText(arg: KernelArg): string {
   if (!KEY_RE.test(arg.key)) {
-    throw new NfvError({ what: "kernel argument name", value: arg.key, expected: "letters, digits, '_', '.', '-'" });
+    throw new NfvError({
+      what: "kernel argument name",
+      value: arg.key,
+      expected: "letters, digits, '_', '.', '-'",
+    });
   }
   if (arg.value !== null && !VALUE_RE.test(arg.value)) {
     throw new NfvError({
@@ -28,22 +32,28 @@ function argText(arg: KernelArg): string {
 }
 
 /**
- * sed program that sets one argument in GRUB_CMDLINE_LINUX: drop every earlier `key` or `key=...`
- * word (as a whole word: hugepages must not touch hugepagesz), then append the wanted one.
+ * The guide's vi edit of GRUB_CMDLINE_LINUX as two repeatable shell functions: drop every `key` or
+ * `key=...` word (whole words: hugepages leaves hugepagesz alone), then append the wanted one.
  */
-function grubSedLines(args: KernelArg[]): string[] {
+function grubSedLines(args: KernelArg[], remove: string[]): string[] {
   const lines = [
     'GRUB_DEFAULTS="${GRUB_DEFAULTS:-/etc/default/grub}"',
     'cp -p "$GRUB_DEFAULTS" "$GRUB_DEFAULTS.nfvhost-$(date +%Y%m%d%H%M%S)"',
     `grep -q '^GRUB_CMDLINE_LINUX=' "$GRUB_DEFAULTS" || echo 'GRUB_CMDLINE_LINUX=""' >>"$GRUB_DEFAULTS"`,
-    "# Replaces KEY (with any value) in GRUB_CMDLINE_LINUX by ARG, or appends ARG: the guide's vi edit.",
-    "set_grub_arg() {",
-    '  local key="${1//./[.]}" arg="$2"',
+    "# Drops KEY and KEY=... from GRUB_CMDLINE_LINUX.",
+    "remove_grub_arg() {",
+    '  local key="${1//./[.]}"',
     "  sed -i -E -e '/^GRUB_CMDLINE_LINUX=/{' -e ':again' \\",
     '    -e "s/([\\" ])${key}(=[^\\" ]*)?([\\" ])/\\1\\3/" -e \'t again\' \\',
-    '    -e \'s/ +/ /g\' -e "s/ ?\\"\\$/ ${arg}\\"/" -e \'s/=" /="/\' -e \'}\' "$GRUB_DEFAULTS"',
+    "    -e 's/ +/ /g' -e 's/=\" /=\"/' -e 's/ \"$/\"/' -e '}' \"$GRUB_DEFAULTS\"",
+    "}",
+    "# Sets KEY=VALUE once, wherever KEY was before: the guide's vi edit, safe to repeat.",
+    "set_grub_arg() {",
+    '  remove_grub_arg "$1"',
+    '  sed -i -E -e "/^GRUB_CMDLINE_LINUX=/ s/\\"\\$/ $2\\"/" -e \'s/=" /="/\' "$GRUB_DEFAULTS"',
     "}",
   ];
+  for (const key of remove) lines.push(sh("remove_grub_arg", key));
   for (const arg of args) lines.push(sh("set_grub_arg", arg.key, argText(arg)));
   lines.push(`grep '^GRUB_CMDLINE_LINUX=' "$GRUB_DEFAULTS"`);
   return lines;
@@ -53,46 +63,71 @@ export function kernelArgsStep(plan: Plan, facts: HostFacts): ShellStep {
   const ka = plan.host.kernelArgs;
   const line = ka.args.map(argText).join(" ");
   const loader = bootLoaderFor(facts.os);
+  // Arguments the running kernel has and the plan no longer wants (e.g. isolcpus of a VNF removed).
+  const remove = ka.changes
+    .filter((c) => c.want === null && !ka.args.some((a) => a.key === c.key))
+    .map((c) => c.key);
+  for (const key of remove) argText({ key, value: null });
   const changes: string[] = [];
   if (ka.changes.length > 0) {
-    const diff = ka.changes.map((c) => `${c.key}: ${c.have ?? "(absent)"} -> ${c.want ?? "(removed)"}`).join(", ");
+    const diff = ka.changes
+      .map((c) => `${c.key}: ${c.have ?? "(absent)"} -> ${c.want ?? "(removed)"}`)
+      .join(", ");
     changes.push(`kernel command line: ${diff} (takes effect after a reboot)`);
   } else if (ka.args.length > 0) {
     changes.push(`kernel command line: ${line} (already what the running kernel has)`);
   }
   const lines: string[] = [];
-  if (ka.args.length === 0) {
+  if (ka.args.length === 0 && remove.length === 0) {
     lines.push("# The plan needs no kernel arguments.");
     return { id: "kernel-args", title: "Kernel arguments", changes, lines };
   }
   lines.push(`# Wanted on the kernel command line: ${line}`);
-  if (ka.changes.length > 0) lines.push(`# Differs from /proc/cmdline now: ${ka.changes.map((c) => c.key).join(", ")}`);
+  if (ka.changes.length > 0)
+    lines.push(`# Differs from /proc/cmdline now: ${ka.changes.map((c) => c.key).join(", ")}`);
   switch (loader.kind) {
     case "grubby":
       lines.push("# EL8+ and Fedora: grubby updates every installed kernel's boot entry.");
-      lines.push(sh("grubby", "--update-kernel=ALL", `--args=${line}`));
+      if (ka.args.length > 0) lines.push(`grubby --update-kernel=ALL --args="${line}"`);
+      if (remove.length > 0) lines.push(`grubby --update-kernel=ALL --remove-args="${remove.join(" ")}"`);
       lines.push(sh("grubby", "--info=DEFAULT"));
       break;
     case "grub2-mkconfig":
-      lines.push("# EL7, as the seed does it: edit GRUB_CMDLINE_LINUX, then regenerate grub.cfg for BIOS and UEFI boot.");
-      lines.push(...grubSedLines(ka.args));
+      lines.push(
+        "# EL7, as the seed does it: edit GRUB_CMDLINE_LINUX, then regenerate grub.cfg for BIOS and UEFI boot.",
+      );
+      lines.push(...grubSedLines(ka.args, remove));
       lines.push(sh("grub2-mkconfig", "-o", "/boot/grub2/grub.cfg"));
       lines.push(`if [ -d /boot/efi/EFI/${loader.efiDir} ]; then`);
       lines.push(`  ${sh("grub2-mkconfig", "-o", `/boot/efi/EFI/${loader.efiDir}/grub.cfg`)}`);
       lines.push("fi");
       break;
     case "update-grub":
-      lines.push("# Debian/Ubuntu: edit GRUB_CMDLINE_LINUX, then update-grub regenerates /boot/grub/grub.cfg.");
-      lines.push(...grubSedLines(ka.args));
+      lines.push(
+        "# Debian/Ubuntu: edit GRUB_CMDLINE_LINUX, then update-grub regenerates /boot/grub/grub.cfg.",
+      );
+      lines.push(...grubSedLines(ka.args, remove));
       lines.push(sh("update-grub"));
       break;
     case "unknown":
-      lines.push(`echo ${sh(`nfvhost does not know how ${loader.os} sets kernel arguments; add by hand: ${line}`)} >&2`);
+      lines.push(
+        `echo ${sh(`nfvhost does not know how ${loader.os} sets kernel arguments; add by hand: ${line}${remove.length > 0 ? `; remove: ${remove.join(" ")}` : ""}`)} >&2`,
+      );
       lines.push("exit 1");
       break;
   }
   if (ka.needsReboot || ka.changes.length > 0) {
-    lines.push('echo "Kernel arguments changed: reboot for them to take effect (then check: cat /proc/cmdline)."');
+    lines.push(
+      'echo "Kernel arguments changed: reboot for them to take effect (then check: cat /proc/cmdline)."',
+    );
   }
-  return { id: "kernel-args", title: "Kernel arguments (seed (2))", changes, lines };
+  return {
+    id: "kernel-args",
+    title: "Kernel arguments (seed (2))",
+    changes,
+    lines,
+    ...(ka.changes.length > 0
+      ? { reboot: `kernel command line (${ka.changes.map((c) => c.key).join(", ")})` }
+      : {}),
+  };
 }

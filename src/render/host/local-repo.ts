@@ -14,7 +14,10 @@ export function localRepo(plan: Plan): { step: ShellStep; files: RenderedFile[] 
   if (!repo) return null;
   assertAbsolutePath(repo.iso, "host.localRepo.iso");
   assertAbsolutePath(repo.mountpoint, "host.localRepo.mountpoint");
-  for (const [field, path] of [["iso", repo.iso], ["mountpoint", repo.mountpoint]] as const) {
+  for (const [field, path] of [
+    ["iso", repo.iso],
+    ["mountpoint", repo.mountpoint],
+  ] as const) {
     if (/\s/.test(path)) {
       throw new NfvError({
         what: `host.localRepo.${field}`,
@@ -27,7 +30,14 @@ export function localRepo(plan: Plan): { step: ShellStep; files: RenderedFile[] 
   const files: RenderedFile[] = [
     {
       path: "host/local-repo/local.repo",
-      content: ["[local]", "name=local", `baseurl=file://${repo.mountpoint}`, "gpgcheck=0", "enabled=1", ""].join("\n"),
+      content: [
+        "[local]",
+        "name=local",
+        `baseurl=file://${repo.mountpoint}`,
+        "gpgcheck=0",
+        "enabled=1",
+        "",
+      ].join("\n"),
       mode: MODE_FILE,
       description: `yum repository on the ISO mounted at ${repo.mountpoint} (/etc/yum.repos.d/local.repo)`,
     },
@@ -56,7 +66,9 @@ export function localRepo(plan: Plan): { step: ShellStep; files: RenderedFile[] 
     step: {
       id: "local-repo",
       title: "Local yum repository (seed (3), optional)",
-      changes: [`local yum repository from ${repo.iso} at ${repo.mountpoint} (fstab, /etc/yum.repos.d/local.repo)`],
+      changes: [
+        `local yum repository from ${repo.iso} at ${repo.mountpoint} (fstab, /etc/yum.repos.d/local.repo)`,
+      ],
       lines,
     },
     files,

@@ -14,10 +14,18 @@ export function securityStep(plan: Plan, facts: HostFacts): ShellStep | null {
   const changes: string[] = [];
   const selinux = plan.host.selinux;
   if (selinux !== "keep") {
-    if (!MODES.includes(selinux)) throw new NfvError({ what: "host.selinux", value: selinux, expected: "enforcing, permissive, disabled or keep" });
+    if (!MODES.includes(selinux))
+      throw new NfvError({
+        what: "host.selinux",
+        value: selinux,
+        expected: "enforcing, permissive, disabled or keep",
+      });
     const now = facts.selinux.configured;
-    if (now !== selinux) changes.push(`SELinux: ${now ?? "unknown"} -> ${selinux} in /etc/selinux/config (reboot)`);
-    lines.push(`# SELinux ${selinux} (configured now: ${now ?? "unknown"}); takes full effect after a reboot.`);
+    if (now !== selinux)
+      changes.push(`SELinux: ${now ?? "unknown"} -> ${selinux} in /etc/selinux/config (reboot)`);
+    lines.push(
+      `# SELinux ${selinux} (configured now: ${now ?? "unknown"}); takes full effect after a reboot.`,
+    );
     if (selinux === "disabled") {
       lines.push("sed -i 's/SELINUX=enforcing/SELINUX=disabled/g' /etc/selinux/config");
       lines.push("sed -i 's/^SELINUX=permissive$/SELINUX=disabled/' /etc/selinux/config");
@@ -26,15 +34,19 @@ export function securityStep(plan: Plan, facts: HostFacts): ShellStep | null {
     }
     if (selinux !== "enforcing") {
       lines.push("# Permissive at once, so the rest of this script is not blocked before the reboot.");
-      lines.push("if command -v getenforce >/dev/null && [ \"$(getenforce)\" = Enforcing ]; then setenforce 0; fi");
+      lines.push(
+        'if command -v getenforce >/dev/null && [ "$(getenforce)" = Enforcing ]; then setenforce 0; fi',
+      );
     }
-    lines.push("command -v getenforce >/dev/null && getenforce");
+    lines.push("if command -v getenforce >/dev/null; then getenforce; fi");
   }
   if (plan.host.firewalld === "disabled") {
     if (facts.firewalld.installed !== false || facts.firewalld.active === true) {
       changes.push("firewalld: stopped and disabled");
     }
-    lines.push("# Note: in production, enforce security policy on the switch this server connects to and on the");
+    lines.push(
+      "# Note: in production, enforce security policy on the switch this server connects to and on the",
+    );
     lines.push("# egress firewall: with firewalld off the host itself no longer filters traffic.");
     lines.push("if systemctl cat firewalld.service >/dev/null 2>&1; then");
     lines.push("  systemctl stop firewalld");
@@ -44,5 +56,8 @@ export function securityStep(plan: Plan, facts: HostFacts): ShellStep | null {
     throw new NfvError({ what: "host.firewalld", value: plan.host.firewalld, expected: "disabled or keep" });
   }
   if (lines.length === 0) return null;
-  return { id: "selinux-firewalld", title: "SELinux and firewalld (seed (2))", changes, lines };
+  const now = facts.selinux.configured;
+  const reboot =
+    selinux !== "keep" && now !== selinux ? { reboot: `SELinux ${now ?? "unknown"} -> ${selinux}` } : {};
+  return { id: "selinux-firewalld", title: "SELinux and firewalld (seed (2))", changes, lines, ...reboot };
 }

@@ -133,6 +133,7 @@ describe("buildDomain interfaces, in plan order", () => {
   it("renders every interface kind with its MAC (normalised) and model", () => {
     const d = buildDomain(
       sampleVnf({
+        kind: "generic",
         interfaces: [
           {
             index: 0,
@@ -332,7 +333,29 @@ describe("buildDomain refuses what libvirt or the host would choke on", () => {
           }),
           kvm,
         ),
-      /interfaces\[0\]\.model.*"virtoi"/,
+      /interfaces\[0\]\.model.*"virtoi"; expected a NIC model Cisco Catalyst 8000V supports: virtio, vmxnet3/,
+    ],
+    [
+      "a NIC model the kind does not support (CSR 1000v: virtio only)",
+      () =>
+        buildDomain(
+          sampleVnf({
+            kind: "csr1000v",
+            interfaces: [
+              {
+                index: 0,
+                guestName: "Gi1",
+                mac: "52:54:00:aa:bb:01",
+                model: "vmxnet3",
+                type: "macvtap",
+                dev: "eno1",
+                mode: "bridge",
+              },
+            ],
+          }),
+          kvm,
+        ),
+      /"vmxnet3"; expected a NIC model Cisco CSR 1000v supports: virtio/,
     ],
     [
       "a bridge name with a space",

@@ -4,6 +4,7 @@
  * validated here again, so a plan built by hand cannot smuggle a bad name into libvirt.
  */
 import type { InterfacePlan, VnfPlan } from "../../plan/types.js";
+import { KINDS } from "../../topology/kinds.js";
 import { formatCpuList } from "../../util/cpulist.js";
 import { NfvError } from "../../util/errors.js";
 import {
@@ -43,17 +44,6 @@ export interface DomainContext {
   topology?: string;
 }
 
-/** NIC models QEMU offers that a VNF may ask for; anything else is a typo. */
-const NIC_MODELS = new Set([
-  "virtio",
-  "virtio-transitional",
-  "virtio-non-transitional",
-  "e1000",
-  "e1000e",
-  "vmxnet3",
-  "rtl8139",
-  "igb",
-]);
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MACHINE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 // eslint-disable-next-line no-control-regex
@@ -76,14 +66,16 @@ export function pciAddressOf(pci: string): PciAddress {
   };
 }
 
+/** The emulated NIC model, checked against what the VNF kind supports (topology/kinds.ts). */
 function nicModel(vnf: VnfPlan, iface: InterfacePlan): string {
-  if (!NIC_MODELS.has(iface.model)) {
+  const spec = KINDS[vnf.kind];
+  if (!spec || !(spec.nicModels as readonly string[]).includes(iface.model)) {
     fail(
       vnf,
       `interfaces[${iface.index}].model`,
       iface.model,
-      `one of ${[...NIC_MODELS].join(", ")}`,
-      "virtio is what CSR 1000v / C8000v support on KVM",
+      `a NIC model ${spec?.label ?? vnf.kind} supports: ${spec?.nicModels.join(", ") ?? "(unknown kind)"}`,
+      "leave the model out to get the kind's default (virtio)",
     );
   }
   return iface.model;

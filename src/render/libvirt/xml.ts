@@ -538,16 +538,14 @@ function parseDevices(d: XmlElement): Devices {
   const emulator = d.child("emulator")?.text();
   const devices: Devices = {
     disks: d.children("disk").map(parseDisk),
-    controllers: d
-      .children("controller")
-      .map((c) =>
-        defined({
-          type: c.req("type"),
-          index: c.int("index") ?? 0,
-          model: c.attr("model"),
-          address: parseAddress(c.child("address")),
-        }),
-      ),
+    controllers: d.children("controller").map((c) =>
+      defined({
+        type: c.req("type"),
+        index: c.int("index") ?? 0,
+        model: c.attr("model"),
+        address: parseAddress(c.child("address")),
+      }),
+    ),
     interfaces: d.children("interface").flatMap((i) => parseInterface(i) ?? []),
     serials: d.children("serial").map(parseChar),
     consoles: d.children("console").map(parseChar),

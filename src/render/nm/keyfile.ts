@@ -56,5 +56,7 @@ export function renderKeyfile(conn: NmConnection): string {
   if (conn.ipv6) sections.push(ipSection("ipv6", conn.ipv6));
   if (conn.ipv4 || conn.ipv6) sections.push(["proxy", []]);
 
-  return sections.map(([name, entries]) => [`[${name}]`, ...entries.map(([k, v]) => `${k}=${v}`)].join("\n") + "\n").join("\n");
+  return sections
+    .map(([name, entries]) => [`[${name}]`, ...entries.map(([k, v]) => `${k}=${v}`)].join("\n") + "\n")
+    .join("\n");
 }

@@ -103,7 +103,13 @@ function managementIp(m: NonNullable<Plan["host"]["management"]>): { ipv4: NmIpC
   return { ipv4: { method: "disabled", addresses: [], dns: [] }, ipv6: statik(6) };
 }
 
-function base(topology: string, name: string, type: NmConnection["type"], role: NmRole, summary: string): NmConnection {
+function base(
+  topology: string,
+  name: string,
+  type: NmConnection["type"],
+  role: NmRole,
+  summary: string,
+): NmConnection {
   return {
     id: name,
     uuid: uuidV5(`${topology}/network-manager/${name}`),
@@ -151,7 +157,13 @@ export function buildConnections(plan: Plan): NmConnection[] {
       existing.summary += `; management address ${mgmt.address}`;
     } else {
       add({
-        ...base(plan.topology, mgmt.interface, "ethernet", "management", `management NIC, static ${mgmt.address}`),
+        ...base(
+          plan.topology,
+          mgmt.interface,
+          "ethernet",
+          "management",
+          `management NIC, static ${mgmt.address}`,
+        ),
         ...ip,
       });
     }
@@ -195,7 +207,13 @@ export function buildConnections(plan: Plan): NmConnection[] {
       assertIfName(name, `VF ${vf.index} of ${pf.pf}`);
       const predicted = vf.name === null ? " (name predicted from its PCI address)" : "";
       add({
-        ...base(plan.topology, name, "ethernet", "sriov-vf", `VF ${vf.index} of ${pf.pf} (${vf.pci})${predicted}, no host IP`),
+        ...base(
+          plan.topology,
+          name,
+          "ethernet",
+          "sriov-vf",
+          `VF ${vf.index} of ${pf.pf} (${vf.pci})${predicted}, no host IP`,
+        ),
         ...(pf.mtu !== undefined ? { mtu: pf.mtu } : {}),
         clearMacBinding: true,
         ipv4: NO_IPV4,
@@ -221,13 +239,15 @@ function merge(prev: NmConnection, next: NmConnection): NmConnection {
   if (next.roles.includes("sriov-vf") || prev.roles.includes("sriov-vf")) {
     throw conflict(prev, next, "a VF used only as a VF");
   }
-  if (prev.roles.some((r) => next.roles.includes(r))) throw conflict(prev, next, "each role once per interface");
+  if (prev.roles.some((r) => next.roles.includes(r)))
+    throw conflict(prev, next, "each role once per interface");
   if (prev.mtu !== undefined && next.mtu !== undefined && prev.mtu !== next.mtu) {
     throw conflict(prev, next, `one MTU per interface, not ${prev.mtu} and ${next.mtu}`);
   }
   const isPort = prev.master !== undefined || next.master !== undefined;
   const hasAddress = [prev, next].some((c) => c.ipv4?.method === "manual" || c.ipv6?.method === "manual");
-  if (isPort && hasAddress) throw conflict(prev, next, "no IP address on a bridge port (put it on the bridge)");
+  if (isPort && hasAddress)
+    throw conflict(prev, next, "no IP address on a bridge port (put it on the bridge)");
   prev.roles.push(...next.roles);
   prev.summary += `; ${next.summary}`;
   if (next.mtu !== undefined) prev.mtu = next.mtu;

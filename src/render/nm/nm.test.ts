@@ -17,7 +17,12 @@ const variants: [string, Plan][] = [
   [
     "IPv6 management, DNS of both families, PF VLANs without spoof-check, bridge with STP and no MTU",
     variant((h) => {
-      h.management = { interface: "eno1", address: "2001:db8::2/64", gateway: "2001:db8::1", dns: ["2001:db8::53", "9.9.9.9"] };
+      h.management = {
+        interface: "eno1",
+        address: "2001:db8::2/64",
+        gateway: "2001:db8::1",
+        dns: ["2001:db8::53", "9.9.9.9"],
+      };
       h.sriov[0]!.vfs[1] = { ...h.sriov[0]!.vfs[1]!, vlan: 100, spoofchk: false, trust: false };
       h.sriov[0]!.mtu = undefined;
       h.bridges = [{ name: "br-data", ports: ["eno6", "eno7"], stp: true }];
@@ -26,9 +31,20 @@ const variants: [string, Plan][] = [
   [
     "management address on the bridge, a PF that is a bridge port, VFs without netdev names",
     variant((h) => {
-      h.management = { interface: "br1", address: "192.0.2.10/24", gateway: "192.0.2.1", dns: ["192.0.2.53", "192.0.2.54"] };
+      h.management = {
+        interface: "br1",
+        address: "192.0.2.10/24",
+        gateway: "192.0.2.1",
+        dns: ["192.0.2.53", "192.0.2.54"],
+      };
       h.bridges = [{ name: "br1", ports: ["eno2"], mtu: 9216, stp: false }];
       h.sriov[0]!.vfs = h.sriov[0]!.vfs.map((v) => ({ ...v, name: null }));
+    }),
+  ],
+  [
+    "a management NIC that is also an SR-IOV PF (keeps its address, gains MTU and VFs)",
+    variant((h) => {
+      h.management = { interface: "eno2", address: "10.75.58.43/24", gateway: "10.75.58.1", dns: [] };
     }),
   ],
 ];
@@ -53,7 +69,9 @@ describe("connection model", () => {
     expect(script).toContain(
       "nmcli connection modify eno1 ipv4.method manual ipv4.addresses 10.75.58.43/24 ipv4.gateway 10.75.58.1 ipv4.dns 64.104.123.245",
     );
-    expect(script).toContain("nmcli connection add con-name eno2 type ethernet autoconnect yes ifname eno2 connection.uuid ");
+    expect(script).toContain(
+      "nmcli connection add con-name eno2 type ethernet autoconnect yes ifname eno2 connection.uuid ",
+    );
     expect(script).toContain("nmcli connection modify eno2 sriov.total-vfs 4");
     expect(script).toContain(
       "nmcli connection modify eno2 sriov.vfs '0 mac=8e:df:08:c1:d1:de spoof-check=true trust=true, 1 mac=5a:b9:2f:99:a6:ce",
@@ -61,7 +79,9 @@ describe("connection model", () => {
     expect(script).toContain(
       "nmcli connection modify enp59s16f1 ethernet.mtu 9216 ipv4.method disabled ipv6.method ignore ethernet.mac-address ''",
     );
-    expect(script).toContain("nmcli connection modify eno5 ethernet.mtu 9216 connection.master br1 connection.slave-type bridge");
+    expect(script).toContain(
+      "nmcli connection modify eno5 ethernet.mtu 9216 connection.master br1 connection.slave-type bridge",
+    );
   });
 
   it("gives deterministic UUIDs that depend on topology and name", () => {
@@ -75,6 +95,19 @@ describe("connection model", () => {
   it("predicts systemd's name for a VF from its PCI address", () => {
     expect(predictedVfName("0000:3b:10.1")).toBe("enp59s16f1");
     expect(predictedVfName("3b:10.7")).toBe("enp59s16f7");
+  });
+
+  it("merges a management NIC and a PF into one profile", () => {
+    const conns = buildConnections(
+      variant((h) => {
+        h.management = { interface: "eno2", address: "10.75.58.43/24", dns: [] };
+      }),
+    );
+    const eno2 = conns.filter((c) => c.interfaceName === "eno2");
+    expect(eno2).toHaveLength(1);
+    expect(eno2[0]!.roles.sort()).toEqual(["management", "sriov-pf"]);
+    expect(eno2[0]!.ipv4?.method).toBe("manual");
+    expect(eno2[0]!.sriov?.totalVfs).toBe(4);
   });
 
   it("refuses an address on a bridge port and names the interface", () => {

@@ -41,7 +41,8 @@ export function modifyGroups(conn: NmConnection): string[][] {
   else if (conn.ipv6 && conn.ipv6.dns.length > 0) link.push(...ipProps("ipv6", conn.ipv6));
   if (conn.mtu !== undefined) link.unshift("ethernet.mtu", String(conn.mtu));
   if (conn.bridge) link.push("bridge.stp", conn.bridge.stp ? "yes" : "no");
-  if (conn.master !== undefined) link.push("connection.master", conn.master, "connection.slave-type", "bridge");
+  if (conn.master !== undefined)
+    link.push("connection.master", conn.master, "connection.slave-type", "bridge");
   if (conn.clearMacBinding) link.push("ethernet.mac-address", "");
   if (link.length > 0) groups.push(link);
   if (conn.sriov) {

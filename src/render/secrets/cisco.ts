@@ -42,7 +42,13 @@ export function type9Secret(password: string, salt: string): string {
 /** `$8$<salt>$<hash>`: PBKDF2-HMAC-SHA256, 20000 iterations, 32 bytes. */
 export function type8Secret(password: string, salt: string): string {
   checkSalt(salt);
-  const dk = pbkdf2Sync(Buffer.from(password, "utf8"), Buffer.from(salt, "ascii"), PBKDF2_ITERATIONS, 32, "sha256");
+  const dk = pbkdf2Sync(
+    Buffer.from(password, "utf8"),
+    Buffer.from(salt, "ascii"),
+    PBKDF2_ITERATIONS,
+    32,
+    "sha256",
+  );
   return `$8$${salt}$${cisco64(dk)}`;
 }
 

@@ -19,7 +19,9 @@ set -euo pipefail
 #   - libvirt network eno2_sriov_pool (sriov-pool) defined, started, autostarted
 #   - libvirt network net-br1 (bridge) defined, started, autostarted
 #   - day-0 image for csr1kv-1: /var/lib/nfvhost/day0/csr1kv-1-day0.iso
-#   - VM csr1kv-1 defined, autostarted and started: 8 vCPU on CPUs 1-8, emulator on 37-44, 8 x 1G pages on node 0
+#   - VM csr1kv-1 defined, autostarted, started once the kernel runs with the planned arguments: 8 vCPU on CPUs 1-8, emulator on 37-44, 8 x 1G pages on node 0
+#
+# No reboot needed.
 cd "$(dirname "$0")"
 umask 077
 
@@ -30,7 +32,7 @@ sed -i 's/SELINUX=enforcing/SELINUX=disabled/g' /etc/selinux/config
 sed -i 's/^SELINUX=permissive$/SELINUX=disabled/' /etc/selinux/config
 # Permissive at once, so the rest of this script is not blocked before the reboot.
 if command -v getenforce >/dev/null && [ "$(getenforce)" = Enforcing ]; then setenforce 0; fi
-command -v getenforce >/dev/null && getenforce
+if command -v getenforce >/dev/null; then getenforce; fi
 # Note: in production, enforce security policy on the switch this server connects to and on the
 # egress firewall: with firewalld off the host itself no longer filters traffic.
 if systemctl cat firewalld.service >/dev/null 2>&1; then
@@ -40,6 +42,10 @@ fi
 
 # ==== 2. Kernel parameters (seed (2): /etc/sysctl.conf) ===============================================
 echo "==> 2. Kernel parameters (seed (2): /etc/sysctl.conf)"
+# net.bridge.* exist only while br_netfilter is loaded: load it now and at every boot (modules-load.d
+# runs before systemd-sysctl), so that these keys apply instead of failing.
+install -m 0644 host/modules-load.d/br_netfilter.conf /etc/modules-load.d/br_netfilter.conf
+modprobe br_netfilter
 install -m 0644 host/sysctl.d/90-nfvhost.conf /etc/sysctl.d/90-nfvhost.conf
 sysctl --system
 sysctl net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables net.bridge.bridge-nf-call-arptables
@@ -51,12 +57,17 @@ echo "==> 3. Kernel arguments (seed (2))"
 GRUB_DEFAULTS="${GRUB_DEFAULTS:-/etc/default/grub}"
 cp -p "$GRUB_DEFAULTS" "$GRUB_DEFAULTS.nfvhost-$(date +%Y%m%d%H%M%S)"
 grep -q '^GRUB_CMDLINE_LINUX=' "$GRUB_DEFAULTS" || echo 'GRUB_CMDLINE_LINUX=""' >>"$GRUB_DEFAULTS"
-# Replaces KEY (with any value) in GRUB_CMDLINE_LINUX by ARG, or appends ARG: the guide's vi edit.
-set_grub_arg() {
-  local key="${1//./[.]}" arg="$2"
+# Drops KEY and KEY=... from GRUB_CMDLINE_LINUX.
+remove_grub_arg() {
+  local key="${1//./[.]}"
   sed -i -E -e '/^GRUB_CMDLINE_LINUX=/{' -e ':again' \
     -e "s/([\" ])${key}(=[^\" ]*)?([\" ])/\1\3/" -e 't again' \
-    -e 's/ +/ /g' -e "s/ ?\"\$/ ${arg}\"/" -e 's/=" /="/' -e '}' "$GRUB_DEFAULTS"
+    -e 's/ +/ /g' -e 's/=" /="/' -e 's/ "$/"/' -e '}' "$GRUB_DEFAULTS"
+}
+# Sets KEY=VALUE once, wherever KEY was before: the guide's vi edit, safe to repeat.
+set_grub_arg() {
+  remove_grub_arg "$1"
+  sed -i -E -e "/^GRUB_CMDLINE_LINUX=/ s/\"\$/ $2\"/" -e 's/=" /="/' "$GRUB_DEFAULTS"
 }
 set_grub_arg hugepagesz hugepagesz=1G
 set_grub_arg hugepages hugepages=32
@@ -72,19 +83,14 @@ fi
 
 # ==== 4. Hugepages: runtime reservation per NUMA node and hugetlbfs (seed KVM tuning (3)) =============
 echo "==> 4. Hugepages: runtime reservation per NUMA node and hugetlbfs (seed KVM tuning (3))"
-# Reserve hugepages per NUMA node now, without a reboot; never lower a reservation.
-reserve_hugepages() {
-  local path="$1" want="$2" have
-  have=$(cat "$path")
-  if [ "$have" -lt "$want" ]; then echo "$want" >"$path"; fi
-  have=$(cat "$path")
-  if [ "$have" -lt "$want" ]; then
-    echo "only $have of $want pages reserved in $path: memory is fragmented; reboot with the kernel arguments" >&2
-    return 1
-  fi
-}
-reserve_hugepages /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages 16   # node 0: VNFs need 8
-reserve_hugepages /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages 16   # node 1: VNFs need 0
+# Reserve hugepages per NUMA node now, without a reboot (seed: echo N > .../nr_hugepages).
+# A reservation is only ever raised: lowering it could take pages a running VM uses.
+# node 0: the VNFs use 8 x 1G; reserve 16 (16 reserved when discovered)
+if [ "$(cat /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages)" -lt 16 ]; then echo 16 >/sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages; fi
+if [ "$(cat /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages)" -lt 16 ]; then echo "node 0: only $(cat /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages) of 16 x 1G pages: memory is fragmented, reboot with the kernel arguments" >&2; exit 1; fi
+# node 1: the VNFs use 0 x 1G; reserve 16 (16 reserved when discovered)
+if [ "$(cat /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages)" -lt 16 ]; then echo 16 >/sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages; fi
+if [ "$(cat /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages)" -lt 16 ]; then echo "node 1: only $(cat /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages) of 16 x 1G pages: memory is fragmented, reboot with the kernel arguments" >&2; exit 1; fi
 # libvirt backs guests with 1G pages only from a hugetlbfs mounted with that page size
 # (/proc/mounts shows it as pagesize=1024M); it reads the mounts when it starts.
 if ! awk '$3 == "hugetlbfs" && $4 ~ /pagesize=1024M/ { found = 1 } END { exit !found }' /proc/mounts; then
@@ -155,6 +161,15 @@ nmcli connection up enp59s16f5 || echo 'enp59s16f5: not activated (VF in use by 
 nmcli connection up enp59s16f7 || echo 'enp59s16f7: not activated (VF in use by a VM, or not created)' >&2
 # The management connection last: over SSH the session may pause while it is re-applied.
 nmcli connection up eno1
+if ping -c 3 -W 2 10.75.58.1; then
+  # EL7: NetworkManager now owns the NICs; the legacy network service goes, as in the seed (4).
+  if systemctl is-enabled network >/dev/null 2>&1; then
+    systemctl stop network
+    systemctl disable network
+  fi
+else
+  echo 'gateway 10.75.58.1 does not answer through eno1: check the management connection; the legacy network service was left running' >&2
+fi
 ip link show dev eno2
 
 # ==== 6. libvirt networks =============================================================================
@@ -167,7 +182,7 @@ if virsh net-info eno2_sriov_pool >/dev/null 2>&1; then
   virsh net-dumpxml --inactive eno2_sriov_pool >"/var/lib/nfvhost/backup/network-eno2_sriov_pool.$(date +%Y%m%d%H%M%S).xml"
 fi
 virsh net-define libvirt/networks/eno2_sriov_pool.xml
-virsh net-info eno2_sriov_pool | grep -q '^Active: *yes' || virsh net-start eno2_sriov_pool
+if [ "$(virsh net-info eno2_sriov_pool | awk '$1 == "Active:" { print $2 }')" != yes ]; then virsh net-start eno2_sriov_pool; fi
 virsh net-autostart eno2_sriov_pool
 
 # net-br1: bridge on br1
@@ -176,7 +191,7 @@ if virsh net-info net-br1 >/dev/null 2>&1; then
   virsh net-dumpxml --inactive net-br1 >"/var/lib/nfvhost/backup/network-net-br1.$(date +%Y%m%d%H%M%S).xml"
 fi
 virsh net-define libvirt/networks/net-br1.xml
-virsh net-info net-br1 | grep -q '^Active: *yes' || virsh net-start net-br1
+if [ "$(virsh net-info net-br1 | awk '$1 == "Active:" { print $2 }')" != yes ]; then virsh net-start net-br1; fi
 virsh net-autostart net-br1
 
 # ==== 7. Day-0 ISO images =============================================================================

@@ -5,19 +5,14 @@ set -euo pipefail
 #   - hugetlbfs mount /dev/hugepages1G (pagesize=1G) unless one exists; libvirtd restarted then
 cd "$(dirname "$0")/.."
 
-# Reserve hugepages per NUMA node now, without a reboot; never lower a reservation.
-reserve_hugepages() {
-  local path="$1" want="$2" have
-  have=$(cat "$path")
-  if [ "$have" -lt "$want" ]; then echo "$want" >"$path"; fi
-  have=$(cat "$path")
-  if [ "$have" -lt "$want" ]; then
-    echo "only $have of $want pages reserved in $path: memory is fragmented; reboot with the kernel arguments" >&2
-    return 1
-  fi
-}
-reserve_hugepages /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages 16   # node 0: VNFs need 8
-reserve_hugepages /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages 16   # node 1: VNFs need 0
+# Reserve hugepages per NUMA node now, without a reboot (seed: echo N > .../nr_hugepages).
+# A reservation is only ever raised: lowering it could take pages a running VM uses.
+# node 0: the VNFs use 8 x 1G; reserve 16 (16 reserved when discovered)
+if [ "$(cat /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages)" -lt 16 ]; then echo 16 >/sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages; fi
+if [ "$(cat /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages)" -lt 16 ]; then echo "node 0: only $(cat /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages) of 16 x 1G pages: memory is fragmented, reboot with the kernel arguments" >&2; exit 1; fi
+# node 1: the VNFs use 0 x 1G; reserve 16 (16 reserved when discovered)
+if [ "$(cat /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages)" -lt 16 ]; then echo 16 >/sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages; fi
+if [ "$(cat /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages)" -lt 16 ]; then echo "node 1: only $(cat /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages) of 16 x 1G pages: memory is fragmented, reboot with the kernel arguments" >&2; exit 1; fi
 # libvirt backs guests with 1G pages only from a hugetlbfs mounted with that page size
 # (/proc/mounts shows it as pagesize=1024M); it reads the mounts when it starts.
 if ! awk '$3 == "hugetlbfs" && $4 ~ /pagesize=1024M/ { found = 1 } END { exit !found }' /proc/mounts; then

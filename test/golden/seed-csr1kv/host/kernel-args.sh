@@ -10,12 +10,17 @@ cd "$(dirname "$0")/.."
 GRUB_DEFAULTS="${GRUB_DEFAULTS:-/etc/default/grub}"
 cp -p "$GRUB_DEFAULTS" "$GRUB_DEFAULTS.nfvhost-$(date +%Y%m%d%H%M%S)"
 grep -q '^GRUB_CMDLINE_LINUX=' "$GRUB_DEFAULTS" || echo 'GRUB_CMDLINE_LINUX=""' >>"$GRUB_DEFAULTS"
-# Replaces KEY (with any value) in GRUB_CMDLINE_LINUX by ARG, or appends ARG: the guide's vi edit.
-set_grub_arg() {
-  local key="${1//./[.]}" arg="$2"
+# Drops KEY and KEY=... from GRUB_CMDLINE_LINUX.
+remove_grub_arg() {
+  local key="${1//./[.]}"
   sed -i -E -e '/^GRUB_CMDLINE_LINUX=/{' -e ':again' \
     -e "s/([\" ])${key}(=[^\" ]*)?([\" ])/\1\3/" -e 't again' \
-    -e 's/ +/ /g' -e "s/ ?\"\$/ ${arg}\"/" -e 's/=" /="/' -e '}' "$GRUB_DEFAULTS"
+    -e 's/ +/ /g' -e 's/=" /="/' -e 's/ "$/"/' -e '}' "$GRUB_DEFAULTS"
+}
+# Sets KEY=VALUE once, wherever KEY was before: the guide's vi edit, safe to repeat.
+set_grub_arg() {
+  remove_grub_arg "$1"
+  sed -i -E -e "/^GRUB_CMDLINE_LINUX=/ s/\"\$/ $2\"/" -e 's/=" /="/' "$GRUB_DEFAULTS"
 }
 set_grub_arg hugepagesz hugepagesz=1G
 set_grub_arg hugepages hugepages=32

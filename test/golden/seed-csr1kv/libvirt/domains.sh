@@ -2,7 +2,7 @@
 set -euo pipefail
 # Virtual machines
 # Rendered by nfvhost for topology seed-csr1kv; out/apply.sh runs the same commands in order.
-#   - VM csr1kv-1 defined, autostarted and started: 8 vCPU on CPUs 1-8, emulator on 37-44, 8 x 1G pages on node 0
+#   - VM csr1kv-1 defined, autostarted, started once the kernel runs with the planned arguments: 8 vCPU on CPUs 1-8, emulator on 37-44, 8 x 1G pages on node 0
 cd "$(dirname "$0")/.."
 
 # VMs start only once the kernel runs with the planned arguments (isolcpus, IOMMU, hugepages).

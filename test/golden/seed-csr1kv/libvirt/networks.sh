@@ -14,7 +14,7 @@ if virsh net-info eno2_sriov_pool >/dev/null 2>&1; then
   virsh net-dumpxml --inactive eno2_sriov_pool >"/var/lib/nfvhost/backup/network-eno2_sriov_pool.$(date +%Y%m%d%H%M%S).xml"
 fi
 virsh net-define libvirt/networks/eno2_sriov_pool.xml
-virsh net-info eno2_sriov_pool | grep -q '^Active: *yes' || virsh net-start eno2_sriov_pool
+if [ "$(virsh net-info eno2_sriov_pool | awk '$1 == "Active:" { print $2 }')" != yes ]; then virsh net-start eno2_sriov_pool; fi
 virsh net-autostart eno2_sriov_pool
 
 # net-br1: bridge on br1
@@ -23,5 +23,5 @@ if virsh net-info net-br1 >/dev/null 2>&1; then
   virsh net-dumpxml --inactive net-br1 >"/var/lib/nfvhost/backup/network-net-br1.$(date +%Y%m%d%H%M%S).xml"
 fi
 virsh net-define libvirt/networks/net-br1.xml
-virsh net-info net-br1 | grep -q '^Active: *yes' || virsh net-start net-br1
+if [ "$(virsh net-info net-br1 | awk '$1 == "Active:" { print $2 }')" != yes ]; then virsh net-start net-br1; fi
 virsh net-autostart net-br1

@@ -70,4 +70,13 @@ nmcli connection up enp59s16f5 || echo 'enp59s16f5: not activated (VF in use by 
 nmcli connection up enp59s16f7 || echo 'enp59s16f7: not activated (VF in use by a VM, or not created)' >&2
 # The management connection last: over SSH the session may pause while it is re-applied.
 nmcli connection up eno1
+if ping -c 3 -W 2 10.75.58.1; then
+  # EL7: NetworkManager now owns the NICs; the legacy network service goes, as in the seed (4).
+  if systemctl is-enabled network >/dev/null 2>&1; then
+    systemctl stop network
+    systemctl disable network
+  fi
+else
+  echo 'gateway 10.75.58.1 does not answer through eno1: check the management connection; the legacy network service was left running' >&2
+fi
 ip link show dev eno2

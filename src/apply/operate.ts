@@ -1,0 +1,289 @@
+/**
+ * Day-2 operations on VNFs nfvhost created: console, capture, destroy, rollback. Each refuses
+ * what it must not do (a domain nfvhost did not create, a VF that cannot be captured on the host,
+ * --all without --yes) before it does anything; disks are never deleted.
+ */
+import { readDomains, type LiveDomain } from "../libvirt/deployed.js";
+import type { Virsh } from "../libvirt/virsh.js";
+import type { DomIfEntry } from "../libvirt/parse.js";
+import { Journal, type JournalEntry } from "../state/journal.js";
+import { acquireLock } from "../state/lock.js";
+import { NfvError } from "../util/errors.js";
+import { assertDomainName, assertIfName } from "../util/names.js";
+import { restoreDomain } from "./execute.js";
+import { readMaybe, writeFileAtomic } from "./host-files.js";
+import { rm } from "node:fs/promises";
+
+export async function findDomain(virsh: Virsh, name: string): Promise<LiveDomain> {
+  assertDomainName(name, "VNF");
+  const d = (await readDomains(virsh)).find((x) => x.name === name);
+  if (!d) {
+    throw new NfvError({
+      what: `VNF ${name}`,
+      value: "not defined",
+      expected: "a domain on this host",
+      fix: "see `nfvhost status`",
+      exitCode: 1,
+    });
+  }
+  return d;
+}
+
+export interface CaptureTarget {
+  device: string;
+  mac: string | null;
+  type: string;
+}
+
+/**
+ * The host-side device of a VNF's interface. IFACE may be the guest name (GigabitEthernet2),
+ * a 1-based index, a MAC, or the host device (vnet5, macvtap0).
+ */
+export function captureTarget(
+  d: LiveDomain,
+  ifs: DomIfEntry[],
+  iface: string,
+  guestPrefix = "GigabitEthernet",
+): CaptureTarget {
+  const list = d.summary.interfaces;
+  let idx = -1;
+  const m = new RegExp(`^(?:${guestPrefix})?(\\d+)$`, "i").exec(iface);
+  if (m) idx = Number(m[1]) - 1;
+  else if (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(iface))
+    idx = list.findIndex((i) => i.mac === iface.toLowerCase());
+  else
+    idx = list.findIndex(
+      (i) => i.target === iface || ifs.some((x) => x.interface === iface && x.mac === i.mac),
+    );
+  const chosen = list[idx];
+  if (!chosen) {
+    throw new NfvError({
+      what: `interface ${iface} of ${d.name}`,
+      value: "not found",
+      expected: `one of ${list.map((i, n) => `${guestPrefix}${n + 1} (${i.mac ?? "?"}${i.target ? `, ${i.target}` : ""})`).join(", ") || "(no interfaces)"}`,
+      exitCode: 2,
+    });
+  }
+  if (chosen.type === "hostdev") {
+    throw new NfvError({
+      what: `interface ${iface} of ${d.name}`,
+      value: `SR-IOV VF ${chosen.source ?? ""}`.trim(),
+      expected: "a vnet/macvtap device on the host",
+      fix: "an SR-IOV VF cannot be captured on the host: the VM owns it through vfio-pci and the host has no netdev for it; capture inside the VNF (IOS-XE: monitor capture) or mirror the port on the switch",
+      exitCode: 1,
+    });
+  }
+  const device = chosen.target ?? ifs.find((x) => x.mac === chosen.mac)?.interface ?? null;
+  if (d.state !== "running" || !device || device === "-") {
+    throw new NfvError({
+      what: `interface ${iface} of ${d.name}`,
+      value: `domain ${d.state}`,
+      expected: "a running domain with a host-side device",
+      fix: `start it: virsh start ${d.name}`,
+      exitCode: 1,
+    });
+  }
+  assertIfName(device, "host interface");
+  return { device, mac: chosen.mac, type: chosen.type };
+}
+
+export function tcpdumpArgs(
+  device: string,
+  opts: { write?: string; count?: number; filter?: string[] },
+): string[] {
+  return [
+    "-i",
+    device,
+    "-nn",
+    "-e",
+    ...(opts.write ? ["-w", opts.write] : []),
+    ...(opts.count !== undefined ? ["-c", String(opts.count)] : []),
+    ...(opts.filter ?? []),
+  ];
+}
+
+export interface DestroyResult {
+  name: string;
+  stopped: boolean;
+  undefined: boolean;
+  disks: string[];
+}
+
+/** Stops and undefines VNFs, journaled so `nfvhost rollback` can define them again. */
+export async function destroyVnfs(
+  virsh: Virsh,
+  names: string[],
+  opts: { all: boolean; yes: boolean; adopt: boolean; topology?: string; stateDir: string },
+): Promise<DestroyResult[]> {
+  const domains = await readDomains(virsh);
+  let targets: LiveDomain[];
+  if (opts.all) {
+    if (!opts.yes) {
+      throw new NfvError({
+        what: "destroy --all",
+        value: "without --yes",
+        expected: "--yes to confirm",
+        fix: "nfvhost destroy --all --yes (disks are kept)",
+        exitCode: 2,
+      });
+    }
+    targets = domains.filter(
+      (d) => d.managed && (!opts.topology || d.config.metadata?.topology === opts.topology),
+    );
+  } else {
+    if (names.length === 0)
+      throw new NfvError({ what: "destroy", value: "no VNF named", expected: "VNF names or --all --yes" });
+    targets = names.map((n) => {
+      assertDomainName(n, "VNF");
+      const d = domains.find((x) => x.name === n);
+      if (!d)
+        throw new NfvError({
+          what: `VNF ${n}`,
+          value: "not defined",
+          fix: "see `nfvhost status`",
+          exitCode: 1,
+        });
+      if (!d.managed && !opts.adopt) {
+        throw new NfvError({
+          what: `domain ${n}`,
+          value: "not created by nfvhost (no nfvhost metadata)",
+          expected: "a domain nfvhost created",
+          fix: `nfvhost destroy ${n} --adopt if you really mean it (disks are kept)`,
+          exitCode: 1,
+        });
+      }
+      return d;
+    });
+  }
+  if (targets.length === 0) return [];
+  const lock = await acquireLock(opts.stateDir, `nfvhost destroy ${targets.map((t) => t.name).join(" ")}`);
+  const journal = await new Journal(opts.stateDir).begin(
+    `destroy ${targets.map((t) => t.name).join(" ")}`,
+    virsh.uri,
+  );
+  const out: DestroyResult[] = [];
+  try {
+    for (const d of targets) {
+      const item = await journal.record({
+        kind: "domain",
+        name: d.name,
+        beforeXml: d.configXml,
+        beforeState: d.state,
+        beforeAutostart: await virsh.isAutostart(d.name),
+        action: "destroy + undefine (disks kept)",
+        done: false,
+      });
+      const running = d.state !== "shut off";
+      if (running) await virsh.destroy(d.name);
+      await virsh.undefine(d.name);
+      await journal.markDone(item);
+      out.push({
+        name: d.name,
+        stopped: running,
+        undefined: true,
+        disks: d.config.disks.map((x) => x.source).filter((s): s is string => !!s),
+      });
+    }
+    await journal.finish("complete");
+  } catch (e) {
+    await journal.finish("failed", (e as Error).message);
+    throw e;
+  } finally {
+    await lock.release();
+  }
+  return out;
+}
+
+export interface RollbackStep {
+  what: string;
+  done: boolean;
+  note?: string;
+}
+
+/** Undoes the last journal entry, newest step first. */
+export async function rollbackLast(
+  virsh: Virsh,
+  opts: { stateDir: string; yes: Set<string>; dryRun: boolean },
+): Promise<{ entry: JournalEntry | null; steps: RollbackStep[] }> {
+  const journal = new Journal(opts.stateDir);
+  const entry = await journal.last();
+  if (!entry) return { entry: null, steps: [] };
+  const steps: RollbackStep[] = [];
+  const lock = opts.dryRun ? null : await acquireLock(opts.stateDir, "nfvhost rollback");
+  try {
+    for (const item of [...entry.items].reverse()) {
+      if (!item.done) continue;
+      if (item.kind === "domain") {
+        const exists = await virsh.domainExists(item.name);
+        const running = exists && (await virsh.domState(item.name)) !== "shut off";
+        const wasRunning = item.beforeState !== null && item.beforeState !== "shut off";
+        const what =
+          item.beforeXml === null
+            ? `remove ${item.name} (created by that run; disks kept)`
+            : exists
+              ? `restore the previous definition of ${item.name}`
+              : `define ${item.name} again${wasRunning ? " and start it" : ""}`;
+        // Touching a running VM (stop it, or swap its definition under it) needs consent.
+        if (running && !opts.yes.has(item.name)) {
+          steps.push({ what, done: false, note: `${item.name} is running: re-run with --yes ${item.name}` });
+          continue;
+        }
+        if (opts.dryRun) {
+          steps.push({ what, done: false, note: "dry run" });
+          continue;
+        }
+        if (running && item.beforeXml !== null) await virsh.destroy(item.name);
+        const did = await restoreDomain(
+          virsh,
+          item.name,
+          item.beforeXml,
+          item.beforeState,
+          item.beforeAutostart,
+        );
+        steps.push({ what, done: true, note: did });
+      } else if (item.kind === "network") {
+        const what = item.beforeXml === null ? `remove network ${item.name}` : `restore network ${item.name}`;
+        if (opts.dryRun) {
+          steps.push({ what, done: false, note: "dry run" });
+          continue;
+        }
+        const nets = await virsh.listNetworks();
+        const now = nets.find((n) => n.name === item.name);
+        if (item.beforeXml === null) {
+          if (now?.active) await virsh.netDestroy(item.name);
+          if (now) await virsh.netUndefine(item.name);
+        } else {
+          await virsh.netDefine(item.name, item.beforeXml);
+          if (item.beforeAutostart !== null && now && now.autostart !== item.beforeAutostart)
+            await virsh.netAutostart(item.name, item.beforeAutostart);
+        }
+        steps.push({ what, done: true });
+      } else if (item.kind === "file") {
+        const what = item.backup ? `restore ${item.path}` : `remove ${item.path} (it was new)`;
+        if (opts.dryRun) {
+          steps.push({ what, done: false, note: "dry run" });
+          continue;
+        }
+        if (item.backup) {
+          const content = await readMaybe(item.backup);
+          if (content)
+            await writeFileAtomic(item.path, content, item.path.endsWith(".nmconnection") ? 0o600 : 0o644);
+        } else await rm(item.path, { force: true });
+        steps.push({ what, done: true });
+      } else if (item.kind === "sysfs") {
+        steps.push({
+          what: `${item.path}: ${item.before ?? "?"} -> ${item.after}`,
+          done: false,
+          note: "not lowered: pages and VFs may be in use by others; lower it by hand if you are sure",
+        });
+      }
+    }
+    if (!opts.dryRun && steps.every((s) => s.done || s.note?.startsWith("not lowered"))) {
+      entry.status = "rolled-back";
+      await journal.save(entry);
+    }
+  } finally {
+    await lock?.release();
+  }
+  return { entry, steps };
+}

@@ -1,0 +1,43 @@
+import type { Command } from "commander";
+import { captureTarget, findDomain, tcpdumpArgs } from "../../apply/operate.js";
+import { resolveConnect, Virsh } from "../../libvirt/virsh.js";
+import { assertAbsolutePath } from "../../util/names.js";
+import { displayCommand, runInteractive } from "../../util/exec.js";
+import { type CommandModule, printJson } from "../command.js";
+
+export const captureCommand: CommandModule = {
+  register(program: Command) {
+    program
+      .command("capture")
+      .description(
+        "tcpdump a VNF's interface on its host-side vnet/macvtap device (not possible for an SR-IOV VF)",
+      )
+      .argument("<vnf>", "VNF name")
+      .argument("<iface>", "GigabitEthernetN, N (1-based), the MAC, or the host device")
+      .argument("[filter...]", "tcpdump filter expression")
+      .option("-w, --write <file>", "write a pcap file (absolute path)")
+      .option("-c, --count <n>", "stop after n packets")
+      .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
+      .option("--json", "print the device and the tcpdump command instead of running it")
+      .action(async (name: string, iface: string, filter: string[], o: Record<string, unknown>) => {
+        const virsh = new Virsh(resolveConnect(o.connect as string | undefined));
+        await virsh.ping();
+        const d = await findDomain(virsh, name);
+        const t = captureTarget(d, d.state === "running" ? await virsh.domiflist(name) : [], iface);
+        if (o.write !== undefined) assertAbsolutePath(o.write as string, "--write");
+        const args = tcpdumpArgs(t.device, {
+          write: o.write as string | undefined,
+          count: o.count === undefined ? undefined : Number(o.count),
+          filter,
+        });
+        if (o.json) {
+          printJson({ vnf: name, interface: iface, ...t, command: ["tcpdump", ...args] });
+          return;
+        }
+        process.stderr.write(
+          `capturing ${name} ${iface} on ${t.device} (${t.type}): ${displayCommand("tcpdump", args)}\n`,
+        );
+        process.exitCode = await runInteractive("tcpdump", args);
+      });
+  },
+};

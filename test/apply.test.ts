@@ -1,0 +1,462 @@
+/**
+ * Issue 5, "Done when": apply, verify and operate against the real libvirtd + QEMU of this
+ * machine. One lab VNF (TCG, 1 vCPU on CPU 1, emulator on CPU 0, 2 MiB hugepages, a macvtap NIC
+ * on a veth pair made here, a day-0 ISO) boots the test guest, which prints what it sees.
+ * Faults: a start that fails midway, a SIGKILLed apply, an unreachable libvirtd; drift: a
+ * re-pinned vCPU, a changed memory size. Every resource has a unique nfvt-apply- name and is
+ * removed in afterAll, also on failure.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, readdir, rm, rmdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { computeChanges, type Desired } from "../src/apply/changes.js";
+import { executeChange } from "../src/apply/execute.js";
+import { applyTopology, readLive, type ApplyOptions } from "../src/apply/index.js";
+import { renderNetworkXml } from "../src/render/libvirt/index.js";
+import { serialLogPath } from "../src/apply/desired.js";
+import { readStatus } from "../src/apply/status.js";
+import { destroyVnfs, rollbackLast } from "../src/apply/operate.js";
+import { Virsh } from "../src/libvirt/virsh.js";
+import { Journal } from "../src/state/journal.js";
+import { acquireLock, type HeldLock } from "../src/state/lock.js";
+import { NfvError } from "../src/util/errors.js";
+import { run, runChecked } from "../src/util/exec.js";
+import { verifyTopology, type VerifyReport } from "../src/verify/index.js";
+import { readLastVerify } from "../src/verify/last.js";
+import {
+  ensureHugepages,
+  ensureTestGuest,
+  guestCmdline,
+  makeGuestDir,
+  removeDomain,
+  uniqueSuffix,
+  virsh as virshRaw,
+  waitForGuest,
+  type TestGuest,
+} from "./support/guest.js";
+
+const sfx = uniqueSuffix();
+const TOPO = `nfvt-apply-${sfx}`;
+const VNF = `nfvt-apply-${sfx}-r1`;
+const VETH = `nfvta${sfx}a`;
+const VETH_PEER = `nfvta${sfx}b`;
+const BRIDGE = `nfvtb${sfx}`;
+const NET = `nfvt-apply-${sfx}-net`;
+const MAC = `52:54:00:${sfx.slice(0, 2)}:${sfx.slice(2, 4)}:${sfx.slice(4, 6)}`;
+const PASSWORD_ENV = "NFVT_APPLY_ADMIN_PASSWORD";
+const env = { ...process.env, [PASSWORD_ENV]: `nfvt-${sfx}-Secret1` };
+const URI = "qemu:///system";
+
+const SUITE_LOCK_DIR = "/tmp/nfvt-apply-suite";
+let suite: HeldLock | undefined;
+let guest: TestGuest;
+let dir: string;
+let state: string;
+let image: string;
+const virsh = new Virsh(URI);
+
+async function topologyFile(name: string, over: { image?: string; kernel?: string } = {}): Promise<string> {
+  const tpl = await readFile(new URL("./fixtures/apply/lab.yaml", import.meta.url), "utf8");
+  const text = tpl
+    .replaceAll("@NAME@", TOPO)
+    .replaceAll("@VNF@", VNF)
+    .replaceAll("@IMAGE@", over.image ?? image)
+    .replaceAll("@MEMORY@", "4GiB")
+    .replaceAll("@KERNEL@", over.kernel ?? guest.kernel)
+    .replaceAll("@INITRD@", guest.initrd)
+    .replaceAll("@CMDLINE@", guestCmdline({ holdSeconds: "forever" }))
+    .replaceAll("@VETH@", VETH)
+    .replaceAll("@MAC@", MAC)
+    .replaceAll("@HOSTNAME@", `nfvt-${sfx}`);
+  const file = join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
+function opts(file: string, over: Partial<ApplyOptions> = {}): ApplyOptions {
+  return {
+    topologyFile: file,
+    connect: URI,
+    stateDir: state,
+    root: "/",
+    dryRun: false,
+    yes: [],
+    adopt: false,
+    allowUnlocked: false,
+    stopTimeoutMs: 0,
+    env,
+    renderer: "silent",
+    ...over,
+  };
+}
+
+const verify = (file: string) =>
+  verifyTopology({ topologyFile: file, connect: URI, stateDir: state, root: "/", env });
+
+function failed(r: VerifyReport) {
+  return r.checks.filter((c) => c.status === "fail");
+}
+
+async function domState(name: string): Promise<string> {
+  const r = await virshRaw(["domstate", name]);
+  return r.code === 0 ? r.stdout.trim() : "absent";
+}
+
+async function uuidOf(name: string): Promise<string> {
+  return (await runChecked("virsh", ["-c", URI, "domuuid", name])).stdout.trim();
+}
+
+/** Runs the CLI from source as its own process. */
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(process.execPath, ["--import", "tsx", "test/fixtures/apply/cli.ts", ...args], {
+    env,
+    timeoutMs: 300_000,
+  });
+}
+
+/**
+ * One run of this suite at a time on a host (a teammate's full `vitest run` may start another):
+ * both would want CPU 1. The lock is apply's own, so a killed run's lock is seen as stale.
+ */
+async function suiteLock(): Promise<HeldLock> {
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      return await acquireLock(SUITE_LOCK_DIR, `vitest ${process.pid} test/apply.test.ts`);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
+beforeAll(async () => {
+  suite = await suiteLock();
+  guest = await ensureTestGuest();
+  // libvirt needs a 2 MiB hugetlbfs mount (the helper mounts one and restarts libvirtd if absent).
+  await ensureHugepages(2048, 0);
+  dir = await makeGuestDir("nfvt-apply-");
+  state = join(dir, "state");
+  await mkdir(state, { mode: 0o755 });
+  image = join(dir, "disk.qcow2");
+  await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", image, "64M"]);
+  await runChecked("ip", ["link", "add", VETH, "type", "veth", "peer", "name", VETH_PEER]);
+  await runChecked("ip", ["link", "set", VETH, "up"]);
+  await runChecked("ip", ["link", "set", VETH_PEER, "up"]);
+}, 1_800_000);
+
+afterAll(async () => {
+  await removeDomain(VNF);
+  await run("ip", ["link", "del", VETH]);
+  await virshRaw(["net-destroy", NET]);
+  await virshRaw(["net-undefine", NET]);
+  await run("ip", ["link", "del", BRIDGE]);
+  if (dir) await rm(dir, { recursive: true, force: true });
+  await suite?.release();
+  // Empty unless another run of this suite holds it now.
+  await rmdir(SUITE_LOCK_DIR).catch(() => undefined);
+});
+
+describe("nfvhost apply on the real libvirtd", () => {
+  it("refuses cleanly when libvirtd cannot be reached, and changes nothing", async () => {
+    const file = await topologyFile("lab.yaml");
+    const hp = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+    const before = await readFile(hp, "utf8");
+    // A libvirtd that is not running: the client sees exactly what it sees when the daemon is
+    // stopped (no listener on the socket). The shared daemon keeps serving the parallel suites.
+    const down = `qemu:///system?socket=${join(dir, "libvirt-sock-not-running")}`;
+    const err = await applyTopology(opts(file, { connect: down })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NfvError);
+    expect((err as NfvError).message).toMatch(/Failed to connect socket/);
+    expect((err as NfvError).message).toMatch(/start libvirtd/);
+    expect(await readFile(hp, "utf8")).toBe(before);
+    expect(await domState(VNF)).toBe("absent");
+    expect(existsSync(join(state, "apply.lock"))).toBe(false);
+    expect(await new Journal(state).list()).toEqual([]);
+  });
+
+  it("undoes a domain whose start fails midway (missing kernel): the host is as it was", async () => {
+    const bad = await topologyFile("lab-missing-kernel.yaml", { kernel: join(dir, "no-such-vmlinuz") });
+    const err = await applyTopology(opts(bad)).catch((e: unknown) => e);
+    expect(err, String(err)).toBeInstanceOf(NfvError);
+    const msg = (err as NfvError).message;
+    expect(msg).toContain(`virsh --connect ${URI} start ${VNF}`);
+    expect(msg).toContain("no-such-vmlinuz");
+    expect(msg).toContain(`removed the half-created domain ${VNF}`);
+    expect(await domState(VNF)).toBe("absent");
+    const entries = await new Journal(state).list();
+    expect(entries.at(-1)!.status).toBe("failed");
+    expect(existsSync(join(state, "apply.lock"))).toBe(false);
+  }, 300_000);
+
+  it("dry-run shows the diff and changes nothing; apply boots the guest; verify passes; a second apply changes nothing", async () => {
+    const file = await topologyFile("lab.yaml");
+    const dry = await cli(["apply", file, "--dry-run", "--json", "--state", state]);
+    expect(dry.code).toBe(0);
+    const dryReport = JSON.parse(dry.stdout) as {
+      dryRun: boolean;
+      changes: { kind: string; name: string; diff: string[] }[];
+      warnings: string[];
+      pending: unknown[];
+    };
+    expect(dryReport.dryRun).toBe(true);
+    const dom = dryReport.changes.find((c) => c.kind === "domain")!;
+    expect(dom.name).toBe(VNF);
+    expect(dom.diff.join("\n")).toContain('<vcpupin vcpu="0" cpuset="1"/>');
+    expect(dom.diff.join("\n")).toContain('<emulatorpin cpuset="0"/>');
+    expect(dryReport.warnings.join("\n")).toMatch(/NOT FOR PRODUCTION/);
+    expect(dryReport.warnings.join("\n")).toMatch(/<locked\/> dropped: RLIMIT_MEMLOCK/);
+    expect(await domState(VNF)).toBe("absent");
+
+    const report = await applyTopology(opts(file));
+    expect(report.applied).toBeGreaterThan(0);
+    expect(await domState(VNF)).toBe("running");
+    const { report: seen } = await waitForGuest(VNF, serialLogPath(state, VNF), {
+      timeoutMs: 240_000,
+      untilShutOff: false,
+    });
+    expect(seen.vcpus).toBe(1);
+    expect(seen.memTotalKiB).toBeGreaterThan(3_500_000);
+    expect(seen.memTotalKiB).toBeLessThanOrEqual(4 * 1024 * 1024);
+    expect(seen.nics.map((n) => n.mac)).toEqual([MAC]);
+    expect(Object.keys(seen.day0 ?? {})).toEqual(["iosxe_config.txt"]);
+    expect(seen.day0!["iosxe_config.txt"]).toContain(`hostname nfvt-${sfx}`);
+    expect(seen.day0!["iosxe_config.txt"]).toMatch(/username admin privilege 15 secret 9 \$9\$/);
+    expect(seen.day0!["iosxe_config.txt"]).not.toContain(env[PASSWORD_ENV]);
+
+    const v = await verify(file);
+    expect(failed(v)).toEqual([]);
+    const byCheck = (c: string) => v.checks.find((x) => x.subject === VNF && x.check === c)!;
+    expect(byCheck("vCPU 0 affinity")).toMatchObject({ status: "pass", have: "1" });
+    expect(byCheck("emulator pinning")).toMatchObject({ status: "pass", have: "0" });
+    expect(byCheck("numatune")).toMatchObject({ status: "pass", have: "strict nodeset=0" });
+    expect(byCheck("autostart")).toMatchObject({ status: "pass", have: "enabled" });
+    expect(byCheck("guest memory in hugepages on its node")).toMatchObject({
+      status: "pass",
+      have: "N0=4194304 KiB",
+    });
+    expect(byCheck("vCPU 0 thread affinity (kernel)").have).toMatch(/^1 \(tid \d+ "CPU 0\/TCG"/);
+    const last = await readLastVerify(state);
+    expect(last?.ok).toBe(true);
+    expect(last?.vnfs[VNF]?.checks.length).toBeGreaterThan(5);
+
+    const again = await applyTopology(opts(file));
+    expect(again.changes).toEqual([]);
+    expect(again.converged).toBe(true);
+    const text = await cli(["apply", file, "--state", state]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`no changes: ${TOPO} is converged`);
+
+    const st = await readStatus(virsh, { threads: true, topology: TOPO });
+    expect(st).toHaveLength(1);
+    expect(st[0]).toMatchObject({
+      name: VNF,
+      state: "running",
+      node: 0,
+      emulatorPin: "0",
+      vcpuPins: [{ vcpu: 0, cpus: "1" }],
+    });
+    expect(st[0]!.threads!.find((t) => t.role === "vCPU 0")).toMatchObject({ allowed: "1" });
+    const table = await cli(["status", "--threads", "--topology", TOPO]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain("(TCG, not for production)");
+    expect(table.stdout).toMatch(/CPU 0\/TCG\s+│ vCPU 0\s+│ 1 /);
+    const con = JSON.parse((await cli(["console", VNF, "--json"])).stdout) as { command: string[] };
+    expect(con.command).toEqual(["virsh", "--connect", URI, "console", VNF]);
+    const cap = JSON.parse((await cli(["capture", VNF, "GigabitEthernet1", "-c", "5", "--json"])).stdout) as {
+      device: string;
+      command: string[];
+    };
+    expect(cap.device).toMatch(/^macvtap\d+$/);
+    expect(cap.command).toEqual(["tcpdump", "-i", cap.device, "-nn", "-e", "-c", "5"]);
+  }, 600_000);
+
+  it("catches a re-pinned vCPU and converges it back without a restart", async () => {
+    const file = await topologyFile("lab.yaml");
+    const uuid = await uuidOf(VNF);
+    const pid = await virsh.qemuPid(VNF);
+    await runChecked("virsh", ["-c", URI, "vcpupin", VNF, "0", "0"]);
+    const v = await cli(["verify", file, "--state", state]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain(`FAIL ${VNF}: vCPU 0 affinity: want 1, have 0`);
+    expect(v.stdout).toContain(`fix: virsh --connect ${URI} vcpupin ${VNF} 0 1 --live --config`);
+    const r = await applyTopology(opts(file));
+    expect(r.changes.map((c) => c.summary)).toEqual([`domain ${VNF}: re-pin vCPU0->1`]);
+    expect(failed(await verify(file))).toEqual([]);
+    expect(await uuidOf(VNF)).toBe(uuid);
+    expect(await virsh.qemuPid(VNF)).toBe(pid);
+  }, 300_000);
+
+  it("catches a changed memory size; holds it back while running; converges with --yes NAME", async () => {
+    const file = await topologyFile("lab.yaml");
+    await runChecked("virsh", ["-c", URI, "setmaxmem", VNF, "2G", "--config"]);
+    const v = await verify(file);
+    const f = failed(v);
+    expect(f.map((c) => c.check)).toEqual(["persistent definition"]);
+    expect(f[0]!.want).toContain("/domain/memory = 4194304 KiB");
+    expect(f[0]!.have).toContain("/domain/memory = 2097152 KiB");
+    expect(f[0]!.fix).toBe(`nfvhost apply ${file} --yes ${VNF}`);
+
+    const held = await applyTopology(opts(file));
+    expect(held.changes).toEqual([]);
+    expect(held.held).toHaveLength(1);
+    expect(held.held[0]!.fix).toContain(`--yes ${VNF}`);
+    expect((await virsh.dumpXml(VNF, { inactive: true })).match(/<memory unit='KiB'>(\d+)/)?.[1]).toBe(
+      "2097152",
+    );
+
+    const fixed = await applyTopology(opts(file, { yes: [VNF] }));
+    expect(fixed.changes.map((c) => c.summary)).toEqual([`domain ${VNF}: shut down, redefine, start`]);
+    await waitForGuest(VNF, serialLogPath(state, VNF), { timeoutMs: 240_000, untilShutOff: false });
+    expect(failed(await verify(file))).toEqual([]);
+  }, 600_000);
+
+  it("restores the running VM when its redefinition fails to start (missing image): nothing is lost", async () => {
+    const file = await topologyFile("lab.yaml");
+    const bad = await topologyFile("lab-missing-image.yaml", { image: join(dir, "no-such-disk.qcow2") });
+    const uuid = await uuidOf(VNF);
+    const err = await applyTopology(opts(bad, { yes: [VNF] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NfvError);
+    expect((err as NfvError).message).toContain("no-such-disk.qcow2");
+    expect((err as NfvError).message).toContain(
+      `restored ${VNF} to its previous definition and started it again`,
+    );
+    expect(await domState(VNF)).toBe("running");
+    expect(await uuidOf(VNF)).toBe(uuid);
+    expect(await virsh.dumpXml(VNF, { inactive: true })).toContain(image);
+    await waitForGuest(VNF, serialLogPath(state, VNF), { timeoutMs: 240_000, untilShutOff: false });
+    expect(failed(await verify(file))).toEqual([]);
+    expect((await applyTopology(opts(file))).converged).toBe(true);
+  }, 600_000);
+
+  it("a SIGKILLed apply leaves a stale lock that the next run detects, and the next run converges", async () => {
+    const file = await topologyFile("lab.yaml");
+    const gone = await destroyVnfs(virsh, [VNF], { all: false, yes: false, adopt: false, stateDir: state });
+    expect(gone).toEqual([
+      { name: VNF, stopped: true, undefined: true, disks: [image, expect.stringContaining("day0")] },
+    ]);
+    expect(existsSync(image)).toBe(true);
+    // Force a second step before the domain: the day-0 ISO is rebuilt when its digest is gone.
+    const isoDigest = (await readdir(join(state, "day0"))).find((f) => f.endsWith(".iso.sha256"))!;
+    await rm(join(state, "day0", isoDigest));
+
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "test/fixtures/apply/killable-apply.ts", file, state, "0"],
+      {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (b: Buffer) => {
+        out += b.toString();
+        if (/STEP 0 iso/.test(out)) resolve();
+      });
+      child.on("exit", () => reject(new Error(`apply exited before its first step: ${out}`)));
+    });
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("close", r));
+    expect(JSON.parse(await readFile(join(state, "apply.lock"), "utf8")).pid).toBe(child.pid);
+    expect(await domState(VNF)).toBe("absent");
+    expect((await new Journal(state).list()).at(-1)!.status).toBe("in-progress");
+
+    const r = await applyTopology(opts(file));
+    expect(r.staleLock?.pid).toBe(child.pid);
+    expect(r.changes.map((c) => c.kind)).toEqual(["domain"]);
+    expect(await domState(VNF)).toBe("running");
+    await waitForGuest(VNF, serialLogPath(state, VNF), { timeoutMs: 240_000, untilShutOff: false });
+    expect(failed(await verify(file))).toEqual([]);
+  }, 600_000);
+
+  it("refuses a second apply while one holds the lock", async () => {
+    const file = await topologyFile("lab.yaml");
+    const sleeper = spawn("sleep", ["60"]);
+    try {
+      await writeFile(
+        join(state, "apply.lock"),
+        JSON.stringify({ pid: sleeper.pid, started: "now", command: "nfvhost apply other" }),
+      );
+      const err = await applyTopology(opts(file)).catch((e: unknown) => e);
+      expect((err as NfvError).message).toContain(`held by pid ${sleeper.pid}`);
+    } finally {
+      sleeper.kill("SIGKILL");
+      await rm(join(state, "apply.lock"), { force: true });
+    }
+  });
+
+  it("destroy keeps disks and refuses what it must not touch; rollback defines and starts the VNF again", async () => {
+    const file = await topologyFile("lab.yaml");
+    await expect(
+      destroyVnfs(virsh, [], { all: true, yes: false, adopt: false, stateDir: state }),
+    ).rejects.toThrow(/--yes/);
+    const foreign = `nfvt-apply-${sfx}-foreign`;
+    await writeFile(
+      join(dir, "foreign.xml"),
+      `<domain type='qemu'><name>${foreign}</name><memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>`,
+    );
+    await runChecked("virsh", ["-c", URI, "define", join(dir, "foreign.xml")]);
+    try {
+      await expect(
+        destroyVnfs(virsh, [foreign], { all: false, yes: true, adopt: false, stateDir: state }),
+      ).rejects.toThrow(/not created by nfvhost/);
+      expect(await domState(foreign)).toBe("shut off");
+    } finally {
+      await removeDomain(foreign);
+    }
+    const gone = await destroyVnfs(virsh, [], {
+      all: true,
+      yes: true,
+      adopt: false,
+      topology: TOPO,
+      stateDir: state,
+    });
+    expect(gone.map((g) => g.name)).toEqual([VNF]);
+    expect(await domState(VNF)).toBe("absent");
+    expect(existsSync(image)).toBe(true);
+
+    const rb = await rollbackLast(virsh, { stateDir: state, yes: new Set(), dryRun: false });
+    expect(rb.steps).toEqual([
+      { what: `define ${VNF} again and start it`, done: true, note: expect.stringContaining("restored") },
+    ]);
+    expect(await domState(VNF)).toBe("running");
+    await waitForGuest(VNF, serialLogPath(state, VNF), { timeoutMs: 240_000, untilShutOff: false });
+    expect(failed(await verify(file))).toEqual([]);
+  }, 600_000);
+
+  it("defines, starts and autostarts a libvirt network, journaled; a second pass has nothing to do; rollback removes it", async () => {
+    await runChecked("ip", ["link", "add", BRIDGE, "type", "bridge"]);
+    const desired: Desired = {
+      sysfs: [],
+      nm: [],
+      isos: [],
+      networks: [{ name: NET, xml: renderNetworkXml({ name: NET, type: "bridge", bridge: BRIDGE }) }],
+      domains: [],
+    };
+    const read = () => readLive(virsh, desired, "/");
+    const set = computeChanges(desired, await read(), { yes: new Set(), adopt: false, topologyName: TOPO });
+    expect(set.changes).toEqual([
+      expect.objectContaining({ kind: "network", name: NET, define: true, start: true, autostart: true }),
+    ]);
+    const journal = await new Journal(state).begin("network test", URI);
+    const exec = { virsh, journal, root: "/", stateDir: state, stopTimeoutMs: 0, notes: [] as string[] };
+    await executeChange(set.changes[0]!, exec);
+    await journal.finish("complete");
+    expect((await virsh.listNetworks()).find((n) => n.name === NET)).toEqual({
+      name: NET,
+      active: true,
+      autostart: true,
+      persistent: true,
+    });
+    expect(
+      computeChanges(desired, await read(), { yes: new Set(), adopt: false, topologyName: TOPO }).changes,
+    ).toEqual([]);
+
+    const rb = await rollbackLast(virsh, { stateDir: state, yes: new Set(), dryRun: false });
+    expect(rb.steps).toEqual([{ what: `remove network ${NET}`, done: true }]);
+    expect((await virsh.listNetworks()).some((n) => n.name === NET)).toBe(false);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * CI runs the short benchmark end to end so that it keeps working. Timing values are never checked:
+ * only that every section is there with finite numbers or an explicit "unavailable: <reason>".
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { run } from "../src/util/exec.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "nfvb-quick-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** A figure is a finite number or says why it is missing. */
+function expectFigure(value: Json | undefined, path: string): void {
+  if (typeof value === "number") {
+    expect(Number.isFinite(value), `${path} = ${value}`).toBe(true);
+  } else {
+    expect(typeof value, `${path} is neither a number nor "unavailable: ..."`).toBe("string");
+    expect(value as string, path).toMatch(/^unavailable: \S.+/);
+  }
+}
+
+/** A section: an object whose listed fields are figures, or one "unavailable: ..." string. */
+function expectSection(value: Json | undefined, path: string, fields: string[]): void {
+  if (typeof value === "string") {
+    expectFigure(value, path);
+    return;
+  }
+  expect(value, path).toBeTypeOf("object");
+  for (const f of fields) expectFigure((value as Record<string, Json>)[f], `${path}.${f}`);
+}
+
+describe("npm run bench -- --quick", () => {
+  it("runs end to end and writes every section with numbers or an explicit reason", async () => {
+    const out = join(dir, "results.json");
+    const r = await run(
+      process.execPath,
+      ["--import", "tsx", "bench/run.ts", "--quick", "--no-build", "--out", out],
+      {
+        cwd: ROOT,
+        timeoutMs: 900_000,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/placement: avg ratio to optimum/);
+    expect(r.stdout).toMatch(/apply: define \+ start/);
+    const res = JSON.parse(readFileSync(out, "utf8")) as Record<string, Json>;
+    const meta = res.meta as Record<string, Json>;
+    expect(meta.quick).toBe(true);
+
+    const placement = res.placement as Record<string, Json>;
+    const cases = placement.cases as Record<string, Json>[];
+    expect(cases.length).toBeGreaterThanOrEqual(4);
+    for (const c of cases) {
+      // The MILP runs in-process with no peer to miss: its optimum must be proven.
+      expect(c.milpStatus, String(c.id)).toBe("Optimal");
+      expectFigure(c.optimum, `${c.id}.optimum`);
+      expectSection(c.nfvhost, `${c.id}.nfvhost`, ["placed", "planMs", "searchMs"]);
+      expectSection(c.nova, `${c.id}.nova`, ["placed", "msPerPlacement"]);
+      for (const peer of [c.nfvhost, c.nova]) {
+        if (typeof peer === "object" && peer && !Array.isArray(peer) && typeof c.optimum === "number") {
+          expect(peer.placed as number).toBeLessThanOrEqual(c.optimum);
+        }
+      }
+    }
+    expectSection(placement.milp, "placement.milp", ["optimal", "avgMs", "maxMs", "placed"]);
+    expectSection(placement.nfvhost, "placement.nfvhost", [
+      "avgRatio",
+      "minRatio",
+      "avgPlanMs",
+      "violations",
+    ]);
+    expectSection(placement.nova, "placement.nova", ["avgRatio", "minRatio", "msPerPlacement"]);
+
+    const scale = res.scale as Record<string, Json>;
+    expectSection(scale.nfvhost, "scale.nfvhost", ["hosts", "vnfs", "wallMs", "cpuMs", "peakRssMB"]);
+
+    const cli = res.cliLatency as Record<string, Json>;
+    expectSection(cli.nfvhost, "cliLatency.nfvhost", ["planMs", "renderMs", "totalMs", "startupMs"]);
+    expectFigure(cli.nodeStartMs, "cliLatency.nodeStartMs");
+    expectSection(cli.virtInstall, "cliLatency.virtInstall", ["printXmlMs"]);
+    // When both sides produced a domain, they are the same domain (not a timing check).
+    const vi = cli.virtInstall as Record<string, Json> | string;
+    if (typeof vi === "object" && vi.sameDomain !== null) {
+      expect((vi.sameDomain as Record<string, Json>).differences).toEqual([]);
+    }
+
+    const apply = res.apply as Record<string, Json>;
+    expectSection(apply.byHand, "apply.byHand", ["totalMs", "perDomainMs", "defineMs", "startMs"]);
+    expectSection(apply.nfvhost, "apply.nfvhost", ["totalMs", "perDomainMs"]);
+
+    // No test domain is left behind.
+    const left = await run("virsh", ["-c", "qemu:///system", "list", "--all", "--name"]).catch(() => null);
+    if (left && left.code === 0) expect(left.stdout).not.toMatch(/nfvb-(hand|app)-/);
+  }, 900_000);
+});

@@ -1,0 +1,216 @@
+/**
+ * The seed guide's tuning, end to end: the seed topology file, loaded by the real parser, planned on
+ * the seed server's snapshot read by the real discovery, through the CLI as a user runs it.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { discoverHost } from "../../src/facts/discover.js";
+import { checkPlanInvariants } from "../../src/plan/invariants.js";
+import { planDeployment } from "../../src/plan/planner.js";
+import type { Plan } from "../../src/plan/types.js";
+import { loadTopology } from "../../src/topology/load.js";
+
+const ROOT = "examples/hosts/seed-c240m5";
+const SEED = "examples/topologies/seed-csr1kv.yaml";
+
+async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => {
+    out += String(c);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
+    err += String(c);
+    return true;
+  });
+  try {
+    const code = await main(["node", "nfvhost", ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe("--deployed", () => {
+  const dir = mkdtempSync(join(tmpdir(), "nfvplan-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("keeps a running VM where it runs", async () => {
+    const file = join(dir, "deployed.json");
+    writeFileSync(
+      file,
+      JSON.stringify([
+        {
+          name: "csr1kv-1",
+          node: 0,
+          vcpuPins: [9, 10, 11, 12, 13, 14, 15, 16],
+          emulatorCpus: [45, 46, 47, 48, 49, 50, 51, 52],
+          memoryKiB: 8388608,
+          pageSizeKiB: 1048576,
+          vfs: ["0000:3b:10.3"],
+          macs: ["52:54:00:36:95:f0", "52:54:00:2d:87:99"],
+        },
+      ]),
+    );
+    const { code, out } = await runCli(["plan", SEED, "--root", ROOT, "--deployed", file, "--json"]);
+    expect(code).toBe(0);
+    const plan = JSON.parse(out) as Plan;
+    expect(plan.vnfs[0]).toMatchObject({ existing: true, vcpuPins: [9, 10, 11, 12, 13, 14, 15, 16] });
+    const sr = plan.vnfs[0]!.interfaces[1]!;
+    expect(sr.type === "sriov-pool" ? sr.vf.pci : null).toBe("0000:3b:10.3");
+    expect(plan.host.cpu.isolated).toEqual([9, 10, 11, 12, 13, 14, 15, 16, 45, 46, 47, 48, 49, 50, 51, 52]);
+  });
+
+  it("refuses a file that is not a list of running VMs, naming the option", async () => {
+    const file = join(dir, "bad.json");
+    writeFileSync(file, JSON.stringify({ name: "x" }));
+    const { code, err } = await runCli(["plan", SEED, "--root", ROOT, "--deployed", file]);
+    expect(code).toBe(2);
+    expect(err).toContain(
+      `--deployed: ${JSON.stringify(file)}; expected a JSON array of {name, node, vcpuPins`,
+    );
+  });
+});
+
+describe("seed topology on the seed server snapshot", () => {
+  it("yields the seed's tuning exactly", async () => {
+    const parsed = await loadTopology(SEED);
+    const facts = await discoverHost({ root: ROOT });
+    const r = planDeployment(facts, parsed.topology);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const v = r.plan.vnfs[0]!;
+    expect(v.vcpuPins).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(v.emulatorCpus).toEqual([37, 38, 39, 40, 41, 42, 43, 44]);
+    expect(v.memory).toEqual({ KiB: 8388608, pageSizeKiB: 1048576, pages: 8, node: 0, mode: "strict" });
+    expect(r.plan.host.kernelArgs.line).toBe(
+      "hugepagesz=1G hugepages=32 default_hugepagesz=1G intel_iommu=on iommu=pt isolcpus=1-8,37-44",
+    );
+    expect(r.plan.host.kernelArgs.needsReboot).toBe(false);
+    const sr = v.interfaces[1]!;
+    expect(sr.type === "sriov-pool" ? sr.vf.pci : null).toBe("0000:3b:10.1");
+    expect(r.plan.host.management?.mac).toBe("70:7d:b9:59:5b:ae");
+    expect(checkPlanInvariants(facts, parsed.topology, r.plan)).toEqual([]);
+  });
+
+  it("predicts VF addresses of VFs not created yet from sriov_offset/sriov_stride", async () => {
+    const parsed = await loadTopology(SEED);
+    const facts = await discoverHost({ root: ROOT });
+    const topo = structuredClone(parsed.topology);
+    topo.host.sriov.push({ pf: "eno1", vfs: 2 });
+    topo.vnfs[0]!.interfaces.push({ type: "sriov", pf: "eno1" });
+    const r = planDeployment(facts, topo);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.plan.host.sriov.find((p) => p.pf === "eno1")!.vfs.map((v) => v.pci)).toEqual([
+      "0000:3b:10.0",
+      "0000:3b:10.2",
+    ]);
+    const vf = r.plan.vnfs[0]!.interfaces[2]!;
+    expect(vf.type === "sriov-hostdev" ? vf.vf.pci : null).toBe("0000:3b:10.0");
+  });
+
+  it("prints the same plan as JSON through the CLI", async () => {
+    const { code, out } = await runCli(["plan", SEED, "--root", ROOT, "--json"]);
+    expect(code).toBe(0);
+    const plan = JSON.parse(out) as Plan;
+    expect(plan.vnfs[0]!.vcpuPins).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(plan.host.kernelArgs.line).toContain("isolcpus=1-8,37-44");
+    const again = await runCli(["plan", SEED, "--root", ROOT, "--json"]);
+    expect(again.out).toBe(out);
+  });
+
+  it("--json output equals the reviewed golden file (regenerate with UPDATE_GOLDEN=1)", async () => {
+    const { out } = await runCli(["plan", SEED, "--root", ROOT, "--json"]);
+    const golden = "test/golden/plan/seed-csr1kv.plan.json";
+    if (process.env.UPDATE_GOLDEN === "1" || !existsSync(golden)) {
+      if (process.env.CI)
+        throw new Error(`${golden} is missing; run locally with UPDATE_GOLDEN=1 and review it`);
+      await writeFile(golden, out);
+    }
+    expect(out).toBe(await readFile(golden, "utf8"));
+  });
+
+  it("prints tables and a CPU map for people", async () => {
+    const { code, out } = await runCli(["plan", SEED, "--root", ROOT]);
+    expect(code).toBe(0);
+    expect(out).toContain("0-7->1-8");
+    expect(out).toContain("VF 0000:3b:10.1 of eno2 #0 via eno2_sriov_pool, MAC 52:54:00:2d:87:99");
+    expect(out).toMatch(/│\s+1 csr1kv-1 vCPU0\s+│\s+37 csr1kv-1 emulator\s+│/);
+  });
+});
+
+describe("infeasible topology files", () => {
+  const cases: [string, string][] = [
+    [
+      "three-routers",
+      [
+        "test/fixtures/plan/three-routers.yaml:37: cannot fit: r3 needs 8 free cores on node 0 for 8 vCPUs (thread policy isolate), 1 is left",
+        "  fix: reduce r3 vcpus to 1",
+        "1 problem(s): the topology does not fit this host.",
+        "",
+      ].join("\n"),
+    ],
+    [
+      "short-pages",
+      [
+        "test/fixtures/plan/short-pages.yaml:24: cannot fit: big-2 needs 12 x 1G hugepages on node 0, 4 are left of 16 reserved",
+        "  fix: reserve 8 more 1G pages on node 0: echo 24 > /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages",
+        "  fix: raise host.hugepages.count to 48",
+        "  fix: reduce big-2 memory to 4GiB",
+        "1 problem(s): the topology does not fit this host.",
+        "",
+      ].join("\n"),
+    ],
+    [
+      "wrong-node",
+      [
+        "test/fixtures/plan/wrong-node.yaml:13: cannot fit: edge is set to node 1 but its PF eno2 is on node 0",
+        "  fix: set node: 0, or remove node to follow the PF",
+        "test/fixtures/plan/wrong-node.yaml:26: cannot fit: core interfaces[0] MAC 70:7d:b9:59:5b:ae is already used by host NIC eno1",
+        "  fix: give core interfaces[0] another MAC, or omit mac to get a generated one",
+        "2 problem(s): the topology does not fit this host.",
+        "",
+      ].join("\n"),
+    ],
+  ];
+  for (const [name, expected] of cases) {
+    it(`${name}.yaml exits 1 with every problem at its file:line`, async () => {
+      const { code, out, err } = await runCli(["plan", `test/fixtures/plan/${name}.yaml`, "--root", ROOT]);
+      expect(code).toBe(1);
+      expect(out).toBe("");
+      expect(err).toBe(expected);
+    });
+  }
+
+  it("--json lists the problems with their locations", async () => {
+    const { code, out } = await runCli([
+      "plan",
+      "test/fixtures/plan/wrong-node.yaml",
+      "--root",
+      ROOT,
+      "--json",
+    ]);
+    expect(code).toBe(1);
+    const body = JSON.parse(out) as {
+      ok: boolean;
+      problems: { vnf: string; resource: string; location: string }[];
+    };
+    expect(body.ok).toBe(false);
+    expect(body.problems.map((p) => [p.vnf, p.resource, p.location])).toEqual([
+      ["edge", "node", "test/fixtures/plan/wrong-node.yaml:13"],
+      ["core", "mac", "test/fixtures/plan/wrong-node.yaml:26"],
+    ]);
+  });
+});
