@@ -10,7 +10,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { run } from "../src/util/exec.js";
-import type { Plan } from "../src/plan/types.js";
+import type { DeployedVnf, Plan, VnfPlan } from "../src/plan/types.js";
 import type { Topology } from "../src/topology/types.js";
 import type { BenchCase } from "./generate.js";
 import { placementCases } from "./generate.js";
@@ -186,6 +186,58 @@ export function nfvhostPlacement(
   }
 }
 
+/** A planned VNF as it runs once applied: what the next re-plan must not move. */
+export function asDeployed(v: VnfPlan): DeployedVnf {
+  return {
+    name: v.name,
+    node: v.node,
+    vcpuPins: [...v.vcpuPins],
+    emulatorCpus: [...v.emulatorCpus],
+    memoryKiB: v.memory.KiB,
+    pageSizeKiB: v.memory.pageSizeKiB,
+    vfs: v.interfaces.flatMap((i) =>
+      i.type === "sriov-pool" || i.type === "sriov-hostdev" ? [i.vf.pci] : [],
+    ),
+    macs: v.interfaces.map((i) => i.mac),
+  };
+}
+
+export interface IncrementalPlacement {
+  placed: number;
+  /** Total planning time of all the one-at-a-time steps. */
+  totalMs: number;
+  msPerPlacement: number;
+  violations: string[];
+}
+
+/**
+ * nfvhost used the way Nova is: VNFs arrive one at a time in the same order, each step re-plans
+ * with every VNF placed so far passed as `deployed` (running, never moved), like deploying a new
+ * VNF next to running ones.
+ */
+export function nfvhostIncremental(plan: PlanFn, c: BenchCase, model: PlacementModel): IncrementalPlacement {
+  const kept: number[] = [];
+  let deployed: DeployedVnf[] = [];
+  let last: Plan | null = null;
+  let totalMs = 0;
+  const order = greedyOrder(model);
+  for (const i of order) {
+    const t0 = performance.now();
+    const r = plan(c.facts, subset(c.topology, [...kept, i]), deployed);
+    totalMs += performance.now() - t0;
+    if (!r.ok) continue;
+    kept.push(i);
+    last = r.plan;
+    deployed = r.plan.vnfs.map(asDeployed);
+  }
+  return {
+    placed: kept.length,
+    totalMs,
+    msPerPlacement: totalMs / Math.max(1, order.length),
+    violations: last ? checkPlan(model, last) : [],
+  };
+}
+
 interface NovaCaseOut {
   id: string;
   placed: number;
@@ -252,6 +304,8 @@ export interface PlacementCaseResult {
   milpMs: number;
   milpVariables: number;
   nfvhost: (NfvhostPlacement & { ratio: number | null }) | Unavailable;
+  /** nfvhost one VNF at a time with the earlier ones running (Nova's way of working). */
+  nfvhostIncremental: (IncrementalPlacement & { ratio: number | null }) | Unavailable;
   nova: { placed: number; ratio: number | null; msPerPlacement: number; totalMs: number } | Unavailable;
 }
 
@@ -276,6 +330,7 @@ export interface PlacementSection {
         optimalSetFailed: number;
       })
     | Unavailable;
+  nfvhostIncremental: (PeerSummary & { msPerPlacement: number; violations: number }) | Unavailable;
   nova: (PeerSummary & { version: string; msPerPlacement: number }) | Unavailable;
 }
 
@@ -306,7 +361,14 @@ export async function placementBench(opts: { seed: number; count: number }): Pro
     const need = model.vnfs.reduce((a, v) => a + coresFor(v.vcpus, model.nodes[0]!), 0);
     const have = model.nodes.reduce((a, n) => a + n.usableCores, 0);
     let nfv: PlacementCaseResult["nfvhost"];
+    let inc: PlacementCaseResult["nfvhostIncremental"];
     if (planner.ok) {
+      try {
+        const p = nfvhostIncremental(planner.plan, c, model);
+        inc = { ...p, ratio: ratio(p.placed, milp.optimum) };
+      } catch (e) {
+        inc = unavailable(`planner threw: ${(e as Error).message.split("\n")[0]}`);
+      }
       const p = nfvhostPlacement(
         planner.plan,
         c,
@@ -318,6 +380,7 @@ export async function placementBench(opts: { seed: number; count: number }): Pro
         : { ...p, ratio: ratio(p.placed, milp.optimum) };
     } else {
       nfv = unavailable(planner.reason);
+      inc = unavailable(planner.reason);
     }
     let nv: PlacementCaseResult["nova"];
     if (typeof nova === "string") {
@@ -346,6 +409,7 @@ export async function placementBench(opts: { seed: number; count: number }): Pro
       milpMs: milp.ms,
       milpVariables: milp.variables,
       nfvhost: nfv,
+      nfvhostIncremental: inc,
       nova: nv,
     });
   }
@@ -365,6 +429,23 @@ export async function placementBench(opts: { seed: number; count: number }): Pro
           optimalSetPlanned: nfvOk.filter((p) => p.optimalSetFits === true).length,
           optimalSetFailed: nfvOk.filter((p) => p.optimalSetFits === false).length,
           violations: nfvOk.reduce((a, p) => a + p.violations.length, 0),
+        };
+  const incOk = results
+    .map((r) => r.nfvhostIncremental)
+    .filter((x): x is Exclude<typeof x, Unavailable> => typeof x !== "string");
+  const incSummary: PlacementSection["nfvhostIncremental"] = !planner.ok
+    ? unavailable(planner.reason)
+    : incOk.length < results.length
+      ? unavailable(String(results.find((r) => typeof r.nfvhostIncremental === "string")?.nfvhostIncremental))
+      : {
+          ...summarise(incOk.map((p) => ({ ratio: p.ratio, placed: p.placed, ms: p.totalMs }))),
+          msPerPlacement:
+            incOk.reduce((a, p) => a + p.totalMs, 0) /
+            Math.max(
+              1,
+              results.reduce((a, r) => a + r.vnfs, 0),
+            ),
+          violations: incOk.reduce((a, p) => a + p.violations.length, 0),
         };
   const novaOk = results
     .map((r) => r.nova)
@@ -393,6 +474,7 @@ export async function placementBench(opts: { seed: number; count: number }): Pro
       placed: results.reduce((a, r) => a + (r.optimum ?? 0), 0),
     },
     nfvhost: nfvSummary,
+    nfvhostIncremental: incSummary,
     nova: novaSummary,
   };
 }

@@ -154,12 +154,28 @@ table.push(
     `HiGHS: ${ms(p.milp.avgMs)} / ${ms(p.milp.maxMs)}`,
   ],
   [
+    "placement, one VNF at a time (earlier ones running): avg / min ratio, VNFs placed",
+    wrap(peer(p.nfvhostIncremental, (v) => `${r3(v.avgRatio)} / ${r3(v.minRatio)}, ${v.placed}`)),
+    wrap(peer(p.nova, (v) => `Nova: ${r3(v.avgRatio)} / ${r3(v.minRatio)}, ${v.placed}`)),
+    wrap(
+      peer(
+        p.nfvhostIncremental,
+        (v) => `${ms(v.msPerPlacement)} vs Nova ${peer(p.nova, (n) => ms(n.msPerPlacement))} per VNF`,
+      ),
+    ),
+  ],
+  [
     "placement: optimum's own VNF set plans",
     peer(p.nfvhost, (v) => `${v.optimalSetPlanned}/${p.milp.optimal} (fails on ${v.optimalSetFailed})`),
     "",
     "all",
   ],
-  ["placement: rule violations found", peer(p.nfvhost, (v) => `${v.violations}`), "", "0"],
+  [
+    "placement: rule violations found",
+    `${peer(p.nfvhost, (v) => `joint ${v.violations}`)}; ${peer(p.nfvhostIncremental, (v) => `one at a time ${v.violations}`)}`,
+    "",
+    "0",
+  ],
   [
     `scale: ${size.hosts} hosts x ${size.perHost} VNFs wall`,
     peer(scale.nfvhost, (v) => `${ms(v.wallMs)} (CPU ${ms(v.cpuMs)}; ${v.okHosts}/${v.hosts} hosts fit)`),

@@ -17,7 +17,14 @@ import {
 import { buildLp, solvePlacement } from "../bench/milp.js";
 import { buildPlacementModel } from "../bench/model.js";
 import type { CoreModel, NodeModel, PlacementModel, VnfModel } from "../bench/model.js";
-import { checkPlan, greedyOrder, novaCase } from "../bench/placement.js";
+import {
+  asDeployed,
+  checkPlan,
+  greedyOrder,
+  nfvhostIncremental,
+  nfvhostPlacement,
+  novaCase,
+} from "../bench/placement.js";
 import { loadPlanner } from "../bench/planner.js";
 
 function node(id: number, cores: number, pages: number, threads = 2): NodeModel {
@@ -242,6 +249,37 @@ describe("plan checker", () => {
       ],
     };
     expect(checkPlan(model, broken).join("\n")).toMatch(/shares a core with/);
+  });
+});
+
+describe("nfvhost one VNF at a time", () => {
+  it("keeps earlier VNFs where they run and never beats the joint search", async () => {
+    const planner = await loadPlanner();
+    expect(planner.ok, planner.ok ? "" : planner.reason).toBe(true);
+    if (!planner.ok) return;
+    for (const c of placementCases(21, 4)) {
+      const model = buildPlacementModel(c.facts, c.topology);
+      const inc = nfvhostIncremental(planner.plan, c, model);
+      const joint = nfvhostPlacement(planner.plan, c, model, null);
+      expect(inc.violations).toEqual([]);
+      expect(inc.placed).toBeLessThanOrEqual(joint.placed);
+    }
+    // Re-planning a plan with its own VNFs as deployed keeps every pin, VF and MAC.
+    const c = placementCases(21, 1)[0]!;
+    const small = { ...c.topology, vnfs: c.topology.vnfs.filter((v) => v.vcpus <= 2).slice(0, 3) };
+    const first = planner.plan(c.facts, small);
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    const again = planner.plan(c.facts, small, first.plan.vnfs.map(asDeployed));
+    expect(again.ok).toBe(true);
+    if (!again.ok) return;
+    for (const v of again.plan.vnfs) {
+      const before = first.plan.vnfs.find((x) => x.name === v.name)!;
+      expect(v.existing).toBe(true);
+      expect(v.vcpuPins).toEqual(before.vcpuPins);
+      expect(asDeployed(v).vfs).toEqual(asDeployed(before).vfs);
+      expect(v.interfaces.map((i) => i.mac)).toEqual(before.interfaces.map((i) => i.mac));
+    }
   });
 });
 

@@ -62,7 +62,12 @@ describe("npm run bench -- --quick", () => {
       expectFigure(c.optimum, `${c.id}.optimum`);
       expectSection(c.nfvhost, `${c.id}.nfvhost`, ["placed", "planMs", "searchMs"]);
       expectSection(c.nova, `${c.id}.nova`, ["placed", "msPerPlacement"]);
-      for (const peer of [c.nfvhost, c.nova]) {
+      expectSection(c.nfvhostIncremental, `${c.id}.nfvhostIncremental`, [
+        "placed",
+        "totalMs",
+        "msPerPlacement",
+      ]);
+      for (const peer of [c.nfvhost, c.nfvhostIncremental, c.nova]) {
         if (typeof peer === "object" && peer && !Array.isArray(peer) && typeof c.optimum === "number") {
           expect(peer.placed as number).toBeLessThanOrEqual(c.optimum);
         }
@@ -76,6 +81,12 @@ describe("npm run bench -- --quick", () => {
       "violations",
     ]);
     expectSection(placement.nova, "placement.nova", ["avgRatio", "minRatio", "msPerPlacement"]);
+    expectSection(placement.nfvhostIncremental, "placement.nfvhostIncremental", [
+      "avgRatio",
+      "minRatio",
+      "msPerPlacement",
+      "violations",
+    ]);
 
     const scale = res.scale as Record<string, Json>;
     expectSection(scale.nfvhost, "scale.nfvhost", ["hosts", "vnfs", "wallMs", "cpuMs", "peakRssMB"]);

@@ -129,6 +129,20 @@ function drawNode(node) {
   );
 }
 
+function drawVerify(verify) {
+  if (!verify) return "—";
+  return el(
+    "details",
+    {},
+    el(
+      "summary",
+      { class: verify.ok ? "state-running" : "drift" },
+      `${verify.ok ? "✓ holds" : "✗ drift"} · ${verify.at}`,
+    ),
+    ...verify.evidence.map((line) => el("div", { class: "evidence" }, line)),
+  );
+}
+
 function drawVnfs(view) {
   const body = document.querySelector("#vnfs tbody");
   body.replaceChildren(
@@ -144,7 +158,7 @@ function drawVnfs(view) {
         el("td", {}, v.emulator),
         el("td", {}, v.memoryMiB === null ? "" : `${v.memoryMiB} MiB in ${pageSize(v.pageSizeKiB)} pages`),
         el("td", {}, ...v.interfaces.map((i) => el("div", {}, `${i.guest} ${i.type} ${i.mac} ${i.source}`))),
-        el("td", {}, v.verify ? (v.verify.ok ? "✓ " : "✗ ") + v.verify.at : "—"),
+        el("td", { "data-verify": v.verify ? (v.verify.ok ? "ok" : "drift") : "none" }, drawVerify(v.verify)),
       ),
     ),
   );
@@ -171,6 +185,8 @@ function draw(view) {
       ),
     );
   drawVnfs(view);
+  document.getElementById("changes").replaceChildren(...view.changes.map((c) => el("li", {}, c)));
+  document.getElementById("changes-section").hidden = view.changes.length === 0;
   const probs = document.getElementById("problems");
   probs.replaceChildren(
     ...view.problems.map((p) =>

@@ -14,7 +14,6 @@ import {
   projectionLines,
   type DomainSummary,
 } from "../libvirt/domain-xml.js";
-import { sha256 } from "./host-files.js";
 
 export interface DesiredSysfs {
   path: string;
@@ -354,5 +353,3 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
     .map((d) => d.name);
   return { changes, held, orphans };
 }
-
-export { sha256 };

@@ -14,7 +14,7 @@ import { NfvError } from "../util/errors.js";
 import { run, runChecked } from "../util/exec.js";
 import type { Change } from "./changes.js";
 import { serialLogPath } from "./desired.js";
-import { readMaybe, readSysfs, sha256, underRoot, writeFileAtomic, writeSysfs } from "./host-files.js";
+import { readMaybe, sha256, underRoot, writeFileAtomic, writeSysfs } from "./host-files.js";
 
 export interface ExecContext {
   virsh: Virsh;
@@ -254,5 +254,3 @@ export async function executeChange(c: Change, ctx: ExecContext): Promise<void> 
       return applyDomain(c, ctx);
   }
 }
-
-export { readSysfs };

@@ -4,8 +4,8 @@
  * code runs against a snapshot root in tests and against / on a host.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { NfvError } from "../util/errors.js";
 
 /** ROOT + an absolute host path, refusing anything that escapes ROOT. */
@@ -58,7 +58,6 @@ export async function writeFileAtomic(path: string, content: Buffer | string, mo
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   const tmp = `${path}.nfvhost-tmp`;
   await writeFile(tmp, content, { mode });
-  const { rename, chmod } = await import("node:fs/promises");
   await chmod(tmp, mode);
   await rename(tmp, path);
 }
@@ -66,5 +65,3 @@ export async function writeFileAtomic(path: string, content: Buffer | string, mo
 export function sha256(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
-
-export { join };

@@ -43,6 +43,11 @@ export interface ApplyOptions {
   renderer: "default" | "simple" | "silent";
   /** Test hook: called after each executed change (fault injection); never set by the CLI. */
   afterStep?: (c: Change, index: number) => Promise<void>;
+  /**
+   * Test hook: the libvirt adapter to use instead of `new Virsh(connect)` (fault injection between
+   * two virsh calls of one step); never set by the CLI.
+   */
+  virsh?: Virsh;
 }
 
 export interface ChangeView {
@@ -208,7 +213,7 @@ export async function prepare(
 }
 
 export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
-  const virsh = new Virsh(opts.connect);
+  const virsh = opts.virsh ?? new Virsh(opts.connect);
   // libvirtd down: say so before anything is read or changed.
   await virsh.ping();
   const lock = opts.dryRun ? null : await acquireLock(opts.stateDir, `nfvhost apply ${opts.topologyFile}`);

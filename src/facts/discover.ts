@@ -94,9 +94,16 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
 
   const meminfoText = r.readText("proc/meminfo");
   const meminfo = meminfoText === null ? null : parseMeminfo(meminfoText);
+  if (meminfoText !== null && !meminfo!.has("MemTotal"))
+    r.garbage("proc/meminfo", meminfoText, "a MemTotal line");
   const { cpus, nodes } = collectTopology(r, meminfo);
+  if (cpus.length === 0) {
+    throw rootError(shownRoot, "has no CPUs (no cpuN directory under /sys/devices/system/cpu)");
+  }
   const cpuinfoText = r.readText("proc/cpuinfo");
   const cpuinfo = cpuinfoText === null ? null : parseCpuinfo(cpuinfoText);
+  if (cpuinfoText !== null && !/^processor\s*:/m.test(cpuinfoText))
+    r.garbage("proc/cpuinfo", cpuinfoText, "processor blocks (processor : 0, flags : ...)");
   const smt = cpus.some((c) => c.online && c.siblings.length > 1);
   // Listed (not just tested) so the snapshot keeps the directory and reads back the same.
   const has1G = r.list("sys/kernel/mm/hugepages", /^hugepages-1048576kB$/).length > 0;

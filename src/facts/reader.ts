@@ -69,7 +69,7 @@ export class HostReader {
 
   /** A file that was read but does not hold what the kernel writes there. */
   garbage(rel: string, text: string, expected: string): void {
-    this.warn(rel, `cannot parse ${JSON.stringify(text.slice(0, 60))}: expected ${expected}`, "garbage");
+    this.warn(rel, `cannot parse ${quoteSample(text)}: expected ${expected}`, "garbage");
   }
 
   /** File content as text (trimmed at the end), or null when missing/unreadable. */
@@ -325,6 +325,17 @@ function linkTargetOf(buf: Buffer): string | null {
   if (buf.length === 0 || buf.length > LINK_FILE_MAX || buf.includes(0)) return null;
   const text = buf.toString("utf8").trim();
   return /^[\w.:+@-]*(\/[\w.:+@-]*)+$/.test(text) ? text : null;
+}
+
+/**
+ * The start of a file's text for a message: quoted when it is printable, else described, so binary
+ * garbage never lands raw on the user's terminal.
+ */
+export function quoteSample(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const binary = /[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/.test(text);
+  if (binary) return `binary data (${Buffer.byteLength(text, "utf8")} bytes, not text)`;
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
 }
 
 function clean(rel: string): string {

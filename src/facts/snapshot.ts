@@ -81,8 +81,7 @@ function refuseExisting(out: string): void {
   if (st.isDirectory() && readdirSync(out).length === 0) return;
   throw new NfvError({
     what: `snapshot output ${out}`,
-    value: st.isDirectory() ? "a non-empty directory" : "an existing file",
-    expected: "a new path (or an empty directory)",
+    expected: `a new path or an empty directory, found ${st.isDirectory() ? "a non-empty directory" : "an existing file"}`,
     fix: "choose another OUT or remove the old snapshot first; nfvhost never overwrites it",
   });
 }

@@ -14,11 +14,13 @@ const NODE_DIR = "sys/devices/system/node";
 export function readInt(r: HostReader, rel: string, opts: { optional?: boolean } = {}): number | null {
   const text = r.readText(rel, opts);
   if (text === null) return null;
-  if (!/^-?\d+$/.test(text.trim())) {
+  const value = Number(text.trim());
+  // Beyond 2^53 a number is no longer exact: no kernel counter there is real.
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) {
     r.garbage(rel, text, "an integer");
     return null;
   }
-  return Number(text.trim());
+  return value;
 }
 
 /** Parses a sysfs CPU list; null (and a warning) on garbage. */

@@ -3,7 +3,8 @@
  * -> Topology. Every problem in the file is collected and thrown at once as NfvErrors, each pointing
  * at file:line:column; nothing is returned unless the whole file is valid.
  */
-import { readFile } from "node:fs/promises";
+import { isUtf8 } from "node:buffer";
+import { readFile, stat } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
 import { NfvError, NfvErrors } from "../util/errors.js";
 import { buildTopology } from "./build.js";
@@ -105,12 +106,76 @@ export function parseTopology(text: string, file: string): ParsedTopology {
   };
 }
 
+/** A topology of hundreds of VNFs is well under 1 MiB; anything bigger is the wrong file. */
+export const TOPOLOGY_MAX_BYTES = 4 * 1024 * 1024;
+
+function notText(file: string, value: string, line: number, column: number): NfvError {
+  return new NfvError({
+    what: "topology file",
+    value,
+    expected: "a UTF-8 text file (YAML)",
+    fix: "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE), or check this is the topology and not a binary",
+    location: { file, line, column },
+  });
+}
+
+/** The file's text; refuses bytes that are not UTF-8 (the YAML parser would turn them into U+FFFD). */
+export function decodeTopologyText(buf: Buffer, file: string): string {
+  const lines = buf.toString("latin1").split("\n");
+  let offset = 0;
+  for (const [i, latin] of lines.entries()) {
+    const bytes = buf.subarray(offset, offset + latin.length);
+    offset += latin.length + 1;
+    if (!isUtf8(bytes)) {
+      const column = bytes.toString("utf8").indexOf("\ufffd") + 1;
+      throw notText(file, "bytes that are not UTF-8", i + 1, Math.max(column, 1));
+    }
+    const nul = bytes.indexOf(0);
+    if (nul !== -1)
+      throw notText(
+        file,
+        "a NUL byte (binary data)",
+        i + 1,
+        bytes.subarray(0, nul).toString("utf8").length + 1,
+      );
+  }
+  return buf.toString("utf8");
+}
+
 /** Reads and parses a topology file. */
 export async function loadTopology(file: string): Promise<ParsedTopology> {
+  let st;
+  try {
+    st = await stat(file);
+  } catch {
+    st = null;
+  }
+  // A FIFO or device would block the read (or never end); only a regular file is a topology.
+  if (st && !st.isFile()) {
+    throw new NfvError({
+      what: "topology file",
+      value: file,
+      expected: "a regular file",
+      fix: st.isDirectory()
+        ? "name a .yaml file inside that directory"
+        : "copy the topology to a regular file",
+      location: { file },
+    });
+  }
+  if (st && st.size > TOPOLOGY_MAX_BYTES) {
+    throw new NfvError({
+      what: "topology file",
+      value: `${st.size} bytes`,
+      expected: `at most ${TOPOLOGY_MAX_BYTES} bytes (a topology of hundreds of VNFs is well under 1 MiB)`,
+      fix: "check that this is the topology file",
+      location: { file },
+    });
+  }
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = decodeTopologyText(await readFile(file), file);
   } catch (err) {
+    if (err instanceof NfvError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new NfvError({
       what: "topology file",

@@ -6,7 +6,17 @@
  * that do not know them simply skip them. Rules a schema cannot express (kinds, references between
  * sections, uniqueness) live in ./semantic.ts.
  */
+import { MAX_CPU_ID } from "../util/cpulist.js";
 import { KINDS, VNF_KINDS } from "./kinds.js";
+
+/**
+ * Upper bounds that keep absurd numbers (1e23 vCPUs) out as bad input instead of reaching the
+ * planner: QEMU's x86 machine limit for vCPUs, Linux's MAX_NUMNODES (NODES_SHIFT 10), and 16 Mi pages
+ * (32 TiB of 2M pages).
+ */
+export const MAX_VCPUS = 1024;
+export const MAX_NUMA_NODE = 1023;
+export const MAX_HUGEPAGES = 16 * 1024 * 1024;
 
 type Schema = Record<string, unknown>;
 
@@ -48,6 +58,8 @@ const size = (description: string, extra: Schema = {}): Schema => ({
   type: ["string", "integer"],
   format: "nfv-size",
   minimum: 1,
+  // A bare number is MiB: 64 TiB, the bound parseSizeKiB puts on sizes with units.
+  maximum: 64 * 1024 * 1024,
   description: `${description} Binary units: 8GiB, 8192MiB, 8G, "8 GiB"; a bare number is MiB.`,
   ...extra,
 });
@@ -85,13 +97,18 @@ const cpus = obj(
       anyOf: [
         { type: "string", const: "auto" },
         { type: "string", format: "nfv-cpulist" },
-        { type: "array", items: { type: "integer", minimum: 0 } },
+        { type: "array", items: { type: "integer", minimum: 0, maximum: MAX_CPU_ID } },
       ],
     },
     "nohz-full": bool("Also plan nohz_full= and rcu_nocbs= for the isolated CPUs.", false),
-    "housekeeping-cores-per-node": int("Physical cores kept for the host on every NUMA node.", 1, undefined, {
-      default: 1,
-    }),
+    "housekeeping-cores-per-node": int(
+      "Physical cores kept for the host on every NUMA node.",
+      1,
+      MAX_CPU_ID + 1,
+      {
+        default: 1,
+      },
+    ),
   },
   [],
   "CPU partition between host (housekeeping) and VNFs (isolated).",
@@ -105,7 +122,7 @@ const hugepages = obj(
       description: "Hugepage size: 1G or 2M (also 1GiB, 2MiB, 1048576KiB).",
       default: "1G",
     },
-    count: int("Pages reserved at boot; omitted: computed from the plan.", 0),
+    count: int("Pages reserved at boot; omitted: computed from the plan.", 0, MAX_HUGEPAGES),
   },
   [],
   "Hugepages backing VNF memory.",
@@ -406,7 +423,7 @@ const vnf = obj(
       description: "VNF kind: " + VNF_KINDS.map((k) => `${k} (${KINDS[k].label})`).join(", "),
     },
     image: str("nfv-path", "Absolute path of the disk image (qcow2)."),
-    vcpus: int("Number of vCPUs (csr1000v and c8000v: 1, 2, 4 or 8).", 1),
+    vcpus: int("Number of vCPUs (csr1000v and c8000v: 1, 2, 4 or 8).", 1, MAX_VCPUS),
     memory: size("Guest memory; must be a multiple of the hugepage size."),
     "thread-policy": {
       type: "string",
@@ -415,7 +432,7 @@ const vnf = obj(
       description:
         "isolate: each vCPU on its own core, siblings carry the emulator; prefer: fill sibling threads; require: prefer, on SMT cores only; share: may share cores with other share VNFs.",
     },
-    node: int("Force this NUMA node.", 0),
+    node: int("Force this NUMA node.", 0, MAX_NUMA_NODE),
     lab: {
       type: "boolean",
       description: "Emulated (TCG) domain, not for production; default: the file's lab.",

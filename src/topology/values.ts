@@ -6,6 +6,8 @@
 import { isIPv4, isIPv6 } from "node:net";
 
 const KIB_PER: Record<string, number> = { k: 1, m: 1024, g: 1024 * 1024, t: 1024 * 1024 * 1024 };
+/** 64 TiB (x86_64's 46-bit physical address space): larger is a typo, and stays an exact integer. */
+const MAX_SIZE_KIB = 64 * 1024 ** 3;
 
 const SIZE_EXPECTED =
   'a size such as "8GiB", "8192MiB", "8G" or "8 GiB" (binary units K/M/G/T, KiB/MiB/GiB/TiB)';
@@ -18,6 +20,8 @@ const SIZE_EXPECTED =
 export function parseSizeKiB(value: string | number): { kib: number } | { error: string } {
   if (typeof value === "number") {
     if (!Number.isInteger(value) || value < 1) return { error: `${SIZE_EXPECTED}; a bare number is MiB` };
+    if (value * 1024 > MAX_SIZE_KIB)
+      return { error: `${SIZE_EXPECTED}, at most 64 TiB; a bare number is MiB` };
     return { kib: value * 1024 };
   }
   if (typeof value !== "string") return { error: SIZE_EXPECTED };
@@ -34,6 +38,7 @@ export function parseSizeKiB(value: string | number): { kib: number } | { error:
   }
   const kib = amount * KIB_PER[u[1]!.toLowerCase()]!;
   if (!Number.isInteger(kib) || kib < 1) return { error: `${SIZE_EXPECTED}, a whole number of KiB` };
+  if (kib > MAX_SIZE_KIB) return { error: `${SIZE_EXPECTED}, at most 64 TiB` };
   return { kib };
 }
 

@@ -11,6 +11,7 @@ import { streamSSE } from "hono/streaming";
 import type { HostFacts } from "../facts/types.js";
 import type { Plan, PlanProblem } from "../plan/types.js";
 import { NfvError } from "../util/errors.js";
+import type { LastVerify } from "../verify/last.js";
 import { buildHostView, type HostView, type LiveVnf } from "./view.js";
 
 /** Where the dashboard gets its data; the CLI wires these to discover, plan and libvirt. */
@@ -19,6 +20,8 @@ export interface UiSources {
   /** Plans a topology text (the file given with --topology when text is omitted). */
   plan(text?: string): Promise<{ plan: Plan | null; problems: PlanProblem[]; file: string | null }>;
   live(): Promise<LiveVnf[]>;
+  /** The last `nfvhost verify` result, when one was recorded. */
+  lastVerify(): Promise<LastVerify | null>;
 }
 
 export interface UiOptions {
@@ -67,8 +70,16 @@ export function createUiApp(sources: UiSources, opts: UiOptions = {}): Hono {
   }
 
   const view = async (text?: string): Promise<HostView & { topologyFile: string | null }> => {
-    const [facts, planned, live] = await Promise.all([sources.facts(), sources.plan(text), sources.live()]);
-    return { ...buildHostView(facts, planned.plan, live, planned.problems), topologyFile: planned.file };
+    const [facts, planned, live, verified] = await Promise.all([
+      sources.facts(),
+      sources.plan(text),
+      sources.live(),
+      text === undefined ? sources.lastVerify() : Promise.resolve(null),
+    ]);
+    return {
+      ...buildHostView(facts, planned.plan, live, planned.problems, verified),
+      topologyFile: planned.file,
+    };
   };
 
   for (const [route, file] of Object.entries(STATIC)) {
@@ -86,6 +97,9 @@ export function createUiApp(sources: UiSources, opts: UiOptions = {}): Hono {
     return c.json(p.plan ? { ok: true, plan: p.plan } : { ok: false, problems: p.problems });
   });
   app.get("/api/vnfs", async (c) => c.json(await sources.live()));
+  app.get("/api/verify", async (c) =>
+    c.json((await sources.lastVerify()) ?? { error: "no verify recorded yet" }),
+  );
   app.get("/api/view", async (c) => c.json(await view()));
   app.post("/api/preview", async (c) => {
     const text = await c.req.text();
@@ -109,7 +123,8 @@ export function createUiApp(sources: UiSources, opts: UiOptions = {}): Hono {
       });
       while (!aborted) {
         const live = await sources.live().catch(() => null);
-        const key = JSON.stringify(live);
+        const verified = await sources.lastVerify().catch(() => null);
+        const key = JSON.stringify([live, verified?.at ?? null]);
         if (live && key !== last) {
           last = key;
           await stream.writeSSE({ event: "view", data: JSON.stringify(await view()) });

@@ -11,6 +11,7 @@ import type { DeployedVnf } from "../plan/types.js";
 import { loadTopology, parseTopology } from "../topology/load.js";
 import type { ParsedTopology } from "../topology/types.js";
 import type { UiSources } from "./server.js";
+import { readLastVerify } from "../verify/last.js";
 import type { LiveVnf } from "./view.js";
 
 export interface SourceOptions {
@@ -18,6 +19,8 @@ export interface SourceOptions {
   topology?: string;
   /** libvirt URI; null = no live state (a snapshot of another host). */
   connect: string | null;
+  /** nfvhost state directory, where `verify` records its last result; null = none. */
+  stateDir?: string | null;
 }
 
 export function createSources(opts: SourceOptions): UiSources {
@@ -47,6 +50,7 @@ export function createSources(opts: SourceOptions): UiSources {
   return {
     facts,
     live: () => live().catch(() => []),
+    lastVerify: async () => (opts.stateDir ? readLastVerify(opts.stateDir) : null),
     async plan(text?: string) {
       let parsed: ParsedTopology;
       if (text !== undefined) parsed = parseTopology(text, "preview.yaml");

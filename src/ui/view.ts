@@ -5,6 +5,7 @@
 import type { HostFacts, NicFact } from "../facts/types.js";
 import type { CpuRole, Plan, PlanProblem } from "../plan/types.js";
 import { formatCpuList } from "../util/cpulist.js";
+import type { LastVerify } from "../verify/last.js";
 
 export type ThreadRole = "housekeeping" | "isolated-free" | "vcpu" | "emulator" | "offline";
 
@@ -78,7 +79,8 @@ export interface VnfView {
   memoryMiB: number | null;
   pageSizeKiB: number | null;
   interfaces: { guest: string; type: string; mac: string; vf: string | null; source: string }[];
-  verify?: { ok: boolean; at: string; evidence: string[] };
+  /** The last `nfvhost verify` of this VNF: verdict, when, and one line of evidence per check. */
+  verify?: { ok: boolean; at: string; topology: string; evidence: string[] };
 }
 
 export interface HostView {
@@ -90,7 +92,37 @@ export interface HostView {
   sockets: SocketView[];
   vnfs: VnfView[];
   problems: PlanProblem[];
+  /** What applying the plan would change on this host, in the order apply does it. */
+  changes: string[];
   warnings: string[];
+}
+
+function pageText(kib: number): string {
+  return kib >= 1048576 ? `${kib / 1048576}G` : `${kib / 1024}M`;
+}
+
+/** The host-level differences between the facts and a plan, phrased as the steps apply takes. */
+export function planChanges(facts: HostFacts, plan: Plan, live: LiveVnf[]): string[] {
+  const out: string[] = [];
+  for (const c of plan.host.kernelArgs.changes) {
+    out.push(`kernel argument ${c.key}: ${c.have ?? "(absent)"} → ${c.want ?? "(removed)"} (needs a reboot)`);
+  }
+  for (const h of plan.host.hugepages) {
+    if (h.reserve !== h.current) {
+      out.push(`node ${h.node}: reserve ${h.reserve} x ${pageText(h.sizeKiB)} hugepages (now ${h.current})`);
+    }
+  }
+  for (const pf of plan.host.sriov) {
+    const now = facts.nics.find((n) => n.pci === pf.pci)?.sriov?.numVfs ?? 0;
+    if (now !== pf.numVfs) out.push(`${pf.pf}: create ${pf.numVfs} VFs (now ${now})`);
+  }
+  const state = new Map(live.map((l) => [l.name, l.state]));
+  for (const v of plan.vnfs) {
+    const s = state.get(v.name);
+    if (s === undefined) out.push(`${v.name}: define and start on node ${v.node}`);
+    else if (s !== "running") out.push(`${v.name}: start (now ${s})`);
+  }
+  return out;
 }
 
 function roleFromPlan(role: CpuRole): Pick<ThreadView, "role" | "vnf" | "vcpu" | "label"> {
@@ -129,11 +161,25 @@ function nicsOfNode(facts: HostFacts, node: number, vfHolder: Map<string, string
     }));
 }
 
+function verifyOf(last: LastVerify | null, vnf: string): VnfView["verify"] {
+  const group = last?.vnfs[vnf];
+  if (!last || !group) return undefined;
+  return {
+    ok: group.ok,
+    at: last.at,
+    topology: last.topology,
+    evidence: group.checks.map(
+      (c) => `${c.status.toUpperCase()} ${c.id}: ${c.actual}${c.evidence ? ` (${c.evidence})` : ""}`,
+    ),
+  };
+}
+
 export function buildHostView(
   facts: HostFacts,
   plan: Plan | null,
   live: LiveVnf[] = [],
   problems: PlanProblem[] = [],
+  lastVerify: LastVerify | null = null,
 ): HostView {
   const isolated = new Set(plan ? plan.host.cpu.isolated : facts.kernel.isolatedCpus);
   const planned = new Map(plan?.host.cpuRoles.map((r) => [r.cpu, r.role]) ?? []);
@@ -201,6 +247,7 @@ export function buildHostView(
     name: v.name,
     kind: v.kind,
     state: liveByName.get(v.name) ?? "not deployed",
+    ...(lastVerify?.vnfs[v.name] ? { verify: verifyOf(lastVerify, v.name) } : {}),
     node: v.node,
     vcpuPins: v.vcpuPins.map((cpu, i) => `${i}→${cpu}`).join(" "),
     emulator: formatCpuList(v.emulatorCpus),
@@ -236,6 +283,7 @@ export function buildHostView(
         memoryMiB: null,
         pageSizeKiB: null,
         interfaces: [],
+        ...(lastVerify?.vnfs[l.name] ? { verify: verifyOf(lastVerify, l.name) } : {}),
       });
     }
   }
@@ -249,6 +297,7 @@ export function buildHostView(
     sockets,
     vnfs,
     problems,
+    changes: plan ? planChanges(facts, plan, live) : [],
     warnings: [...(plan?.warnings ?? []), ...facts.warnings.map((w) => `${w.path}: ${w.message}`)],
   };
 }

@@ -14,4 +14,9 @@ describe("cpu lists", () => {
   it("rejects garbage with a message naming the value", () => {
     expect(() => parseCpuList("1-x", "isolcpus")).toThrow(/isolcpus: "1-x"; expected a CPU list/);
   });
+  it("refuses ids beyond NR_CPUS at once instead of expanding a huge range", () => {
+    expect(parseCpuList("8190-8191")).toEqual([8190, 8191]);
+    // Expanding first would die with a RangeError (Set size), not this message.
+    expect(() => parseCpuList("1-4000000000", "isolcpus")).toThrow(/CPU ids from 0 to 8191/);
+  });
 });

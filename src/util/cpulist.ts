@@ -3,6 +3,9 @@
  */
 import { NfvError } from "./errors.js";
 
+/** Highest CPU id Linux can have (x86_64 CONFIG_NR_CPUS tops out at 8192). */
+export const MAX_CPU_ID = 8191;
+
 /** Parses "1-8,37-44" (also "0-7:2/4" stride groups) into sorted unique ids. */
 export function parseCpuList(text: string, what = "CPU list"): number[] {
   const out = new Set<number>();
@@ -20,6 +23,14 @@ export function parseCpuList(text: string, what = "CPU list"): number[] {
     }
     const first = Number(m[1]);
     const last = m[2] === undefined ? first : Number(m[2]);
+    // Expanding "0-4000000000" would exhaust memory before anything could reject it.
+    if (last > MAX_CPU_ID) {
+      throw new NfvError({
+        what,
+        value: text,
+        expected: `CPU ids from 0 to ${MAX_CPU_ID} (Linux NR_CPUS is at most 8192)`,
+      });
+    }
     if (last < first) {
       throw new NfvError({
         what,

@@ -115,6 +115,21 @@ describe("nfvhost snapshot", () => {
     expect(JSON.parse(d.out).kernel.isolatedCpus).toHaveLength(16);
     const again = await cli("snapshot", out, "--root", "examples/hosts/seed-c240m5");
     expect(again.code).toBe(2);
-    expect(plain(again.err)).toMatch(/snapshot output .*seed\.tgz: "an existing file"/);
+    expect(plain(again.err)).toMatch(
+      /snapshot output .*seed\.tgz; expected a new path or an empty directory, found an existing file/,
+    );
+  });
+
+  it("--json prints the summary and the warnings, not the facts", async () => {
+    const out = path.join(tmp, "seed-json");
+    const s = await cli("snapshot", out, "--root", "examples/hosts/seed-c240m5", "--json");
+    expect(s.code).toBe(0);
+    const j = JSON.parse(s.out);
+    expect(Object.keys(j).sort()).toEqual(
+      ["bytes", "dirs", "files", "links", "out", "root", "skipped", "warnings"].sort(),
+    );
+    expect(j).toMatchObject({ out, root: "examples/hosts/seed-c240m5" });
+    expect(j.files).toBeGreaterThan(100);
+    expect(j.warnings).toEqual([{ path: "/proc/mounts", message: "missing", kind: "missing" }]);
   });
 });

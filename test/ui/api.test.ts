@@ -8,6 +8,7 @@ const fixed: UiSources = {
   facts: async () => facts,
   plan: async () => ({ plan: null, problems: [], file: null }),
   live: async () => [{ name: "r1", state: "running" }],
+  lastVerify: async () => null,
 };
 
 describe("dashboard HTTP API", () => {
@@ -24,6 +25,43 @@ describe("dashboard HTTP API", () => {
     expect(view.sockets).toHaveLength(2);
     expect(await (await app.request("/api/vnfs")).json()).toEqual([{ name: "r1", state: "running" }]);
     expect((await app.request("/api/plan")).status).toBe(404);
+  });
+
+  it("shows the last verify result of each VNF with its evidence", async () => {
+    const app = createUiApp({
+      ...fixed,
+      lastVerify: async () => ({
+        at: "2026-11-25T13:00:00.000Z",
+        topology: "lab",
+        connect: "qemu:///system",
+        ok: false,
+        host: { ok: true, checks: [] },
+        vnfs: {
+          r1: {
+            ok: false,
+            checks: [
+              {
+                id: "vcpupin 0",
+                ok: false,
+                status: "fail",
+                expected: "1",
+                actual: "0-1",
+                evidence: "virsh vcpupin r1",
+                fix: "virsh vcpupin r1 0 1 --live --config",
+              },
+            ],
+          },
+        },
+      }),
+    });
+    const view = (await (await app.request("/api/view")).json()) as {
+      vnfs: { name: string; verify?: { ok: boolean; evidence: string[] } }[];
+    };
+    expect(view.vnfs[0]).toMatchObject({
+      name: "r1",
+      verify: { ok: false, evidence: ["FAIL vcpupin 0: 0-1 (virsh vcpupin r1)"] },
+    });
+    expect(((await (await app.request("/api/verify")).json()) as { ok: boolean }).ok).toBe(false);
   });
 
   it("refuses every request without the token when one is set", async () => {

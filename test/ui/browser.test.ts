@@ -69,6 +69,9 @@ describe("dashboard in a browser", () => {
       const vf = page.locator('[data-vf="0000:3b:10.1"]');
       expect(await vf.getAttribute("data-held-by")).toBe("csr1kv-1");
       expect(await page.locator('[data-vf="0000:3b:10.3"]').getAttribute("data-held-by")).toBe("");
+      expect(await page.locator("#changes li").allTextContents()).toEqual([
+        "csr1kv-1: define and start on node 0",
+      ]);
       const row = page.locator('[data-vnf-row="csr1kv-1"]');
       expect(await row.textContent()).toContain("37-44");
       // The 72-CPU host fits a laptop screen: both sockets within 1440 px, no horizontal scroll.

@@ -50,6 +50,8 @@ describe("dashboard view model", () => {
       planned: 8,
     });
     expect(view.vnfs[0]).toMatchObject({ name: "csr1kv-1", state: "running", node: 0, emulator: "37-44" });
+    // The reference host already runs the seed's kernel line, pages and VFs: only the VM is new.
+    expect(buildHostView(facts, plan, []).changes).toEqual(["csr1kv-1: define and start on node 0"]);
   });
 
   it("without a plan shows the host's own isolcpus and lists domains it does not know", async () => {
@@ -62,6 +64,31 @@ describe("dashboard view model", () => {
     expect(view.vnfs).toEqual([
       expect.objectContaining({ name: "someone-elses-vm", kind: null, node: null }),
     ]);
+  });
+
+  it("says what applying a plan would change: reboot arguments, pages, VFs, VMs", async () => {
+    const { facts, plan } = await seedView();
+    const bare = {
+      ...facts,
+      kernel: { ...facts.kernel, cmdline: "BOOT_IMAGE=/vmlinuz ro quiet" },
+      nodes: facts.nodes.map((n) => ({
+        ...n,
+        hugepages: { ...n.hugepages, "1048576": { total: 0, free: 0 } },
+      })),
+      nics: facts.nics.map((n) => (n.sriov ? { ...n, sriov: { ...n.sriov, numVfs: 0 } } : n)),
+    };
+    const replanned = planDeployment(
+      bare,
+      (await loadTopology("examples/topologies/seed-csr1kv.yaml")).topology,
+    );
+    if (!replanned.ok) throw new Error(JSON.stringify(replanned.problems));
+    const changes = buildHostView(bare, replanned.plan, [{ name: "csr1kv-1", state: "shut off" }]).changes;
+    expect(changes).toContain("kernel argument isolcpus: (absent) → 1-8,37-44 (needs a reboot)");
+    expect(changes).toContain("node 0: reserve 8 x 1G hugepages (now 0)");
+    expect(changes.some((c) => c.startsWith("node 1:"))).toBe(false);
+    expect(changes).toContain("eno2: create 4 VFs (now 0)");
+    expect(changes).toContain("csr1kv-1: start (now shut off)");
+    expect(plan.vnfs).toHaveLength(1);
   });
 
   it("groups a 4-node-per-socket AMD host by socket then node, adjacent siblings together", () => {

@@ -28,7 +28,7 @@ export const discoverCommand: CommandModule = {
     program
       .command("discover")
       .description(
-        "Read the host's CPUs, NUMA nodes, hugepages, NICs/SR-IOV and tuning state (live or from a snapshot)",
+        "read the host's CPUs, NUMA nodes, hugepages, NICs/SR-IOV and tuning state (live or from a snapshot)",
       )
       .option("--root <dir>", "read a snapshot root (directory or .tar.gz) instead of this host", "/")
       .option("--json", "print the facts as one JSON object (documented in docs/discover.md)")

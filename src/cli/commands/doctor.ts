@@ -22,10 +22,10 @@ export const doctorCommand: CommandModule = {
       .description(
         "audit the host against the seed guide, virt-host-validate and NFV tuning: evidence and exact fix per check; exit 1 if any check fails",
       )
-      .option("--root <dir>", "read a snapshot directory or .tar.gz instead of this host")
+      .option("--root <dir>", "read a snapshot root (directory or .tar.gz) instead of this host", "/")
       .option("--json", "print {host, summary, checks} as JSON")
       .action(async (opts: DoctorOptions) => {
-        const facts = await discoverHost(opts.root === undefined ? {} : { root: opts.root });
+        const facts = await discoverHost({ root: opts.root ?? "/" });
         const report = runDoctor(facts);
         if (opts.json) printJson(report);
         else {

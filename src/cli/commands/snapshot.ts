@@ -1,16 +1,22 @@
 import type { Command } from "commander";
 import { snapshotHost } from "../../facts/snapshot.js";
-import type { CommandModule } from "../command.js";
+import { type CommandModule, printJson } from "../command.js";
 
 export const snapshotCommand: CommandModule = {
   register(program: Command) {
     program
       .command("snapshot")
-      .description("Copy exactly the files discovery reads into OUT (a directory, or a .tar.gz/.tgz archive)")
+      .description("copy exactly the files discovery reads into OUT (a directory, or a .tar.gz/.tgz archive)")
       .argument("<out>", "new directory or .tar.gz path; an existing one is never overwritten")
       .option("--root <dir>", "snapshot another host root instead of this host", "/")
-      .action(async (out: string, opts: { root: string }) => {
+      .option("--json", "print {out, root, files, links, dirs, bytes, skipped, warnings} as JSON")
+      .action(async (out: string, opts: { root: string; json?: boolean }) => {
         const s = await snapshotHost(out, { root: opts.root });
+        if (opts.json) {
+          const { facts, ...summary } = s;
+          printJson({ ...summary, root: opts.root, warnings: facts.warnings });
+          return;
+        }
         process.stdout.write(
           `snapshot of ${opts.root} written to ${s.out}: ${s.files} files, ${s.links} links, ${s.dirs} directories (${s.bytes} bytes)\n`,
         );

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { DEFAULT_STATE_DIR } from "../../apply/index.js";
 import { resolveConnect } from "../../libvirt/virsh.js";
 import { startUi } from "../../ui/server.js";
 import { createSources } from "../../ui/sources.js";
@@ -12,6 +13,7 @@ interface UiFlags {
   topology?: string;
   connect?: string;
   poll: string;
+  state: string;
 }
 
 export const uiCommand: CommandModule = {
@@ -29,6 +31,11 @@ export const uiCommand: CommandModule = {
       .option("--topology <file>", "topology file whose plan is drawn on the host")
       .option("--connect <uri>", "libvirt URI for live state (default: NFVHOST_CONNECT or qemu:///system)")
       .option("--poll <ms>", "how often libvirt is polled for state changes", "1000")
+      .option(
+        "--state <dir>",
+        "state directory where `nfvhost verify` records its last result",
+        DEFAULT_STATE_DIR,
+      )
       .action(async (flags: UiFlags) => {
         const port = Number(flags.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -40,7 +47,12 @@ export const uiCommand: CommandModule = {
         }
         // A snapshot is another host: its live state is not this machine's libvirt, unless asked.
         const connect = flags.connect ?? (flags.root === "/" ? resolveConnect() : null);
-        const sources = createSources({ root: flags.root, topology: flags.topology, connect });
+        const sources = createSources({
+          root: flags.root,
+          topology: flags.topology,
+          connect,
+          stateDir: flags.root === "/" ? flags.state : null,
+        });
         await sources.facts();
         const ui = await startUi(sources, { host: flags.host, port, pollMs: poll });
         process.stdout.write(`nfvhost ui: ${ui.url}\n`);

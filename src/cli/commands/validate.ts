@@ -8,7 +8,7 @@ export const validateCommand: CommandModule = {
     program
       .command("validate")
       .description(
-        "Check a topology file: every error at once, each with file:line:column (exit 2 when invalid)",
+        "check a topology file: every error at once, each with file:line:column (exit 2 when invalid)",
       )
       .argument("<topology>", "topology file (YAML)")
       .option("--json", "print the parsed topology (defaults filled, sizes in KiB) as JSON")

@@ -1,0 +1,79 @@
+/**
+ * Snapshot roots a newcomer (or a broken copy) can hand to discovery: a FIFO where the kernel has a
+ * file, oversized or binary files, counters beyond 2^53, garbage /proc/meminfo and /proc/cpuinfo, a
+ * root without CPUs. Discovery must neither hang nor print raw bytes, and must say what is wrong.
+ */
+import { cpSync, mkdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { scratchDir } from "./tmp.js";
+import { discoverHost } from "../../src/facts/discover.js";
+import { FILE_MAX_BYTES, quoteSample } from "../../src/facts/reader.js";
+import { NfvError } from "../../src/util/errors.js";
+
+const SEED = "examples/hosts/seed-c240m5";
+const tmp = scratchDir("nfvhost-hostile-");
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function seedCopy(name: string): string {
+  const root = path.join(tmp, name);
+  cpSync(SEED, root, { recursive: true });
+  return root;
+}
+
+describe("hostile snapshot roots", () => {
+  it("a FIFO in place of a file is a garbage warning, never a blocking read", async () => {
+    const root = seedCopy("fifo");
+    rmSync(path.join(root, "proc/meminfo"));
+    execFileSync("mkfifo", [path.join(root, "proc/meminfo")]);
+    const f = await discoverHost({ root });
+    expect(f.warnings).toContainEqual({
+      path: "/proc/meminfo",
+      message: "is not a regular file (a FIFO, socket or device node), expected a file",
+      kind: "garbage",
+    });
+    expect(f.cpus).toHaveLength(72);
+  }, 20_000);
+
+  it("a file bigger than any kernel file is refused by size, not read", async () => {
+    const root = seedCopy("huge");
+    truncateSync(path.join(root, "proc/cmdline"), FILE_MAX_BYTES + 1);
+    const f = await discoverHost({ root });
+    expect(f.warnings.find((w) => w.path === "/proc/cmdline")).toMatchObject({ kind: "garbage" });
+    expect(f.kernel.cmdline).toBe("");
+  });
+
+  it("counters beyond 2^53, garbage meminfo and cpuinfo are garbage warnings", async () => {
+    const root = seedCopy("numbers");
+    const pool = "sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages";
+    writeFileSync(path.join(root, pool), "99999999999999999999\n");
+    writeFileSync(path.join(root, "proc/meminfo"), "hello world\n");
+    writeFileSync(path.join(root, "proc/cpuinfo"), "not a cpuinfo\n");
+    const f = await discoverHost({ root });
+    const garbage = f.warnings.filter((w) => w.kind === "garbage").map((w) => w.path);
+    expect(garbage).toEqual(expect.arrayContaining([`/${pool}`, "/proc/meminfo", "/proc/cpuinfo"]));
+    expect(f.nodes[0]!.hugepages["1048576"]!.total).toBe(0);
+  });
+
+  it("binary garbage is described in warnings, never printed raw", async () => {
+    const root = seedCopy("binary");
+    const file = "sys/devices/system/cpu/cpu3/topology/thread_siblings_list";
+    writeFileSync(path.join(root, file), Buffer.from([0xff, 0x00, 0x1b, 0x5b, 0x32, 0x4a, 0xfe]));
+    const f = await discoverHost({ root });
+    const w = f.warnings.find((x) => x.path === `/${file}`);
+    expect(w?.message).toMatch(/^cannot parse binary data \(\d+ bytes, not text\)/);
+    expect(w?.message).not.toMatch(/[\u0000-\u001f\ufffd]/);
+    expect(quoteSample("0-3,x")).toBe('"0-3,x"');
+  });
+
+  it("a root with proc/ and sys/ but no CPUs is bad input (exit 2), not an empty host", async () => {
+    const root = path.join(tmp, "no-cpus");
+    mkdirSync(path.join(root, "proc"), { recursive: true });
+    mkdirSync(path.join(root, "sys"), { recursive: true });
+    const err = await discoverHost({ root }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NfvError);
+    expect((err as NfvError).exitCode).toBe(2);
+    expect((err as NfvError).message).toContain("has no CPUs");
+  });
+});
