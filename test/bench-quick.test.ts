@@ -10,8 +10,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../src/util/exec.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "nfvb-quick-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let dir = "";
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -37,6 +39,7 @@ function expectSection(value: Json | undefined, path: string, fields: string[]):
 
 describe("npm run bench -- --quick", () => {
   it("runs end to end and writes every section with numbers or an explicit reason", async () => {
+    dir = mkdtempSync(join(tmpdir(), "nfvb-quick-"));
     const out = join(dir, "results.json");
     const r = await run(
       process.execPath,

@@ -81,6 +81,18 @@ describe("nfvhost doctor", () => {
     expect(r.stderr).toContain("does not exist");
   });
 
+  it("a garbage file is bad input (exit 2) naming it, not a host verdict resting on it", async () => {
+    const root = path.join(tmp, "garbage-cpuinfo");
+    cpSync(SEED, root, { recursive: true });
+    writeFileSync(path.join(root, "proc/cpuinfo"), "not a cpuinfo\n");
+    const r = await cli(["doctor", "--root", root, "--json"]);
+    expect(r.code).toBe(2);
+    // The report is still printed (it is the best picture there is), but the exit code warns scripts.
+    expect((JSON.parse(r.stdout) as DoctorReport).checks.length).toBeGreaterThan(40);
+    expect(r.stderr).toContain('hold garbage: ["/proc/cpuinfo"]');
+    expect(r.stderr).not.toContain("check(s) failed");
+  });
+
   it("runs on this live machine without error (any statuses)", async () => {
     const r = await cli(["doctor", "--json"]);
     expect([0, 1]).toContain(r.code);

@@ -152,7 +152,8 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
     try {
       restored = await restoreDomain(virsh, c.name, c.beforeXml, c.beforeState, c.beforeAutostart);
     } catch (r) {
-      restored = `could not restore it (${(r as Error).message}); run \`nfvhost rollback\` or apply again`;
+      const why = r instanceof NfvError ? r.details.what : (r as Error).message;
+      restored = `could not restore ${c.name} (${why}); it stays as it is and the journal keeps its previous state: run \`nfvhost rollback\` or apply again`;
     }
     const inner =
       e instanceof NfvError ? e.details : { what: (e as Error).message, value: undefined, fix: undefined };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { LiveDomain } from "../libvirt/deployed.js";
 import { parseDomainXml } from "../libvirt/domain-xml.js";
 import { parseDomiflist } from "../libvirt/parse.js";
-import { captureTarget, tcpdumpArgs } from "./operate.js";
+import { captureCommandLine, captureTarget, positiveInt, tcpdumpArgs } from "./operate.js";
 
 // The guide's csr1kv-1 while running: macvtap on eno1, a VF from the pool (shown as hostdev), a bridge NIC.
 const live = `<domain type='kvm' id='6'><name>csr1kv-1</name><memory unit='KiB'>8388608</memory><vcpu>8</vcpu>
@@ -67,5 +67,36 @@ describe("capture target", () => {
       "host",
       "1.2.3.4",
     ]);
+  });
+
+  it("bounds a capture by time with timeout -s INT (tcpdump prints its counts), keeping the argument array", () => {
+    expect(captureCommandLine("macvtap3", { count: 3 })).toEqual({
+      program: "tcpdump",
+      args: ["-i", "macvtap3", "-nn", "-e", "-c", "3"],
+    });
+    expect(captureCommandLine("macvtap3", { durationSeconds: 10, filter: ["udp", "port", "9"] })).toEqual({
+      program: "timeout",
+      args: [
+        "--preserve-status",
+        "-s",
+        "INT",
+        "10",
+        "tcpdump",
+        "-i",
+        "macvtap3",
+        "-nn",
+        "-e",
+        "udp",
+        "port",
+        "9",
+      ],
+    });
+  });
+
+  it("accepts only whole numbers from 1 for --count and --duration", () => {
+    expect(positiveInt(undefined, "--count")).toBeUndefined();
+    expect(positiveInt("5", "--count")).toBe(5);
+    for (const bad of ["0", "-1", "2.5", "1e3", "ten", ""])
+      expect(() => positiveInt(bad, "--duration")).toThrow(/--duration.*whole number from 1 up/s);
   });
 });

@@ -102,6 +102,38 @@ export function tcpdumpArgs(
   ];
 }
 
+/**
+ * The program and arguments of a capture. tcpdump has no time limit of its own (-G needs -w), so
+ * a duration runs it under coreutils `timeout -s INT`: SIGINT makes tcpdump flush and print its
+ * packet counts, and --preserve-status keeps tcpdump's own exit code.
+ */
+export function captureCommandLine(
+  device: string,
+  opts: { write?: string; count?: number; durationSeconds?: number; filter?: string[] },
+): { program: string; args: string[] } {
+  const tcpdump = tcpdumpArgs(device, opts);
+  if (opts.durationSeconds === undefined) return { program: "tcpdump", args: tcpdump };
+  return {
+    program: "timeout",
+    args: ["--preserve-status", "-s", "INT", String(opts.durationSeconds), "tcpdump", ...tcpdump],
+  };
+}
+
+/** A --count / --duration value: a whole number from 1 up, or an error naming the option. */
+export function positiveInt(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || !/^\d+$/.test(String(value))) {
+    throw new NfvError({
+      what: option,
+      value: String(value),
+      expected: "a whole number from 1 up",
+      exitCode: 2,
+    });
+  }
+  return n;
+}
+
 export interface DestroyResult {
   name: string;
   stopped: boolean;

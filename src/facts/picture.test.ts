@@ -38,4 +38,13 @@ describe("renderPicture", () => {
     expect(text).toContain("NICs without NUMA affinity");
     expect(text).toContain("1 warning(s):\n  /proc/mounts: missing");
   });
+
+  it("a host that tells nothing about itself says so instead of an empty system line", () => {
+    const f = buildHostFacts(SINGLE_NODE_NO_1G);
+    f.dmi = { vendor: null, product: null };
+    f.os = { ...f.os, pretty: null };
+    f.kernel.release = null;
+    const text = stripVTControlCharacters(renderPicture(f));
+    expect(text).toContain("system  unknown (no DMI, os-release or kernel release)");
+  });
 });

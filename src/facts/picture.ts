@@ -104,7 +104,7 @@ export function renderPicture(facts: HostFacts): string {
   out.push(`${pc.bold(facts.hostname ?? "(no hostname)")} ${pc.dim(`root ${facts.root}`)}`);
   const hw = [facts.dmi.vendor, facts.dmi.product].filter(Boolean).join(" ");
   out.push(
-    `${label("system")}${[hw, facts.os.pretty, k.release && `kernel ${k.release}`].filter(Boolean).join(" · ")}`,
+    `${label("system")}${[hw, facts.os.pretty, k.release && `kernel ${k.release}`].filter(Boolean).join(" · ") || pc.dim("unknown (no DMI, os-release or kernel release)")}`,
   );
   out.push(
     `${label("cpu")}${[

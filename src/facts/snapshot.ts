@@ -89,24 +89,51 @@ function refuseExisting(out: string): void {
 /** Discovers the host at `root` and writes what discovery read to `out` (a directory or .tar.gz). */
 export async function snapshotHost(out: string, opts: { root?: string } = {}): Promise<SnapshotSummary> {
   refuseExisting(out);
-  const { facts, trace } = await discoverWithTrace({ root: opts.root ?? "/" });
-  if (!isArchivePath(out)) {
-    mkdirSync(out, { recursive: true });
-    return { out, facts, ...writeTrace(trace, out) };
-  }
+  // The parent must be a directory already: mkdir -p under /proc or a file fails (or, for
+  // Node's recursive mkdir on /proc, never returns).
   const parent = path.dirname(path.resolve(out));
-  if (!existsSync(parent)) {
+  let parentIsDir = false;
+  try {
+    parentIsDir = statSync(parent).isDirectory();
+  } catch {
+    /* missing: reported below */
+  }
+  if (!parentIsDir) {
     throw new NfvError({
       what: `snapshot output ${out}`,
-      value: `directory ${parent} does not exist`,
-      fix: `create it first (mkdir -p ${parent})`,
+      expected: `an existing directory ${parent} to write it in`,
+      fix: `create it first (mkdir -p ${parent}), or choose another OUT`,
     });
+  }
+  const { facts, trace } = await discoverWithTrace({ root: opts.root ?? "/" });
+  if (!isArchivePath(out)) {
+    try {
+      if (!existsSync(out)) mkdirSync(out);
+      return { out, facts, ...writeTrace(trace, out) };
+    } catch (e) {
+      throw new NfvError({
+        what: `snapshot output ${out}`,
+        value: (e as NodeJS.ErrnoException).code ?? String(e),
+        expected: "a writable directory",
+        fix: "choose an OUT on a writable file system",
+      });
+    }
   }
   const tmp = mkdtempSync(path.join(os.tmpdir(), "nfvhost-snap-"));
   try {
     const summary = writeTrace(trace, tmp);
     const top = readdirSync(tmp).sort();
-    await tar.c({ gzip: true, file: out, cwd: tmp, portable: true }, top);
+    try {
+      await tar.c({ gzip: true, file: out, cwd: tmp, portable: true }, top);
+    } catch (e) {
+      rmSync(out, { force: true });
+      throw new NfvError({
+        what: `snapshot output ${out}`,
+        value: (e as NodeJS.ErrnoException).code ?? String(e),
+        expected: "a writable file",
+        fix: "choose an OUT on a writable file system",
+      });
+    }
     return { out, facts, ...summary };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -34,9 +34,16 @@ export interface VirshSubject {
   name?: string;
 }
 
+/** libvirt's words for "no daemon answers at this URI" (stopped, crashed, or killed mid-call). */
+export function isUnreachable(message: string): boolean {
+  return /Failed to connect socket|failed to connect to the hypervisor|Connection refused|Connection reset by peer|End of file while reading data|Cannot recv data|Cannot write data/i.test(
+    message,
+  );
+}
+
 function fixFor(message: string, uri: string): string | undefined {
-  if (/Failed to connect socket|failed to connect to the hypervisor|Connection refused/i.test(message)) {
-    return `start libvirtd (systemctl start libvirtd, or \`libvirtd -d\` without systemd) and check \`virsh --connect ${uri} version\``;
+  if (isUnreachable(message)) {
+    return `start libvirtd (systemctl start libvirtd, or \`libvirtd -d\` without systemd) and check \`${displayCommand("virsh", ["--connect", uri, "version"])}\``;
   }
   if (/Domain not found|failed to get domain/i.test(message)) return "check the name with `virsh list --all`";
   if (/Network not found|failed to get network/i.test(message))
@@ -85,8 +92,10 @@ export class Virsh {
         .filter(Boolean)
         .join(": ");
       const who = subject.kind === "host" ? "libvirt" : `${subject.kind} ${subject.name ?? "?"}`;
+      // Say first that the daemon is gone: the virsh subcommand is not what went wrong.
+      const down = isUnreachable(message) ? ` (libvirtd is not running or not reachable at ${this.uri})` : "";
       throw new NfvError({
-        what: `${who}: \`${this.display(args)}\` failed`,
+        what: `${who}: \`${this.display(args)}\` failed${down}`,
         value: message || `exit ${r.code}`,
         fix: fixFor(message, this.uri),
         exitCode: 1,

@@ -66,6 +66,15 @@ describe("topology files that are not topology files", () => {
     expect(err.message).toContain("expected a UTF-8 text file (YAML)");
   });
 
+  it("UTF-16 (Windows 'Unicode') is named as such", async () => {
+    const file = path.join(tmp, "utf16.yaml");
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("name: t\n", "utf16le")]));
+    expect((await loadError(file)).message).toBe(
+      `${file}:1:1: topology file: "UTF-16 text (byte-order mark)"; expected a UTF-8 text file (YAML); ` +
+        "fix: save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8 FILE), or check this is the topology and not a binary",
+    );
+  });
+
   it("binary data (NUL bytes) is named as such", async () => {
     const file = path.join(tmp, "nul.yaml");
     writeFileSync(file, Buffer.from("name: a\u0000b\n"));
@@ -97,6 +106,16 @@ describe("absurd numbers are bad input, not planner work", () => {
     const text = GENERIC.replace("hugepages:\n", 'cpus:\n    isolate: "1-4000000000"\n  hugepages:\n');
     expect(messages(text)).toEqual([
       expect.stringMatching(/^t\.yaml:8:14: host\.cpus\.isolate: "1-4000000000"/),
+    ]);
+  });
+});
+
+describe("names that would clobber what the host already has", () => {
+  it("a network called default (libvirt's own NAT network) is refused", () => {
+    const text = GENERIC.replace("  lan:\n", "  default:\n").replace("network: lan", "network: default");
+    expect(messages(text)).toEqual([
+      't.yaml:17:3: networks.default: network name: "default"; expected a name other than ' +
+        "libvirt's own NAT network `default` (virbr0); fix: rename it, e.g. net-default, and update the interfaces that use it",
     ]);
   });
 });

@@ -109,18 +109,21 @@ export function parseTopology(text: string, file: string): ParsedTopology {
 /** A topology of hundreds of VNFs is well under 1 MiB; anything bigger is the wrong file. */
 export const TOPOLOGY_MAX_BYTES = 4 * 1024 * 1024;
 
-function notText(file: string, value: string, line: number, column: number): NfvError {
+function notText(file: string, value: string, line: number, column: number, from = "latin1"): NfvError {
   return new NfvError({
     what: "topology file",
     value,
     expected: "a UTF-8 text file (YAML)",
-    fix: "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE), or check this is the topology and not a binary",
+    fix: `save it as UTF-8 (e.g. iconv -f ${from} -t utf-8 FILE), or check this is the topology and not a binary`,
     location: { file, line, column },
   });
 }
 
 /** The file's text; refuses bytes that are not UTF-8 (the YAML parser would turn them into U+FFFD). */
 export function decodeTopologyText(buf: Buffer, file: string): string {
+  // Windows editors' "Unicode" is UTF-16 with a byte-order mark: name it rather than "binary".
+  if (buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)))
+    throw notText(file, "UTF-16 text (byte-order mark)", 1, 1, "utf-16");
   const lines = buf.toString("latin1").split("\n");
   let offset = 0;
   for (const [i, latin] of lines.entries()) {

@@ -184,6 +184,19 @@ export function checkSemantics(raw: unknown, src: SourceMap): NfvError[] {
         { what: `${formatPath(["networks", name])}: network name`, value: name, expected: problem },
         true,
       );
+    // nfvhost defines every network it names: "default" would redefine libvirt's own NAT network
+    // (virbr0) that other guests on the host use.
+    else if (name === "default")
+      p.add(
+        ["networks", name],
+        {
+          what: `${formatPath(["networks", name])}: network name`,
+          value: name,
+          expected: "a name other than libvirt's own NAT network `default` (virbr0)",
+          fix: "rename it, e.g. net-default, and update the interfaces that use it",
+        },
+        true,
+      );
     const n = objOr(value);
     if (n.type === "sriov-pool" && typeof n.pf === "string") {
       const k = pfKey(n.pf);

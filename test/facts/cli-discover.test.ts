@@ -60,7 +60,7 @@ describe("nfvhost discover", () => {
     expect(text).toContain("/sys/devices/system/cpu/cpu3/topology/thread_siblings_list: cannot parse");
     expect(plain(r.err)).toBe(
       'error: 1 file(s) of host root test/fixtures/hosts/edge-small hold garbage: ["/sys/devices/system/cpu/cpu3/topology/thread_siblings_list"]; ' +
-        "expected the values the kernel writes there (each file is named in the warnings); " +
+        "expected the values the kernel writes there (`nfvhost discover` shows each file's warning); " +
         "fix: take the snapshot again with `nfvhost snapshot`, or repair the named files\n",
     );
   });

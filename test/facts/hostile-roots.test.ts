@@ -5,11 +5,13 @@
  */
 import { cpSync, mkdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { scratchDir } from "./tmp.js";
 import { discoverHost } from "../../src/facts/discover.js";
 import { FILE_MAX_BYTES, quoteSample } from "../../src/facts/reader.js";
+import { snapshotHost } from "../../src/facts/snapshot.js";
 import { NfvError } from "../../src/util/errors.js";
 
 const SEED = "examples/hosts/seed-c240m5";
@@ -63,9 +65,25 @@ describe("hostile snapshot roots", () => {
     const f = await discoverHost({ root });
     const w = f.warnings.find((x) => x.path === `/${file}`);
     expect(w?.message).toMatch(/^cannot parse binary data \(\d+ bytes, not text\)/);
+    // eslint-disable-next-line no-control-regex
     expect(w?.message).not.toMatch(/[\u0000-\u001f\ufffd]/);
     expect(quoteSample("0-3,x")).toBe('"0-3,x"');
   });
+
+  it("an archive entry bigger than any kernel file is refused without being written out", async () => {
+    const src = path.join(tmp, "big-entry");
+    mkdirSync(path.join(src, "proc"), { recursive: true });
+    mkdirSync(path.join(src, "sys"), { recursive: true });
+    // Random bytes: tar's own decompression-ratio guard must not be what catches it.
+    writeFileSync(path.join(src, "proc/cpuinfo"), randomBytes(FILE_MAX_BYTES + 1));
+    const archive = path.join(tmp, "big-entry.tar.gz");
+    execFileSync("tar", ["czf", archive, "-C", src, "proc", "sys"]);
+    const err = await discoverHost({ root: archive }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NfvError);
+    expect((err as NfvError).message).toContain(
+      `: ["proc/cpuinfo"]; expected files of at most ${FILE_MAX_BYTES} bytes`,
+    );
+  }, 30_000);
 
   it("a root with proc/ and sys/ but no CPUs is bad input (exit 2), not an empty host", async () => {
     const root = path.join(tmp, "no-cpus");
@@ -76,4 +94,17 @@ describe("hostile snapshot roots", () => {
     expect((err as NfvError).exitCode).toBe(2);
     expect((err as NfvError).message).toContain("has no CPUs");
   });
+});
+
+describe("snapshot outputs that cannot be written", () => {
+  it.each(["/proc/nfvhost-nope/snap", "/proc/nfvhost-nope.tar.gz", "/proc/sys/nfvhost-snap"])(
+    "%s is bad input with a fix, never a hang or a stack trace",
+    async (out) => {
+      const err = await snapshotHost(out, { root: SEED }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NfvError);
+      expect((err as NfvError).exitCode).toBe(2);
+      expect((err as NfvError).message).toMatch(/^snapshot output .*; expected .*; fix: /);
+    },
+    20_000,
+  );
 });

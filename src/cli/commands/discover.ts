@@ -9,13 +9,13 @@ import { type CommandModule, printJson } from "../command.js";
  * Facts are printed even when some files hold garbage (they are still the best picture there is),
  * but the exit code says the input was bad so scripts do not trust it blindly.
  */
-function garbageError(facts: HostFacts): NfvError | null {
+export function garbageError(facts: HostFacts): NfvError | null {
   const bad = facts.warnings.filter((w) => w.kind === "garbage");
   if (bad.length === 0) return null;
   return new NfvError({
     what: `${bad.length} file(s) of host root ${facts.root} hold garbage`,
     value: bad.map((w) => w.path),
-    expected: "the values the kernel writes there (each file is named in the warnings)",
+    expected: "the values the kernel writes there (`nfvhost discover` shows each file's warning)",
     fix:
       facts.root === "/"
         ? "this host's kernel writes a format nfvhost does not know: attach `nfvhost snapshot report.tar.gz` to a bug report"

@@ -8,6 +8,7 @@ import { runDoctor, failedChecks } from "../../doctor/index.js";
 import { renderReport } from "../../doctor/render.js";
 import { discoverHost } from "../../facts/discover.js";
 import { NfvError } from "../../util/errors.js";
+import { garbageError } from "./discover.js";
 import { printJson, type CommandModule } from "../command.js";
 
 interface DoctorOptions {
@@ -32,6 +33,10 @@ export const doctorCommand: CommandModule = {
           const color = Boolean(process.stdout.isTTY) && pc.isColorSupported;
           process.stdout.write(renderReport(report, { width: process.stdout.columns ?? 120, color }));
         }
+        // Verdicts resting on garbage files (e.g. no vmx because /proc/cpuinfo is garbage) are not
+        // host problems: say the input is bad (exit 2) before any failed check (exit 1).
+        const garbage = garbageError(facts);
+        if (garbage) throw garbage;
         const failed = failedChecks(report);
         if (failed.length) {
           throw new NfvError({

@@ -1,0 +1,343 @@
+/**
+ * Issue 5, "Done when", faults: libvirtd really stopped. The host's own libvirtd is stopped (by
+ * its pid) while `nfvhost apply` runs: before the apply starts (it must refuse with a message
+ * naming libvirt and the fix, and change nothing: hugepages, files, journal, lock), and in the
+ * middle of an apply, between `virsh define` and `virsh start` of the VNF (SIGKILL there: a crash
+ * that leaves its socket file behind). Each time the daemon is started again with
+ * scripts/start-test-daemons.sh and the next apply converges, nothing lost. And libvirtd crashing
+ * under a running VNF: the guest runs on, and after the restart apply has nothing to do.
+ *
+ * Runs only from `vitest run -c vitest.faults.config.ts` (after the main run, one file at a
+ * time): stopping the shared daemon would break any suite running beside it. Resources are named
+ * nfvt-faults-* and removed in afterAll; libvirtd is always started again, also on failure.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, readdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serialLogPath } from "../../src/apply/desired.js";
+import { applyTopology, type ApplyOptions } from "../../src/apply/index.js";
+import { destroyVnfs } from "../../src/apply/operate.js";
+import { Virsh } from "../../src/libvirt/virsh.js";
+import { Journal } from "../../src/state/journal.js";
+import { acquireLock, type HeldLock } from "../../src/state/lock.js";
+import { run, runChecked } from "../../src/util/exec.js";
+import { verifyTopology } from "../../src/verify/index.js";
+import {
+  ensureHugepages,
+  ensureTestGuest,
+  guestCmdline,
+  makeGuestDir,
+  removeDomain,
+  uniqueSuffix,
+  virsh as virshRaw,
+  waitForGuest,
+  type TestGuest,
+} from "../support/guest.js";
+import { libvirtdPid, startLibvirtd, whileLibvirtdStopped } from "./support/libvirtd.js";
+
+const sfx = uniqueSuffix();
+const TOPO = `nfvt-faults-${sfx}`;
+const VNF = `nfvt-faults-${sfx}-r1`;
+const VETH = `nfvtf${sfx}a`;
+const VETH_PEER = `nfvtf${sfx}b`;
+const MAC = `52:54:00:${sfx.slice(0, 2)}:${sfx.slice(2, 4)}:${sfx.slice(4, 6)}`;
+// The lab fixture names this variable for the day-0 admin password.
+const env = { ...process.env, NFVT_APPLY_ADMIN_PASSWORD: `nfvt-${sfx}-Secret1` };
+const URI = "qemu:///system";
+// The apply suite's lock: never run a guest on CPU 1 at the same time as test/apply.test.ts.
+const SUITE_LOCK_DIR = "/tmp/nfvt-apply-suite";
+
+let suite: HeldLock | undefined;
+let guest: TestGuest;
+let dir: string;
+let state: string;
+let image: string;
+const virsh = new Virsh(URI);
+
+async function topologyFile(): Promise<string> {
+  const tpl = await readFile(new URL("../fixtures/apply/lab.yaml", import.meta.url), "utf8");
+  const text = tpl
+    .replaceAll("@NAME@", TOPO)
+    .replaceAll("@VNF@", VNF)
+    .replaceAll("@IMAGE@", image)
+    .replaceAll("@MEMORY@", "4GiB")
+    .replaceAll("@KERNEL@", guest.kernel)
+    .replaceAll("@INITRD@", guest.initrd)
+    .replaceAll("@CMDLINE@", guestCmdline({ holdSeconds: "forever" }))
+    .replaceAll("@VETH@", VETH)
+    .replaceAll("@MAC@", MAC)
+    .replaceAll("@HOSTNAME@", `nfvt-${sfx}`);
+  const file = join(dir, "lab.yaml");
+  await writeFile(file, text);
+  return file;
+}
+
+function opts(file: string): ApplyOptions {
+  return {
+    topologyFile: file,
+    connect: URI,
+    stateDir: state,
+    root: "/",
+    dryRun: false,
+    yes: [],
+    adopt: false,
+    allowUnlocked: false,
+    stopTimeoutMs: 0,
+    env,
+    renderer: "silent",
+  };
+}
+
+/** Runs the CLI from source as its own process, as a user would. */
+function cli(args: string[]) {
+  return run(process.execPath, ["--import", "tsx", "test/fixtures/apply/cli.ts", ...args], {
+    env,
+    timeoutMs: 120_000,
+  });
+}
+
+async function domState(name: string): Promise<string> {
+  const r = await virshRaw(["domstate", name]);
+  return r.code === 0 ? r.stdout.trim() : "absent";
+}
+
+async function sha(path: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
+}
+
+/** Every file under dir with its mode and content digest: a before/after picture of the state. */
+async function tree(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        out[`${p}/`] = "dir";
+        await walk(p);
+      } else out[p] = `${(await stat(p)).mode.toString(8)} ${await sha(p)}`;
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+/** Every hugepage reservation of the host, globally and per NUMA node. */
+async function hugepages(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const sizes = "/sys/kernel/mm/hugepages";
+  for (const s of await readdir(sizes)) {
+    out[`${sizes}/${s}`] = (await readFile(join(sizes, s, "nr_hugepages"), "utf8")).trim();
+  }
+  const nodes = "/sys/devices/system/node";
+  for (const n of (await readdir(nodes)).filter((x) => /^node\d+$/.test(x))) {
+    for (const s of await readdir(join(nodes, n, "hugepages"))) {
+      const p = join(nodes, n, "hugepages", s, "nr_hugepages");
+      out[p] = (await readFile(p, "utf8")).trim();
+    }
+  }
+  return out;
+}
+
+async function hostPicture() {
+  return {
+    hugepages: await hugepages(),
+    files: await tree(dir),
+    journal: await new Journal(state).list(),
+    lock: existsSync(join(state, "apply.lock")),
+  };
+}
+
+async function suiteLock(): Promise<HeldLock> {
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      return await acquireLock(SUITE_LOCK_DIR, `vitest ${process.pid} test/faults/libvirtd.test.ts`);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
+async function convergesAndBoots(file: string): Promise<void> {
+  expect(await domState(VNF)).toBe("running");
+  const { report } = await waitForGuest(VNF, serialLogPath(state, VNF), {
+    timeoutMs: 240_000,
+    untilShutOff: false,
+  });
+  expect(report.nics.map((n) => n.mac)).toEqual([MAC]);
+  expect(report.day0?.["iosxe_config.txt"]).toContain(`hostname nfvt-${sfx}`);
+  const v = await verifyTopology({ topologyFile: file, connect: URI, stateDir: state, root: "/", env });
+  expect(v.checks.filter((c) => c.status === "fail")).toEqual([]);
+  const again = await applyTopology(opts(file));
+  expect(again.changes).toEqual([]);
+  expect(again.converged).toBe(true);
+}
+
+beforeAll(async () => {
+  suite = await suiteLock();
+  // A run that failed before its finally (a killed vitest) may have left the daemon stopped.
+  if ((await libvirtdPid()) === null) await startLibvirtd();
+  guest = await ensureTestGuest();
+  await ensureHugepages(2048, 0);
+  dir = await makeGuestDir("nfvt-faults-");
+  state = join(dir, "state");
+  await mkdir(state, { mode: 0o755 });
+  image = join(dir, "disk.qcow2");
+  await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", image, "64M"]);
+  await runChecked("ip", ["link", "add", VETH, "type", "veth", "peer", "name", VETH_PEER]);
+  await runChecked("ip", ["link", "set", VETH, "up"]);
+  await runChecked("ip", ["link", "set", VETH_PEER, "up"]);
+}, 1_800_000);
+
+afterAll(async () => {
+  // Whatever happened above: the daemon runs again before anything else is cleaned up.
+  if ((await libvirtdPid()) === null) await startLibvirtd();
+  await removeDomain(VNF);
+  await run("ip", ["link", "del", VETH]);
+  if (dir) await rm(dir, { recursive: true, force: true });
+  await suite?.release();
+  await rmdir(SUITE_LOCK_DIR).catch(() => undefined);
+});
+
+describe("libvirtd really stopped", () => {
+  it("apply refuses with a message naming libvirt and the fix, changes nothing, leaves no lock; after a restart it converges", async () => {
+    const file = await topologyFile();
+    const before = await hostPicture();
+    expect(before.journal).toEqual([]);
+    expect(await domState(VNF)).toBe("absent");
+
+    const down = await whileLibvirtdStopped(async (pid) => {
+      expect(await libvirtdPid()).toBeNull();
+      expect((await virshRaw(["version"])).code).not.toBe(0);
+      const apply = await cli(["apply", file, "--state", state]);
+      const status = await cli(["status"]);
+      const verify = await cli(["verify", file, "--state", state]);
+      const after = await hostPicture();
+      return { pid, apply, status, verify, after };
+    });
+    expect(await libvirtdPid()).not.toBe(down.pid);
+
+    expect(down.apply.code, down.apply.stderr).toBe(1);
+    const msg = down.apply.stderr;
+    expect(msg).toContain(`libvirtd is not running or not reachable at ${URI}`);
+    expect(msg).toMatch(/Failed to connect socket/);
+    expect(msg).toContain("fix: start libvirtd (systemctl start libvirtd, or `libvirtd -d` without systemd)");
+    expect(msg).not.toMatch(/\n\s+at /); // no stack trace
+    expect(down.status.code).toBe(1);
+    expect(down.status.stderr).toContain("libvirtd is not running or not reachable");
+    expect(down.verify.code).toBe(1);
+    expect(down.verify.stderr).toContain("libvirtd is not running or not reachable");
+    expect(down.after).toEqual(before);
+    expect(await domState(VNF)).toBe("absent");
+
+    const r = await applyTopology(opts(file));
+    expect(r.changes.map((c) => c.kind)).toContain("domain");
+    expect(r.staleLock).toBeNull();
+    await convergesAndBoots(file);
+  }, 900_000);
+
+  it("libvirtd stopped between define and start: a clear failure, no lock left, the definition kept; after a restart apply finishes, nothing lost", async () => {
+    const file = await topologyFile();
+    await destroyVnfs(virsh, [VNF], { all: false, yes: false, adopt: false, stateDir: state });
+    expect(await domState(VNF)).toBe("absent");
+    const imageSha = await sha(image);
+    const isos = (await readdir(join(state, "day0"))).filter((f) => f.endsWith(".iso"));
+    expect(isos).toHaveLength(1);
+    const isoSha = await sha(join(state, "day0", isos[0]!));
+    const journalBefore = (await new Journal(state).list()).length;
+
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "test/faults/support/pause-after-define.ts", file, state, VNF],
+      { env, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((r) => child.once("close", (code) => r(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const t = setInterval(() => {
+          if (out.includes(`DEFINED ${VNF}`)) {
+            clearInterval(t);
+            resolve();
+          }
+        }, 50);
+        void exited.then(() => {
+          clearInterval(t);
+          reject(new Error(`apply ended before its define: ${out}\n${err}`));
+        });
+      });
+      // SIGKILL: a daemon that crashes, not one stopped politely; its socket file stays behind.
+      const code = await whileLibvirtdStopped(async () => {
+        expect(existsSync("/run/libvirt/libvirt-sock")).toBe(true);
+        child.stdin.end("go\n");
+        return exited;
+      }, "SIGKILL");
+      expect(code, `${out}\n${err}`).toBe(1);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    expect(out).not.toContain("DONE");
+    expect(err).toContain(`domain ${VNF}: \`virsh --connect ${URI} start ${VNF}\` failed`);
+    expect(err).toContain(`libvirtd is not running or not reachable at ${URI}`);
+    expect(err).toContain("Connection refused");
+    expect(err).toContain("fix: start libvirtd");
+    expect(err).toContain(`could not restore ${VNF}`);
+    expect(err).toContain("apply again");
+    expect(existsSync(join(state, "apply.lock"))).toBe(false);
+    const journal = await new Journal(state).list();
+    expect(journal).toHaveLength(journalBefore + 1);
+    const last = journal.at(-1)!;
+    expect(last.status).toBe("failed");
+    expect(last.items).toEqual([
+      expect.objectContaining({ kind: "domain", name: VNF, beforeXml: null, done: false }),
+    ]);
+
+    // libvirtd is back: the definition made before it stopped is there, the disk and ISO untouched.
+    expect(await domState(VNF)).toBe("shut off");
+    expect(await sha(image)).toBe(imageSha);
+    expect(await sha(join(state, "day0", isos[0]!))).toBe(isoSha);
+
+    const r = await applyTopology(opts(file));
+    expect(r.changes.map((c) => c.summary)).toEqual([`domain ${VNF}: start, autostart on`]);
+    await convergesAndBoots(file);
+  }, 900_000);
+
+  it("libvirtd crashing under a running VNF loses nothing: the guest keeps running, and after the restart apply has nothing to do", async () => {
+    const file = await topologyFile();
+    expect(await domState(VNF)).toBe("running");
+    const pid = await virsh.qemuPid(VNF);
+    expect(pid).not.toBeNull();
+    const uuid = (await virshRaw(["domuuid", VNF])).stdout.trim();
+    const serialBefore = await readFile(serialLogPath(state, VNF), "utf8");
+
+    const down = await whileLibvirtdStopped(async () => {
+      const apply = await cli(["apply", file, "--state", state]);
+      // The VM does not depend on the daemon: its qemu process runs on.
+      const alive = existsSync(`/proc/${pid}`);
+      return { apply, alive };
+    }, "SIGKILL");
+    expect(down.alive).toBe(true);
+    expect(down.apply.code).toBe(1);
+    expect(down.apply.stderr).toContain("libvirtd is not running or not reachable");
+
+    expect(await domState(VNF)).toBe("running");
+    expect(await virsh.qemuPid(VNF)).toBe(pid);
+    expect((await virshRaw(["domuuid", VNF])).stdout.trim()).toBe(uuid);
+    // The guest was not rebooted: its serial log only grew.
+    expect((await readFile(serialLogPath(state, VNF), "utf8")).startsWith(serialBefore)).toBe(true);
+    const r = await applyTopology(opts(file));
+    expect(r.changes).toEqual([]);
+    expect(r.converged).toBe(true);
+    const v = await verifyTopology({ topologyFile: file, connect: URI, stateDir: state, root: "/", env });
+    expect(v.checks.filter((c) => c.status === "fail")).toEqual([]);
+  }, 600_000);
+});

@@ -1,0 +1,41 @@
+/**
+ * Runs applyTopology in its own process and stops it right after `virsh define` of VNF succeeded:
+ * it prints "DEFINED <vnf>" and waits for a line on stdin, so the test can stop libvirtd between
+ * the define and the start of the same step. Then the apply goes on against the stopped daemon.
+ * Arguments: TOPOLOGY STATE_DIR VNF. Prints "DONE" on success, the error on stderr otherwise.
+ */
+import { applyTopology } from "../../../src/apply/index.js";
+import { Virsh } from "../../../src/libvirt/virsh.js";
+
+const [file, stateDir, vnf] = process.argv.slice(2);
+
+class PausingVirsh extends Virsh {
+  override async define(name: string, xml: string): Promise<void> {
+    await super.define(name, xml);
+    if (name !== vnf) return;
+    process.stdout.write(`DEFINED ${name}\n`);
+    await new Promise((resolve) => process.stdin.once("data", resolve));
+    process.stdin.pause();
+  }
+}
+
+try {
+  await applyTopology({
+    topologyFile: file!,
+    connect: "qemu:///system",
+    virsh: new PausingVirsh("qemu:///system"),
+    stateDir: stateDir!,
+    root: "/",
+    dryRun: false,
+    yes: [],
+    adopt: false,
+    allowUnlocked: false,
+    stopTimeoutMs: 0,
+    env: process.env,
+    renderer: "silent",
+  });
+  process.stdout.write("DONE\n");
+} catch (e) {
+  process.stderr.write(`error: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Fault suites (test/faults): they stop and restart the host's libvirtd, which would break every
+ * other suite talking to it at that moment, so they run after the main `vitest run`, one file at
+ * a time.
+ */
+export default defineConfig({
+  test: {
+    include: ["test/faults/**/*.test.ts"],
+    fileParallelism: false,
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+    pool: "forks",
+  },
+});
