@@ -6,49 +6,40 @@ import { Command, CommanderError } from "commander";
 import pc from "picocolors";
 import { NfvError, NfvErrors } from "../util/errors.js";
 import type { CommandModule } from "./command.js";
-// commands: one import per line, keep sorted
-import { applyCommand } from "./commands/apply.js";
-import { discoverCommand } from "./commands/discover.js";
-import { doctorCommand } from "./commands/doctor.js";
-import { planCommand } from "./commands/plan.js";
-import { renderCommand } from "./commands/render.js";
-import { snapshotCommand } from "./commands/snapshot.js";
-import { validateCommand } from "./commands/validate.js";
-import { verifyCommand } from "./commands/verify.js";
-import { uiCommand } from "./commands/ui.js";
-import { captureCommand } from "./commands/capture.js";
-import { consoleCommand } from "./commands/console.js";
-import { destroyCommand } from "./commands/destroy.js";
-import { rollbackCommand } from "./commands/rollback.js";
-import { statusCommand } from "./commands/status.js";
-// end commands
+// Commands load on demand: `nfvhost plan` should not pay for the dashboard's web server or the XML
+// library. One line per command, sorted; the module exports `<name>Command`.
+const LOADERS: Record<string, () => Promise<CommandModule>> = {
+  apply: async () => (await import("./commands/apply.js")).applyCommand,
+  capture: async () => (await import("./commands/capture.js")).captureCommand,
+  console: async () => (await import("./commands/console.js")).consoleCommand,
+  destroy: async () => (await import("./commands/destroy.js")).destroyCommand,
+  discover: async () => (await import("./commands/discover.js")).discoverCommand,
+  doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
+  plan: async () => (await import("./commands/plan.js")).planCommand,
+  render: async () => (await import("./commands/render.js")).renderCommand,
+  rollback: async () => (await import("./commands/rollback.js")).rollbackCommand,
+  snapshot: async () => (await import("./commands/snapshot.js")).snapshotCommand,
+  status: async () => (await import("./commands/status.js")).statusCommand,
+  ui: async () => (await import("./commands/ui.js")).uiCommand,
+  validate: async () => (await import("./commands/validate.js")).validateCommand,
+  verify: async () => (await import("./commands/verify.js")).verifyCommand,
+};
 
-const COMMANDS: CommandModule[] = [
-  // registry: one entry per line, keep sorted
-  applyCommand,
-  discoverCommand,
-  doctorCommand,
-  planCommand,
-  renderCommand,
-  snapshotCommand,
-  validateCommand,
-  verifyCommand,
-  uiCommand,
-  captureCommand,
-  consoleCommand,
-  destroyCommand,
-  rollbackCommand,
-  statusCommand,
-  // end registry
-];
+/** The command named in argv alone when there is one, else every command (for --help). */
+export async function loadCommands(argv: string[] = []): Promise<CommandModule[]> {
+  const name = argv.slice(2).find((a) => !a.startsWith("-"));
+  const loader = name === undefined ? undefined : LOADERS[name];
+  if (loader) return [await loader()];
+  return Promise.all(Object.values(LOADERS).map((load) => load()));
+}
 
-export function buildProgram(): Command {
+export function buildProgram(commands: CommandModule[]): Command {
   const program = new Command("nfvhost")
     .description("Turn a Linux KVM server into a tuned NFV host and deploy virtual routers on it")
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();
-  for (const cmd of COMMANDS) cmd.register(program);
+  for (const cmd of commands) cmd.register(program);
   return program;
 }
 
@@ -58,7 +49,7 @@ function printError(err: NfvError): void {
 
 /** Runs the CLI and returns the process exit code; never throws for user-fixable problems. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(await loadCommands(argv));
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
@@ -75,6 +66,13 @@ export async function main(argv: string[]): Promise<number> {
       printError(err);
       return err.exitCode;
     }
-    throw err;
+    // Anything else is a bug in nfvhost, not the user's input: say so plainly, keep the stack
+    // for whoever reports it.
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(
+      `${pc.red("internal error")} (a bug in nfvhost): ${e.message}\n` +
+        (process.env.NFVHOST_DEBUG ? `${e.stack}\n` : "rerun with NFVHOST_DEBUG=1 for the stack trace\n"),
+    );
+    return 70;
   }
 }

@@ -120,11 +120,18 @@ export function explainMisfit(
     fixes.push(...relocation());
     const neighbours = [
       ...new Set(best.pool.cores.flatMap((c) => c.threadOwner.filter((o): o is string => o !== null))),
-    ].sort();
+    ].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
     if (fit === 0 && neighbours.length > 0) {
       fixes.push(`free cores on node ${best.node} by shrinking or moving ${neighbours.join(", ")}`);
     }
-    const unitText = best.cpu.unit === "cores" ? "free cores" : "free isolated CPUs";
+    const unitText =
+      best.cpu.unit === "cores"
+        ? best.cpu.need === 1
+          ? "free core"
+          : "free cores"
+        : best.cpu.need === 1
+          ? "free isolated CPU"
+          : "free isolated CPUs";
     problems.add({
       vnf: name,
       resource: iso !== "auto" ? "isolation" : "cpu",

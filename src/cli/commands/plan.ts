@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
 import { formatPlan, formatProblem } from "../../plan/format.js";
@@ -39,6 +39,10 @@ function isDeployedList(v: unknown): v is DeployedVnf[] {
 async function readDeployedFile(file: string): Promise<DeployedVnf[]> {
   let value: unknown;
   try {
+    // A FIFO or device would block readFile forever: only regular files are read.
+    const st = await stat(file);
+    if (!st.isFile()) throw new Error("not a regular file");
+    if (st.size > 16 * 1024 * 1024) throw new Error("larger than 16 MiB");
     value = JSON.parse(await readFile(file, "utf8"));
   } catch (err) {
     throw new NfvError({
@@ -64,7 +68,7 @@ export const planCommand: CommandModule = {
     program
       .command("plan")
       .description(
-        "Compute every tuning and placement decision for a topology on this host (pure, changes nothing)",
+        "compute every tuning and placement decision for a topology on this host (pure, changes nothing)",
       )
       .argument("<topology>", "topology file (YAML)")
       .option(

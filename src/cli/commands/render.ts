@@ -77,7 +77,7 @@ export const renderCommand: CommandModule = {
     program
       .command("render")
       .description(
-        "Write every artifact of a topology (libvirt XML, NetworkManager, kernel args, day-0 ISO, apply.sh) without applying it",
+        "write every artifact of a topology (libvirt XML, NetworkManager, kernel args, day-0 ISO, apply.sh) without applying it",
       )
       .argument("<topology>", "topology file (YAML)")
       .requiredOption(

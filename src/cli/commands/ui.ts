@@ -14,13 +14,14 @@ interface UiFlags {
   connect?: string;
   poll: string;
   state: string;
+  json?: boolean;
 }
 
 export const uiCommand: CommandModule = {
   register(program: Command) {
     program
       .command("ui")
-      .description("Serve a read-only dashboard: the host as a picture, the VNFs on it, live")
+      .description("serve a read-only dashboard: the host as a picture, the VNFs on it, live")
       .option("--port <n>", "TCP port (0 = any free port)", "8470")
       .option(
         "--host <addr>",
@@ -55,9 +56,13 @@ export const uiCommand: CommandModule = {
         });
         await sources.facts();
         const ui = await startUi(sources, { host: flags.host, port, pollMs: poll });
-        process.stdout.write(`nfvhost ui: ${ui.url}\n`);
-        if (ui.token) process.stdout.write(`token (required on every request): ${ui.token}\n`);
-        process.stdout.write("read-only; Ctrl-C stops it\n");
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ url: ui.url, token: ui.token })}\n`);
+        } else {
+          process.stdout.write(`nfvhost ui: ${ui.url}\n`);
+          if (ui.token) process.stdout.write(`token (required on every request): ${ui.token}\n`);
+          process.stdout.write("read-only; Ctrl-C stops it\n");
+        }
         await new Promise<void>((resolve) => {
           const stop = () => {
             void ui.close().then(resolve);
