@@ -19,6 +19,7 @@ import { renderNetworkXml } from "../src/render/libvirt/index.js";
 import { serialLogPath } from "../src/apply/desired.js";
 import { readStatus } from "../src/apply/status.js";
 import { destroyVnfs, rollbackLast } from "../src/apply/operate.js";
+import { markNetworkXml, networkOwner } from "../src/libvirt/network-owner.js";
 import { Virsh } from "../src/libvirt/virsh.js";
 import { Journal } from "../src/state/journal.js";
 import { acquireLock, type HeldLock } from "../src/state/lock.js";
@@ -438,7 +439,12 @@ describe("nfvhost apply on the real libvirtd", () => {
       sysfs: [],
       nm: [],
       isos: [],
-      networks: [{ name: NET, xml: renderNetworkXml({ name: NET, type: "bridge", bridge: BRIDGE }) }],
+      networks: [
+        {
+          name: NET,
+          xml: markNetworkXml(renderNetworkXml({ name: NET, type: "bridge", bridge: BRIDGE }), TOPO),
+        },
+      ],
       domains: [],
     };
     const read = () => readLive(virsh, desired, "/");
@@ -460,8 +466,44 @@ describe("nfvhost apply on the real libvirtd", () => {
       computeChanges(desired, await read(), { yes: new Set(), adopt: false, topologyName: TOPO }).changes,
     ).toEqual([]);
 
+    // libvirt keeps the mark: the network is known as nfvhost's on the next run.
+    expect(networkOwner(await virsh.netDumpXml(NET, { inactive: true }))).toEqual({ topology: TOPO });
+
     const rb = await rollbackLast(virsh, { stateDir: state, yes: new Set(), dryRun: false });
     expect(rb.steps).toEqual([{ what: `remove network ${NET}`, done: true }]);
     expect((await virsh.listNetworks()).some((n) => n.name === NET)).toBe(false);
+
+    // Someone else's network of the same name (no mark, not started): held without --adopt and
+    // left exactly as it was; --adopt journals it and marks it; rollback gives it back unmarked.
+    const foreignXml = renderNetworkXml({ name: NET, type: "bridge", bridge: BRIDGE });
+    await writeFile(join(dir, "foreign-net.xml"), foreignXml);
+    await runChecked("virsh", ["-c", URI, "net-define", join(dir, "foreign-net.xml")]);
+    const refused = computeChanges(desired, await read(), {
+      yes: new Set(),
+      adopt: false,
+      topologyName: TOPO,
+    });
+    expect(refused.changes).toEqual([]);
+    expect(refused.held).toEqual([
+      {
+        what: `network ${NET}`,
+        why: expect.stringContaining("not created by nfvhost"),
+        fix: expect.stringContaining("--adopt"),
+      },
+    ]);
+    expect((await virsh.listNetworks()).find((n) => n.name === NET)).toMatchObject({
+      active: false,
+      autostart: false,
+    });
+    const adopt = computeChanges(desired, await read(), { yes: new Set(), adopt: true, topologyName: TOPO });
+    expect(adopt.changes).toEqual([
+      expect.objectContaining({ kind: "network", name: NET, define: true, start: true, autostart: true }),
+    ]);
+    const j2 = await new Journal(state).begin("network adopt test", URI);
+    await executeChange(adopt.changes[0]!, { ...exec, journal: j2 });
+    await j2.finish("complete");
+    expect(networkOwner(await virsh.netDumpXml(NET, { inactive: true }))).toEqual({ topology: TOPO });
+    await rollbackLast(virsh, { stateDir: state, yes: new Set(), dryRun: false });
+    expect(networkOwner(await virsh.netDumpXml(NET, { inactive: true }))).toBeNull();
   });
 });

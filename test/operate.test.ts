@@ -219,7 +219,7 @@ describe("nfvhost capture and status --threads on a running lab VNF", () => {
   it("status --threads shows the qemu pid, the vCPU thread on its pinned CPU and the emulator on CPU 0, as ps and virsh see them", async () => {
     const pid = await qemuPid(VNF);
     const rows = JSON.parse(
-      (await cli(["status", "--threads", "--json", "--topology", TOPO])).stdout,
+      (await cli(["status", "--threads", "--json", "--topology-name", TOPO])).stdout,
     ) as VnfStatus[];
     expect(rows).toHaveLength(1);
     const st = rows[0]!;

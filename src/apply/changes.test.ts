@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { LiveDomain } from "../libvirt/deployed.js";
 import { parseDomainXml } from "../libvirt/domain-xml.js";
-import type { VnfPlan } from "../plan/types.js";
+import { markNetworkXml, networkOwner } from "../libvirt/network-owner.js";
+import type { NetworkPlan, VnfPlan } from "../plan/types.js";
+import { renderNetworkXml } from "../render/libvirt/index.js";
 import { computeChanges, type Desired, type LiveState } from "./changes.js";
 
 function xml(
@@ -188,5 +190,75 @@ describe("change set", () => {
       { config: xml({ name: "old" }), state: "running" },
     ]);
     expect(computeChanges(desired(xml()), l, opts).orphans).toEqual(["old"]);
+  });
+
+  describe("libvirt networks nfvhost did not create", () => {
+    const mine = (bridge = "br1") =>
+      markNetworkXml(renderNetworkXml({ name: "net-br1", type: "bridge", bridge } as NetworkPlan), "lab");
+    const bare = (bridge = "br1") =>
+      renderNetworkXml({ name: "net-br1", type: "bridge", bridge } as NetworkPlan);
+    const withNet = (x: string, active = true, autostart = true) =>
+      live([], {
+        networks: new Map([
+          ["net-br1", { name: "net-br1", xml: x, active, autostart, managed: networkOwner(x) !== null }],
+        ]),
+      });
+    const wantNet = (domains: Desired["domains"] = []) =>
+      desired(xml(), { networks: [{ name: "net-br1", xml: mine() }], domains });
+
+    it("refuses to redefine a foreign network, naming it, the reason and --adopt", () => {
+      const set = computeChanges(wantNet(), withNet(bare("br9")), opts);
+      expect(set.changes).toEqual([]);
+      expect(set.held).toEqual([
+        {
+          what: "network net-br1",
+          why: expect.stringMatching(/not created by nfvhost.*differs from the plan.*bridge\/@name = br9/),
+          fix: expect.stringContaining("--adopt"),
+        },
+      ]);
+    });
+
+    it("refuses to start a foreign network, and holds back the domains that use it", () => {
+      const r1 = xml().replace(
+        "</devices>",
+        '<interface type="network"><source network="net-br1"/><mac address="52:54:00:00:00:01"/></interface></devices>',
+      );
+      const set = computeChanges(
+        wantNet([{ vnf: { name: "r1" } as VnfPlan, name: "r1", xml: r1, autostart: true }]),
+        withNet(bare(), false),
+        opts,
+      );
+      expect(set.changes).toEqual([]);
+      expect(set.held.map((h) => h.what)).toEqual(["network net-br1", "domain r1"]);
+      expect(set.held[0]!.why).toContain("is not active");
+      expect(set.held[1]!.why).toContain("uses network net-br1");
+    });
+
+    it("leaves a foreign network that already says what the plan says as it is (autostart too)", () => {
+      const set = computeChanges(wantNet([]), withNet(bare(), true, false), opts);
+      expect(set).toEqual({ changes: [], held: [], orphans: [] });
+    });
+
+    it("takes a foreign network over with --adopt, writing nfvhost's mark even when it matches", () => {
+      const set = computeChanges(wantNet([]), withNet(bare(), true, true), { ...opts, adopt: true });
+      expect(set.changes).toEqual([
+        expect.objectContaining({ kind: "network", define: true, start: false, autostart: false }),
+      ]);
+      expect(networkOwner((set.changes[0] as { xml: string }).xml)).toEqual({ topology: "lab" });
+      // The redefinition keeps the UUID libvirt gave the network.
+      const uuid = "a693e526-4c1c-406d-9db2-e9d799edf2d0";
+      const withUuid = bare().replace("</name>", `</name><uuid>${uuid}</uuid>`);
+      const again = computeChanges(wantNet([]), withNet(withUuid), { ...opts, adopt: true });
+      expect((again.changes[0] as { xml: string }).xml).toContain(`<uuid>${uuid}</uuid>`);
+    });
+
+    it("redefines, starts and autostarts its own network without --adopt", () => {
+      const set = computeChanges(wantNet([]), withNet(mine("br9"), false, false), opts);
+      expect(set.held).toEqual([]);
+      expect(set.changes).toEqual([
+        expect.objectContaining({ kind: "network", define: true, start: true, autostart: true }),
+      ]);
+      expect(computeChanges(wantNet([]), withNet(mine()), opts).changes).toEqual([]);
+    });
   });
 });

@@ -14,6 +14,7 @@ import {
   projectionLines,
   type DomainSummary,
 } from "../libvirt/domain-xml.js";
+import { withNetworkUuid } from "../libvirt/network-owner.js";
 
 export interface DesiredSysfs {
   path: string;
@@ -64,6 +65,8 @@ export interface LiveNetwork {
   active: boolean;
   autostart: boolean;
   xml: string;
+  /** Carries nfvhost's metadata mark: nfvhost created (or adopted) it. */
+  managed: boolean;
 }
 
 export interface LiveState {
@@ -226,6 +229,7 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
     changes.push({ kind: "iso", ...iso, existed: have !== null });
   }
 
+  const heldNetworks = new Set<string>();
   for (const n of desired.networks) {
     const have = live.networks.get(n.name);
     const want = networkProjectionLines(parseNetworkXml(n.xml));
@@ -247,20 +251,41 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
       });
       continue;
     }
-    const haveLines = networkProjectionLines(parseNetworkXml(have.xml));
-    const define = want.join("\n") !== haveLines.join("\n");
+    const haveNet = parseNetworkXml(have.xml);
+    const haveLines = networkProjectionLines(haveNet);
+    const same = want.join("\n") === haveLines.join("\n");
+    if (!have.managed && !opts.adopt) {
+      // Someone else's network: usable as it is when it already says what the plan says, never
+      // redefined, started or switched to autostart without consent.
+      if (same && have.active) continue;
+      heldNetworks.add(n.name);
+      held.push({
+        what: `network ${n.name}`,
+        why: `exists but was not created by nfvhost (no nfvhost metadata) and ${
+          same ? "is not active" : `differs from the plan (${lineDiff(haveLines, want).join("; ")})`
+        }; it is never redefined, started or set to autostart without consent`,
+        fix: `rename the network in the topology, or re-run with --adopt to let nfvhost take it over (its XML is journaled first; nfvhost rollback restores it)`,
+      });
+      continue;
+    }
+    // Adopting writes nfvhost's mark, so the next run knows the network as its own.
+    const define = !same || !have.managed;
     if (define || !have.active || !have.autostart) {
       changes.push({
         kind: "network",
         name: n.name,
-        xml: n.xml,
+        xml: haveNet.uuid ? withNetworkUuid(n.xml, haveNet.uuid) : n.xml,
         define,
         start: !have.active,
         autostart: !have.autostart,
         beforeXml: have.xml,
         beforeActive: have.active,
         beforeAutostart: have.autostart,
-        diff: define ? lineDiff(haveLines, want) : [],
+        diff: define
+          ? same
+            ? ["+/network/metadata/nfvhost:network (adopted)"]
+            : lineDiff(haveLines, want)
+          : [],
       });
     }
   }
@@ -268,6 +293,15 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
   for (const d of desired.domains) {
     const want = parseDomainXml(d.xml);
     const have = live.domains.get(d.name);
+    const blocked = want.interfaces.find((i) => i.type === "network" && heldNetworks.has(i.source ?? ""));
+    if (blocked) {
+      held.push({
+        what: `domain ${d.name}`,
+        why: `its interface uses network ${blocked.source}, which is held back (see above)`,
+        fix: `resolve network ${blocked.source} first`,
+      });
+      continue;
+    }
     if (!have) {
       changes.push({
         kind: "domain",

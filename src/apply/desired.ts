@@ -8,6 +8,7 @@ import { dirname, join, posix } from "node:path";
 import type { HostFacts } from "../facts/types.js";
 import type { Plan } from "../plan/types.js";
 import { renderDomainXml, renderNetworkXml } from "../render/libvirt/index.js";
+import { markNetworkXml } from "../libvirt/network-owner.js";
 import { buildConnections } from "../render/nm/model.js";
 import { KEYFILE_DIR, keyfileName, renderKeyfile } from "../render/nm/keyfile.js";
 import { assertIfName } from "../util/names.js";
@@ -93,7 +94,10 @@ export async function buildDesired(
     });
   }
 
-  const networks = plan.networks.map((n) => ({ name: n.name, xml: renderNetworkXml(n) }));
+  const networks = plan.networks.map((n) => ({
+    name: n.name,
+    xml: markNetworkXml(renderNetworkXml(n), opts.topologyName),
+  }));
 
   const domains = plan.vnfs.map((v) => ({
     vnf: v,

@@ -7,6 +7,7 @@ import { Listr } from "listr2";
 import { discoverHost } from "../facts/discover.js";
 import type { HostFacts } from "../facts/types.js";
 import { readDomains, toDeployedVnf } from "../libvirt/deployed.js";
+import { networkOwner } from "../libvirt/network-owner.js";
 import { Virsh } from "../libvirt/virsh.js";
 import { planDeployment } from "../plan/planner.js";
 import type { DeployedVnf, Plan, VnfPlan } from "../plan/types.js";
@@ -113,11 +114,13 @@ export async function readLive(virsh: Virsh, desired: Desired, root: string): Pr
   const networks: LiveState["networks"] = new Map();
   for (const n of await virsh.listNetworks()) {
     if (!desired.networks.some((w) => w.name === n.name)) continue;
+    const xml = await virsh.netDumpXml(n.name, { inactive: true });
     networks.set(n.name, {
       name: n.name,
       active: n.active,
       autostart: n.autostart,
-      xml: await virsh.netDumpXml(n.name, { inactive: true }),
+      xml,
+      managed: networkOwner(xml) !== null,
     });
   }
   const sysfs = new Map<string, string | null>();

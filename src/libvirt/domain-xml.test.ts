@@ -63,6 +63,7 @@ describe("domain XML summary", () => {
       <address type='pci' domain='0x0000' bus='0x3b' slot='0x10' function='0x1'/></forward></network>`);
     expect(n).toEqual({
       name: "eno2_sriov_pool",
+      uuid: null,
       forwardMode: "hostdev",
       managed: true,
       pf: "eno2",

@@ -165,6 +165,7 @@ export function projectionLines(s: DomainSummary): string[] {
 
 export interface NetworkSummary {
   name: string;
+  uuid: string | null;
   forwardMode: string | null;
   managed: boolean | null;
   pf: string | null;
@@ -176,6 +177,7 @@ export function parseNetworkXml(xml: string): NetworkSummary {
   const n = parseTypedNetwork(xml);
   return {
     name: n.name,
+    uuid: n.uuid ?? null,
     forwardMode: n.forward?.mode ?? null,
     managed: n.forward?.managed ?? null,
     pf: n.forward?.pf ?? null,

@@ -19,6 +19,9 @@ const FINISHED = [
   "capture",
   "destroy",
   "rollback",
+  "plan",
+  "render",
+  "ui",
 ];
 
 /**

@@ -1,13 +1,15 @@
 import type { Command } from "commander";
 import { applyTopology, DEFAULT_STATE_DIR } from "../../apply/index.js";
 import { formatApplyReport } from "../../apply/format.js";
+import { directoryRoot, wholeSeconds } from "../../apply/options.js";
 import { resolveConnect } from "../../libvirt/virsh.js";
 import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
 
 export function parseAccel(v: string | undefined): "kvm" | "tcg" | undefined {
   if (v === undefined) return undefined;
-  if (v !== "tcg" && v !== "kvm") throw new NfvError({ what: "--accel", value: v, expected: "tcg or kvm" });
+  if (v !== "tcg" && v !== "kvm")
+    throw new NfvError({ what: "--accel", value: v, expected: "tcg or kvm", exitCode: 2 });
   return v;
 }
 
@@ -24,27 +26,42 @@ export const applyCommand: CommandModule = {
         "--yes [names...]",
         "allow stopping/redefining these running VNFs (or changing these PFs' VF count)",
       )
-      .option("--adopt", "take over existing domains of the same name that nfvhost did not create")
+      .option(
+        "--adopt",
+        "take over existing domains and libvirt networks of the same name that nfvhost did not create",
+      )
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
       .option("--state <dir>", "state directory (lock, journal)", DEFAULT_STATE_DIR)
-      .option("--root <dir>", "host root for facts, sysfs and files", "/")
+      .option(
+        "--root <dir>",
+        "read host facts from a snapshot root (directory) instead of this host; apply also writes its sysfs values and NetworkManager keyfiles under it",
+        "/",
+      )
       .option("--accel <accel>", "tcg: emulated domains (NOT FOR PRODUCTION)")
       .option("--allow-unlocked", "drop <locked/> where RLIMIT_MEMLOCK cannot be raised")
-      .option("--stop-timeout <seconds>", "ACPI shutdown wait before a hard stop (with --yes)", "60")
+      .option(
+        "--stop-timeout <seconds>",
+        "ACPI shutdown wait in whole seconds before a hard stop (with --yes)",
+        "60",
+      )
       .option("--json", "machine-readable report")
       .action(async (file: string, o: Record<string, unknown>) => {
+        // Bad values are refused before libvirt, sysfs or the state directory are touched.
+        const stopTimeoutSeconds = wholeSeconds(o.stopTimeout, "--stop-timeout");
+        const root = directoryRoot(o.root as string, "apply");
+        const accel = parseAccel(o.accel as string | undefined);
         const json = Boolean(o.json);
         const report = await applyTopology({
           topologyFile: file,
           connect: resolveConnect(o.connect as string | undefined),
           stateDir: o.state as string,
-          root: o.root as string,
+          root,
           dryRun: Boolean(o.dryRun),
           yes: Array.isArray(o.yes) ? (o.yes as string[]) : [],
           adopt: Boolean(o.adopt),
-          accel: parseAccel(o.accel as string | undefined),
+          accel,
           allowUnlocked: Boolean(o.allowUnlocked),
-          stopTimeoutMs: Number(o.stopTimeout) * 1000,
+          stopTimeoutMs: stopTimeoutSeconds * 1000,
           env: process.env,
           renderer: json ? "silent" : process.stdout.isTTY ? "default" : "simple",
         });

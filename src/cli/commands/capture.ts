@@ -10,7 +10,7 @@ export const captureCommand: CommandModule = {
     program
       .command("capture")
       .description(
-        "tcpdump a VNF's interface on its host-side vnet/macvtap device (not possible for an SR-IOV VF)",
+        "capture a VNF's interface with tcpdump on its host-side vnet/macvtap device (not possible for an SR-IOV VF)",
       )
       .argument("<vnf>", "VNF name")
       .argument("<iface>", "GigabitEthernetN, N (1-based), the MAC, or the host device")

@@ -1,8 +1,28 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { DEFAULT_STATE_DIR } from "../../apply/index.js";
 import { destroyVnfs } from "../../apply/operate.js";
 import { resolveConnect, Virsh } from "../../libvirt/virsh.js";
+import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
+
+/**
+ * --topology-name NAME (a topology's name:, not a file: `ui --topology` takes a file); the old
+ * --topology spelling still works, hidden.
+ */
+export function topologyName(o: Record<string, unknown>): string | undefined {
+  const a = o.topologyName as string | undefined;
+  const b = o.topology as string | undefined;
+  if (a !== undefined && b !== undefined && a !== b) {
+    throw new NfvError({
+      what: "--topology-name",
+      value: `${a} and --topology ${b}`,
+      expected: "one topology name",
+      fix: `pass only --topology-name ${a}`,
+      exitCode: 2,
+    });
+  }
+  return a ?? b;
+}
 
 export const destroyCommand: CommandModule = {
   register(program: Command) {
@@ -13,20 +33,22 @@ export const destroyCommand: CommandModule = {
       )
       .argument("[vnf...]", "VNF names")
       .option("--all", "every VNF nfvhost created (needs --yes)")
-      .option("--topology <name>", "with --all: only this topology's VNFs")
+      .option("--topology-name <name>", "with --all: only the VNFs of this topology (its name: field)")
+      .addOption(new Option("--topology <name>").hideHelp())
       .option("--yes", "confirm --all")
       .option("--adopt", "also a domain nfvhost did not create")
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
       .option("--state <dir>", "state directory (lock, journal)", DEFAULT_STATE_DIR)
       .option("--json", "machine-readable output")
       .action(async (names: string[], o: Record<string, unknown>) => {
+        const topology = topologyName(o);
         const virsh = new Virsh(resolveConnect(o.connect as string | undefined));
         await virsh.ping();
         const res = await destroyVnfs(virsh, names, {
           all: Boolean(o.all),
           yes: Boolean(o.yes),
           adopt: Boolean(o.adopt),
-          topology: o.topology as string | undefined,
+          topology,
           stateDir: o.state as string,
         });
         if (o.json) printJson(res);

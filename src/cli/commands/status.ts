@@ -1,8 +1,9 @@
 import Table from "cli-table3";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { readStatus, type VnfStatus } from "../../apply/status.js";
 import { resolveConnect, Virsh } from "../../libvirt/virsh.js";
 import { type CommandModule, printJson } from "../command.js";
+import { topologyName } from "./destroy.js";
 
 function memory(v: VnfStatus): string {
   const mib = v.memoryKiB / 1024;
@@ -53,18 +54,20 @@ export const statusCommand: CommandModule = {
   register(program: Command) {
     program
       .command("status")
-      .description("the VNFs nfvhost runs: state, node, vCPU pinning, memory, interfaces, console")
-      .option("--topology <name>", "only the domains of this topology")
+      .description("show the VNFs nfvhost runs: state, node, vCPU pinning, memory, interfaces, console")
+      .option("--topology-name <name>", "only the domains of this topology (its name: field)")
+      .addOption(new Option("--topology <name>").hideHelp())
       .option("--threads", "the qemu process, its vCPU and emulator threads and the CPU each last ran on")
       .option("--all", "also domains nfvhost did not create")
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
       .option("--json", "machine-readable output")
       .action(async (o: Record<string, unknown>) => {
+        const topology = topologyName(o);
         const virsh = new Virsh(resolveConnect(o.connect as string | undefined));
         await virsh.ping();
         const rows = await readStatus(virsh, {
           threads: Boolean(o.threads),
-          topology: o.topology as string | undefined,
+          topology,
           all: Boolean(o.all),
         });
         if (o.json) printJson(rows);

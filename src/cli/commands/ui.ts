@@ -28,10 +28,15 @@ export const uiCommand: CommandModule = {
         "address to bind; anything but loopback requires the printed token",
         "127.0.0.1",
       )
-      .option("--root <dir>", "show a snapshot root instead of this host (no live state then)", "/")
+      .option(
+        "--root <dir>",
+        "read host facts from a snapshot root (directory or .tar.gz) instead of this host (no live state then)",
+        "/",
+      )
       .option("--topology <file>", "topology file whose plan is drawn on the host")
       .option("--connect <uri>", "libvirt URI for live state (default: NFVHOST_CONNECT or qemu:///system)")
       .option("--poll <ms>", "how often libvirt is polled for state changes", "1000")
+      .option("--json", "print {url, token} as one JSON line when serving starts")
       .option(
         "--state <dir>",
         "state directory where `nfvhost verify` records its last result",

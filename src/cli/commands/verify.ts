@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULT_STATE_DIR } from "../../apply/index.js";
 import { formatVerifyReport } from "../../apply/format.js";
+import { directoryRoot } from "../../apply/options.js";
 import { resolveConnect } from "../../libvirt/virsh.js";
 import { verifyTopology } from "../../verify/index.js";
 import { type CommandModule, printJson } from "../command.js";
@@ -14,16 +15,22 @@ export const verifyCommand: CommandModule = {
       .argument("<topology>", "topology file")
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
       .option("--state <dir>", "state directory (the last applied plan)", DEFAULT_STATE_DIR)
-      .option("--root <dir>", "host root for facts and sysfs", "/")
+      .option(
+        "--root <dir>",
+        "read host facts and sysfs from a snapshot root (directory) instead of this host",
+        "/",
+      )
       .option("--accel <accel>", "tcg: the domains were applied emulated")
       .option("--json", "machine-readable report")
       .action(async (file: string, o: Record<string, unknown>) => {
+        const root = directoryRoot(o.root as string, "verify");
+        const accel = parseAccel(o.accel as string | undefined);
         const report = await verifyTopology({
           topologyFile: file,
           connect: resolveConnect(o.connect as string | undefined),
           stateDir: o.state as string,
-          root: o.root as string,
-          accel: parseAccel(o.accel as string | undefined),
+          root,
+          accel,
           env: process.env,
         });
         if (o.json) printJson(report);
