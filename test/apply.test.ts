@@ -9,7 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, rm, rmdir, writeFile } from "node:fs/promises";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { computeChanges, type Desired } from "../src/apply/changes.js";
@@ -20,79 +20,29 @@ import { serialLogPath } from "../src/apply/desired.js";
 import { readStatus } from "../src/apply/status.js";
 import { destroyVnfs, rollbackLast } from "../src/apply/operate.js";
 import { markNetworkXml, networkOwner } from "../src/libvirt/network-owner.js";
-import { Virsh } from "../src/libvirt/virsh.js";
 import { Journal } from "../src/state/journal.js";
-import { acquireLock, type HeldLock } from "../src/state/lock.js";
 import { NfvError } from "../src/util/errors.js";
 import { run, runChecked } from "../src/util/exec.js";
 import { verifyTopology, type VerifyReport } from "../src/verify/index.js";
 import { readLastVerify } from "../src/verify/last.js";
-import {
-  ensureHugepages,
-  ensureTestGuest,
-  guestCmdline,
-  makeGuestDir,
-  removeDomain,
-  uniqueSuffix,
-  virsh as virshRaw,
-  waitForGuest,
-  type TestGuest,
-} from "./support/guest.js";
+import { removeDomain, virsh as virshRaw, waitForGuest } from "./support/guest.js";
+import { createLab } from "./support/lab.js";
 
-const sfx = uniqueSuffix();
-const TOPO = `nfvt-apply-${sfx}`;
-const VNF = `nfvt-apply-${sfx}-r1`;
-const VETH = `nfvta${sfx}a`;
-const VETH_PEER = `nfvta${sfx}b`;
+const lab = createLab({ prefix: "apply", letter: "a", suite: "test/apply.test.ts", cliTimeoutMs: 300_000 });
+const { sfx, topo: TOPO, vnf: VNF, mac: MAC } = lab.names;
 const BRIDGE = `nfvtb${sfx}`;
 const NET = `nfvt-apply-${sfx}-net`;
-const MAC = `52:54:00:${sfx.slice(0, 2)}:${sfx.slice(2, 4)}:${sfx.slice(4, 6)}`;
-const PASSWORD_ENV = "NFVT_APPLY_ADMIN_PASSWORD";
-const env = { ...process.env, [PASSWORD_ENV]: `nfvt-${sfx}-Secret1` };
-const URI = "qemu:///system";
+const { env, uri: URI, virsh, passwordEnv: PASSWORD_ENV } = lab;
 
-const SUITE_LOCK_DIR = "/tmp/nfvt-apply-suite";
-let suite: HeldLock | undefined;
-let guest: TestGuest;
 let dir: string;
 let state: string;
 let image: string;
-const virsh = new Virsh(URI);
 
-async function topologyFile(name: string, over: { image?: string; kernel?: string } = {}): Promise<string> {
-  const tpl = await readFile(new URL("./fixtures/apply/lab.yaml", import.meta.url), "utf8");
-  const text = tpl
-    .replaceAll("@NAME@", TOPO)
-    .replaceAll("@VNF@", VNF)
-    .replaceAll("@IMAGE@", over.image ?? image)
-    .replaceAll("@MEMORY@", "4GiB")
-    .replaceAll("@KERNEL@", over.kernel ?? guest.kernel)
-    .replaceAll("@INITRD@", guest.initrd)
-    .replaceAll("@CMDLINE@", guestCmdline({ holdSeconds: "forever" }))
-    .replaceAll("@VETH@", VETH)
-    .replaceAll("@MAC@", MAC)
-    .replaceAll("@HOSTNAME@", `nfvt-${sfx}`);
-  const file = join(dir, name);
-  await writeFile(file, text);
-  return file;
-}
-
-function opts(file: string, over: Partial<ApplyOptions> = {}): ApplyOptions {
-  return {
-    topologyFile: file,
-    connect: URI,
-    stateDir: state,
-    root: "/",
-    dryRun: false,
-    yes: [],
-    adopt: false,
-    allowUnlocked: false,
-    stopTimeoutMs: 0,
-    env,
-    renderer: "silent",
-    ...over,
-  };
-}
+const topologyFile = (name: string, over: { image?: string; kernel?: string } = {}) =>
+  lab.writeTopology(name, over);
+const opts = (file: string, over: Partial<ApplyOptions> = {}) => lab.applyOptions(file, over);
+const cli = (args: string[]) => lab.cli(args);
+const domState = (name: string) => lab.domState(name);
 
 const verify = (file: string) =>
   verifyTopology({ topologyFile: file, connect: URI, stateDir: state, root: "/", env });
@@ -101,64 +51,20 @@ function failed(r: VerifyReport) {
   return r.checks.filter((c) => c.status === "fail");
 }
 
-async function domState(name: string): Promise<string> {
-  const r = await virshRaw(["domstate", name]);
-  return r.code === 0 ? r.stdout.trim() : "absent";
-}
-
 async function uuidOf(name: string): Promise<string> {
   return (await runChecked("virsh", ["-c", URI, "domuuid", name])).stdout.trim();
 }
 
-/** Runs the CLI from source as its own process. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, ["--import", "tsx", "test/fixtures/apply/cli.ts", ...args], {
-    env,
-    timeoutMs: 300_000,
-  });
-}
-
-/**
- * One run of this suite at a time on a host (a teammate's full `vitest run` may start another):
- * both would want CPU 1. The lock is apply's own, so a killed run's lock is seen as stale.
- */
-async function suiteLock(): Promise<HeldLock> {
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      return await acquireLock(SUITE_LOCK_DIR, `vitest ${process.pid} test/apply.test.ts`);
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  }
-}
-
 beforeAll(async () => {
-  suite = await suiteLock();
-  guest = await ensureTestGuest();
-  // libvirt needs a 2 MiB hugetlbfs mount (the helper mounts one and restarts libvirtd if absent).
-  await ensureHugepages(2048, 0);
-  dir = await makeGuestDir("nfvt-apply-");
-  state = join(dir, "state");
-  await mkdir(state, { mode: 0o755 });
-  image = join(dir, "disk.qcow2");
-  await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", image, "64M"]);
-  await runChecked("ip", ["link", "add", VETH, "type", "veth", "peer", "name", VETH_PEER]);
-  await runChecked("ip", ["link", "set", VETH, "up"]);
-  await runChecked("ip", ["link", "set", VETH_PEER, "up"]);
+  await lab.setUp();
+  ({ dir, state, image } = lab);
 }, 1_800_000);
 
 afterAll(async () => {
-  await removeDomain(VNF);
-  await run("ip", ["link", "del", VETH]);
   await virshRaw(["net-destroy", NET]);
   await virshRaw(["net-undefine", NET]);
   await run("ip", ["link", "del", BRIDGE]);
-  if (dir) await rm(dir, { recursive: true, force: true });
-  await suite?.release();
-  // Empty unless another run of this suite holds it now.
-  await rmdir(SUITE_LOCK_DIR).catch(() => undefined);
+  await lab.tearDown();
 });
 
 describe("nfvhost apply on the real libvirtd", () => {

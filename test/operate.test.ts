@@ -9,115 +9,34 @@
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serialLogPath } from "../src/apply/desired.js";
 import { applyTopology } from "../src/apply/index.js";
 import type { VnfStatus } from "../src/apply/status.js";
-import { acquireLock, type HeldLock } from "../src/state/lock.js";
 import { parseCpuList } from "../src/util/cpulist.js";
-import { run, runChecked } from "../src/util/exec.js";
-import {
-  ensureHugepages,
-  ensureTestGuest,
-  guestCmdline,
-  makeGuestDir,
-  qemuPid,
-  removeDomain,
-  uniqueSuffix,
-  waitForGuest,
-  type TestGuest,
-} from "./support/guest.js";
+import { runChecked } from "../src/util/exec.js";
+import { qemuPid, waitForGuest } from "./support/guest.js";
+import { createLab } from "./support/lab.js";
 
-const sfx = uniqueSuffix();
-const TOPO = `nfvt-cap-${sfx}`;
-const VNF = `nfvt-cap-${sfx}-r1`;
-const VETH = `nfvtc${sfx}a`;
-const VETH_PEER = `nfvtc${sfx}b`;
-const MAC = `52:54:00:${sfx.slice(0, 2)}:${sfx.slice(2, 4)}:${sfx.slice(4, 6)}`;
-const env = { ...process.env, NFVT_APPLY_ADMIN_PASSWORD: `nfvt-${sfx}-Secret1` };
-const URI = "qemu:///system";
-const SUITE_LOCK_DIR = "/tmp/nfvt-apply-suite";
+const lab = createLab({ prefix: "cap", letter: "c", suite: "test/operate.test.ts" });
+const { sfx, topo: TOPO, vnf: VNF, veth: VETH, vethPeer: VETH_PEER, mac: MAC } = lab.names;
+const { env, uri: URI } = lab;
 // A UDP port only this run sends to, so the capture filter sees nothing else.
 const PORT = 40000 + (parseInt(sfx, 16) % 20000);
 
-let suite: HeldLock | undefined;
-let guest: TestGuest;
 let dir: string;
-let state: string;
-let file: string;
-
-function cli(args: string[]) {
-  return run(process.execPath, ["--import", "tsx", "test/fixtures/apply/cli.ts", ...args], {
-    env,
-    timeoutMs: 120_000,
-  });
-}
-
-async function suiteLock(): Promise<HeldLock> {
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      return await acquireLock(SUITE_LOCK_DIR, `vitest ${process.pid} test/operate.test.ts`);
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  }
-}
+const cli = (args: string[]) => lab.cli(args);
 
 beforeAll(async () => {
-  suite = await suiteLock();
-  guest = await ensureTestGuest();
-  await ensureHugepages(2048, 0);
-  dir = await makeGuestDir("nfvt-cap-");
-  state = join(dir, "state");
-  await mkdir(state, { mode: 0o755 });
-  const image = join(dir, "disk.qcow2");
-  await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", image, "64M"]);
-  await runChecked("ip", ["link", "add", VETH, "type", "veth", "peer", "name", VETH_PEER]);
-  await runChecked("ip", ["link", "set", VETH, "up"]);
-  await runChecked("ip", ["link", "set", VETH_PEER, "up"]);
-  const tpl = await readFile(new URL("./fixtures/apply/lab.yaml", import.meta.url), "utf8");
-  file = join(dir, "lab.yaml");
-  await writeFile(
-    file,
-    tpl
-      .replaceAll("@NAME@", TOPO)
-      .replaceAll("@VNF@", VNF)
-      .replaceAll("@IMAGE@", image)
-      .replaceAll("@MEMORY@", "4GiB")
-      .replaceAll("@KERNEL@", guest.kernel)
-      .replaceAll("@INITRD@", guest.initrd)
-      .replaceAll("@CMDLINE@", guestCmdline({ holdSeconds: "forever" }))
-      .replaceAll("@VETH@", VETH)
-      .replaceAll("@MAC@", MAC)
-      .replaceAll("@HOSTNAME@", `nfvt-${sfx}`),
-  );
-  await applyTopology({
-    topologyFile: file,
-    connect: URI,
-    stateDir: state,
-    root: "/",
-    dryRun: false,
-    yes: [],
-    adopt: false,
-    allowUnlocked: false,
-    stopTimeoutMs: 0,
-    env,
-    renderer: "silent",
-  });
-  await waitForGuest(VNF, serialLogPath(state, VNF), { timeoutMs: 240_000, untilShutOff: false });
+  await lab.setUp();
+  dir = lab.dir;
+  const file = await lab.writeTopology();
+  await applyTopology(lab.applyOptions(file));
+  await waitForGuest(VNF, serialLogPath(lab.state, VNF), { timeoutMs: 240_000, untilShutOff: false });
 }, 1_800_000);
 
-afterAll(async () => {
-  await removeDomain(VNF);
-  await run("ip", ["link", "del", VETH]);
-  if (dir) await rm(dir, { recursive: true, force: true });
-  await suite?.release();
-  await rmdir(SUITE_LOCK_DIR).catch(() => undefined);
-});
+afterAll(() => lab.tearDown());
 
 /** Sends UDP datagrams to all IPv6 nodes out of VETH_PEER every 100 ms until stop() is called. */
 function sendUntilStopped(): { stop: () => void; sent: () => number } {

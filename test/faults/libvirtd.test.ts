@@ -14,95 +14,31 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serialLogPath } from "../../src/apply/desired.js";
-import { applyTopology, type ApplyOptions } from "../../src/apply/index.js";
+import { applyTopology } from "../../src/apply/index.js";
 import { destroyVnfs } from "../../src/apply/operate.js";
-import { Virsh } from "../../src/libvirt/virsh.js";
 import { Journal } from "../../src/state/journal.js";
-import { acquireLock, type HeldLock } from "../../src/state/lock.js";
-import { run, runChecked } from "../../src/util/exec.js";
 import { verifyTopology } from "../../src/verify/index.js";
-import {
-  ensureHugepages,
-  ensureTestGuest,
-  guestCmdline,
-  makeGuestDir,
-  removeDomain,
-  uniqueSuffix,
-  virsh as virshRaw,
-  waitForGuest,
-  type TestGuest,
-} from "../support/guest.js";
+import { virsh as virshRaw, waitForGuest } from "../support/guest.js";
+import { createLab } from "../support/lab.js";
 import { libvirtdPid, startLibvirtd, whileLibvirtdStopped } from "./support/libvirtd.js";
 
-const sfx = uniqueSuffix();
-const TOPO = `nfvt-faults-${sfx}`;
-const VNF = `nfvt-faults-${sfx}-r1`;
-const VETH = `nfvtf${sfx}a`;
-const VETH_PEER = `nfvtf${sfx}b`;
-const MAC = `52:54:00:${sfx.slice(0, 2)}:${sfx.slice(2, 4)}:${sfx.slice(4, 6)}`;
-// The lab fixture names this variable for the day-0 admin password.
-const env = { ...process.env, NFVT_APPLY_ADMIN_PASSWORD: `nfvt-${sfx}-Secret1` };
-const URI = "qemu:///system";
-// The apply suite's lock: never run a guest on CPU 1 at the same time as test/apply.test.ts.
-const SUITE_LOCK_DIR = "/tmp/nfvt-apply-suite";
+// Takes the apply suite's lock: never a guest on CPU 1 at the same time as test/apply.test.ts.
+const lab = createLab({ prefix: "faults", letter: "f", suite: "test/faults/libvirtd.test.ts" });
+const { sfx, vnf: VNF, mac: MAC } = lab.names;
+const { env, uri: URI, virsh } = lab;
 
-let suite: HeldLock | undefined;
-let guest: TestGuest;
 let dir: string;
 let state: string;
 let image: string;
-const virsh = new Virsh(URI);
 
-async function topologyFile(): Promise<string> {
-  const tpl = await readFile(new URL("../fixtures/apply/lab.yaml", import.meta.url), "utf8");
-  const text = tpl
-    .replaceAll("@NAME@", TOPO)
-    .replaceAll("@VNF@", VNF)
-    .replaceAll("@IMAGE@", image)
-    .replaceAll("@MEMORY@", "4GiB")
-    .replaceAll("@KERNEL@", guest.kernel)
-    .replaceAll("@INITRD@", guest.initrd)
-    .replaceAll("@CMDLINE@", guestCmdline({ holdSeconds: "forever" }))
-    .replaceAll("@VETH@", VETH)
-    .replaceAll("@MAC@", MAC)
-    .replaceAll("@HOSTNAME@", `nfvt-${sfx}`);
-  const file = join(dir, "lab.yaml");
-  await writeFile(file, text);
-  return file;
-}
-
-function opts(file: string): ApplyOptions {
-  return {
-    topologyFile: file,
-    connect: URI,
-    stateDir: state,
-    root: "/",
-    dryRun: false,
-    yes: [],
-    adopt: false,
-    allowUnlocked: false,
-    stopTimeoutMs: 0,
-    env,
-    renderer: "silent",
-  };
-}
-
-/** Runs the CLI from source as its own process, as a user would. */
-function cli(args: string[]) {
-  return run(process.execPath, ["--import", "tsx", "test/fixtures/apply/cli.ts", ...args], {
-    env,
-    timeoutMs: 120_000,
-  });
-}
-
-async function domState(name: string): Promise<string> {
-  const r = await virshRaw(["domstate", name]);
-  return r.code === 0 ? r.stdout.trim() : "absent";
-}
+const topologyFile = () => lab.writeTopology();
+const opts = (file: string) => lab.applyOptions(file);
+const cli = (args: string[]) => lab.cli(args);
+const domState = (name: string) => lab.domState(name);
 
 async function sha(path: string): Promise<string> {
   return createHash("sha256")
@@ -152,18 +88,6 @@ async function hostPicture() {
   };
 }
 
-async function suiteLock(): Promise<HeldLock> {
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      return await acquireLock(SUITE_LOCK_DIR, `vitest ${process.pid} test/faults/libvirtd.test.ts`);
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  }
-}
-
 async function convergesAndBoots(file: string): Promise<void> {
   expect(await domState(VNF)).toBe("running");
   const { report } = await waitForGuest(VNF, serialLogPath(state, VNF), {
@@ -180,29 +104,17 @@ async function convergesAndBoots(file: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  suite = await suiteLock();
   // A run that failed before its finally (a killed vitest) may have left the daemon stopped.
-  if ((await libvirtdPid()) === null) await startLibvirtd();
-  guest = await ensureTestGuest();
-  await ensureHugepages(2048, 0);
-  dir = await makeGuestDir("nfvt-faults-");
-  state = join(dir, "state");
-  await mkdir(state, { mode: 0o755 });
-  image = join(dir, "disk.qcow2");
-  await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", image, "64M"]);
-  await runChecked("ip", ["link", "add", VETH, "type", "veth", "peer", "name", VETH_PEER]);
-  await runChecked("ip", ["link", "set", VETH, "up"]);
-  await runChecked("ip", ["link", "set", VETH_PEER, "up"]);
+  await lab.setUp(async () => {
+    if ((await libvirtdPid()) === null) await startLibvirtd();
+  });
+  ({ dir, state, image } = lab);
 }, 1_800_000);
 
 afterAll(async () => {
   // Whatever happened above: the daemon runs again before anything else is cleaned up.
   if ((await libvirtdPid()) === null) await startLibvirtd();
-  await removeDomain(VNF);
-  await run("ip", ["link", "del", VETH]);
-  if (dir) await rm(dir, { recursive: true, force: true });
-  await suite?.release();
-  await rmdir(SUITE_LOCK_DIR).catch(() => undefined);
+  await lab.tearDown();
 });
 
 describe("libvirtd really stopped", () => {

@@ -6,6 +6,7 @@
  */
 import { applyTopology } from "../../../src/apply/index.js";
 import { Virsh } from "../../../src/libvirt/virsh.js";
+import { LAB_URI, labApplyOptions } from "../../support/apply-options.js";
 
 const [file, stateDir, vnf] = process.argv.slice(2);
 
@@ -20,20 +21,7 @@ class PausingVirsh extends Virsh {
 }
 
 try {
-  await applyTopology({
-    topologyFile: file!,
-    connect: "qemu:///system",
-    virsh: new PausingVirsh("qemu:///system"),
-    stateDir: stateDir!,
-    root: "/",
-    dryRun: false,
-    yes: [],
-    adopt: false,
-    allowUnlocked: false,
-    stopTimeoutMs: 0,
-    env: process.env,
-    renderer: "silent",
-  });
+  await applyTopology(labApplyOptions(file!, stateDir!, process.env, { virsh: new PausingVirsh(LAB_URI) }));
   process.stdout.write("DONE\n");
 } catch (e) {
   process.stderr.write(`error: ${(e as Error).message}\n`);
