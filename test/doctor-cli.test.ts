@@ -1,32 +1,14 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
+import { afterAll, describe, expect, it } from "vitest";
 import type { DoctorReport } from "../src/doctor/types.js";
 import { run } from "../src/util/exec.js";
+import { runCli } from "./support/cli.js";
 
 const SEED = "examples/hosts/seed-c240m5";
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  });
-  try {
-    const code = await main(["node", "nfvhost", ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = runCli;
 
 /** A copy of the seed snapshot whose boot line isolates CPU 0 and its sibling: a failing host. */
 const tmp = mkdtempSync(path.join(tmpdir(), "nfvdoc-cli-"));

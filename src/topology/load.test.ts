@@ -4,89 +4,10 @@ import { NfvError, NfvErrors } from "../util/errors.js";
 import { loadTopology, parseTopology } from "./load.js";
 import { SCHEMA_FILE } from "./write-schema.js";
 import { topologySchema } from "./schema.js";
+import { SEED_TOPOLOGY } from "../../test/fixtures/topology/seed.js";
 import type { Topology } from "./types.js";
 
 const SEED = "examples/topologies/seed-csr1kv.yaml";
-
-/** The seed guide's deployment, written out by hand from examples/topologies/seed-csr1kv.yaml. */
-const SEED_TOPOLOGY: Topology = {
-  name: "seed-csr1kv",
-  lab: false,
-  host: {
-    management: {
-      interface: "eno1",
-      address: "10.75.58.43/24",
-      gateway: "10.75.58.1",
-      dns: ["64.104.123.245"],
-    },
-    cpus: { isolate: "auto", nohzFull: false, housekeepingCoresPerNode: 1 },
-    hugepages: { sizeKiB: 1048576, count: 32 },
-    sysctl: {
-      "net.ipv4.ip_forward": "1",
-      "net.bridge.bridge-nf-call-iptables": "0",
-      "net.bridge.bridge-nf-call-ip6tables": "0",
-      "net.bridge.bridge-nf-call-arptables": "0",
-    },
-    sriov: [
-      {
-        pf: "eno2",
-        vfs: 4,
-        mtu: 9216,
-        trust: true,
-        macs: ["8e:df:08:c1:d1:de", "5a:b9:2f:99:a6:ce", "46:78:69:e3:71:3d", "7e:a7:db:3b:1b:b3"],
-      },
-    ],
-    bridges: [{ name: "br1", ports: ["eno5"], mtu: 9216, stp: true }],
-    selinux: "disabled",
-    firewalld: "disabled",
-    thp: "keep",
-  },
-  networks: [
-    { name: "eno2_sriov_pool", type: "sriov-pool", pf: "eno2" },
-    { name: "net-br1", type: "bridge", bridge: "br1" },
-  ],
-  vnfs: [
-    {
-      name: "csr1kv-1",
-      kind: "csr1000v",
-      image: "/home/root/images/csr1000v-universalk9.17.02.01v.qcow2",
-      vcpus: 8,
-      memoryKiB: 8 * 1024 * 1024,
-      threadPolicy: "isolate",
-      interfaces: [
-        { type: "macvtap", dev: "eno1", mode: "bridge", mac: "52:54:00:36:95:f0", model: "virtio" },
-        { type: "sriov", network: "eno2_sriov_pool", mac: "52:54:00:2d:87:99" },
-      ],
-      day0: {
-        mode: "controller",
-        hostname: "CSR1000v-1",
-        system: {
-          systemIp: "1.1.10.1",
-          siteId: 101,
-          organizationName: "CiscoBJ",
-          spOrganizationName: "CiscoBJ",
-          vbond: "10.75.58.51",
-          vbondPort: 12346,
-        },
-        users: { admin: { privilege: 15, passwordEnv: "CSR_ADMIN_PASSWORD" } },
-        nameServers: ["64.104.123.245"],
-        routes: [{ prefix: "0.0.0.0/0", nextHop: "10.75.59.1" }],
-        interfaces: {
-          GigabitEthernet1: {
-            address: "10.75.59.35/24",
-            mtu: 1500,
-            tunnel: { encapsulation: "ipsec", allowService: ["sshd"] },
-          },
-        },
-        ntp: [{ server: "10.75.58.1", version: 4 }],
-        clockTimezone: "CST 8 0",
-        extraConfig: [],
-      },
-      lab: false,
-      autostart: true,
-    },
-  ],
-};
 
 function errorsOf(text: string): string[] {
   try {

@@ -26,6 +26,17 @@ export function displayCommand(command: string, args: readonly string[]): string
   return [command, ...args].map(q).join(" ");
 }
 
+/** The program itself could not be started (not installed, not executable). */
+function cannotStart(command: string, e: NodeJS.ErrnoException): NfvError {
+  return new NfvError({
+    what: `cannot run ${command}`,
+    value: e.code ?? e.message,
+    expected: `${command} installed and on PATH`,
+    fix: `install the package that provides ${command}`,
+    exitCode: 1,
+  });
+}
+
 /** Runs a program and resolves with its exit code and output; rejects only if it cannot start. */
 export function run(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
@@ -40,15 +51,7 @@ export function run(command: string, args: readonly string[], opts: RunOptions =
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e: NodeJS.ErrnoException) => {
-      reject(
-        new NfvError({
-          what: `cannot run ${command}`,
-          value: e.code ?? e.message,
-          expected: `${command} installed and on PATH`,
-          fix: `install the package that provides ${command}`,
-          exitCode: 1,
-        }),
-      );
+      reject(cannotStart(command, e));
     });
     child.on("close", (code, signal) => {
       resolve({
@@ -91,15 +94,7 @@ export function runInteractive(command: string, args: readonly string[]): Promis
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], { stdio: "inherit" });
     child.on("error", (e: NodeJS.ErrnoException) => {
-      reject(
-        new NfvError({
-          what: `cannot run ${command}`,
-          value: e.code ?? e.message,
-          expected: `${command} installed and on PATH`,
-          fix: `install the package that provides ${command}`,
-          exitCode: 1,
-        }),
-      );
+      reject(cannotStart(command, e));
     });
     child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });

@@ -4,32 +4,14 @@ import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { scratchDir } from "./tmp.js";
-import { main } from "../../src/cli/main.js";
+import { runCli } from "../support/cli.js";
 
 const tmp = scratchDir("nfvhost-cli-discover-");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => (
-    (out += String(c)),
-    true
-  )) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => (
-    (err += String(c)),
-    true
-  )) as typeof process.stderr.write;
-  try {
-    const code = await main(["node", "nfvhost", ...args]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-    process.exitCode = undefined;
-  }
+  const r = await runCli(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 // picocolors may colour when the test runner has a TTY; compare the text without escapes.

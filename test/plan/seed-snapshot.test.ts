@@ -6,36 +6,20 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { discoverHost } from "../../src/facts/discover.js";
 import { checkPlanInvariants } from "../../src/plan/invariants.js";
 import { planDeployment } from "../../src/plan/planner.js";
 import type { Plan } from "../../src/plan/types.js";
 import { loadTopology } from "../../src/topology/load.js";
+import { runCli as runCliCapture } from "../support/cli.js";
 
 const ROOT = "examples/hosts/seed-c240m5";
 const SEED = "examples/topologies/seed-csr1kv.yaml";
 
 async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => {
-    out += String(c);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
-    err += String(c);
-    return true;
-  });
-  try {
-    const code = await main(["node", "nfvhost", ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
+  const r = await runCliCapture(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 afterEach(() => {
