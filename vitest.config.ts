@@ -14,5 +14,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration suites share one libvirtd; files that touch it run one at a time via their own locks.
     pool: "forks",
+    // What the tests compare is plain text, whether or not the runner sits in a terminal.
+    env: { NO_COLOR: "1" },
   },
 });

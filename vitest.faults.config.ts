@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: "forks",
+    // What the tests compare is plain text, whether or not the runner sits in a terminal.
+    env: { NO_COLOR: "1" },
   },
 });

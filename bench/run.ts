@@ -20,6 +20,7 @@ import { placementBench } from "./placement.js";
 import type { ScaleSection } from "./scale.js";
 import { scaleBench } from "./scale.js";
 import { lastLine } from "./stats.js";
+import { wantsColour } from "../src/util/colour.js";
 
 export interface BenchResults {
   schema: 1;
@@ -118,7 +119,7 @@ function peer<T extends object>(x: T | Unavailable, f: (v: T) => string): string
 const wrap = (s: string) => (s.length > 48 ? s.replace(/(.{1,48})(\s|$)/g, "$1\n").trim() : s);
 
 // Plain borders and headings when the output is not a terminal (CI logs, files).
-const style = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+const style = wantsColour(process.stdout) ? {} : { style: { head: [], border: [] } };
 const table = new Table({
   ...style,
   head: ["benchmark", "nfvhost", "peer", "goal / reference"],

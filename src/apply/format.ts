@@ -1,15 +1,16 @@
 /** Text output of apply and verify: the diff first, then what was held back or is pending. */
-import pc from "picocolors";
+import { colours, type Colours } from "../util/colour.js";
 import type { VerifyReport } from "../verify/index.js";
 import type { ApplyReport } from "./index.js";
 
-function diffLine(l: string): string {
+function diffLine(pc: Colours, l: string): string {
   if (l.startsWith("+")) return pc.green(`    ${l}`);
   if (l.startsWith("-")) return pc.red(`    ${l}`);
   return pc.yellow(`    ${l}`);
 }
 
-export function formatApplyReport(r: ApplyReport, opts: { full: boolean }): string {
+export function formatApplyReport(r: ApplyReport, opts: { full: boolean; color: boolean }): string {
+  const pc = colours(opts.color);
   const out: string[] = [];
   for (const w of r.warnings) out.push(pc.yellow(`warning: ${w}`));
   if (r.staleLock) {
@@ -33,7 +34,7 @@ export function formatApplyReport(r: ApplyReport, opts: { full: boolean }): stri
         opts.full || c.diff.length <= 40
           ? c.diff
           : [...c.diff.slice(0, 40), `... ${c.diff.length - 40} more line(s) (--json shows all)`];
-      for (const l of lines) out.push(diffLine(l));
+      for (const l of lines) out.push(diffLine(pc, l));
     }
   }
   for (const h of r.held) out.push(pc.yellow(`held back: ${h.what}: ${h.why}; ${h.fix}`));
@@ -46,7 +47,8 @@ export function formatApplyReport(r: ApplyReport, opts: { full: boolean }): stri
   return `${out.join("\n")}\n`;
 }
 
-export function formatVerifyReport(r: VerifyReport): string {
+export function formatVerifyReport(r: VerifyReport, opts: { color: boolean }): string {
+  const pc = colours(opts.color);
   const out: string[] = [];
   for (const c of r.checks) {
     const tag =

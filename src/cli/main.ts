@@ -3,9 +3,9 @@
  * the program; this file only wires them and turns user-fixable errors into clean messages.
  */
 import { Command, CommanderError } from "commander";
-import pc from "picocolors";
 import { NfvError, NfvErrors } from "../util/errors.js";
 import type { CommandModule } from "./command.js";
+import { colours, wantsColour } from "../util/colour.js";
 // Commands load on demand: `nfvhost plan` should not pay for the dashboard's web server or the XML
 // library. One line per command, sorted; the module exports `<name>Command`.
 const LOADERS: Record<string, () => Promise<CommandModule>> = {
@@ -44,7 +44,7 @@ export function buildProgram(commands: CommandModule[]): Command {
 }
 
 function printError(err: NfvError): void {
-  process.stderr.write(`${pc.red("error")}: ${err.message}\n`);
+  process.stderr.write(`${colours(wantsColour(process.stderr)).red("error")}: ${err.message}\n`);
 }
 
 /** Runs the CLI and returns the process exit code; never throws for user-fixable problems. */
@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     // for whoever reports it.
     const e = err instanceof Error ? err : new Error(String(err));
     process.stderr.write(
-      `${pc.red("internal error")} (a bug in nfvhost): ${e.message}\n` +
+      `${colours(wantsColour(process.stderr)).red("internal error")} (a bug in nfvhost): ${e.message}\n` +
         (process.env.NFVHOST_DEBUG ? `${e.stack}\n` : "rerun with NFVHOST_DEBUG=1 for the stack trace\n"),
     );
     return 70;

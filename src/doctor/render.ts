@@ -3,8 +3,8 @@
  * string (no I/O) so tests can read exactly what the user sees.
  */
 import Table from "cli-table3";
-import pc from "picocolors";
 import { AREA_TITLES, CHECK_AREAS, type CheckStatus, type DoctorReport } from "./types.js";
+import { colours } from "../util/colour.js";
 
 export interface RenderOptions {
   /** Terminal width to fit the table into. */
@@ -15,7 +15,7 @@ export interface RenderOptions {
 type Paint = (s: string) => string;
 
 function painter(color: boolean): Record<CheckStatus | "area" | "dim", Paint> {
-  const c = pc.createColors(color);
+  const c = colours(color);
   return { pass: c.green, warn: c.yellow, fail: c.red, info: c.blue, area: c.bold, dim: c.dim };
 }
 

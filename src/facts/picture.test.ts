@@ -5,7 +5,7 @@ import { AMD_EPYC_NPS4, SINGLE_NODE_NO_1G, buildHostFacts } from "./shapes.js";
 
 describe("renderPicture", () => {
   it("one row per node with its NICs, VFs under their PF, long VF lists cut", () => {
-    const text = stripVTControlCharacters(renderPicture(buildHostFacts(AMD_EPYC_NPS4)));
+    const text = stripVTControlCharacters(renderPicture(buildHostFacts(AMD_EPYC_NPS4), { color: true }));
     const rows = text.split("\n").filter((l) => /^│ \d /.test(l));
     // Adjacent numbering: node n starts with core n*16 / n*16+1.
     expect(rows.map((l) => /│ (\d+) +│ (\d+\/\d+)/.exec(l)!.slice(1, 3))).toEqual(
@@ -23,7 +23,7 @@ describe("renderPicture", () => {
     const f = buildHostFacts(SINGLE_NODE_NO_1G);
     f.kernel.isolatedCpus = [1, 9];
     f.cpus[2]!.online = false;
-    const text = stripVTControlCharacters(renderPicture(f));
+    const text = stripVTControlCharacters(renderPicture(f, { color: true }));
     expect(text).toContain("no 1G pages");
     expect(text).toMatch(/│ 0 +│ 0\/8 {2}1\*\/9\* {2}2~\/10/);
     expect(text).toContain("enp1s0 01:00.0 igb");
@@ -34,7 +34,7 @@ describe("renderPicture", () => {
     const f = buildHostFacts(AMD_EPYC_NPS4);
     f.nics[0]!.node = -1;
     f.warnings = [{ path: "/proc/mounts", message: "missing" }];
-    const text = stripVTControlCharacters(renderPicture(f));
+    const text = stripVTControlCharacters(renderPicture(f, { color: true }));
     expect(text).toContain("NICs without NUMA affinity");
     expect(text).toContain("1 warning(s):\n  /proc/mounts: missing");
   });
@@ -44,7 +44,7 @@ describe("renderPicture", () => {
     f.dmi = { vendor: null, product: null };
     f.os = { ...f.os, pretty: null };
     f.kernel.release = null;
-    const text = stripVTControlCharacters(renderPicture(f));
+    const text = stripVTControlCharacters(renderPicture(f, { color: true }));
     expect(text).toContain("system  unknown (no DMI, os-release or kernel release)");
   });
 });

@@ -4,7 +4,7 @@
  * the NICs/VFs attached to it. Pure: facts in, text out.
  */
 import Table from "cli-table3";
-import pc from "picocolors";
+import { colours, type Colours } from "../util/colour.js";
 import { formatCpuList } from "../util/cpulist.js";
 import type { CpuFact, HostFacts, NicFact, NodeFact } from "./types.js";
 
@@ -24,7 +24,7 @@ export function pageLabel(kib: number): string {
   return `${kib}K`;
 }
 
-function cpuLabel(c: CpuFact, isolated: Set<number>): string {
+function cpuLabel(pc: Colours, c: CpuFact, isolated: Set<number>): string {
   let s = String(c.id);
   if (isolated.has(c.id)) s = pc.yellow(`${s}*`);
   if (!c.online) s = pc.dim(`${s}~`);
@@ -32,7 +32,7 @@ function cpuLabel(c: CpuFact, isolated: Set<number>): string {
 }
 
 /** Cores of a node as sibling groups "0/36 1*\/37*", wrapped. */
-function coreLines(node: NodeFact, byId: Map<number, CpuFact>, isolated: Set<number>): string {
+function coreLines(pc: Colours, node: NodeFact, byId: Map<number, CpuFact>, isolated: Set<number>): string {
   const seen = new Set<number>();
   const groups: string[] = [];
   for (const id of node.cpus) {
@@ -40,7 +40,9 @@ function coreLines(node: NodeFact, byId: Map<number, CpuFact>, isolated: Set<num
     const cpu = byId.get(id);
     const members = (cpu?.siblings ?? [id]).filter((s) => node.cpus.includes(s));
     for (const m of members) seen.add(m);
-    groups.push(members.map((m) => (byId.has(m) ? cpuLabel(byId.get(m)!, isolated) : String(m))).join("/"));
+    groups.push(
+      members.map((m) => (byId.has(m) ? cpuLabel(pc, byId.get(m)!, isolated) : String(m))).join("/"),
+    );
   }
   const lines: string[] = [];
   for (let i = 0; i < groups.length; i += CORES_PER_LINE)
@@ -48,7 +50,7 @@ function coreLines(node: NodeFact, byId: Map<number, CpuFact>, isolated: Set<num
   return lines.join("\n") || pc.dim("(no CPUs)");
 }
 
-function hugepageLines(node: NodeFact): string {
+function hugepageLines(pc: Colours, node: NodeFact): string {
   const sizes = Object.keys(node.hugepages).sort((a, b) => Number(b) - Number(a));
   return sizes
     .map((s) => {
@@ -63,7 +65,7 @@ function shortPci(pci: string): string {
   return pci.replace(/^0000:/, "");
 }
 
-function nicLines(nics: NicFact[], all: NicFact[]): string {
+function nicLines(pc: Colours, nics: NicFact[], all: NicFact[]): string {
   const lines: string[] = [];
   for (const n of nics.filter((x) => !x.physfn)) {
     const bits = [n.name ?? pc.dim("(no netdev)"), shortPci(n.pci), n.driver ?? pc.dim("no driver")];
@@ -88,11 +90,12 @@ function nicLines(nics: NicFact[], all: NicFact[]): string {
   return lines.join("\n") || pc.dim("-");
 }
 
-function yesNo(v: boolean | null): string {
+function yesNo(pc: Colours, v: boolean | null): string {
   return v === null ? pc.dim("unknown") : v ? "yes" : pc.red("no");
 }
 
-export function renderPicture(facts: HostFacts): string {
+export function renderPicture(facts: HostFacts, opts: { color: boolean }): string {
+  const pc = colours(opts.color);
   const out: string[] = [];
   const isolated = new Set(facts.kernel.isolatedCpus);
   const byId = new Map(facts.cpus.map((c) => [c.id, c]));
@@ -128,8 +131,8 @@ export function renderPicture(facts: HostFacts): string {
     `${label("virt")}${[
       `libvirt ${facts.libvirt?.version ?? pc.dim("n/a")}`,
       `QEMU ${facts.qemu?.version ?? pc.dim("n/a")}`,
-      `/dev/kvm ${yesNo(facts.devices.kvm)}`,
-      `vhost-net ${yesNo(facts.devices.vhostNet)}`,
+      `/dev/kvm ${yesNo(pc, facts.devices.kvm)}`,
+      `vhost-net ${yesNo(pc, facts.devices.vhostNet)}`,
       `THP ${facts.thp.enabled ?? "?"}`,
     ].join(" · ")}`,
   );
@@ -144,17 +147,23 @@ export function renderPicture(facts: HostFacts): string {
     const nics = facts.nics.filter((n) => n.node === node.id || (single && n.node < 0));
     table.push([
       String(node.id),
-      coreLines(node, byId, isolated),
+      coreLines(pc, node, byId, isolated),
       formatKiB(node.memoryKiB),
-      hugepageLines(node),
-      nicLines(nics, facts.nics),
+      hugepageLines(pc, node),
+      nicLines(pc, nics, facts.nics),
     ]);
   }
   const orphans = single
     ? []
     : facts.nics.filter((n) => n.node < 0 || !facts.nodes.some((x) => x.id === n.node));
   if (orphans.length)
-    table.push([pc.dim("-1"), pc.dim("NICs without NUMA affinity"), "", "", nicLines(orphans, facts.nics)]);
+    table.push([
+      pc.dim("-1"),
+      pc.dim("NICs without NUMA affinity"),
+      "",
+      "",
+      nicLines(pc, orphans, facts.nics),
+    ]);
   out.push(table.toString());
 
   if (facts.warnings.length) {

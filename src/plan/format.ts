@@ -4,10 +4,10 @@
  * the meaning (colour off, the map reads the same).
  */
 import Table from "cli-table3";
-import pc from "picocolors";
 import { formatCpuList } from "../util/cpulist.js";
 import { pageSizeText } from "./hostModel.js";
 import type { CpuRole, InterfacePlan, Plan, PlanProblem, VnfPlan } from "./types.js";
+import { colours } from "../util/colour.js";
 
 export interface FormatOptions {
   color: boolean;
@@ -19,7 +19,7 @@ type Paint = (s: string) => string;
 const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
 
 function painter(color: boolean): Record<CpuRole["role"] | "head", Paint> {
-  const c = pc.createColors(color);
+  const c = colours(color);
   return {
     housekeeping: c.dim,
     "isolated-free": c.green,
@@ -162,13 +162,13 @@ export function formatPlan(plan: Plan, opts: FormatOptions): string {
     lines.push("");
   }
   lines.push(formatCpuMap(plan, opts));
-  for (const w of plan.warnings) lines.push(`${pc.createColors(opts.color).yellow("warning")}: ${w}`);
+  for (const w of plan.warnings) lines.push(`${colours(opts.color).yellow("warning")}: ${w}`);
   return `${lines.join("\n")}\n`;
 }
 
 /** One problem as the CLI prints it; `where` is the topology file:line it points at, if any. */
 export function formatProblem(p: PlanProblem, where: string | null, opts: FormatOptions): string {
-  const c = pc.createColors(opts.color);
+  const c = colours(opts.color);
   const head = `${where ? `${where}: ` : ""}${c.red("cannot fit")}: ${p.message}`;
   return [head, ...p.fixes.map((f) => `  fix: ${f}`)].join("\n");
 }

@@ -14,7 +14,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
-// picocolors may colour when the test runner has a TTY; compare the text without escapes.
+// Colour follows the stream (src/util/colour.ts); strip escapes so the comparison never depends on it.
 const plain = stripVTControlCharacters;
 
 describe("nfvhost discover", () => {

@@ -4,7 +4,7 @@ import { runCli } from "../support/cli.js";
 
 const cli = runCli;
 
-// picocolors may colour "error"; compare the text only.
+// Colour follows the stream (src/util/colour.ts); compare the text only.
 // eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
 

@@ -5,6 +5,7 @@ import { directoryRoot, wholeSeconds } from "../../apply/options.js";
 import { resolveConnect } from "../../libvirt/virsh.js";
 import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
+import { wantsColour } from "../../util/colour.js";
 
 export function parseAccel(v: string | undefined): "kvm" | "tcg" | undefined {
   if (v === undefined) return undefined;
@@ -66,7 +67,10 @@ export const applyCommand: CommandModule = {
           renderer: json ? "silent" : process.stdout.isTTY ? "default" : "simple",
         });
         if (json) printJson(report);
-        else process.stdout.write(formatApplyReport(report, { full: false }));
+        else
+          process.stdout.write(
+            formatApplyReport(report, { full: false, color: wantsColour(process.stdout) }),
+          );
         if (report.held.length > 0) process.exitCode = 1;
       });
   },

@@ -4,6 +4,7 @@ import { renderPicture } from "../../facts/picture.js";
 import type { HostFacts } from "../../facts/types.js";
 import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
+import { wantsColour } from "../../util/colour.js";
 
 /**
  * Facts are printed even when some files hold garbage (they are still the best picture there is),
@@ -35,7 +36,7 @@ export const discoverCommand: CommandModule = {
       .action(async (opts: { root: string; json?: boolean }) => {
         const facts = await discoverHost({ root: opts.root });
         if (opts.json) printJson(facts);
-        else process.stdout.write(renderPicture(facts));
+        else process.stdout.write(renderPicture(facts, { color: wantsColour(process.stdout) }));
         const err = garbageError(facts);
         if (err) throw err;
       });

@@ -3,13 +3,13 @@
  * runDoctor and print the report. Exits 1 when any check fails so scripts and CI can gate on it.
  */
 import type { Command } from "commander";
-import pc from "picocolors";
 import { runDoctor, failedChecks } from "../../doctor/index.js";
 import { renderReport } from "../../doctor/render.js";
 import { discoverHost } from "../../facts/discover.js";
 import { NfvError } from "../../util/errors.js";
 import { garbageError } from "./discover.js";
 import { printJson, type CommandModule } from "../command.js";
+import { wantsColour } from "../../util/colour.js";
 
 interface DoctorOptions {
   root?: string;
@@ -30,7 +30,7 @@ export const doctorCommand: CommandModule = {
         const report = runDoctor(facts);
         if (opts.json) printJson(report);
         else {
-          const color = Boolean(process.stdout.isTTY) && pc.isColorSupported;
+          const color = wantsColour(process.stdout);
           process.stdout.write(renderReport(report, { width: process.stdout.columns ?? 120, color }));
         }
         // Verdicts resting on garbage files (e.g. no vmx because /proc/cpuinfo is garbage) are not

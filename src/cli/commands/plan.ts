@@ -8,6 +8,7 @@ import { loadTopology } from "../../topology/load.js";
 import type { ParsedTopology } from "../../topology/types.js";
 import { NfvError, formatLocation } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
+import { wantsColour } from "../../util/colour.js";
 
 /** file:line of the topology value a problem is about, or of its VNF. */
 export function problemLocation(p: PlanProblem, parsed: ParsedTopology): string | null {
@@ -83,7 +84,7 @@ export const planCommand: CommandModule = {
         const facts = await discoverHost({ root: opts.root });
         const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
         const result = planDeployment(facts, parsed.topology, deployed);
-        const color = !opts.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
+        const color = !opts.json && wantsColour(process.stdout);
         if (result.ok) {
           if (opts.json) printJson(result.plan);
           else process.stdout.write(formatPlan(result.plan, { color }));
@@ -95,7 +96,7 @@ export const planCommand: CommandModule = {
             problems: result.problems.map((p) => ({ ...p, location: problemLocation(p, parsed) })),
           });
         } else {
-          const errColor = process.stderr.isTTY === true && !process.env.NO_COLOR;
+          const errColor = wantsColour(process.stderr);
           for (const p of result.problems) {
             process.stderr.write(`${formatProblem(p, problemLocation(p, parsed), { color: errColor })}\n`);
           }

@@ -17,6 +17,7 @@ import { loadTopology } from "../../topology/load.js";
 import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
 import { problemLocation } from "./plan.js";
+import { wantsColour } from "../../util/colour.js";
 
 /** Marks a directory nfvhost rendered into, so a later render may replace it without --force. */
 export const MARKER = ".nfvhost-render.json";
@@ -148,7 +149,7 @@ export const renderCommand: CommandModule = {
           );
         } else {
           // The decisions first (placement table, CPU map), then what was written from them.
-          const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+          const color = wantsColour(process.stdout);
           process.stdout.write(`${formatPlan(result.plan, { color })}\n`);
           printTable(files, sizes, out);
         }

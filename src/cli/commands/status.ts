@@ -4,6 +4,7 @@ import { readStatus, type VnfStatus } from "../../apply/status.js";
 import { resolveConnect, Virsh } from "../../libvirt/virsh.js";
 import { type CommandModule, printJson } from "../command.js";
 import { topologyName } from "./destroy.js";
+import { wantsColour } from "../../util/colour.js";
 
 function memory(v: VnfStatus): string {
   const mib = v.memoryKiB / 1024;
@@ -15,7 +16,7 @@ function memory(v: VnfStatus): string {
 
 export function formatStatus(rows: VnfStatus[], threads: boolean): string {
   if (rows.length === 0) return "no domains created by nfvhost on this host\n";
-  const style = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+  const style = wantsColour(process.stdout) ? {} : { style: { head: [], border: [] } };
   const t = new Table({
     ...style,
     head: ["VNF", "State", "Node", "vCPU -> CPU", "Emulator", "Memory", "Interfaces", "Console"],

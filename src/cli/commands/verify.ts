@@ -6,6 +6,7 @@ import { resolveConnect } from "../../libvirt/virsh.js";
 import { verifyTopology } from "../../verify/index.js";
 import { type CommandModule, printJson } from "../command.js";
 import { parseAccel } from "./apply.js";
+import { wantsColour } from "../../util/colour.js";
 
 export const verifyCommand: CommandModule = {
   register(program: Command) {
@@ -34,7 +35,7 @@ export const verifyCommand: CommandModule = {
           env: process.env,
         });
         if (o.json) printJson(report);
-        else process.stdout.write(formatVerifyReport(report));
+        else process.stdout.write(formatVerifyReport(report, { color: wantsColour(process.stdout) }));
         if (!report.ok) process.exitCode = 1;
       });
   },
