@@ -3,8 +3,7 @@
  * guide's own csr1kv-1 XML element by element for everything the seed tunes.
  * Regenerate the golden files after a reviewed change with UPDATE_GOLDEN=1.
  */
-import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { create } from "xmlbuilder2";
@@ -13,9 +12,11 @@ import { parseDomainXml as summarizeDomainXml } from "../src/libvirt/domain-xml.
 import { renderDomainXml, renderNetworkXml } from "../src/render/libvirt/index.js";
 import type { DomainContext } from "../src/render/libvirt/index.js";
 import { seedPlan } from "./fixtures/render/seed-plan-b.js";
+import { expectGolden as expectGoldenFile } from "./support/golden.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const GOLDEN = join(HERE, "golden", "libvirt");
+const expectGolden = (file: string, actual: string) => expectGoldenFile(join(GOLDEN, file), actual);
 const SEED_XML = join(HERE, "fixtures", "render", "seed-csr1kv-1.xml");
 
 /** How `nfvhost render` renders the seed: KVM, <locked/> as the seed has it, the seed's UUID. */
@@ -26,16 +27,6 @@ const SEED_DOMAIN_CONTEXT: DomainContext = {
   day0IsoPath: "/var/lib/nfvhost/day0/csr1kv-1-day0.iso",
   topology: "seed-csr1kv",
 };
-
-async function expectGolden(file: string, actual: string): Promise<void> {
-  const path = join(GOLDEN, file);
-  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(path)) {
-    if (process.env.CI)
-      throw new Error(`golden file ${path} is missing; render it locally with UPDATE_GOLDEN=1 and review it`);
-    await writeFile(path, actual);
-  }
-  expect(actual).toBe(await readFile(path, "utf8"));
-}
 
 const vnf = seedPlan.vnfs[0]!;
 

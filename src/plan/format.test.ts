@@ -2,10 +2,9 @@
  * Human output: golden files of the seed plan (reviewed; regenerate with UPDATE_GOLDEN=1), and the
  * same words with colour on or off.
  */
-import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectGolden as expectGoldenFile } from "../../test/support/golden.js";
 import { AMD_EPYC_NPS4, SEED_C240M5, buildHostFacts } from "../facts/shapes.js";
 import { GiB, makeTopology, makeVnf, seedTopology } from "../../test/fixtures/plan/topology.js";
 import { formatCpuMap, formatPlan, formatProblem } from "./format.js";
@@ -13,16 +12,7 @@ import { planDeployment } from "./planner.js";
 import type { Plan } from "./types.js";
 
 const GOLDEN = join(process.cwd(), "test", "golden", "plan");
-
-async function expectGolden(file: string, actual: string): Promise<void> {
-  const path = join(GOLDEN, file);
-  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(path)) {
-    if (process.env.CI)
-      throw new Error(`golden file ${path} is missing; run locally with UPDATE_GOLDEN=1 and review it`);
-    await writeFile(path, actual);
-  }
-  expect(actual).toBe(await readFile(path, "utf8"));
-}
+const expectGolden = (file: string, actual: string) => expectGoldenFile(join(GOLDEN, file), actual);
 
 function plan(facts = buildHostFacts(SEED_C240M5), topo = seedTopology()): Plan {
   const r = planDeployment(facts, topo);

@@ -2,8 +2,7 @@
  * The seed guide's tuning, end to end: the seed topology file, loaded by the real parser, planned on
  * the seed server's snapshot read by the real discovery, through the CLI as a user runs it.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { planDeployment } from "../../src/plan/planner.js";
 import type { Plan } from "../../src/plan/types.js";
 import { loadTopology } from "../../src/topology/load.js";
 import { runCli as runCliCapture } from "../support/cli.js";
+import { expectGolden } from "../support/golden.js";
 
 const ROOT = "examples/hosts/seed-c240m5";
 const SEED = "examples/topologies/seed-csr1kv.yaml";
@@ -117,13 +117,7 @@ describe("seed topology on the seed server snapshot", () => {
 
   it("--json output equals the reviewed golden file (regenerate with UPDATE_GOLDEN=1)", async () => {
     const { out } = await runCli(["plan", SEED, "--root", ROOT, "--json"]);
-    const golden = "test/golden/plan/seed-csr1kv.plan.json";
-    if (process.env.UPDATE_GOLDEN === "1" || !existsSync(golden)) {
-      if (process.env.CI)
-        throw new Error(`${golden} is missing; run locally with UPDATE_GOLDEN=1 and review it`);
-      await writeFile(golden, out);
-    }
-    expect(out).toBe(await readFile(golden, "utf8"));
+    await expectGolden("test/golden/plan/seed-csr1kv.plan.json", out);
   });
 
   it("prints tables and a CPU map for people", async () => {

@@ -3,16 +3,15 @@
  * test/golden/seed-csr1kv/ (MANIFEST.txt holds every file's mode, the ISO included). After a
  * reviewed change: UPDATE_GOLDEN=1 npx vitest run test/render/seed-golden.test.ts
  */
-import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type9Secret } from "../../src/render/secrets/cisco.js";
 import type { RenderedFile } from "../../src/render/types.js";
+import { mayWriteGolden } from "../support/golden.js";
 import { fileOf, REPO, renderSeed, SEED_PASSWORD } from "./seed.js";
 
 const GOLDEN = join(REPO, "test/golden/seed-csr1kv");
-const UPDATE = process.env.UPDATE_GOLDEN === "1";
 
 function manifest(files: RenderedFile[]): string {
   return files
@@ -35,11 +34,7 @@ let files: RenderedFile[];
 
 beforeAll(async () => {
   files = (await renderSeed()).files;
-  if (UPDATE || !existsSync(GOLDEN)) {
-    if (process.env.CI)
-      throw new Error(
-        `golden files missing in ${GOLDEN}; render them locally with UPDATE_GOLDEN=1 and review them`,
-      );
+  if (mayWriteGolden(GOLDEN)) {
     await rm(GOLDEN, { recursive: true, force: true });
     for (const f of files.filter((x) => !x.iso)) {
       await mkdir(dirname(join(GOLDEN, f.path)), { recursive: true });
