@@ -339,6 +339,29 @@ describe("virt-host-validate qemu parity", () => {
     facts.cpu.virtualization = null;
     expect(check(runDoctor(facts), "virt.cpu").status).toBe("fail");
   });
+
+  it("judges a snapshot's recorded devices and versions as live; says 'not recorded' only for what is", () => {
+    // What discovery gives for a snapshot whose nfvhost-snapshot.json recorded a host without
+    // libvirt but with QEMU, /dev/kvm and no /dev/vhost-net; /dev/net/tun not recorded.
+    const facts = buildHostFacts(SEED_C240M5);
+    facts.root = "/tmp/bug-report.tar.gz";
+    facts.qemu = { version: "8.2.2", evidence: "qemu-system-x86_64 --version: QEMU emulator version 8.2.2" };
+    facts.devices = { kvm: true, vhostNet: false, vfio: true, kvmAccessible: true, tun: null };
+    facts.notRecorded = ["devices.tun"];
+    const report = runDoctor(facts);
+    expect(check(report, "virt.libvirt")).toMatchObject({ status: "fail" });
+    expect(check(report, "virt.libvirt").fix).toContain("install -y libvirt");
+    expect(check(report, "virt.qemu")).toMatchObject({ status: "pass" });
+    expect(check(report, "virt.kvm-device").status).toBe("pass");
+    expect(check(report, "virt.kvm-access").status).toBe("pass");
+    expect(check(report, "virt.vhost-net").status).toBe("warn");
+    expect(check(report, "virt.tun")).toMatchObject({ status: "info" });
+    expect(check(report, "virt.tun").evidence).toMatch(/^not recorded: .*nfvhost-snapshot\.json/);
+    // The same facts without the record of libvirt: unknown, never a false failure.
+    facts.notRecorded.push("libvirt");
+    expect(check(runDoctor(facts), "virt.libvirt")).toMatchObject({ status: "info" });
+    expect(check(runDoctor(facts), "virt.libvirt").evidence).toMatch(/^not recorded in this snapshot/);
+  });
 });
 
 describe("OS services, sysctl, power", () => {

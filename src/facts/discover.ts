@@ -3,13 +3,13 @@
  * .tar.gz written by `nfvhost snapshot`). Missing or garbage files become warnings naming the
  * path; only an unusable root is an error.
  */
-import { accessSync, constants, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
 import { NfvError } from "../util/errors.js";
-import { run } from "../util/exec.js";
 import { extractArchive, isArchivePath } from "./archive.js";
 import { pageSizeKiB, parseKernelCmdline } from "./cmdline.js";
 import { collectNics } from "./nics.js";
+import { type HostProbe, openProbe } from "./probe.js";
 import { HostReader, type TraceEntry } from "./reader.js";
 import {
   collectCgroups,
@@ -41,9 +41,12 @@ export interface DiscoveryResult {
   facts: HostFacts;
   /** Every path discovery touched, with what it saw: the snapshot's file list. */
   trace: Map<string, TraceEntry>;
+  /** Every command and device discovery asked about, with the answer: the snapshot's meta file. */
+  probe: HostProbe;
 }
 
-const COMMAND_TIMEOUT_MS = 10_000;
+/** A probed fact: undefined when the root did not record it (reported null, listed in notRecorded). */
+type Probed<T> = T | undefined;
 
 export async function discoverHost(opts: DiscoverOptions = {}): Promise<HostFacts> {
   return (await discoverWithTrace(opts)).facts;
@@ -87,10 +90,10 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
   for (const top of ["proc", "sys"]) {
     if (!r.isDir(top)) throw rootError(shownRoot, `has no ${top}/ directory`);
   }
+  // Programs and device nodes: run live, replayed from a snapshot's meta file, else unknown.
+  const probe = openProbe(r, live);
   // The programs run while the files are read.
-  const versions = live
-    ? Promise.all([libvirtVersion(), qemuVersion()])
-    : Promise.resolve([null, null] as const);
+  const versions = Promise.all([libvirtVersion(probe), qemuVersion(probe)]);
 
   const meminfoText = r.readText("proc/meminfo");
   const meminfo = meminfoText === null ? null : parseMeminfo(meminfoText);
@@ -114,7 +117,8 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
   const mounts = mountsText === null ? null : parseMounts(mountsText);
 
   const firewalld = collectFirewalldFiles(r);
-  const firewalldState = live ? firewalldLive(firewalld) : Promise.resolve(firewalld);
+  const firewalldState = firewalldActive(probe, firewalld);
+  const devices = collectDevices(probe);
   const facts: HostFacts = {
     schema: 1,
     hostname: collectHostname(r),
@@ -131,7 +135,7 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
     thp: collectThp(r),
     libvirt: null,
     qemu: null,
-    devices: collectDevices(r, live),
+    devices: devices.facts,
     cgroups: collectCgroups(r, mounts),
     secureGuest: collectSecureGuest(r, cpu.vendor),
     memlock: collectMemlock(r),
@@ -146,10 +150,21 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
     ),
     dmi: collectDmi(r),
     warnings: r.warnings,
+    notRecorded: [],
   };
-  [facts.libvirt, facts.qemu] = await versions;
-  facts.firewalld = await firewalldState;
-  return { facts, trace: r.trace };
+  const [libvirt, qemu] = await versions;
+  const fw = await firewalldState;
+  facts.libvirt = libvirt ?? null;
+  facts.qemu = qemu ?? null;
+  if (fw !== undefined) facts.firewalld = fw;
+  // One fixed order, so live and snapshot discovery compare equal.
+  facts.notRecorded = [
+    ...(libvirt === undefined ? ["libvirt"] : []),
+    ...(qemu === undefined ? ["qemu"] : []),
+    ...(fw === undefined ? ["firewalld.active"] : []),
+    ...devices.notRecorded,
+  ];
+  return { facts, trace: r.trace, probe };
 }
 
 function collectKernel(
@@ -205,65 +220,74 @@ function collectIommu(
   return { enabled, passthrough: cmd.passthrough, evidence, acpiTables, groups };
 }
 
-function collectDevices(r: HostReader, live: boolean): HostFacts["devices"] {
-  // A snapshot carries no /dev: device presence is unknown there, not absent.
-  if (!live && !r.isDir("dev"))
-    return { kvm: null, vhostNet: null, vfio: null, kvmAccessible: null, tun: null };
-  const kvm = r.exists("dev/kvm");
-  let kvmAccessible: boolean | null = null;
-  if (live && kvm) {
-    try {
-      accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
-      kvmAccessible = true;
-    } catch {
-      kvmAccessible = false;
-    }
-  }
-  return {
-    kvm,
-    vhostNet: r.exists("dev/vhost-net"),
-    vfio: r.exists("dev/vfio/vfio") || r.exists("dev/vfio"),
-    kvmAccessible,
-    tun: r.exists("dev/net/tun"),
+function collectDevices(probe: HostProbe): {
+  facts: HostFacts["devices"];
+  notRecorded: string[];
+} {
+  const notRecorded: string[] = [];
+  const exists = (field: string, rec: Probed<{ exists: boolean }>): boolean | null => {
+    if (rec === undefined) notRecorded.push(`devices.${field}`);
+    return rec?.exists ?? null;
   };
+  const kvmRec = probe.device("/dev/kvm", { access: true });
+  const kvm = exists("kvm", kvmRec);
+  // Access is only asked of a /dev/kvm that exists; a snapshot keeps the answer of the user who took it.
+  let kvmAccessible: boolean | null = null;
+  if (kvm === null) notRecorded.push("devices.kvmAccessible");
+  else if (kvm) {
+    kvmAccessible = kvmRec?.readWrite ?? null;
+    if (kvmAccessible === null) notRecorded.push("devices.kvmAccessible");
+  }
+  const vhostNet = exists("vhostNet", probe.device("/dev/vhost-net"));
+  // /dev/vfio/vfio is the container node; the directory alone (no-IOMMU setups) counts too.
+  const vfioNode = probe.device("/dev/vfio/vfio");
+  const vfio = exists("vfio", vfioNode?.exists ? vfioNode : vfioNode && probe.device("/dev/vfio"));
+  const tun = exists("tun", probe.device("/dev/net/tun"));
+  return { facts: { kvm, vhostNet, vfio, kvmAccessible, tun }, notRecorded };
 }
 
-/** First program of `candidates` that runs; null when none is installed. */
-async function firstVersion(candidates: string[], pattern: RegExp): Promise<VersionFact | null> {
+/**
+ * First program of `candidates` that runs and prints a version; null when none does, undefined
+ * when the root did not record a candidate discovery had to ask about.
+ */
+async function firstVersion(
+  probe: HostProbe,
+  candidates: string[],
+  pattern: RegExp,
+): Promise<Probed<VersionFact | null>> {
   for (const cmd of candidates) {
-    try {
-      const res = await run(cmd, ["--version"], { timeoutMs: COMMAND_TIMEOUT_MS });
-      const line = (res.stdout || res.stderr).split("\n").find((l) => pattern.test(l));
-      const m = line ? pattern.exec(line) : null;
-      if (res.code === 0 && m) return { version: m[1]!, evidence: `${cmd} --version: ${line!.trim()}` };
-    } catch {
-      /* not installed: try the next candidate */
-    }
+    const res = await probe.command(cmd, ["--version"]);
+    if (res === undefined) return undefined;
+    if ("error" in res) continue; // not installed: try the next candidate
+    const line = (res.stdout || res.stderr).split("\n").find((l) => pattern.test(l));
+    const m = line ? pattern.exec(line) : null;
+    if (res.code === 0 && m) return { version: m[1]!, evidence: `${cmd} --version: ${line!.trim()}` };
   }
   return null;
 }
 
-function libvirtVersion(): Promise<VersionFact | null> {
+function libvirtVersion(probe: HostProbe): Promise<Probed<VersionFact | null>> {
   return firstVersion(
+    probe,
     ["libvirtd", "/usr/sbin/libvirtd", "virtqemud", "/usr/sbin/virtqemud"],
     /(\d+\.\d+\.\d+)/,
   );
 }
 
-function qemuVersion(): Promise<VersionFact | null> {
+function qemuVersion(probe: HostProbe): Promise<Probed<VersionFact | null>> {
   return firstVersion(
+    probe,
     ["qemu-system-x86_64", "/usr/libexec/qemu-kvm", "/usr/bin/qemu-kvm"],
     /version\s+(\d+\.\d+(?:\.\d+)?)/i,
   );
 }
 
-async function firewalldLive(files: FirewalldFact): Promise<FirewalldFact> {
+/** `active` from `firewall-cmd --state`, asked only when firewalld is installed. */
+async function firewalldActive(probe: HostProbe, files: FirewalldFact): Promise<Probed<FirewalldFact>> {
   if (!files.installed) return files;
-  try {
-    const res = await run("firewall-cmd", ["--state"], { timeoutMs: COMMAND_TIMEOUT_MS });
-    const state = (res.stdout || res.stderr).trim();
-    return { ...files, active: state === "running", evidence: `firewall-cmd --state: ${state}` };
-  } catch {
-    return files;
-  }
+  const res = await probe.command("firewall-cmd", ["--state"]);
+  if (res === undefined) return undefined;
+  if ("error" in res) return files;
+  const state = (res.stdout || res.stderr).trim();
+  return { ...files, active: state === "running", evidence: `firewall-cmd --state: ${state}` };
 }

@@ -1,7 +1,9 @@
 /**
  * `nfvhost snapshot`: copies exactly the files discovery reads, so a host can be planned offline
  * and a bug report reproduced. The file list is the trace of a real discovery run (one source of
- * truth): what a snapshot holds is what discovery saw, links kept as links.
+ * truth): what a snapshot holds is what discovery saw, links kept as links. What discovery asks of
+ * programs and device nodes (libvirt/QEMU versions, /dev/kvm ...) goes, as recorded by the
+ * discovery run's probe, into the meta file SNAPSHOT_META at the top of the snapshot.
  */
 import {
   existsSync,
@@ -19,6 +21,7 @@ import * as tar from "tar";
 import { NfvError } from "../util/errors.js";
 import { isArchivePath } from "./archive.js";
 import { discoverWithTrace } from "./discover.js";
+import { SNAPSHOT_META, snapshotMeta } from "./probe.js";
 import type { TraceEntry } from "./reader.js";
 import type { HostFacts } from "./types.js";
 
@@ -28,12 +31,14 @@ export interface SnapshotSummary {
   links: number;
   dirs: number;
   bytes: number;
-  /** Paths left out on purpose: device nodes are live-only (see docs/discover.md). */
+  /** Paths left out on purpose: device nodes, whose presence the meta file records instead. */
   skipped: string[];
+  /** Command outputs and device checks written to the meta file (SNAPSHOT_META). */
+  recorded: { commands: number; devices: number };
   facts: HostFacts;
 }
 
-/** Device nodes cannot be captured meaningfully; discovery reports them null for a snapshot. */
+/** Device nodes cannot be copied meaningfully: the probe records their presence in the meta file. */
 function liveOnly(rel: string): boolean {
   return rel === "dev" || rel.startsWith("dev/");
 }
@@ -42,11 +47,13 @@ function liveOnly(rel: string): boolean {
 export function writeTrace(
   trace: Map<string, TraceEntry>,
   dir: string,
-): Omit<SnapshotSummary, "out" | "facts"> {
+): Omit<SnapshotSummary, "out" | "facts" | "recorded"> {
   const summary = { files: 0, links: 0, dirs: 0, bytes: 0, skipped: [] as string[] };
   const entries = [...trace.entries()].filter(([rel]) => rel !== "").sort(([a], [b]) => a.localeCompare(b));
   const links: [string, string][] = [];
   for (const [rel, entry] of entries) {
+    // A source snapshot's meta file is not copied: the new one is written from the probe.
+    if (rel === SNAPSHOT_META) continue;
     if (liveOnly(rel)) {
       summary.skipped.push(`/${rel}`);
       continue;
@@ -105,11 +112,19 @@ export async function snapshotHost(out: string, opts: { root?: string } = {}): P
       fix: `create it first (mkdir -p ${parent}), or choose another OUT`,
     });
   }
-  const { facts, trace } = await discoverWithTrace({ root: opts.root ?? "/" });
+  const root = opts.root ?? "/";
+  const { facts, trace, probe } = await discoverWithTrace({ root });
+  const meta = snapshotMeta(probe, { takenAt: new Date().toISOString(), hostname: facts.hostname, root });
+  const recorded = { commands: Object.keys(meta.commands).length, devices: Object.keys(meta.devices).length };
+  const writeAll = (dir: string) => {
+    const summary = writeTrace(trace, dir);
+    writeFileSync(path.join(dir, SNAPSHOT_META), `${JSON.stringify(meta, null, 2)}\n`);
+    return { ...summary, recorded };
+  };
   if (!isArchivePath(out)) {
     try {
       if (!existsSync(out)) mkdirSync(out);
-      return { out, facts, ...writeTrace(trace, out) };
+      return { out, facts, ...writeAll(out) };
     } catch (e) {
       throw new NfvError({
         what: `snapshot output ${out}`,
@@ -121,7 +136,7 @@ export async function snapshotHost(out: string, opts: { root?: string } = {}): P
   }
   const tmp = mkdtempSync(path.join(os.tmpdir(), "nfvhost-snap-"));
   try {
-    const summary = writeTrace(trace, tmp);
+    const summary = writeAll(tmp);
     const top = readdirSync(tmp).sort();
     try {
       await tar.c({ gzip: true, file: out, cwd: tmp, portable: true }, top);

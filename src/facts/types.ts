@@ -229,4 +229,11 @@ export interface HostFacts {
   dmi: { vendor: string | null; product: string | null };
   /** Every file that could not be read or parsed: discovery never throws on a missing file. */
   warnings: Warning[];
+  /**
+   * Fields whose null means "not recorded" (unknown) rather than "absent": the command and device
+   * facts ("libvirt", "qemu", "firewalld.active", "devices.kvm", ...) of a root whose
+   * nfvhost-snapshot.json is missing, or lacks or damages their entry. [] on a live host. Absent
+   * in facts not made by discovery (synthetic shapes).
+   */
+  notRecorded?: string[];
 }

@@ -108,7 +108,7 @@ describe("nfvhost snapshot", () => {
     expect(s.code).toBe(0);
     const j = JSON.parse(s.out);
     expect(Object.keys(j).sort()).toEqual(
-      ["bytes", "dirs", "files", "links", "out", "root", "skipped", "warnings"].sort(),
+      ["bytes", "dirs", "files", "links", "out", "recorded", "root", "skipped", "warnings"].sort(),
     );
     expect(j).toMatchObject({ out, root: "examples/hosts/seed-c240m5" });
     expect(j.files).toBeGreaterThan(100);

@@ -8,7 +8,16 @@ import { installFix, moduleFix } from "../fixes.js";
 import { isLive } from "../facts-view.js";
 import type { DoctorCheck } from "../types.js";
 
-const NOT_VISIBLE = "not visible: facts come from a snapshot, which has no /dev";
+const NOT_VISIBLE =
+  "not recorded: facts come from a snapshot without this entry in nfvhost-snapshot.json (hand-made, or taken before nfvhost recorded it)";
+
+/**
+ * Whether null for `field` means unknown rather than absent. Discovery says so in notRecorded;
+ * facts without it (synthetic shapes) are unknown exactly when they are not from the live host.
+ */
+function notRecorded(facts: HostFacts, field: string): boolean {
+  return facts.notRecorded ? facts.notRecorded.includes(field) : !isLive(facts);
+}
 
 function kvmModule(facts: HostFacts): string {
   return facts.cpu.virtualization === "svm" ? "kvm_amd" : "kvm_intel";
@@ -166,11 +175,11 @@ function versionCheck(facts: HostFacts, which: "libvirt" | "qemu"): DoctorCheck 
     title: which === "libvirt" ? "libvirt installed (version)" : "QEMU/KVM installed (version)",
   } as const;
   if (v) return { ...base, status: "pass", evidence: `${v.version} (${v.evidence})` };
-  if (!isLive(facts)) {
+  if (notRecorded(facts, which)) {
     return {
       ...base,
       status: "info",
-      evidence: `not recorded in this snapshot (${facts.root}); run doctor on the host itself`,
+      evidence: `not recorded in this snapshot (${facts.root}); run doctor on the host itself, or take the snapshot with \`nfvhost snapshot\``,
     };
   }
   return {
