@@ -5,6 +5,7 @@
  */
 import Table from "cli-table3";
 import { formatCpuList } from "../util/cpulist.js";
+import { nameList, shortfallText } from "./capacity.js";
 import { pageSizeText } from "./hostModel.js";
 import type { CpuRole, InterfacePlan, Plan, PlanProblem, VnfPlan } from "./types.js";
 import { colours } from "../util/colour.js";
@@ -170,5 +171,60 @@ export function formatPlan(plan: Plan, opts: FormatOptions): string {
 export function formatProblem(p: PlanProblem, where: string | null, opts: FormatOptions): string {
   const c = colours(opts.color);
   const head = `${where ? `${where}: ` : ""}${c.red("cannot fit")}: ${p.message}`;
-  return [head, ...p.fixes.map((f) => `  fix: ${f}`)].join("\n");
+  const short = (p.misfits?.shortfalls ?? [])
+    .filter((s) => s.short > 0)
+    .map((s) => `  short: ${shortfallText(s)}`);
+  return [head, ...short, ...p.fixes.map((f) => `  fix: ${f}`)].join("\n");
+}
+
+/** More VNFs than this with one identical problem are collapsed: the first SHOWN_FULLY, then one line. */
+export const COLLAPSE_OVER = 5;
+export const SHOWN_FULLY = 3;
+
+/** Problems that differ only in the VNF name (and so in file:line) share a key. */
+function shapeKey(p: PlanProblem): string | null {
+  if (p.vnf === null || p.misfits) return null;
+  const anon = (s: string) => s.split(p.vnf!).join("\u0000");
+  return JSON.stringify([p.resource, p.node, p.need, p.have, anon(p.message), p.fixes.map(anon)]);
+}
+
+/**
+ * Every problem as the CLI prints it, short for hundreds of identical misfits: when more than
+ * COLLAPSE_OVER VNFs have the same problem, the first SHOWN_FULLY are printed and one line names
+ * the others (--json keeps every problem).
+ */
+export function formatProblems(
+  problems: readonly PlanProblem[],
+  where: (p: PlanProblem) => string | null,
+  opts: FormatOptions,
+): string[] {
+  const groups = new Map<string, PlanProblem[]>();
+  const keyed = problems.map((p) => {
+    const key = shapeKey(p);
+    if (key === null) return { p, group: [] as PlanProblem[], at: -1 };
+    const group = groups.get(key) ?? [];
+    groups.set(key, group);
+    group.push(p);
+    return { p, group, at: group.length - 1 };
+  });
+  const out: string[] = [];
+  for (const { p, group, at } of keyed) {
+    if (group.length <= COLLAPSE_OVER || at < SHOWN_FULLY) out.push(formatProblem(p, where(p), opts));
+    if (group.length > COLLAPSE_OVER && at === SHOWN_FULLY - 1) {
+      const rest = group.slice(SHOWN_FULLY).map((q) => q.vnf!);
+      out.push(
+        `... and ${rest.length} more VNFs with the same ${p.resource} problem as ${p.vnf}: ${nameList(rest)}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** The last line: how many VNFs miss, of how many, and how many problems (the summary not counted). */
+export function problemCountLine(problems: readonly PlanProblem[], vnfCount: number): string {
+  const own = problems.filter((p) => !p.misfits);
+  const vnfs = new Set(own.flatMap((p) => (p.vnf === null ? [] : [p.vnf])));
+  const count = own.length === 1 ? "1 problem" : `${own.length} problems`;
+  if (vnfs.size === 0) return `the topology does not fit this host (${count})`;
+  return `${vnfs.size} of ${vnfCount} VNF${vnfCount === 1 ? "" : "s"} ${vnfs.size === 1 ? "does" : "do"} not fit this host (${count})`;
 }

@@ -1,6 +1,8 @@
 /**
  * Why a VNF does not fit: the resource, the node that comes closest, how much is missing, and
- * what would make it fit, computed against the plan of the other VNFs.
+ * what would make it fit, computed against the plan of the other VNFs. When other VNFs do not fit
+ * either (`othersMiss`), absolute targets (the sysfs value, hugepages.count) would be wrong for
+ * the set, so they are left to the aggregate problem (./capacity.ts) and the fix stays relative.
  */
 import type { HostFacts } from "../facts/types.js";
 import { KINDS } from "../topology/kinds.js";
@@ -25,6 +27,7 @@ export function explainMisfit(
   pagesFree: Map<number, number>,
   facts: HostFacts,
   problems: Problems,
+  othersMiss = false,
 ): void {
   const spec = w.spec;
   const name = spec.name;
@@ -151,7 +154,9 @@ export function explainMisfit(
     const fixes: string[] = [];
     const target = Math.max(np.total, taken + w.pages);
     const memoryLimited = target > np.memoryPages;
-    if (!memoryLimited) {
+    if (!memoryLimited && othersMiss) {
+      fixes.push(`reserve ${best.pagesShort} more ${size} pages on node ${best.node}`);
+    } else if (!memoryLimited) {
       fixes.push(
         `reserve ${best.pagesShort} more ${size} pages on node ${best.node}: echo ${target} > ${hugepageSysfsPath(best.node, sizeKiB)}`,
       );

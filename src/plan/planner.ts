@@ -16,6 +16,7 @@ import { buildHostModel, hugepageSysfsPath, pageSizeText } from "./hostModel.js"
 import { checkVlans, holdVf, pfPlan, planInterfaces } from "./interfaces.js";
 import { planKernelArgs } from "./kernelArgs.js";
 import { resolvePfNames } from "./pfNames.js";
+import { addMisfitSummary, vfShortages } from "./capacity.js";
 import { explainMisfit } from "./misfit.js";
 import type { PlacementItem } from "./placement.js";
 import { placeJointly } from "./placement.js";
@@ -109,10 +110,6 @@ export function planDeployment(
     warnings.push(
       `placement search stopped after ${placement.steps} steps; a packing of every VNF may still exist`,
     );
-  }
-  for (const w of works) {
-    if (unplaced.has(w.spec.name))
-      explainMisfit(w, topology, model, pools, pagesByNode, pagesFree, facts, problems);
   }
 
   // --- CPU partition.
@@ -215,6 +212,31 @@ export function planDeployment(
       );
     }
   }
+  // Why each unplaced VNF does not fit; explained after the VFs are handed out, so a VF shortage
+  // of a placed VNF counts as "another VNF that does not fit" for the per-VNF fixes.
+  const vfShort = vfShortages(problems, works);
+  const othersMiss = unplaced.size + [...vfShort.keys()].filter((n) => !unplaced.has(n)).length > 1;
+  for (const w of works) {
+    if (unplaced.has(w.spec.name))
+      explainMisfit(w, topology, model, pools, pagesByNode, pagesFree, facts, problems, othersMiss);
+  }
+  addMisfitSummary(
+    {
+      topology,
+      model,
+      pools,
+      pagesByNode,
+      pagesFree,
+      pfStates,
+      works,
+      unplaced,
+      vfShort,
+      vnfCount: fileOrder.length,
+      deployedCount: deployedSorted.length,
+    },
+    problems,
+    fileOrder,
+  );
   checkVlans(works, pfStates, problems);
 
   const all = problems.all(fileOrder);

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { buildHostFacts } from "../facts/shapes.js";
 import { INFEASIBLE } from "../../test/fixtures/plan/infeasible.js";
 import { planDeployment } from "./planner.js";
+import { GiB } from "../../test/fixtures/plan/topology.js";
 import type { PlanProblem } from "./types.js";
+
+const MANY_MISFITS = Array.from({ length: 36 }, (_, i) => `r${i + 4}`);
 
 /** Every infeasible case with the exact problems it must produce (message texts are a contract). */
 const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
@@ -234,6 +237,45 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
   ],
   "require without SMT, and housekeeping cores": [
     {
+      vnf: null,
+      resource: "capacity",
+      node: null,
+      need: 2,
+      have: 0,
+      message: "2 of 2 VNFs do not fit this host: r, wide",
+      fixes: [
+        "lower host.cpus.housekeepingCoresPerNode to 1 (frees 1 core on node 0, at least 1 needed)",
+        "r cannot fit whatever the capacity: see its own problem",
+      ],
+      misfits: {
+        vnfs: ["r", "wide"],
+        of: 2,
+        shortfalls: [
+          // r is left out: no capacity gives it SMT. wide is pinned to node 0, short by one core.
+          {
+            resource: "cpu",
+            unit: "cores",
+            nodes: [0],
+            threadPolicies: ["isolate"],
+            need: 15,
+            free: 14,
+            total: 14,
+            short: 1,
+          },
+          {
+            resource: "hugepages",
+            unit: "pages",
+            nodes: [0],
+            sizeKiB: GiB,
+            need: 2,
+            free: 96,
+            total: 96,
+            short: 0,
+          },
+        ],
+      },
+    },
+    {
       vnf: "r",
       resource: "cpu",
       node: null,
@@ -250,12 +292,50 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
       have: 14,
       message: "wide needs 15 free cores on node 0 for 15 vCPUs (thread policy isolate), 14 are left",
       fixes: [
-        "reduce wide vcpus to 14",
-        "lower host.cpus.housekeepingCoresPerNode to 1 (frees 1 core per node)",
+        "for wide alone: reduce wide vcpus to 14",
+        "for wide alone: lower host.cpus.housekeepingCoresPerNode to 1 (frees 1 core per node)",
       ],
     },
   ],
   "every VNF that does not fit is named": [
+    {
+      vnf: null,
+      resource: "capacity",
+      node: null,
+      need: 10,
+      have: 8,
+      message: "2 of 10 VNFs do not fit this host: w8, w9",
+      fixes: [
+        "this host is too small for them: it has 56 cores for VNFs in all, at least 14 cores short; run some on another host or give them fewer vCPUs",
+        "this host holds at most 8 VNFs like these (7 vCPUs, 4GiB, thread policy isolate) whatever hugepages it reserves (cores limit it); the other 2 need another host",
+      ],
+      misfits: {
+        vnfs: ["w8", "w9"],
+        of: 10,
+        shortfalls: [
+          {
+            resource: "cpu",
+            unit: "cores",
+            nodes: [0, 1, 2, 3, 4, 5, 6, 7],
+            threadPolicies: ["isolate"],
+            need: 14,
+            free: 0,
+            total: 56,
+            short: 14,
+          },
+          {
+            resource: "hugepages",
+            unit: "pages",
+            nodes: [0, 1, 2, 3, 4, 5, 6, 7],
+            sizeKiB: GiB,
+            need: 8,
+            free: 480,
+            total: 512,
+            short: 0,
+          },
+        ],
+      },
+    },
     {
       vnf: "w8",
       resource: "cpu",
@@ -264,7 +344,7 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
       have: 0,
       message:
         "w8 needs 7 free cores on node 0 for 7 vCPUs (thread policy isolate), 0 are left (no node fits it; node 0 comes closest)",
-      fixes: ["free cores on node 0 by shrinking or moving w0"],
+      fixes: ["for w8 alone: free cores on node 0 by shrinking or moving w0"],
     },
     {
       vnf: "w9",
@@ -274,8 +354,200 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
       have: 0,
       message:
         "w9 needs 7 free cores on node 0 for 7 vCPUs (thread policy isolate), 0 are left (no node fits it; node 0 comes closest)",
-      fixes: ["free cores on node 0 by shrinking or moving w0"],
+      fixes: ["for w9 alone: free cores on node 0 by shrinking or moving w0"],
     },
+  ],
+  "many identical routers": [
+    {
+      vnf: null,
+      resource: "capacity",
+      node: null,
+      need: 40,
+      have: 4,
+      message: "36 of 40 VNFs do not fit this host: r4, r5, r6, r7, r8, r9, r10, r11 and 28 more",
+      fixes: [
+        "this host is too small for them: it has 34 cores for VNFs in all, at least 286 cores short; run some on another host or give them fewer vCPUs",
+        "this host is too small for them: its memory holds at most 224 more 1G pages, they need 288, at least 64 short; run some on another host or give them less memory",
+        "this host holds at most 4 VNFs like these (8 vCPUs, 8GiB, thread policy isolate) whatever hugepages it reserves (cores limit it); the other 36 need another host",
+      ],
+      misfits: {
+        vnfs: MANY_MISFITS,
+        of: 40,
+        shortfalls: [
+          // 36 x 8 cores against 1 free core per node; 36 x 8 pages against none.
+          {
+            resource: "cpu",
+            unit: "cores",
+            nodes: [0, 1],
+            threadPolicies: ["isolate"],
+            need: 288,
+            free: 2,
+            total: 34,
+            short: 286,
+          },
+          {
+            resource: "hugepages",
+            unit: "pages",
+            nodes: [0, 1],
+            sizeKiB: GiB,
+            need: 288,
+            free: 0,
+            total: 32,
+            short: 288,
+          },
+        ],
+      },
+    },
+    ...MANY_MISFITS.flatMap((n): Omit<PlanProblem, "path">[] => [
+      {
+        vnf: n,
+        resource: "cpu",
+        node: 0,
+        need: 8,
+        have: 1,
+        message: `${n} needs 8 free cores on node 0 for 8 vCPUs (thread policy isolate), 1 is left (no node fits it; node 0 comes closest)`,
+        fixes: [`for ${n} alone: reduce ${n} vcpus to 1`],
+      },
+      {
+        vnf: n,
+        resource: "hugepages",
+        node: 0,
+        need: 8,
+        have: 0,
+        message: `${n} needs 8 x 1G hugepages on node 0, 0 are left of 16 reserved (no node fits it; node 0 comes closest)`,
+        // Relative only: "echo 24" and "count 48" would be right for one VNF, wrong for 36.
+        fixes: [`for ${n} alone: reserve 8 more 1G pages on node 0`],
+      },
+    ]),
+  ],
+  "hugepages short for several VNFs": [
+    {
+      vnf: null,
+      resource: "capacity",
+      node: null,
+      need: 7,
+      have: 4,
+      message: "3 of 7 VNFs do not fit this host: p4, p5, p6",
+      fixes: [
+        // 24 more pages, whole VNFs per node: 16 + 2 x 8 on node 0, 16 + 8 on node 1; the boot
+        // count spreads evenly, so it must give every node 32.
+        "reserve 1G pages for all of them: echo 32 > /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages; echo 24 > /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages",
+        "raise host.hugepages.count to 64",
+      ],
+      misfits: {
+        vnfs: ["p4", "p5", "p6"],
+        of: 7,
+        shortfalls: [
+          {
+            resource: "cpu",
+            unit: "cores",
+            nodes: [0, 1],
+            threadPolicies: ["isolate"],
+            need: 3,
+            free: 30,
+            total: 34,
+            short: 0,
+          },
+          {
+            resource: "hugepages",
+            unit: "pages",
+            nodes: [0, 1],
+            sizeKiB: GiB,
+            need: 24,
+            free: 0,
+            total: 32,
+            short: 24,
+          },
+        ],
+      },
+    },
+    ...["p4", "p5", "p6"].map((n): Omit<PlanProblem, "path"> => ({
+      vnf: n,
+      resource: "hugepages",
+      node: 0,
+      need: 8,
+      have: 0,
+      message: `${n} needs 8 x 1G hugepages on node 0, 0 are left of 16 reserved (no node fits it; node 0 comes closest)`,
+      fixes: [`for ${n} alone: reserve 8 more 1G pages on node 0`],
+    })),
+  ],
+  "VF pool exhausted for several VNFs": [
+    {
+      vnf: null,
+      resource: "capacity",
+      node: null,
+      need: 6,
+      have: 4,
+      message: "2 of 6 VNFs do not fit this host: r5, r6",
+      fixes: ["raise host.sriov eno2 vfs to 6 or more (sriov_totalvfs 64)"],
+      misfits: {
+        vnfs: ["r5", "r6"],
+        of: 6,
+        shortfalls: [
+          { resource: "vf", unit: "VFs", nodes: [0], pf: "eno2", need: 2, free: 0, total: 4, short: 2 },
+        ],
+      },
+    },
+    ...["r5", "r6"].map((n): Omit<PlanProblem, "path"> => ({
+      vnf: n,
+      resource: "vf",
+      node: 0,
+      need: 1,
+      have: 0,
+      message: `${n} interfaces[0] needs a VF of eno2, all 4 VFs are taken`,
+      fixes: [`for ${n} alone: raise host.sriov eno2 vfs to 5 or more (sriov_totalvfs 64)`],
+    })),
+  ],
+  "explicit isolation too small for several VNFs": [
+    {
+      vnf: null,
+      resource: "capacity",
+      node: null,
+      need: 3,
+      have: 0,
+      message: "3 of 3 VNFs do not fit this host: e0, e1, e2",
+      // 3 x 4 cores = 12, 2 isolated: 10 more, not the 2 each VNF's own fix names.
+      fixes: ["isolate at least 10 more cores on node 0: add 3-12,39-48 to host.cpus.isolate"],
+      misfits: {
+        vnfs: ["e0", "e1", "e2"],
+        of: 3,
+        shortfalls: [
+          {
+            resource: "isolation",
+            unit: "cores",
+            nodes: [0],
+            threadPolicies: ["isolate"],
+            need: 12,
+            free: 2,
+            total: 2,
+            short: 10,
+          },
+          {
+            resource: "hugepages",
+            unit: "pages",
+            nodes: [0],
+            sizeKiB: GiB,
+            need: 6,
+            free: 128,
+            total: 128,
+            short: 0,
+          },
+        ],
+      },
+    },
+    ...["e0", "e1", "e2"].map((n): Omit<PlanProblem, "path"> => ({
+      vnf: n,
+      resource: "isolation",
+      node: 0,
+      need: 4,
+      have: 2,
+      message: `${n} needs 4 free cores on node 0 for 4 vCPUs (thread policy isolate), 2 are left in host.cpus.isolate`,
+      fixes: [
+        `for ${n} alone: reduce ${n} vcpus to 2`,
+        `for ${n} alone: set ${n} threadPolicy to prefer: 4 vCPUs then take 2 cores`,
+        `for ${n} alone: isolate 2 more cores on node 0: add 3-4,39-40 to host.cpus.isolate`,
+      ],
+    })),
   ],
 };
 

@@ -56,7 +56,19 @@ for (const shape of HOST_SHAPES) {
           const isolated = new Set(r.plan.host.cpu.isolated);
           for (const v of r.plan.vnfs) for (const c of v.vcpuPins) expect(isolated.has(c)).toBe(true);
         } else {
-          expect(r.problems.every((p) => p.vnf !== null && p.resource === "cpu")).toBe(true);
+          const own = r.problems.filter((p) => p.resource !== "capacity");
+          expect(own.every((p) => p.vnf !== null && p.resource === "cpu")).toBe(true);
+          // Two or more misfits: one summary whose core/CPU need is what they ask for together.
+          const summary = r.problems.filter((p) => p.resource === "capacity");
+          expect(summary).toHaveLength(own.length >= 2 ? 1 : 0);
+          if (summary[0]) {
+            const misfits = new Set(own.map((p) => p.vnf));
+            const wanted = topo.vnfs.filter((v) => misfits.has(v.name));
+            const cpuNeed = summary[0].misfits!.shortfalls.filter(
+              (sf) => sf.resource === "cpu" && sf.nodes.length === facts.nodes.length,
+            );
+            expect(cpuNeed.reduce((t, sf) => t + sf.need, 0)).toBe(wanted.length);
+          }
         }
       });
     }

@@ -175,7 +175,39 @@ export interface DeployedVnf {
 }
 
 export type PlanResource =
-  "cpu" | "memory" | "hugepages" | "vf" | "vlan" | "pf" | "node" | "mac" | "isolation";
+  "cpu" | "memory" | "hugepages" | "vf" | "vlan" | "pf" | "node" | "mac" | "isolation" | "capacity";
+
+/**
+ * One resource that the VNFs which do not fit need together, against what the host has for them
+ * (only on the aggregate `capacity` problem). Totals are sums over those VNFs, never per VNF.
+ */
+export interface PlanShortfall {
+  resource: "cpu" | "isolation" | "hugepages" | "vf";
+  /** cores (isolate/prefer/require), CPUs (share), pages (of sizeKiB), VFs (of pf). */
+  unit: "cores" | "CPUs" | "pages" | "VFs";
+  /** NUMA nodes these VNFs may use (their candidate nodes, merged where they overlap). */
+  nodes: number[];
+  pf?: string;
+  sizeKiB?: number;
+  /** cpu/isolation: thread policies of the VNFs counted (isolate: a core per vCPU; prefer/require: a core per sibling set; share: a CPU per vCPU). */
+  threadPolicies?: ThreadPolicy[];
+  /** What the VNFs that do not fit need together, in unit. */
+  need: number;
+  /** What is left on those nodes (or PF) after the VNFs that fit. */
+  free: number;
+  /** What the host has there for VNFs in all: cores VNFs may use, pages reserved, VFs created. */
+  total: number;
+  /** need - free, at least 0: how much is missing even before packing is considered. */
+  short: number;
+}
+
+/** The aggregate problem's detail: which VNFs do not fit, of how many, and what they miss together. */
+export interface PlanMisfits {
+  vnfs: string[];
+  /** VNFs in the topology. */
+  of: number;
+  shortfalls: PlanShortfall[];
+}
 
 /** Why one VNF (or the host) cannot fit, precise enough to act on. */
 export interface PlanProblem {
@@ -189,6 +221,8 @@ export interface PlanProblem {
   fixes: string[];
   /** Topology path the problem is about (["vnfs", "csr1kv-1", "vcpus"]), for file:line in messages. */
   path?: (string | number)[];
+  /** Only on the aggregate problem (resource "capacity", vnf null) when two or more VNFs do not fit. */
+  misfits?: PlanMisfits;
 }
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] };

@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { discoverHost } from "../../src/facts/discover.js";
 import { checkPlanInvariants } from "../../src/plan/invariants.js";
 import { planDeployment } from "../../src/plan/planner.js";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan, PlanProblem } from "../../src/plan/types.js";
 import { loadTopology } from "../../src/topology/load.js";
 import { runCli as runCliCapture } from "../support/cli.js";
 import { expectGolden } from "../support/golden.js";
@@ -136,7 +136,7 @@ describe("infeasible topology files", () => {
       [
         "test/fixtures/plan/three-routers.yaml:37: cannot fit: r3 needs 8 free cores on node 0 for 8 vCPUs (thread policy isolate), 1 is left",
         "  fix: reduce r3 vcpus to 1",
-        "1 problem(s): the topology does not fit this host.",
+        "1 of 3 VNFs does not fit this host (1 problem).",
         "",
       ].join("\n"),
     ],
@@ -147,7 +147,7 @@ describe("infeasible topology files", () => {
         "  fix: reserve 8 more 1G pages on node 0: echo 24 > /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages",
         "  fix: raise host.hugepages.count to 48",
         "  fix: reduce big-2 memory to 4GiB",
-        "1 problem(s): the topology does not fit this host.",
+        "1 of 2 VNFs does not fit this host (1 problem).",
         "",
       ].join("\n"),
     ],
@@ -158,7 +158,41 @@ describe("infeasible topology files", () => {
         "  fix: set node: 0, or remove node to follow the PF",
         "test/fixtures/plan/wrong-node.yaml:26: cannot fit: core interfaces[0] MAC 70:7d:b9:59:5b:ae is already used by host NIC eno1",
         "  fix: give core interfaces[0] another MAC, or omit mac to get a generated one",
-        "2 problem(s): the topology does not fit this host.",
+        "2 of 2 VNFs do not fit this host (2 problems).",
+        "",
+      ].join("\n"),
+    ],
+    [
+      // 40 routers of 8 vCPUs / 8 GiB, 4 fit: one summary with the totals, then the per-VNF
+      // problems, identical ones collapsed after the first three.
+      "many-misfits",
+      [
+        "test/fixtures/plan/many-misfits.yaml:8: cannot fit: 36 of 40 VNFs do not fit this host: r4, r5, r6, r7, r8, r9, r10, r11 and 28 more",
+        "  short: whole cores for vCPUs on nodes 0-1 (thread policy isolate): they need 288, 2 of 34 are free, 286 short",
+        "  short: 1G hugepages on nodes 0-1: they need 288, 0 of 32 reserved are free, 288 short",
+        "  fix: this host is too small for them: it has 34 cores for VNFs in all, at least 286 cores short; run some on another host or give them fewer vCPUs",
+        "  fix: this host is too small for them: its memory holds at most 218 more 1G pages, they need 288, at least 70 short; run some on another host or give them less memory",
+        "  fix: this host holds at most 4 VNFs like these (8 vCPUs, 8GiB, thread policy isolate) whatever hugepages it reserves (cores limit it); the other 36 need another host",
+        ...[4, 5, 6].flatMap((i) => {
+          const line = 44 + (i - 4) * 8;
+          return [
+            `test/fixtures/plan/many-misfits.yaml:${line}: cannot fit: r${i} needs 8 free cores on node 0 for 8 vCPUs (thread policy isolate), 1 is left (no node fits it; node 0 comes closest)`,
+            `  fix: for r${i} alone: reduce r${i} vcpus to 1`,
+            ...(i === 6
+              ? [
+                  "... and 33 more VNFs with the same cpu problem as r6: r7, r8, r9, r10, r11, r12, r13, r14 and 25 more",
+                ]
+              : []),
+            `test/fixtures/plan/many-misfits.yaml:${line + 1}: cannot fit: r${i} needs 8 x 1G hugepages on node 0, 0 are left of 16 reserved (no node fits it; node 0 comes closest)`,
+            `  fix: for r${i} alone: reserve 8 more 1G pages on node 0`,
+            ...(i === 6
+              ? [
+                  "... and 33 more VNFs with the same hugepages problem as r6: r7, r8, r9, r10, r11, r12, r13, r14 and 25 more",
+                ]
+              : []),
+          ];
+        }),
+        "36 of 40 VNFs do not fit this host (72 problems).",
         "",
       ].join("\n"),
     ],
@@ -171,6 +205,28 @@ describe("infeasible topology files", () => {
       expect(err).toBe(expected);
     });
   }
+
+  it("--json keeps every problem of many misfits, the summary first", async () => {
+    const { code, out } = await runCli([
+      "plan",
+      "test/fixtures/plan/many-misfits.yaml",
+      "--root",
+      ROOT,
+      "--json",
+    ]);
+    expect(code).toBe(1);
+    const body = JSON.parse(out) as { ok: boolean; problems: (PlanProblem & { location: string })[] };
+    expect(body.problems).toHaveLength(73);
+    const [summary, ...own] = body.problems;
+    expect(summary!.resource).toBe("capacity");
+    expect(summary!.location).toBe("test/fixtures/plan/many-misfits.yaml:8");
+    expect(summary!.misfits!.vnfs).toEqual(Array.from({ length: 36 }, (_, i) => `r${i + 4}`));
+    expect(own.map((p) => p.location)).toEqual(
+      Array.from({ length: 36 }, (_, i) => [44 + i * 8, 45 + i * 8]).flatMap((lines) =>
+        lines.map((l) => `test/fixtures/plan/many-misfits.yaml:${l}`),
+      ),
+    );
+  });
 
   it("--json lists the problems with their locations", async () => {
     const { code, out } = await runCli([

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
-import { formatPlan, formatProblem } from "../../plan/format.js";
+import { formatPlan, formatProblems, problemCountLine } from "../../plan/format.js";
 import { planDeployment } from "../../plan/planner.js";
 import type { DeployedVnf, PlanProblem } from "../../plan/types.js";
 import { loadTopology } from "../../topology/load.js";
@@ -97,12 +97,11 @@ export const planCommand: CommandModule = {
           });
         } else {
           const errColor = wantsColour(process.stderr);
-          for (const p of result.problems) {
-            process.stderr.write(`${formatProblem(p, problemLocation(p, parsed), { color: errColor })}\n`);
-          }
-          process.stderr.write(
-            `${result.problems.length} problem(s): the topology does not fit this host.\n`,
-          );
+          const lines = formatProblems(result.problems, (p) => problemLocation(p, parsed), {
+            color: errColor,
+          });
+          for (const line of lines) process.stderr.write(`${line}\n`);
+          process.stderr.write(`${problemCountLine(result.problems, parsed.topology.vnfs.length)}.\n`);
         }
         process.exitCode = 1;
       });
