@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { SEED_PASSWORD, SEED_ROOT, SEED_TOPOLOGY } from "./seed.js";
+import { REPO, SEED_PASSWORD, SEED_ROOT, SEED_TOPOLOGY } from "./seed.js";
 
 let base: string;
 let out: string[] = [];
@@ -94,6 +94,26 @@ describe("nfvhost render", () => {
     const dir = join(base, "nofit");
     expect(await render(topo, "--root", SEED_ROOT, "--out", dir)).toBe(1);
     expect(err.join("")).toMatch(/node1\.yaml:\d+: cannot fit: csr1kv-1.*nothing was written/s);
+    expect(err.join("")).toContain("1 of 1 VNF does not fit this host (");
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("says the same as plan, collapsed, or as JSON, when many VNFs do not fit", async () => {
+    const many = join(REPO, "test/fixtures/plan/many-misfits.yaml");
+    const dir = join(base, "many");
+    expect(await render(many, "--root", SEED_ROOT, "--out", dir)).toBe(1);
+    const text = err.join("");
+    expect(text).toContain("cannot fit: 36 of 40 VNFs do not fit this host");
+    expect(text).toContain("... and 33 more VNFs with the same cpu problem as r6");
+    expect(text).toContain("36 of 40 VNFs do not fit this host (72 problems); nothing was written.");
+    expect(await render(many, "--root", SEED_ROOT, "--out", dir, "--json")).toBe(1);
+    const json = JSON.parse(out.join("")) as {
+      ok: boolean;
+      problems: { resource: string; location: string }[];
+    };
+    expect(json.ok).toBe(false);
+    expect(json.problems).toHaveLength(73);
+    expect(json.problems[0]).toMatchObject({ resource: "capacity", location: `${many}:8` });
     expect(existsSync(dir)).toBe(false);
   });
 

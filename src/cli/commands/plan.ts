@@ -1,23 +1,16 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
-import { formatPlan, formatProblems, problemCountLine } from "../../plan/format.js";
+import { formatPlan } from "../../plan/format.js";
 import { planDeployment } from "../../plan/planner.js";
-import type { DeployedVnf, PlanProblem } from "../../plan/types.js";
+import type { DeployedVnf } from "../../plan/types.js";
 import { loadTopology } from "../../topology/load.js";
-import type { ParsedTopology } from "../../topology/types.js";
-import { NfvError, formatLocation } from "../../util/errors.js";
+import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
+import { reportPlanProblems } from "../plan-problems.js";
 import { wantsColour } from "../../util/colour.js";
 
 /** file:line of the topology value a problem is about, or of its VNF. */
-export function problemLocation(p: PlanProblem, parsed: ParsedTopology): string | null {
-  const path = p.path ?? (p.vnf !== null ? ["vnfs", p.vnf] : null);
-  if (!path) return null;
-  const loc = parsed.locate(path);
-  return formatLocation({ file: loc.file, line: loc.line });
-}
-
 function isDeployedList(v: unknown): v is DeployedVnf[] {
   return (
     Array.isArray(v) &&
@@ -90,20 +83,7 @@ export const planCommand: CommandModule = {
           else process.stdout.write(formatPlan(result.plan, { color }));
           return;
         }
-        if (opts.json) {
-          printJson({
-            ok: false,
-            problems: result.problems.map((p) => ({ ...p, location: problemLocation(p, parsed) })),
-          });
-        } else {
-          const errColor = wantsColour(process.stderr);
-          const lines = formatProblems(result.problems, (p) => problemLocation(p, parsed), {
-            color: errColor,
-          });
-          for (const line of lines) process.stderr.write(`${line}\n`);
-          process.stderr.write(`${problemCountLine(result.problems, parsed.topology.vnfs.length)}.\n`);
-        }
-        process.exitCode = 1;
+        reportPlanProblems(result.problems, parsed, { json: opts.json === true });
       });
   },
 };

@@ -9,14 +9,14 @@ import { basename, dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
-import { formatPlan, formatProblem } from "../../plan/format.js";
+import { formatPlan } from "../../plan/format.js";
 import { planDeployment } from "../../plan/planner.js";
 import { DEFAULT_DAY0_DIR, renderArtifacts, writeArtifacts } from "../../render/index.js";
 import type { RenderedFile } from "../../render/types.js";
 import { loadTopology } from "../../topology/load.js";
 import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
-import { problemLocation } from "./plan.js";
+import { reportPlanProblems } from "../plan-problems.js";
 import { wantsColour } from "../../util/colour.js";
 
 /** Marks a directory nfvhost rendered into, so a later render may replace it without --force. */
@@ -104,12 +104,10 @@ export const renderCommand: CommandModule = {
         const facts = await discoverHost({ root: opts.root });
         const result = planDeployment(facts, parsed.topology);
         if (!result.ok) {
-          for (const p of result.problems)
-            process.stderr.write(`${formatProblem(p, problemLocation(p, parsed), { color: false })}\n`);
-          process.stderr.write(
-            `${result.problems.length} problem(s): the topology does not fit this host; nothing was written.\n`,
-          );
-          process.exitCode = 1;
+          reportPlanProblems(result.problems, parsed, {
+            json: opts.json === true,
+            consequence: "nothing was written",
+          });
           return;
         }
         for (const w of result.plan.warnings) process.stderr.write(`warning: ${w}\n`);
