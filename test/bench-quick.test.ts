@@ -106,7 +106,7 @@ describe("npm run bench -- --quick", () => {
 
     const apply = res.apply as Record<string, Json>;
     expectSection(apply.byHand, "apply.byHand", ["totalMs", "perDomainMs", "defineMs", "startMs"]);
-    expectSection(apply.nfvhost, "apply.nfvhost", ["totalMs", "perDomainMs"]);
+    expectSection(apply.nfvhost, "apply.nfvhost", ["totalMs", "perDomainMs", "rerunMs", "rerunPerDomainMs"]);
 
     // No test domain is left behind.
     const left = await run("virsh", ["-c", "qemu:///system", "list", "--all", "--name"]).catch(() => null);

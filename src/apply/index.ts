@@ -3,11 +3,11 @@
  * host -> (unless --dry-run) journaled, locked execution in the guide's order. A second run with
  * the same file finds nothing to do and says so.
  */
-import { Listr } from "listr2";
 import { discoverHost } from "../facts/discover.js";
 import type { HostFacts } from "../facts/types.js";
-import { readDomains, toDeployedVnf } from "../libvirt/deployed.js";
+import { readDomains, toDeployedVnf, type LiveDomain } from "../libvirt/deployed.js";
 import { networkOwner } from "../libvirt/network-owner.js";
+import type { NetworkListEntry } from "../libvirt/parse.js";
 import { Virsh } from "../libvirt/virsh.js";
 import { planDeployment } from "../plan/planner.js";
 import type { DeployedVnf, Plan, VnfPlan } from "../plan/types.js";
@@ -16,6 +16,7 @@ import { loadAppliedPlan, saveAppliedPlan } from "../state/applied.js";
 import { acquireLock, type LockInfo } from "../state/lock.js";
 import { loadTopology } from "../topology/load.js";
 import type { ParsedTopology } from "../topology/types.js";
+import { mapLimit, READ_CONCURRENCY } from "../util/concurrency.js";
 import { NfvError, NfvErrors } from "../util/errors.js";
 import { computeChanges, type Change, type ChangeSet, type Desired, type LiveState } from "./changes.js";
 import { renderDay0, saltSeed } from "./day0.js";
@@ -106,15 +107,43 @@ export function viewOf(c: Change): ChangeView {
   return { kind: c.kind, name: nameOf(c), summary: describeChange(c), diff };
 }
 
-export async function readLive(virsh: Virsh, desired: Desired, root: string): Promise<LiveState> {
+/** What libvirt runs, read once per run: domains (with their XML), autostart flags, networks. */
+export interface LibvirtSnapshot {
+  domains: LiveDomain[];
+  autostart: Set<string>;
+  networks: NetworkListEntry[];
+}
+
+/** The three reads are independent: each its own virsh process, run side by side. */
+export async function readLibvirt(virsh: Virsh): Promise<LibvirtSnapshot> {
+  const [domains, autostart, networks] = await Promise.all([
+    readDomains(virsh),
+    // One `list --autostart` for every domain instead of one `dominfo` each.
+    virsh.autostartDomains(),
+    virsh.listNetworks(),
+  ]);
+  return { domains, autostart, networks };
+}
+
+/**
+ * Live state for the diff. `snapshot` is what the caller already read from libvirt (prepare reads
+ * it for the planner): reading libvirt once per run keeps plan and diff on the same snapshot and
+ * saves a `list` plus one or two `dumpxml` per domain on the host.
+ */
+export async function readLive(
+  virsh: Virsh,
+  desired: Desired,
+  root: string,
+  snapshot?: LibvirtSnapshot,
+): Promise<LiveState> {
+  const { domains: listed, autostart, networks: netList } = snapshot ?? (await readLibvirt(virsh));
   const domains: LiveState["domains"] = new Map();
-  for (const d of await readDomains(virsh)) {
-    domains.set(d.name, { ...d, autostart: await virsh.isAutostart(d.name) });
-  }
+  for (const d of listed) domains.set(d.name, { ...d, autostart: autostart.has(d.name) });
   const networks: LiveState["networks"] = new Map();
-  for (const n of await virsh.listNetworks()) {
-    if (!desired.networks.some((w) => w.name === n.name)) continue;
-    const xml = await virsh.netDumpXml(n.name, { inactive: true });
+  const wanted = netList.filter((n) => desired.networks.some((w) => w.name === n.name));
+  const xmls = await mapLimit(wanted, READ_CONCURRENCY, (n) => virsh.netDumpXml(n.name, { inactive: true }));
+  wanted.forEach((n, i) => {
+    const xml = xmls[i]!;
     networks.set(n.name, {
       name: n.name,
       active: n.active,
@@ -122,7 +151,7 @@ export async function readLive(virsh: Virsh, desired: Desired, root: string): Pr
       xml,
       managed: networkOwner(xml) !== null,
     });
-  }
+  });
   const sysfs = new Map<string, string | null>();
   for (const s of desired.sysfs) sysfs.set(s.path, await readSysfs(root, s.path));
   const files = new Map<string, Buffer | null>();
@@ -155,12 +184,19 @@ export async function prepare(
   opts: Pick<ApplyOptions, "topologyFile" | "root" | "stateDir" | "accel" | "allowUnlocked" | "env"> & {
     yes?: string[];
     createState?: boolean;
+    /** The topology, when the caller started loading it already (apply does, during its ping). */
+    parsed?: Promise<ParsedTopology>;
   },
   virsh: Virsh,
 ): Promise<ApplyContext> {
-  const parsed = await loadTopology(opts.topologyFile);
+  // libvirt is read while the topology is validated and the host discovered (virsh runs in its
+  // own processes); nothing here changes anything, and apply holds its lock already.
+  const libvirt = readLibvirt(virsh);
+  libvirt.catch(() => undefined); // awaited below; a bad topology file must not leave it unhandled
+  const parsed = await (opts.parsed ?? loadTopology(opts.topologyFile));
   const facts = await discoverHost({ root: opts.root });
-  const liveDomains = await readDomains(virsh);
+  const snapshot = await libvirt;
+  const liveDomains = snapshot.domains;
   const applied = await loadAppliedPlan(opts.stateDir, parsed.topology.name);
   const byName = new Map(parsed.topology.vnfs.map((v) => [v.name, v]));
   // A VNF named in --yes whose size changed in the file is re-planned from scratch; otherwise it
@@ -211,17 +247,22 @@ export async function prepare(
     topologyName: parsed.topology.name,
     day0,
   });
-  const live = await readLive(virsh, desired, opts.root);
+  const live = await readLive(virsh, desired, opts.root, snapshot);
   return { parsed, facts, plan, pre, desired, live };
 }
 
 export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
   const virsh = opts.virsh ?? new Virsh(opts.connect);
+  const pinging = virsh.ping();
+  // The file is parsed and schema-checked (CPU work in this process) while libvirtd answers the
+  // ping. It reads nothing of the host; its errors still come after the ping's and the lock's.
+  const parsed = loadTopology(opts.topologyFile);
+  parsed.catch(() => undefined); // awaited in prepare; unhandled if the ping or the lock fails
   // libvirtd down: say so before anything is read or changed.
-  await virsh.ping();
+  await pinging;
   const lock = opts.dryRun ? null : await acquireLock(opts.stateDir, `nfvhost apply ${opts.topologyFile}`);
   try {
-    const ctx = await prepare({ ...opts, createState: !opts.dryRun }, virsh);
+    const ctx = await prepare({ ...opts, createState: !opts.dryRun, parsed }, virsh);
     if (ctx.pre.fatal.length > 0) {
       throw new NfvErrors(ctx.pre.fatal, "this host cannot run the topology as planned; nothing was changed");
     }
@@ -261,6 +302,9 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
       stopTimeoutMs: opts.stopTimeoutMs,
       notes: report.notes,
     };
+    // The progress UI is loaded only when there is something to execute: a converged run or a
+    // --dry-run does not pay for it.
+    const { Listr } = await import("listr2");
     const tasks = new Listr(
       set.changes.map((c, i) => ({
         title: describeChange(c),

@@ -5,7 +5,6 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import * as tar from "tar";
 import { NfvError } from "../util/errors.js";
 import { FILE_MAX_BYTES } from "./reader.js";
 
@@ -20,6 +19,8 @@ export async function extractArchive(file: string): Promise<{ dir: string; clean
   // A snapshot is a few hundred KiB: an entry bigger than any kernel file is not one, and is never
   // written out (a gzip bomb would otherwise fill the temporary directory).
   const oversized: string[] = [];
+  // Loaded here, not at the top: most commands read the live host and never unpack an archive.
+  const tar = await import("tar");
   try {
     // preservePaths off: absolute paths and ".." entries are refused, the archive stays inside dir.
     await tar.x({

@@ -5,6 +5,8 @@
 import type { HostFacts } from "../facts/types.js";
 import type { DeployedVnf } from "../plan/types.js";
 import { NFVHOST_XMLNS, parseDomainXml, type DomainSummary } from "./domain-xml.js";
+import { mapLimit, READ_CONCURRENCY } from "../util/concurrency.js";
+import type { DomainListEntry } from "./parse.js";
 import type { Virsh } from "./virsh.js";
 
 export interface LiveDomain {
@@ -18,35 +20,46 @@ export interface LiveDomain {
   managed: boolean;
 }
 
+/**
+ * Every domain libvirt lists, read with its persistent and (when running) live XML. The reads are
+ * independent, so they run a few at a time (each is its own virsh process); the result keeps
+ * libvirt's list order.
+ */
 export async function readDomains(virsh: Virsh): Promise<LiveDomain[]> {
-  const out: LiveDomain[] = [];
-  for (const d of await virsh.listDomains()) {
+  const read = await mapLimit(await virsh.listDomains(), READ_CONCURRENCY, (d) => readDomain(virsh, d));
+  return read.filter((d): d is LiveDomain => d !== null);
+}
+
+/** One listed domain; null when it is not ours to model or it went away after `list`. */
+async function readDomain(virsh: Virsh, d: DomainListEntry): Promise<LiveDomain | null> {
+  try {
+    // Both definitions are read at once; the live one only matters if the inactive one parses.
+    const live = d.state === "shut off" ? null : virsh.dumpXml(d.name);
+    live?.catch(() => undefined);
+    const configXml = await virsh.dumpXml(d.name, { inactive: true });
+    let config: DomainSummary;
     try {
-      const configXml = await virsh.dumpXml(d.name, { inactive: true });
-      let config: DomainSummary;
-      try {
-        config = parseDomainXml(configXml);
-      } catch (e) {
-        // A foreign domain nfvhost cannot model (another hypervisor feature set) is not ours:
-        // leave it alone. Ours always parse; if not, that is an error to show.
-        if (configXml.includes(NFVHOST_XMLNS)) throw e;
-        continue;
-      }
-      const summary = d.state === "shut off" ? config : parseDomainXml(await virsh.dumpXml(d.name));
-      out.push({
-        name: d.name,
-        state: d.state,
-        summary,
-        config,
-        configXml,
-        managed: config.metadata !== null,
-      });
+      config = parseDomainXml(configXml);
     } catch (e) {
-      // A transient domain that stopped (or one undefined) between `list` and `dumpxml` is gone.
-      if (await virsh.domainExists(d.name)) throw e;
+      // A foreign domain nfvhost cannot model (another hypervisor feature set) is not ours:
+      // leave it alone. Ours always parse; if not, that is an error to show.
+      if (configXml.includes(NFVHOST_XMLNS)) throw e;
+      return null;
     }
+    const summary = live === null ? config : parseDomainXml(await live);
+    return {
+      name: d.name,
+      state: d.state,
+      summary,
+      config,
+      configXml,
+      managed: config.metadata !== null,
+    };
+  } catch (e) {
+    // A transient domain that stopped (or one undefined) between `list` and `dumpxml` is gone.
+    if (await virsh.domainExists(d.name)) throw e;
+    return null;
   }
-  return out;
 }
 
 function nodeOf(s: DomainSummary, facts?: HostFacts): number {

@@ -149,6 +149,20 @@ export class Virsh {
     await this.call(["autostart", ...(enable ? [] : ["--disable"]), name], { kind: "domain", name });
   }
 
+  /**
+   * Names of the domains set to autostart, for all domains in one virsh process (instead of one
+   * `dominfo` per domain). A name not in the set is not set to autostart (or not defined).
+   */
+  async autostartDomains(): Promise<Set<string>> {
+    const out = await this.call(["list", "--all", "--autostart", "--name"]);
+    return new Set(
+      out
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
+  }
+
   async isAutostart(name: string): Promise<boolean> {
     return (await this.dominfo(name))["Autostart"] === "enable";
   }
