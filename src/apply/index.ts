@@ -17,13 +17,14 @@ import { acquireLock, type LockInfo } from "../state/lock.js";
 import { loadTopology } from "../topology/load.js";
 import type { ParsedTopology } from "../topology/types.js";
 import { mapLimit, READ_CONCURRENCY } from "../util/concurrency.js";
-import { NfvError, NfvErrors } from "../util/errors.js";
+import { NfvErrors } from "../util/errors.js";
 import { computeChanges, type Change, type ChangeSet, type Desired, type LiveState } from "./changes.js";
 import { renderDay0, saltSeed } from "./day0.js";
 import { buildDesired } from "./desired.js";
 import { describeChange, executeChange, type ExecContext } from "./execute.js";
 import { readMaybe, readSysfs, underRoot } from "./host-files.js";
 import { memlockRaisable, preflight, type PendingReboot, type PreflightResult } from "./preflight.js";
+import { TopologyDoesNotFit } from "../plan/misfit-error.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/nfvhost";
 
@@ -217,21 +218,7 @@ export async function prepare(
       return p ? deployedFromPlan(p, toDeployedVnf(d, facts)) : toDeployedVnf(d, facts);
     });
   const result = planDeployment(facts, parsed.topology, deployed);
-  if (!result.ok) {
-    throw new NfvErrors(
-      result.problems.map(
-        (p) =>
-          new NfvError({
-            what: `${p.vnf ? `VNF ${p.vnf}` : "host"}: ${p.resource}${p.node !== null ? ` on node ${p.node}` : ""}`,
-            value: p.message,
-            expected: p.need !== null ? `${p.need} (have ${p.have ?? 0})` : undefined,
-            fix: p.fixes.join("; ") || undefined,
-            exitCode: 1,
-          }),
-      ),
-      "the topology does not fit this host",
-    );
-  }
+  if (!result.ok) throw new TopologyDoesNotFit(result.problems, parsed);
   const plan = result.plan;
   const pre = await preflight(
     facts,

@@ -6,6 +6,8 @@ import { resolveConnect } from "../../libvirt/virsh.js";
 import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
 import { wantsColour } from "../../util/colour.js";
+import { TopologyDoesNotFit } from "../../plan/misfit-error.js";
+import { reportPlanProblems } from "../plan-problems.js";
 
 export function parseAccel(v: string | undefined): "kvm" | "tcg" | undefined {
   if (v === undefined) return undefined;
@@ -65,7 +67,12 @@ export const applyCommand: CommandModule = {
           stopTimeoutMs: stopTimeoutSeconds * 1000,
           env: process.env,
           renderer: json ? "silent" : process.stdout.isTTY ? "default" : "simple",
+        }).catch((e: unknown) => {
+          if (!(e instanceof TopologyDoesNotFit)) throw e;
+          reportPlanProblems(e.problems, e.parsed, { json, consequence: "nothing was changed" });
+          return null;
         });
+        if (!report) return;
         if (json) printJson(report);
         else
           process.stdout.write(

@@ -1,0 +1,57 @@
+/**
+ * apply on a topology that does not fit says what plan says (located, collapsed, one capacity
+ * summary) and changes nothing. libvirt's in-process test driver stands in for a host's libvirtd,
+ * so no real domain is ever at risk here.
+ */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+
+const MANY = "test/fixtures/plan/many-misfits.yaml";
+const ROOT = "examples/hosts/seed-c240m5";
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "nfvt-apply-misfit-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("apply of a topology that does not fit", () => {
+  it("prints plan's located, collapsed problems, exits 1 and leaves no lock or journal", async () => {
+    const state = join(dir, "text");
+    const args = ["apply", MANY, "--root", ROOT, "--connect", "test:///default", "--state", state];
+    const plan = await runCli(["plan", MANY, "--root", ROOT]);
+    const r = await runCli(args);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(plan.stderr.replace(/\.\n$/, "; nothing was changed.\n"));
+    expect(r.stderr).toContain(`${MANY}:8: cannot fit: 36 of 40 VNFs do not fit this host`);
+    expect(await readdir(state)).toEqual([]);
+  });
+
+  it("--json gives every problem with its location", async () => {
+    const state = join(dir, "json");
+    const r = await runCli([
+      "apply",
+      MANY,
+      "--root",
+      ROOT,
+      "--connect",
+      "test:///default",
+      "--state",
+      state,
+      "--json",
+    ]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      ok: boolean;
+      problems: { resource: string; location: string | null }[];
+    };
+    expect(out.ok).toBe(false);
+    expect(out.problems).toHaveLength(73);
+    expect(out.problems.every((p) => p.location?.startsWith(`${MANY}:`))).toBe(true);
+  });
+});
