@@ -14,6 +14,7 @@ import { Virsh } from "../libvirt/virsh.js";
 import type { Plan, VnfPlan } from "../plan/types.js";
 import { displayCommand, run } from "../util/exec.js";
 import { formatCpuList } from "../util/cpulist.js";
+import { READ_CONCURRENCY, mapLimit } from "../util/concurrency.js";
 import { toLastVerify, writeLastVerify } from "./last.js";
 import {
   parseCpusAllowed,
@@ -105,7 +106,13 @@ async function verifyVnf(
     });
     return;
   }
-  const state = await virsh.domState(name);
+  // Independent reads run side by side: one virsh process each, so a VNF costs the slowest read,
+  // not their sum. Each check still cites the one command that shows its evidence.
+  const [state, autostart, inactiveXml] = await Promise.all([
+    virsh.domState(name),
+    virsh.isAutostart(name),
+    virsh.dumpXml(name, { inactive: true }),
+  ]);
   add(out, {
     subject: name,
     check: "domain running",
@@ -116,7 +123,6 @@ async function verifyVnf(
     fix: displayCommand("virsh", virsh.argv(["start", name])),
   });
 
-  const autostart = await virsh.isAutostart(name);
   add(out, {
     subject: name,
     check: "autostart",
@@ -127,7 +133,7 @@ async function verifyVnf(
     fix: displayCommand("virsh", virsh.argv(["autostart", ...(v.autostart ? [] : ["--disable"]), name])),
   });
 
-  const config = parseDomainXml(await virsh.dumpXml(name, { inactive: true }));
+  const config = parseDomainXml(inactiveXml);
   const want = parseDomainXml(desiredXml);
   add(out, {
     subject: name,
@@ -154,7 +160,15 @@ async function verifyVnf(
   });
   if (state !== "running") return;
 
-  const pins = await virsh.vcpupin(name);
+  const procRoot = opts.procRoot ?? "/";
+  const [pins, emu, nt, pid, ifs, liveXml] = await Promise.all([
+    virsh.vcpupin(name),
+    virsh.emulatorpin(name),
+    virsh.numatune(name),
+    virsh.qemuPid(name, procRoot),
+    virsh.domiflist(name),
+    virsh.dumpXml(name),
+  ]);
   for (let i = 0; i < v.vcpus; i++) {
     const have = pins.get(i) ?? [];
     const wantCpu = v.vcpuPins[i]!;
@@ -168,7 +182,6 @@ async function verifyVnf(
       fix: `${displayCommand("virsh", virsh.argv(["vcpupin", name, String(i), String(wantCpu), "--live", "--config"]))} (or ${applyCmd})`,
     });
   }
-  const emu = await virsh.emulatorpin(name);
   add(out, {
     subject: name,
     check: "emulator pinning",
@@ -178,7 +191,6 @@ async function verifyVnf(
     evidence: virsh.display(["emulatorpin", name]),
     fix: `${displayCommand("virsh", virsh.argv(["emulatorpin", name, cpus(v.emulatorCpus), "--live", "--config"]))} (or ${applyCmd})`,
   });
-  const nt = await virsh.numatune(name);
   add(out, {
     subject: name,
     check: "numatune",
@@ -189,8 +201,6 @@ async function verifyVnf(
     fix: `${applyCmd} --yes ${name}`,
   });
 
-  const procRoot = opts.procRoot ?? "/";
-  const pid = await virsh.qemuPid(name, procRoot);
   if (pid === null) {
     add(out, {
       subject: name,
@@ -240,8 +250,7 @@ async function verifyVnf(
     }
   }
 
-  const ifs = await virsh.domiflist(name);
-  const live = parseDomainXml(await virsh.dumpXml(name));
+  const live = parseDomainXml(liveXml);
   for (const i of v.interfaces) {
     const seen = ifs.find((x) => x.mac === i.mac) ?? null;
     const liveIf = live.interfaces.find((x) => x.mac === i.mac);
@@ -410,10 +419,14 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
     });
   }
 
-  for (const v of plan.vnfs) {
+  // VNFs are verified side by side (a few at a time); their checks keep the plan's order.
+  const perVnf = await mapLimit(plan.vnfs, READ_CONCURRENCY, async (v) => {
     const d = ctx.desired.domains.find((x) => x.name === v.name)!;
-    await verifyVnf(v, d.xml, virsh, opts, opts.topologyFile, out);
-  }
+    const checks: Check[] = [];
+    await verifyVnf(v, d.xml, virsh, opts, opts.topologyFile, checks);
+    return checks;
+  });
+  out.push(...perVnf.flat());
   await verifyPfs(plan, opts, out);
   const report: VerifyReport = {
     topology: ctx.parsed.topology.name,
