@@ -25,9 +25,14 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   verify: async () => (await import("./commands/verify.js")).verifyCommand,
 };
 
-/** The command named in argv alone when there is one, else every command (for --help). */
+/**
+ * The command named in argv alone when there is one; none for `nfvhost --version` (it only prints
+ * the version, and loading all 14 commands cost it ~200 ms); else every command (for --help).
+ */
 export async function loadCommands(argv: string[] = []): Promise<CommandModule[]> {
-  const name = argv.slice(2).find((a) => !a.startsWith("-"));
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) return [];
+  const name = args.find((a) => !a.startsWith("-"));
   const loader = name === undefined ? undefined : LOADERS[name];
   if (loader) return [await loader()];
   return Promise.all(Object.values(LOADERS).map((load) => load()));

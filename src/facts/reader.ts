@@ -351,7 +351,10 @@ function joinRel(dir: string, name: string): string {
   return dir === "" ? name : `${dir}/${name}`;
 }
 
+// One collator: localeCompare with options builds a new one on every call (~8 ms per discovery).
+const NATURAL = new Intl.Collator("en", { numeric: true });
+
 /** "cpu2" before "cpu10", "virtfn9" before "virtfn10". */
 export function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
+  return NATURAL.compare(a, b);
 }

@@ -60,3 +60,20 @@ export const FORMATS: Readonly<Record<string, (value: string) => string | null>>
   "nfv-day0-ifname": validateDay0InterfaceName,
   "nfv-cpulist": validateCpuListText,
 };
+
+/** A format as ajv takes it: yes/no. */
+export interface AjvFormat {
+  type: "string";
+  validate: (value: string) => boolean;
+}
+
+/**
+ * FORMATS as ajv format definitions. The generated validator (./schema-validate.generated.ts)
+ * calls these by name, so the words and the yes/no come from the same functions.
+ */
+export const AJV_FORMATS: Readonly<Record<string, AjvFormat>> = Object.fromEntries(
+  Object.entries(FORMATS).map(([name, validate]) => [
+    name,
+    { type: "string", validate: (v: string) => validate(v) === null },
+  ]),
+);

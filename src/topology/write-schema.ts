@@ -1,6 +1,8 @@
 /**
  * Writes schema/topology.schema.json from ./schema.ts, for editors (YAML language servers read it
- * through a `# yaml-language-server: $schema=...` line). Run: npx tsx src/topology/write-schema.ts
+ * through a `# yaml-language-server: $schema=...` line), and ./schema-validate.generated.ts, the
+ * loader's validator compiled ahead of time. Run after any change to the schema or its formats:
+ * npx tsx src/topology/write-schema.ts
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
@@ -26,4 +28,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     await prettier.format(schemaFileText(), { ...options, filepath: SCHEMA_FILE }),
   );
   process.stdout.write(`wrote ${SCHEMA_FILE}\n`);
+  // Imported here only: ajv is needed to generate the validator, never to run it.
+  const { GENERATED_VALIDATOR_FILE, validatorModuleText } = await import("./schema-validate-gen.js");
+  await writeFile(GENERATED_VALIDATOR_FILE, validatorModuleText());
+  process.stdout.write(`wrote ${GENERATED_VALIDATOR_FILE}\n`);
 }
