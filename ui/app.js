@@ -190,7 +190,13 @@ function draw(view) {
   const probs = document.getElementById("problems");
   probs.replaceChildren(
     ...view.problems.map((p) =>
-      el("li", {}, p.message, ...p.fixes.map((f) => el("div", { class: "muted" }, `fix: ${f}`))),
+      el(
+        "li",
+        {},
+        p.message,
+        ...p.details.map((d) => el("div", { class: "muted" }, `short: ${d}`)),
+        ...p.fixes.map((f) => el("div", { class: "muted" }, `fix: ${f}`)),
+      ),
     ),
   );
   document.getElementById("problems-section").hidden = view.problems.length === 0;

@@ -3,6 +3,7 @@
  * one JSON document the page draws. Pure, so the picture is tested without a browser.
  */
 import type { HostFacts, NicFact } from "../facts/types.js";
+import { shortfallText } from "../plan/capacity.js";
 import type { CpuRole, Plan, PlanProblem } from "../plan/types.js";
 import { formatCpuList } from "../util/cpulist.js";
 import type { LastVerify } from "../verify/last.js";
@@ -83,6 +84,9 @@ export interface VnfView {
   verify?: { ok: boolean; at: string; topology: string; evidence: string[] };
 }
 
+/** A planner problem with its shortfalls as the CLI words them ("short: ..."), for the page. */
+export type ProblemView = PlanProblem & { details: string[] };
+
 export interface HostView {
   hostname: string | null;
   root: string;
@@ -91,7 +95,7 @@ export interface HostView {
   pendingReboot: boolean;
   sockets: SocketView[];
   vnfs: VnfView[];
-  problems: PlanProblem[];
+  problems: ProblemView[];
   /** What applying the plan would change on this host, in the order apply does it. */
   changes: string[];
   warnings: string[];
@@ -296,7 +300,10 @@ export function buildHostView(
     pendingReboot: plan?.host.kernelArgs.needsReboot ?? false,
     sockets,
     vnfs,
-    problems,
+    problems: problems.map((p) => ({
+      ...p,
+      details: (p.misfits?.shortfalls ?? []).filter((x) => x.short > 0).map(shortfallText),
+    })),
     changes: plan ? planChanges(facts, plan, live) : [],
     warnings: [...(plan?.warnings ?? []), ...facts.warnings.map((w) => `${w.path}: ${w.message}`)],
   };

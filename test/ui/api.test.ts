@@ -134,6 +134,30 @@ describe("dashboard HTTP API", () => {
     expect(body.problems.length).toBeGreaterThan(0);
     expect(body.problems[0]).toMatchObject({ vnf: "big" });
 
+    // Several VNFs short of capacity: the summary comes first, with its shortfalls worded as the CLI does.
+    const many = await app.request("/api/preview", {
+      method: "POST",
+      body: [
+        "name: preview",
+        "vnfs:",
+        ...["a", "b", "c", "d", "e"].flatMap((n) => [
+          `  ${n}:`,
+          "    kind: generic",
+          `    image: /var/lib/libvirt/images/${n}.qcow2`,
+          "    vcpus: 16",
+          "    memory: 8GiB",
+          "    interfaces: []",
+        ]),
+      ].join("\n"),
+    });
+    const summary = (
+      (await many.json()) as { problems: { resource: string; message: string; details: string[] }[] }
+    ).problems[0]!;
+    expect(summary.resource).toBe("capacity");
+    expect(summary.message).toMatch(/^\d+ of 5 VNFs do not fit this host/);
+    expect(summary.details.length).toBeGreaterThan(0);
+    expect(summary.details[0]).toMatch(/they need \d+, \d+ of \d+ .* short$/);
+
     const broken = await app.request("/api/preview", { method: "POST", body: "name: [unclosed" });
     expect(broken.status).toBe(400);
     expect(((await broken.json()) as { error: string }).error).toMatch(/preview\.yaml:1/);
