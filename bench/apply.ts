@@ -16,6 +16,13 @@ import { BENCH_ENV, BIN, ROOT, cliCommands } from "./cli.js";
 import type { Unavailable } from "./placement.js";
 import { unavailable } from "./placement.js";
 import { lastLine, timeRun } from "./stats.js";
+import { computeChanges, type Desired } from "../src/apply/changes.js";
+import { executeChange } from "../src/apply/execute.js";
+import { readLive } from "../src/apply/index.js";
+import { DOMAIN_CONCURRENCY, runChanges } from "../src/apply/schedule.js";
+import { Virsh } from "../src/libvirt/virsh.js";
+import type { VnfPlan } from "../src/plan/types.js";
+import { Journal } from "../src/state/journal.js";
 
 const URI = "qemu:///system";
 
@@ -35,6 +42,17 @@ export interface ApplySection {
    * total over the rounds: the fixed cost of reading the host, planning and diffing.
    */
   nfvhost: (ApplyFigures & { rerunMs: number; rerunPerDomainMs: number }) | Unavailable;
+  /**
+   * apply's execution of one change set holding all N new domains (read live state, diff, journal,
+   * define + start + autostart each), in this process: once with the domain steps one after another
+   * (`serialMs`, concurrency 1: what apply did before) and once side by side (`parallelMs`, apply's
+   * DOMAIN_CONCURRENCY), alternated `rounds` times; figures are the means. This 2-CPU machine cannot
+   * plan N VNFs in one topology (one isolated CPU), so the same rendered XML as the by-hand side is
+   * fed to the engine directly; a whole apply adds its fixed per-run cost (the converged re-run).
+   */
+  engine?:
+    | { domains: number; rounds: number; concurrency: number; serialMs: number; parallelMs: number }
+    | Unavailable;
 }
 
 /** A minimal TCG domain: what `virsh define` needs to start a QEMU process and nothing more. */
@@ -150,7 +168,81 @@ function figures(rounds: Round[]): ApplyFigures {
   return { domains: rounds.length, totalMs, perDomainMs: totalMs / Math.max(1, rounds.length) };
 }
 
-export async function applyBench(opts: { domains: number }): Promise<ApplySection> {
+/** One engine run: N new domains from `xmls` through readLive, computeChanges and runChanges. */
+async function engineOnce(dir: string, xmls: { name: string; xml: string }[], concurrency: number) {
+  const virshApi = new Virsh(URI);
+  const state = join(dir, "state-engine");
+  const desired: Desired = {
+    sysfs: [],
+    nm: [],
+    isos: [],
+    networks: [],
+    domains: xmls.map((d) => ({
+      vnf: { name: d.name } as VnfPlan,
+      name: d.name,
+      xml: d.xml,
+      autostart: true,
+    })),
+  };
+  const t0 = performance.now();
+  const set = computeChanges(desired, await readLive(virshApi, desired, "/"), {
+    yes: new Set(),
+    adopt: false,
+    topologyName: "nfvb-engine",
+  });
+  const journal = await new Journal(state).begin("nfvb-engine", URI);
+  const exec = {
+    virsh: virshApi,
+    journal,
+    root: "/",
+    stateDir: state,
+    stopTimeoutMs: 0,
+    notes: [] as string[],
+  };
+  await runChanges(set.changes, (c) => executeChange(c, exec), { renderer: "silent", concurrency });
+  await journal.finish("complete");
+  return performance.now() - t0;
+}
+
+/** The engine figures: serial and side by side, alternated, each round's domains removed after it. */
+async function engineBench(
+  dir: string,
+  domains: number,
+  rounds: number,
+  canRender: boolean,
+): Promise<NonNullable<ApplySection["engine"]>> {
+  const prefix = `nfvb-eng-${process.pid}-`;
+  const xmls: { name: string; xml: string }[] = [];
+  for (let i = 0; i < domains; i++) {
+    const name = `${prefix}${i}`;
+    const image = join(dir, `${name}.qcow2`);
+    copyFileSync(join(dir, "base.qcow2"), image);
+    xmls.push({ name, xml: await handXml(dir, name, image, canRender) });
+  }
+  const ms = { serial: [] as number[], parallel: [] as number[] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const mode of ["serial", "parallel"] as const) {
+        ms[mode].push(await engineOnce(dir, xmls, mode === "serial" ? 1 : DOMAIN_CONCURRENCY));
+        await cleanup(prefix);
+      }
+    }
+  } catch (e) {
+    return unavailable(`apply engine: ${(e as Error).message.split("\n")[0]}`);
+  } finally {
+    await cleanup(prefix);
+  }
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  return {
+    domains,
+    rounds,
+    concurrency: DOMAIN_CONCURRENCY,
+    serialMs: mean(ms.serial),
+    parallelMs: mean(ms.parallel),
+  };
+}
+
+export async function applyBench(opts: { domains: number; engineRounds?: number }): Promise<ApplySection> {
   const down = await libvirtReachable();
   if (down) return { domains: opts.domains, byHand: down, nfvhost: down, xml: "none" };
   const commands = await cliCommands();
@@ -170,6 +262,7 @@ export async function applyBench(opts: { domains: number }): Promise<ApplySectio
   const app: Round[] = [];
   let handFailed: Unavailable | null = null;
   let appFailed: Unavailable | null = nfvhostMissing;
+  let engine: ApplySection["engine"];
   try {
     const img = await run("qemu-img", ["create", "-q", "-f", "qcow2", join(dir, "base.qcow2"), "16M"]).catch(
       () => null,
@@ -235,6 +328,7 @@ export async function applyBench(opts: { domains: number }): Promise<ApplySectio
         await cleanup(handPrefix);
       }
     }
+    engine = await engineBench(dir, opts.domains, opts.engineRounds ?? 3, has("render"));
   } finally {
     await cleanup(appPrefix);
     await cleanup(handPrefix);
@@ -253,5 +347,6 @@ export async function applyBench(opts: { domains: number }): Promise<ApplySectio
       rerunMs: app.reduce((a, r) => a + (r.rerunMs ?? 0), 0),
       rerunPerDomainMs: app.reduce((a, r) => a + (r.rerunMs ?? 0), 0) / Math.max(1, app.length),
     },
+    engine,
   };
 }

@@ -223,6 +223,20 @@ table.push(
     wrap(peer(apply.byHand, (v) => `virsh by hand: ${ms(v.totalMs)} (${ms(v.perDomainMs)} each)`)),
     "real libvirtd, TCG",
   ],
+  [
+    `apply engine: ${apply.domains} new domains in one change set`,
+    wrap(
+      apply.engine === undefined
+        ? "not run"
+        : peer(
+            apply.engine,
+            (v) =>
+              `side by side (${v.concurrency} at a time) ${ms(v.parallelMs)}; one after another ${ms(v.serialMs)}`,
+          ),
+    ),
+    wrap(peer(apply.byHand, (v) => `virsh by hand: ${ms(v.totalMs)}`)),
+    "in process; + the converged re-run's fixed cost per apply",
+  ],
 );
 process.stdout.write(`${table.toString()}\n`);
 

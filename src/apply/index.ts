@@ -23,6 +23,7 @@ import { renderDay0, saltSeed } from "./day0.js";
 import { buildDesired } from "./desired.js";
 import { describeChange, executeChange, type ExecContext } from "./execute.js";
 import { readMaybe, readSysfs, underRoot } from "./host-files.js";
+import { runChanges } from "./schedule.js";
 import { memlockRaisable, preflight, type PendingReboot, type PreflightResult } from "./preflight.js";
 import { TopologyDoesNotFit } from "../plan/misfit-error.js";
 
@@ -51,6 +52,11 @@ export interface ApplyOptions {
    * two virsh calls of one step); never set by the CLI.
    */
   virsh?: Virsh;
+  /**
+   * Test and bench hook: domain steps in flight at once (default DOMAIN_CONCURRENCY; 1 runs them
+   * one after another); never set by the CLI.
+   */
+  domainConcurrency?: number;
 }
 
 export interface ChangeView {
@@ -289,22 +295,18 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
       stopTimeoutMs: opts.stopTimeoutMs,
       notes: report.notes,
     };
-    // The progress UI is loaded only when there is something to execute: a converged run or a
-    // --dry-run does not pay for it.
-    const { Listr } = await import("listr2");
-    const tasks = new Listr(
-      set.changes.map((c, i) => ({
-        title: describeChange(c),
-        task: async () => {
+    // Guide's order across resource types; steps of different domains side by side (see
+    // schedule.ts). The progress UI (listr2) is loaded only when there is something to execute.
+    try {
+      await runChanges(
+        set.changes,
+        async (c, i) => {
           await executeChange(c, exec);
           report.applied++;
           if (opts.afterStep) await opts.afterStep(c, i);
         },
-      })),
-      { concurrent: false, exitOnError: true, renderer: opts.renderer, rendererOptions: {} },
-    );
-    try {
-      await tasks.run();
+        { renderer: opts.renderer, concurrency: opts.domainConcurrency },
+      );
     } catch (e) {
       await journal.finish("failed", (e as Error).message);
       throw e;

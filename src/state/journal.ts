@@ -54,6 +54,12 @@ let sequence = 0;
 
 export class Journal {
   readonly dir: string;
+  /**
+   * Saves run one after another (a promise chain): apply journals the steps of several domains
+   * side by side, and every save goes through the same `.tmp` file; two writes at once could
+   * interleave in it or rename a half-written one into place.
+   */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(stateDir: string) {
     this.dir = join(stateDir, "journal");
@@ -108,11 +114,20 @@ export class Journal {
     return join(this.dir, `${id}.json`);
   }
 
-  async save(entry: JournalEntry): Promise<void> {
+  /**
+   * Writes the entry as it is when this save's turn comes (so it includes every item recorded
+   * before), after the saves queued before it. A failed save rejects its own caller only.
+   */
+  save(entry: JournalEntry): Promise<void> {
     const path = this.pathOf(entry.id);
-    // Write-then-rename: a kill mid-write never leaves a truncated entry.
-    await writeFile(`${path}.tmp`, `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
-    await rename(`${path}.tmp`, path);
+    const write = async () => {
+      // Write-then-rename: a kill mid-write never leaves a truncated entry.
+      await writeFile(`${path}.tmp`, `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
+      await rename(`${path}.tmp`, path);
+    };
+    const done = this.saving.then(write, write);
+    this.saving = done.catch(() => undefined);
+    return done;
   }
 }
 

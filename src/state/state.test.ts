@@ -67,3 +67,29 @@ describe("journal", () => {
     ]);
   });
 });
+
+describe("journal under concurrent steps", () => {
+  it("saves one at a time: every item recorded side by side is in the file, which always parses", async () => {
+    const j = new Journal(dir);
+    const run = await j.begin("a.yaml", "qemu:///system");
+    const items = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        run.record({
+          kind: "domain",
+          name: `r${i}`,
+          beforeXml: null,
+          beforeState: null,
+          beforeAutostart: null,
+          action: "define",
+          done: false,
+        }),
+      ),
+    );
+    await Promise.all(items.filter((_, i) => i % 2 === 0).map((it) => run.markDone(it)));
+    const saved = JSON.parse(await readFile(j.pathOf(run.entry.id), "utf8")) as {
+      items: { done: boolean }[];
+    };
+    expect(saved.items).toHaveLength(20);
+    expect(saved.items.map((i) => i.done)).toEqual(items.map((_, i) => i % 2 === 0));
+  });
+});
