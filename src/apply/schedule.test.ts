@@ -114,6 +114,27 @@ describe("runChanges", () => {
     expect(r.log).toEqual(["start a", "start b", "start c", "end b", "end a", "end c"]);
   });
 
+  it("the progress shows a group with a failed domain as failed, not done", async () => {
+    const r = recorder({ b: 5 }, 20);
+    let printed = "";
+    // listr2 prints progress on stdout and failures on stderr.
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    const capture = ((chunk: string | Uint8Array) => ((printed += String(chunk)), true)) as typeof out;
+    process.stdout.write = capture;
+    process.stderr.write = capture;
+    try {
+      await runChanges([domain("a"), domain("b"), domain("c")], r.step, { renderer: "simple" }).catch(
+        () => null,
+      );
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    }
+    expect(printed).toMatch(/✖ 3 domains, up to \d+ at a time/);
+    expect(printed).not.toMatch(/✔ 3 domains/);
+  });
+
   it("several failures are all reported, in planned order", async () => {
     const r = recorder({ c: 5, a: 20 }, 40);
     const err = await runChanges([domain("a"), domain("b"), domain("c")], r.step, {

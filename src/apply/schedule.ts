@@ -136,30 +136,29 @@ export async function runChanges(
     const started = new Set<number>();
     tasks.push({
       title: `${g.indexes.length} domains, up to ${limit} at a time`,
-      task: (_ctx, task) =>
-        task.newListr(
-          g.indexes.map((i) => ({
-            title: describeChange(changes[i]!),
-            task: async (_c, t) => {
-              if (failures.length > 0) {
-                t.skip(`${describeChange(changes[i]!)}: not started (another domain failed)`);
-                return;
-              }
-              started.add(i);
-              try {
-                await step(changes[i]!, i);
-              } catch (error) {
-                failures.push({ index: i, error });
-                throw error;
-              }
-            },
-          })),
-          { concurrent: limit, exitOnError: false },
-        ),
-    });
-    // Untitled (not rendered): runs after the whole group, fails the list when a domain failed.
-    tasks.push({
-      task: () => {
+      // The group fails itself (shown as failed, not done) once every started domain finished.
+      task: async (_ctx, task) => {
+        await task
+          .newListr(
+            g.indexes.map((i) => ({
+              title: describeChange(changes[i]!),
+              task: async (_c, t) => {
+                if (failures.length > 0) {
+                  t.skip(`${describeChange(changes[i]!)}: not started (another domain failed)`);
+                  return;
+                }
+                started.add(i);
+                try {
+                  await step(changes[i]!, i);
+                } catch (error) {
+                  failures.push({ index: i, error });
+                  throw error;
+                }
+              },
+            })),
+            { concurrent: limit, exitOnError: false },
+          )
+          .run();
         if (failures.length === 0) return;
         failures.sort((a, b) => a.index - b.index);
         throw batchError(
