@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // The compiled CLI; `npm ci` builds it through the `prepare` script.
-import { main } from "../dist/cli/main.js";
+import { runAsProcess } from "../dist/cli/process.js";
 
-process.exitCode = await main(process.argv);
+await runAsProcess(process.argv);

@@ -1,5 +1,5 @@
 // Entry point for running the CLI from source (`node --import tsx src/cli/run.ts ...`); bin/nfvhost.js
 // runs the compiled equivalent.
-import { main } from "./main.js";
+import { runAsProcess } from "./process.js";
 
-process.exitCode = await main(process.argv);
+await runAsProcess(process.argv);
