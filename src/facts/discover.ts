@@ -126,6 +126,7 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
     cpus,
     nodes,
     nics: collectNics(r),
+    netdevs: r.list("sys/class/net"),
     kernel: collectKernel(r, lastCpu, meminfo),
     cpu,
     os: collectOs(r),

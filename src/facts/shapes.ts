@@ -4,6 +4,7 @@
  */
 import { formatCpuList } from "../util/cpulist.js";
 import type { CpuFact, HostFacts, NicFact, NodeFact, VfFact } from "./types.js";
+import { naturalCompare } from "./reader.js";
 
 export interface NicShape {
   name: string;
@@ -187,6 +188,7 @@ export function buildHostFacts(shape: HostShape): HostFacts {
     cpus,
     nodes,
     nics,
+    netdevs: ["lo", ...nics.flatMap((n) => (n.name ? [n.name] : []))].sort(naturalCompare),
     kernel: {
       cmdline,
       release: "6.1.0-synthetic",

@@ -191,6 +191,11 @@ export interface HostFacts {
   cpus: CpuFact[];
   nodes: NodeFact[];
   nics: NicFact[];
+  /**
+   * Every network interface name in /sys/class/net (PCI NICs and virtual ones: bridges, bonds,
+   * VLANs, veth, tap), sorted; what a topology may name as a macvtap device or bridge port.
+   */
+  netdevs: string[];
   kernel: KernelFact;
   cpu: CpuModelFact;
   os: OsFact;

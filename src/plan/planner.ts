@@ -8,6 +8,7 @@ import type { HostFacts } from "../facts/types.js";
 import type { Topology } from "../topology/types.js";
 import type { VnfWork } from "./checks.js";
 import { analyseVnf, checkExplicitIsolation, checkPageSize, checkPfCounts } from "./checks.js";
+import { checkHostInterfaces } from "./netdevs.js";
 import { autoIsolation, buildCpuRoles, keptEmulator, occupyDeployed } from "./cpuPlan.js";
 import type { PoolCore } from "./cpuPool.js";
 import { allocate, buildPools } from "./cpuPool.js";
@@ -81,6 +82,7 @@ export function planDeployment(
   );
   const pfStates = buildPfStates(facts, topology, referencedPfs, warnings);
   checkPfCounts(topology, facts, problems);
+  checkHostInterfaces(topology, facts, problems);
 
   // --- Joint placement of the new VNFs.
   const items: PlacementItem[] = works

@@ -9,6 +9,51 @@ const MANY_MISFITS = Array.from({ length: 36 }, (_, i) => `r${i + 4}`);
 
 /** Every infeasible case with the exact problems it must produce (message texts are a contract). */
 const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
+  "host interfaces that do not exist": [
+    {
+      vnf: null,
+      resource: "netdev",
+      node: null,
+      need: null,
+      have: null,
+      message:
+        "host.management.interface eno7x is not a network interface of this host (it has: eno1, eno2, eno5, enp59s16f1, enp59s16f3, enp59s16f5, enp59s16f7)",
+      fixes: ["did you mean eno1?", "name an interface of this host (ip -br link lists them)"],
+    },
+    {
+      vnf: null,
+      resource: "netdev",
+      node: null,
+      need: null,
+      have: null,
+      message:
+        "bridge br1 port eno55 is not a network interface of this host (it has: eno1, eno2, eno5, enp59s16f1, enp59s16f3, enp59s16f5, enp59s16f7)",
+      fixes: ["did you mean eno5?", "name an interface of this host (ip -br link lists them)"],
+    },
+    {
+      vnf: "csr1kv-1",
+      resource: "netdev",
+      node: null,
+      need: null,
+      have: null,
+      message:
+        "csr1kv-1 interfaces[0] macvtap dev eno9 is not a network interface of this host (it has: eno1, eno2, eno5, enp59s16f1, enp59s16f3, enp59s16f5, enp59s16f7)",
+      fixes: [
+        "did you mean eno1?",
+        "name an interface of this host, or a bridge under host.bridges (nfvhost creates those)",
+      ],
+    },
+    {
+      vnf: "csr1kv-1",
+      resource: "netdev",
+      node: null,
+      need: null,
+      have: null,
+      message:
+        "csr1kv-1 interfaces[2] bridge virbr9 is not a network interface of this host (it has: eno1, eno2, eno5, enp59s16f1, enp59s16f3, enp59s16f5, enp59s16f7)",
+      fixes: ["name an interface of this host, or a bridge under host.bridges (nfvhost creates those)"],
+    },
+  ],
   "too many vCPUs for any node": [
     {
       vnf: "big",
@@ -552,6 +597,17 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
 };
 
 describe("infeasible topologies", () => {
+  it("points each missing host interface at its own field", () => {
+    const c = INFEASIBLE.find((x) => x.name === "host interfaces that do not exist")!;
+    const r = planDeployment(buildHostFacts(c.shape), c.topology);
+    expect(r.ok ? [] : r.problems.map((p) => p.path)).toEqual([
+      ["host", "management", "interface"],
+      ["host", "bridges", 0, "ports", 0],
+      ["vnfs", "csr1kv-1", "interfaces", 0, "dev"],
+      ["vnfs", "csr1kv-1", "interfaces", 2, "bridge"],
+    ]);
+  });
+
   it("covers every case", () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(INFEASIBLE.map((c) => c.name).sort());
   });

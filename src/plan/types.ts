@@ -175,7 +175,17 @@ export interface DeployedVnf {
 }
 
 export type PlanResource =
-  "cpu" | "memory" | "hugepages" | "vf" | "vlan" | "pf" | "node" | "mac" | "isolation" | "capacity";
+  | "cpu"
+  | "memory"
+  | "hugepages"
+  | "vf"
+  | "vlan"
+  | "pf"
+  | "node"
+  | "mac"
+  | "isolation"
+  | "capacity"
+  | "netdev";
 
 /**
  * One resource that the VNFs which do not fit need together, against what the host has for them

@@ -4,7 +4,7 @@
  * "did you mean" for misspelt keys and values.
  */
 import type { ErrorObject, ValidateFunction } from "ajv";
-import { closest, distance } from "fastest-levenshtein";
+import { didYouMean } from "../util/suggest.js";
 import { NfvError } from "../util/errors.js";
 import { FORMATS } from "./formats.js";
 import { listOr } from "./kinds.js";
@@ -67,15 +67,6 @@ const TYPE_WORDS: Record<string, string> = {
 
 function scalar(value: unknown): unknown {
   return value === null || typeof value === "object" ? undefined : value;
-}
-
-/** A key close enough to be a typo; also catches camelCase written for kebab-case. */
-export function didYouMean(word: string, candidates: string[]): string | null {
-  if (candidates.length === 0) return null;
-  const kebab = word.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, "-");
-  if (kebab !== word && candidates.includes(kebab)) return kebab;
-  const best = closest(word.toLowerCase(), candidates);
-  return distance(word.toLowerCase(), best) <= Math.max(2, Math.floor(best.length / 3)) ? best : null;
 }
 
 type AnyErr = ErrorObject<string, Record<string, unknown>, unknown>;
