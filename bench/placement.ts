@@ -10,7 +10,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { run } from "../src/util/exec.js";
-import type { DeployedVnf, Plan, VnfPlan } from "../src/plan/types.js";
+import type { DeployedVnf, Plan } from "../src/plan/types.js";
 import type { Topology } from "../src/topology/types.js";
 import type { BenchCase } from "./generate.js";
 import { placementCases } from "./generate.js";
@@ -20,6 +20,7 @@ import type { PlacementModel } from "./model.js";
 import { novaPeer } from "./peers.js";
 import type { PlanFn } from "./planner.js";
 import { loadPlanner } from "./planner.js";
+import { deployedFromPlan } from "../src/plan/deployed.js";
 
 export type Unavailable = `unavailable: ${string}`;
 export const unavailable = (reason: string): Unavailable => `unavailable: ${reason}`;
@@ -186,22 +187,6 @@ export function nfvhostPlacement(
   }
 }
 
-/** A planned VNF as it runs once applied: what the next re-plan must not move. */
-export function asDeployed(v: VnfPlan): DeployedVnf {
-  return {
-    name: v.name,
-    node: v.node,
-    vcpuPins: [...v.vcpuPins],
-    emulatorCpus: [...v.emulatorCpus],
-    memoryKiB: v.memory.KiB,
-    pageSizeKiB: v.memory.pageSizeKiB,
-    vfs: v.interfaces.flatMap((i) =>
-      i.type === "sriov-pool" || i.type === "sriov-hostdev" ? [i.vf.pci] : [],
-    ),
-    macs: v.interfaces.map((i) => i.mac),
-  };
-}
-
 export interface IncrementalPlacement {
   placed: number;
   /** Total planning time of all the one-at-a-time steps. */
@@ -228,7 +213,7 @@ export function nfvhostIncremental(plan: PlanFn, c: BenchCase, model: PlacementM
     if (!r.ok) continue;
     kept.push(i);
     last = r.plan;
-    deployed = r.plan.vnfs.map(asDeployed);
+    deployed = r.plan.vnfs.map(deployedFromPlan);
   }
   return {
     placed: kept.length,

@@ -18,7 +18,6 @@ import { buildLp, solvePlacement } from "../bench/milp.js";
 import { buildPlacementModel } from "../bench/model.js";
 import type { CoreModel, NodeModel, PlacementModel, VnfModel } from "../bench/model.js";
 import {
-  asDeployed,
   checkPlan,
   greedyOrder,
   nfvhostIncremental,
@@ -26,6 +25,7 @@ import {
   novaCase,
 } from "../bench/placement.js";
 import { loadPlanner } from "../bench/planner.js";
+import { deployedFromPlan } from "../src/plan/deployed.js";
 
 function node(id: number, cores: number, pages: number, threads = 2): NodeModel {
   const list: CoreModel[] = Array.from({ length: cores + 1 }, (_, i) => ({
@@ -270,14 +270,14 @@ describe("nfvhost one VNF at a time", () => {
     const first = planner.plan(c.facts, small);
     expect(first.ok).toBe(true);
     if (!first.ok) return;
-    const again = planner.plan(c.facts, small, first.plan.vnfs.map(asDeployed));
+    const again = planner.plan(c.facts, small, first.plan.vnfs.map(deployedFromPlan));
     expect(again.ok).toBe(true);
     if (!again.ok) return;
     for (const v of again.plan.vnfs) {
       const before = first.plan.vnfs.find((x) => x.name === v.name)!;
       expect(v.existing).toBe(true);
       expect(v.vcpuPins).toEqual(before.vcpuPins);
-      expect(asDeployed(v).vfs).toEqual(asDeployed(before).vfs);
+      expect(deployedFromPlan(v).vfs).toEqual(deployedFromPlan(before).vfs);
       expect(v.interfaces.map((i) => i.mac)).toEqual(before.interfaces.map((i) => i.mac));
     }
   });

@@ -10,7 +10,7 @@ import { networkOwner } from "../libvirt/network-owner.js";
 import type { NetworkListEntry } from "../libvirt/parse.js";
 import { Virsh } from "../libvirt/virsh.js";
 import { planDeployment } from "../plan/planner.js";
-import type { DeployedVnf, Plan, VnfPlan } from "../plan/types.js";
+import type { Plan } from "../plan/types.js";
 import { Journal } from "../state/journal.js";
 import { loadAppliedPlan, saveAppliedPlan } from "../state/applied.js";
 import { acquireLock, type LockInfo } from "../state/lock.js";
@@ -26,6 +26,7 @@ import { readMaybe, readSysfs, underRoot } from "./host-files.js";
 import { runChanges } from "./schedule.js";
 import { memlockRaisable, preflight, type PendingReboot, type PreflightResult } from "./preflight.js";
 import { TopologyDoesNotFit } from "../plan/misfit-error.js";
+import { deployedFromPlan } from "../plan/deployed.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/nfvhost";
 
@@ -172,20 +173,6 @@ export async function readLive(
   return { domains, networks, sysfs, files, isoDigests };
 }
 
-/** A running VNF as the last apply placed it; VFs and MACs as they are now. */
-function deployedFromPlan(p: VnfPlan, now: DeployedVnf): DeployedVnf {
-  return {
-    name: p.name,
-    node: p.node,
-    vcpuPins: [...p.vcpuPins],
-    emulatorCpus: [...p.emulatorCpus],
-    memoryKiB: p.memory.KiB,
-    pageSizeKiB: p.memory.pageSizeKiB,
-    vfs: now.vfs,
-    macs: now.macs,
-  };
-}
-
 /** Everything up to the change set; shared by apply, --dry-run and verify. */
 export async function prepare(
   opts: Pick<ApplyOptions, "topologyFile" | "root" | "stateDir" | "accel" | "allowUnlocked" | "env"> & {
@@ -221,7 +208,9 @@ export async function prepare(
     .filter((d) => d.managed && d.state !== "shut off" && !replan.has(d.name))
     .map((d) => {
       const p = applied?.vnfs.find((v) => v.name === d.name);
-      return p ? deployedFromPlan(p, toDeployedVnf(d, facts)) : toDeployedVnf(d, facts);
+      const now = toDeployedVnf(d, facts);
+      // Where the last apply placed it; its VFs and MACs as they are now.
+      return p ? { ...deployedFromPlan(p), vfs: now.vfs, macs: now.macs } : now;
     });
   const result = planDeployment(facts, parsed.topology, deployed);
   if (!result.ok) throw new TopologyDoesNotFit(result.problems, parsed);

@@ -11,7 +11,8 @@ import type { InterfaceSpec, ThreadPolicy, Topology, VnfSpec } from "../topology
 import { GiB, makeTopology, makeVnf } from "../../test/fixtures/plan/topology.js";
 import { checkPlanInvariants } from "./invariants.js";
 import { planDeployment } from "./planner.js";
-import type { DeployedVnf, Plan } from "./types.js";
+import type { DeployedVnf } from "./types.js";
+import { deployedFromPlan } from "./deployed.js";
 
 interface VnfGen {
   vcpus: number;
@@ -82,21 +83,6 @@ function topologyFor(shape: HostShape, gens: VnfGen[], prefix = "v"): Topology {
   );
 }
 
-function asDeployed(plan: Plan): DeployedVnf[] {
-  return plan.vnfs.map((v) => ({
-    name: v.name,
-    node: v.node,
-    vcpuPins: [...v.vcpuPins],
-    emulatorCpus: [...v.emulatorCpus],
-    memoryKiB: v.memory.KiB,
-    pageSizeKiB: v.memory.pageSizeKiB,
-    vfs: v.interfaces.flatMap((i) =>
-      i.type === "sriov-pool" || i.type === "sriov-hostdev" ? [i.vf.pci] : [],
-    ),
-    macs: v.interfaces.map((i) => i.mac),
-  }));
-}
-
 function checkResult(facts: HostFacts, topology: Topology, deployed: DeployedVnf[] = []): void {
   const r = planDeployment(facts, topology, deployed);
   if (r.ok) {
@@ -154,7 +140,7 @@ describe("planner properties", () => {
         const r1 = planDeployment(facts, first);
         fc.pre(r1.ok);
         if (!r1.ok) return;
-        const deployed = asDeployed(r1.plan);
+        const deployed = r1.plan.vnfs.map(deployedFromPlan);
         const grown = { ...first, vnfs: [...first.vnfs, ...topologyFor(shape, more, "n").vnfs] };
         const r2 = planDeployment(facts, grown, deployed);
         if (r2.ok) {
