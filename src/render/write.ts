@@ -4,6 +4,7 @@
  */
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
+import { mapLimit } from "../util/concurrency.js";
 import { NfvError } from "../util/errors.js";
 import { buildIso } from "./iso.js";
 import type { RenderedFile } from "./types.js";
@@ -48,21 +49,18 @@ const ISO_CONCURRENCY = 4;
  * no xorriso runs any more, with the first failure in file order (never rejects).
  */
 async function buildIsos(isos: RenderedFile[], outDir: string): Promise<{ error: unknown } | undefined> {
-  const errors: { index: number; error: unknown }[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (errors.length === 0 && next < isos.length) {
-      const index = next++;
-      const f = isos[index]!;
-      try {
-        await writeIso(target(outDir, f.path), f, outDir);
-      } catch (error) {
-        errors.push({ index, error });
-      }
+  let failed = false;
+  const results = await mapLimit(isos, ISO_CONCURRENCY, async (f) => {
+    if (failed) return undefined;
+    try {
+      await writeIso(target(outDir, f.path), f, outDir);
+      return undefined;
+    } catch (error) {
+      failed = true;
+      return { error };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(ISO_CONCURRENCY, isos.length) }, worker));
-  return errors.sort((a, b) => a.index - b.index)[0];
+  });
+  return results.find((r) => r !== undefined);
 }
 
 /** Writes every file (mode as rendered, also when the file existed) and builds the ISOs; returns the paths written. */
