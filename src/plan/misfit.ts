@@ -41,8 +41,8 @@ export function explainMisfit(
       need: null,
       have: null,
       message: `${name} has thread policy require, which needs SMT sibling threads, and this host has SMT off`,
-      fixes: [`set ${name} threadPolicy to prefer or isolate`, "enable Hyper-Threading/SMT in the BIOS"],
-      path: ["vnfs", name, "threadPolicy"],
+      fixes: [`set ${name} thread-policy to prefer or isolate`, "enable Hyper-Threading/SMT in the BIOS"],
+      path: ["vnfs", name, "thread-policy"],
     });
     return;
   }
@@ -96,7 +96,7 @@ export function explainMisfit(
     ) {
       const perCore = Math.max(...best.pool.cores.map((c) => c.threads.length));
       fixes.push(
-        `set ${name} threadPolicy to prefer: ${spec.vcpus} vCPUs then take ${Math.ceil(spec.vcpus / perCore)} cores`,
+        `set ${name} thread-policy to prefer: ${spec.vcpus} vCPUs then take ${plural(Math.ceil(spec.vcpus / perCore), "core")}`,
       );
     }
     const iso = topology.host.cpus.isolate;

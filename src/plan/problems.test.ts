@@ -63,7 +63,7 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
       have: 17,
       message:
         "big needs 32 free cores on node 0 for 32 vCPUs (thread policy isolate), 17 are left (no node fits it; node 0 comes closest)",
-      fixes: ["reduce big vcpus to 17", "set big threadPolicy to prefer: 32 vCPUs then take 16 cores"],
+      fixes: ["reduce big vcpus to 17", "set big thread-policy to prefer: 32 vCPUs then take 16 cores"],
     },
   ],
   "third router on the PF's node": [
@@ -240,7 +240,7 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
         "a needs 4 free cores on node 0 for 4 vCPUs (thread policy isolate), 2 are left in host.cpus.isolate",
       fixes: [
         "reduce a vcpus to 2",
-        "set a threadPolicy to prefer: 4 vCPUs then take 2 cores",
+        "set a thread-policy to prefer: 4 vCPUs then take 2 cores",
         "isolate 2 more cores on node 0: add 3-4,39-40 to host.cpus.isolate",
       ],
     },
@@ -327,7 +327,7 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
       need: null,
       have: null,
       message: "r has thread policy require, which needs SMT sibling threads, and this host has SMT off",
-      fixes: ["set r threadPolicy to prefer or isolate", "enable Hyper-Threading/SMT in the BIOS"],
+      fixes: ["set r thread-policy to prefer or isolate", "enable Hyper-Threading/SMT in the BIOS"],
     },
     {
       vnf: "wide",
@@ -589,7 +589,7 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
       message: `${n} needs 4 free cores on node 0 for 4 vCPUs (thread policy isolate), 2 are left in host.cpus.isolate`,
       fixes: [
         `for ${n} alone: reduce ${n} vcpus to 2`,
-        `for ${n} alone: set ${n} threadPolicy to prefer: 4 vCPUs then take 2 cores`,
+        `for ${n} alone: set ${n} thread-policy to prefer: 4 vCPUs then take 2 cores`,
         `for ${n} alone: isolate 2 more cores on node 0: add 3-4,39-40 to host.cpus.isolate`,
       ],
     })),
