@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { NfvError, NfvErrors } from "../util/errors.js";
-import type { CommandModule } from "./command.js";
+import { collectExit, type CommandModule } from "./command.js";
 import { colours, wantsColour } from "../util/colour.js";
 // Commands load on demand: `nfvhost plan` should not pay for the dashboard's web server or the XML
 // library. One line per command, sorted; the module exports `<name>Command`.
@@ -56,8 +56,9 @@ function printError(err: NfvError): void {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(await loadCommands(argv));
   try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    const code = await collectExit(() => program.parseAsync(argv));
+    // A command not yet converted to returning its code may still set process.exitCode.
+    return code || (typeof process.exitCode === "number" ? process.exitCode : 0);
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? 0 : 2;

@@ -16,12 +16,12 @@ export function problemLocation(p: PlanProblem, parsed: ParsedTopology): string 
   return formatLocation({ file: loc.file, line: loc.line });
 }
 
-/** Prints the problems (JSON on stdout, or text on stderr) and sets exit code 1. */
+/** Prints the problems (JSON on stdout, or text on stderr); returns the exit code, 1. */
 export function reportPlanProblems(
   problems: readonly PlanProblem[],
   parsed: ParsedTopology,
   opts: { json: boolean; consequence?: string },
-): void {
+): 1 {
   if (opts.json) {
     printJson({ ok: false, problems: problems.map((p) => ({ ...p, location: problemLocation(p, parsed) })) });
   } else {
@@ -33,5 +33,5 @@ export function reportPlanProblems(
       `${colours(color).bold(problemCountLine(problems, parsed.topology.vnfs.length))}${tail}.\n`,
     );
   }
-  process.exitCode = 1;
+  return 1;
 }

@@ -9,7 +9,8 @@ import type { HostFacts } from "../facts/types.js";
 import { readDomains, toDeployedVnf, type LiveDomain } from "../libvirt/deployed.js";
 import { networkOwner } from "../libvirt/network-owner.js";
 import type { NetworkListEntry } from "../libvirt/parse.js";
-import type { Virsh } from "../libvirt/virsh.js";
+import { isUnreachable, type Virsh } from "../libvirt/virsh.js";
+import { NfvError } from "../util/errors.js";
 import { planDeployment } from "../plan/planner.js";
 import type { DeployedVnf, Plan, PlanResult } from "../plan/types.js";
 import { loadAppliedPlan } from "../state/applied.js";
@@ -72,6 +73,13 @@ export interface PipelineInput {
   yes?: string[];
   /** Facts already discovered (the dashboard caches them). */
   facts?: HostFacts | Promise<HostFacts>;
+  /**
+   * plan and render on a host whose libvirtd does not run yet (a host being prepared): plan as if
+   * no VM runs, and say so. apply and verify need libvirt and fail instead.
+   */
+  libvirtOptional?: boolean;
+  /** Running VMs given by hand (plan --deployed FILE, for a snapshot): added to what runs now. */
+  deployed?: DeployedVnf[];
 }
 
 export interface PipelineResult {
@@ -155,7 +163,16 @@ export function whatRunsNow(
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   // libvirt is read while the topology is validated and the host discovered (virsh runs in its
   // own processes).
-  const libvirt = input.virsh ? readLibvirt(input.virsh) : Promise.resolve(EMPTY);
+  const unreachable: string[] = [];
+  const libvirt = input.virsh
+    ? readLibvirt(input.virsh).catch((e: unknown) => {
+        if (!input.libvirtOptional || !(e instanceof NfvError) || !isUnreachable(e.message)) throw e;
+        unreachable.push(
+          `libvirt does not answer at ${input.virsh!.uri}: planned as if no VM runs on this host (start libvirtd for the real picture)`,
+        );
+        return EMPTY;
+      })
+    : Promise.resolve(EMPTY);
   libvirt.catch(() => undefined); // awaited below; a bad topology file must not leave it unhandled
   const factsP = input.facts ?? discoverHost({ root: input.root });
   Promise.resolve(factsP).catch(() => undefined);
@@ -174,6 +191,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     }),
   );
   const running = whatRunsNow(snapshot, facts, applied, replan);
+  running.notes.unshift(...unreachable);
+  if (input.deployed) running.deployed.push(...input.deployed);
   const planned = planDeployment(facts, parsed.topology, running.deployed);
   const result: PlanResult = planned.ok
     ? { ok: true, plan: { ...planned.plan, warnings: [...running.notes, ...planned.plan.warnings] } }

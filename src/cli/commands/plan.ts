@@ -1,13 +1,20 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
-import { discoverHost } from "../../facts/discover.js";
 import { formatPlan } from "../../plan/format.js";
-import { planDeployment } from "../../plan/planner.js";
 import type { DeployedVnf } from "../../plan/types.js";
-import { loadTopology } from "../../topology/load.js";
 import { NfvError } from "../../util/errors.js";
-import { type CommandModule, printJson } from "../command.js";
+import { type CommandModule, printJson, returning } from "../command.js";
 import { reportPlanProblems } from "../plan-problems.js";
+import {
+  connectOption,
+  jsonOption,
+  rootOption,
+  sharedOptions,
+  stateOption,
+  str,
+  type RawOptions,
+} from "../options.js";
+import { pipelineFor } from "../pipeline.js";
 import { wantsColour } from "../../util/colour.js";
 
 /** file:line of the topology value a problem is about, or of its VNF. */
@@ -59,31 +66,34 @@ async function readDeployedFile(file: string): Promise<DeployedVnf[]> {
 
 export const planCommand: CommandModule = {
   register(program: Command) {
-    program
+    const cmd = program
       .command("plan")
       .description(
         "compute every tuning and placement decision for a topology on this host (pure, changes nothing)",
       )
-      .argument("<topology>", "topology file (YAML)")
-      .option(
-        "--root <dir>",
-        "read host facts from a snapshot root (directory or .tar.gz) instead of this host",
-        "/",
-      )
-      .option("--deployed <file>", "JSON list of VMs already running (never moved): see docs/plan.md")
-      .option("--json", "print the plan (or the problems) as JSON, documented in docs/plan.md")
-      .action(async (file: string, opts: { root: string; deployed?: string; json?: boolean }) => {
-        const parsed = await loadTopology(file);
-        const facts = await discoverHost({ root: opts.root });
-        const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
-        const result = planDeployment(facts, parsed.topology, deployed);
-        const color = !opts.json && wantsColour(process.stdout);
+      .argument("<topology>", "topology file (YAML)");
+    rootOption(cmd, "read host facts from a snapshot root (directory or .tar.gz) instead of this host");
+    connectOption(cmd);
+    stateOption(cmd, "state directory (where the last applied plan is kept)");
+    cmd.option(
+      "--deployed <file>",
+      "JSON list of VMs already running on a snapshot's host (never moved): see docs/plan.md",
+    );
+    jsonOption(cmd, "print the plan (or the problems) as JSON, documented in docs/plan.md");
+    cmd.action(
+      returning(async (file: string, raw: RawOptions) => {
+        const o = sharedOptions(raw);
+        const deployedFile = str(raw, "deployed");
+        const deployed = deployedFile ? await readDeployedFile(deployedFile) : undefined;
+        const { parsed, result } = await pipelineFor(file, o, { deployed });
+        const color = !o.json && wantsColour(process.stdout);
         if (result.ok) {
-          if (opts.json) printJson(result.plan);
+          if (o.json) printJson(result.plan);
           else process.stdout.write(formatPlan(result.plan, { color }));
-          return;
+          return 0;
         }
-        reportPlanProblems(result.problems, parsed, { json: opts.json === true });
-      });
+        return reportPlanProblems(result.problems, parsed, { json: o.json });
+      }),
+    );
   },
 };
