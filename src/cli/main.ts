@@ -63,6 +63,15 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? 0 : 2;
     }
+    // --json: a script reads stdout, so every failure is a JSON document there too (the human
+    // message still goes to stderr).
+    const json = argv.slice(2).includes("--json");
+    if (json && (err instanceof NfvErrors || err instanceof NfvError)) {
+      const errors = err instanceof NfvErrors ? err.errors : [err];
+      process.stdout.write(
+        `${JSON.stringify({ ok: false, errors: errors.map((e) => e.toJSON()) }, null, 2)}\n`,
+      );
+    }
     if (err instanceof NfvErrors) {
       for (const e of err.errors) printError(e);
       process.stderr.write(`${err.errors.length} problem(s) found; nothing was changed.\n`);

@@ -23,7 +23,11 @@ export function reportPlanProblems(
   opts: { json: boolean; consequence?: string },
 ): 1 {
   if (opts.json) {
-    printJson({ ok: false, problems: problems.map((p) => ({ ...p, location: problemLocation(p, parsed) })) });
+    printJson({
+      ok: false,
+      code: "NFV-PLAN-MISFIT",
+      problems: problems.map((p) => ({ ...p, location: problemLocation(p, parsed) })),
+    });
   } else {
     const color = wantsColour(process.stderr);
     for (const line of formatProblems(problems, (p) => problemLocation(p, parsed), { color }))

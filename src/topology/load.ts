@@ -31,7 +31,11 @@ function byPosition(a: NfvError, b: NfvError): number {
 
 function fail(errors: NfvError[], file: string): never {
   // ajv can report one spot twice (e.g. through two schema paths); say each thing once.
-  const unique = [...new Map(errors.map((e) => [e.message, e])).values()].sort(byPosition);
+  // Every topology problem carries the NFV-TOPO- family code (stable for scripts reading --json).
+  const coded = errors.map((e) =>
+    e.details.code ? e : new NfvError({ ...e.details, code: "NFV-TOPO-INVALID" }),
+  );
+  const unique = [...new Map(coded.map((e) => [e.message, e])).values()].sort(byPosition);
   throw new NfvErrors(
     unique,
     `${file}: ${unique.length} problem(s)\n${unique.map((e) => e.message).join("\n")}`,
@@ -52,6 +56,7 @@ export function parseTopology(text: string, file: string): ParsedTopology {
         (e) =>
           new NfvError({
             what: "YAML syntax error",
+            code: "NFV-TOPO-YAML",
             value: undefined,
             expected: `valid YAML: ${e.message}`,
             fix: YAML_FIX[e.code] ?? "check indentation, quotes and brackets on this line",
