@@ -258,7 +258,7 @@ function hostLines(engine: Engine, input: ExportInput, host: ExportHost): Degrad
       );
     }
   }
-  const tuning = unmanagedTuning(engine, plan);
+  const tuning = unmanagedTuning(engine, host);
   for (const t of tuning) {
     out.push(
       line(engine, "host-tuning", at(t.path), t.what, {
@@ -283,25 +283,26 @@ interface Unmanaged {
   file: string;
 }
 
-function unmanagedTuning(engine: Engine, plan: Plan): Unmanaged[] {
+function unmanagedTuning(engine: Engine, host: ExportHost): Unmanaged[] {
+  const plan = host.plan;
   const h = plan.host;
   const out: Unmanaged[] = [];
   if (engine === "openstack") {
     out.push({
       path: "cpus",
       what: `kernel arguments ${h.kernelArgs.line}`,
-      file: "host/<host>/kernel-args.txt",
+      file: `hosts/${host.name}/kernel-args.txt`,
     });
     out.push({
       path: "hugepages",
       what: `hugepages reserved per node: ${h.hugepages.map((r) => `node ${r.node} ${r.reserve} x ${pageText(r.sizeKiB)}`).join(", ")}`,
-      file: "host/<host>/kernel-args.txt",
+      file: `hosts/${host.name}/kernel-args.txt`,
     });
     for (const pf of h.sriov) {
       out.push({
         path: `sriov.${pf.pf}.vfs`,
         what: `${pf.numVfs} VFs on ${pf.pf}${pf.mtu !== undefined ? `, MTU ${pf.mtu}` : ""}`,
-        file: "host/<host>/sriov-vfs.txt",
+        file: `hosts/${host.name}/sriov-vfs.txt`,
       });
     }
   }
