@@ -8,7 +8,13 @@ import { NfvError } from "../util/errors.js";
 import { formatDegradation } from "./degradation.js";
 import { checkKubevirtFiles, exportKubevirt, KUBEVIRT_DEFAULTS, type KubevirtOptions } from "./kubevirt.js";
 import { checkOpenstackTemplate } from "./openstack-check.js";
-import { exportOpenstack, heatTemplateText, OPENSTACK_DEFAULTS, type OpenstackOptions } from "./openstack.js";
+import {
+  exportOpenstack,
+  HEAT_FILE,
+  heatTemplateText,
+  OPENSTACK_DEFAULTS,
+  type OpenstackOptions,
+} from "./openstack.js";
 import type { Degradation, Engine, ExportCheck, ExportInput, ExportResult } from "./types.js";
 
 export type { Degradation, Engine, ExportCheck, ExportHost, ExportInput, ExportResult } from "./types.js";
@@ -107,7 +113,8 @@ export async function exportDeployment(
     result.files.map((f: RenderedFile) => [f.path, f.content]),
   );
   // The CLI format is built from the same template; the template is what gets checked.
-  const r = await checkOpenstackTemplate(heatTemplateText(input, o), "openstack/stack.yaml", files);
+  const name = o.format === "heat" ? HEAT_FILE : "openstack/deploy.sh (its resources as a Heat template)";
+  const r = await checkOpenstackTemplate(heatTemplateText(input, o), name, files);
   if (!r.ok) {
     out.unchecked.push(`Nova and Heat validators not run: ${r.reason}`);
     return out;

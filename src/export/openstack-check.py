@@ -2,8 +2,8 @@
 """Checks an nfvhost OpenStack export offline with OpenStack's own code (Debian python3-nova and
 python3-heat): no cloud, no database, no configuration file.
 
-Input (stdin, JSON): {"template": "<the HOT template as written>", "file": "<its path>",
-                      "files": {"<get_file path>": "<content>", ...}}
+Input (stdin, JSON): {"templates": [{"template": "<the HOT template as written>", "file": "<its path>",
+                      "files": {"<get_file path>": "<content>", ...}}, ...]}
 Argument: nova | heat (one engine per process: their oslo.config options clash).
 Output (stdout, JSON): {"version": "...", "checks": [{"name", "file", "ok", "problems"}],
                         "needsCloud": ["<constraint>=<value>", ...]}
@@ -96,7 +96,7 @@ def check_heat(text, fname, files):
     from heat.engine.hot import template as hot
 
     with contextlib.redirect_stderr(io.StringIO()):
-        resources.initialise()
+        resources.initialise()  # loads the plugins once; later calls return at once
     env = resources.global_env()
     problems = []
     needs_cloud = []
@@ -190,12 +190,18 @@ def main():
         import yaml
         import nova.version
 
-        out = {"version": nova.version.version_string(),
-               "checks": check_nova(yaml.safe_load(req["template"]), req["file"]), "needsCloud": []}
+        checks = []
+        for t in req["templates"]:
+            checks += check_nova(yaml.safe_load(t["template"]), t["file"])
+        out = {"version": nova.version.version_string(), "checks": checks, "needsCloud": []}
     elif part == "heat":
         import heat.version
 
-        checks, needs_cloud, _ = check_heat(req["template"], req["file"], req.get("files") or {})
+        checks, needs_cloud = [], []
+        for t in req["templates"]:
+            c, n, _ = check_heat(t["template"], t["file"], t.get("files") or {})
+            checks += c
+            needs_cloud += n
         out = {"version": heat.version.version_info.version_string(), "checks": checks,
                "needsCloud": sorted(set(needs_cloud))}
     else:

@@ -37,14 +37,27 @@ async function runPart(part: "nova" | "heat", input: string): Promise<PartOutput
   return `${CHECK_SCRIPT} ${part} failed (exit ${r.code}): ${last}`;
 }
 
+export interface TemplateToCheck {
+  template: string;
+  /** Name in the check's messages. */
+  file: string;
+  /** Files the template reads with get_file, by path. */
+  files: Record<string, string>;
+}
+
 /** Nova's and Heat's checks of one template, in two processes side by side. */
 export async function checkOpenstackTemplate(
   template: string,
   file: string,
   files: Record<string, string>,
 ): Promise<OpenstackCheckResult> {
+  return checkOpenstackTemplates([{ template, file, files }]);
+}
+
+/** Several templates in the same two processes (Heat's plugin loading is paid once). */
+export async function checkOpenstackTemplates(templates: TemplateToCheck[]): Promise<OpenstackCheckResult> {
   if (!existsSync(SYSTEM_PYTHON)) return { ok: false, reason: `${SYSTEM_PYTHON} is missing` };
-  const input = JSON.stringify({ template, file, files });
+  const input = JSON.stringify({ templates });
   const [nova, heat] = await Promise.all([runPart("nova", input), runPart("heat", input)]);
   if (typeof nova === "string") return { ok: false, reason: nova };
   if (typeof heat === "string") return { ok: false, reason: heat };
