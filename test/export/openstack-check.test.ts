@@ -36,6 +36,7 @@ it("names each mistake: extra-spec typo, topology, page multiple, Heat property,
         }),
     ],
     ["version", (t) => (t.heat_template_version = "2030-01-01")],
+    ["section", (t) => (t.paramters = {})],
   ];
   const templates = [{ template: stringify(good), file: "good", files }];
   for (const [name, change] of broken) {
