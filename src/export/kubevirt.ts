@@ -131,7 +131,17 @@ function performanceProfile(shape: HostShape, plan: Plan): PerformanceProfile {
   return {
     apiVersion: "performance.openshift.io/v2",
     kind: "PerformanceProfile",
-    metadata: { name: shape.name, labels: { ...MANAGED } },
+    metadata: {
+      name: shape.name,
+      labels: { ...MANAGED },
+      // The Node Tuning Operator passes this to the kubelet: whole cores only, as the plain
+      // Kubernetes snippet sets, so no other pod shares a VM's core.
+      annotations: {
+        "kubeletconfig.experimental": JSON.stringify({
+          cpuManagerPolicyOptions: { "full-pcpus-only": "true" },
+        }),
+      },
+    },
     spec: {
       cpu: {
         reserved: formatCpuList(plan.host.cpu.housekeeping),
@@ -503,6 +513,7 @@ export function exportKubevirt(input: ExportInput, opts: KubevirtOptions): Expor
   const notes = [
     "Apply order: nodes/label-nodes.sh, node-tuning/ (PerformanceProfile on OpenShift/OKD, or kubelet-config.yaml merged into each kubelet on plain Kubernetes), networks/, then vms/.",
     `Upload each VNF's image into its DataVolume: virtctl image-upload dv <vnf>-disk --namespace ${opts.namespace} --image-path=<the topology's image> (size ${opts.diskSize}; --disk-size to change).`,
+    "isolateEmulatorThread with alpha.kubevirt.io/EmulatorThreadCompleteToEvenParity needs KubeVirt's AlignCPUs feature gate.",
     "macvtap interfaces need kubevirt/macvtap-cni and the KubeVirt CR's network binding plugin 'macvtap' (domainAttachmentType: tap); bridge interfaces need the CNI bridge plugin on the nodes.",
   ];
   return { engine: "kubevirt", files, degradations: degr, notes };
