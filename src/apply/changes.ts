@@ -54,6 +54,8 @@ export interface Desired {
     path: string;
     label: string;
     files: { name: string; content: Buffer }[];
+    /** Empty directories of the image (VM-Series bootstrap). */
+    dirs?: string[];
     digest: string;
   }[];
   networks: DesiredNetwork[];
@@ -95,6 +97,7 @@ export type Change =
       path: string;
       label: string;
       files: { name: string; content: Buffer }[];
+      dirs?: string[];
       digest: string;
       existed: boolean;
     }

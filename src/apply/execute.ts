@@ -69,14 +69,15 @@ async function nmRunning(): Promise<boolean> {
 async function buildDay0Iso(c: Extract<Change, { kind: "iso" }>): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "nfvhost-day0-"));
   try {
-    const files: string[] = [];
-    for (const f of c.files) {
-      const p = join(work, basename(f.name));
+    const files: { source: string; as: string }[] = [];
+    for (const [i, f] of c.files.entries()) {
+      // Flat names in the work dir: the path inside the image is buildIso's to check.
+      const p = join(work, `${i}-${basename(f.name)}`);
       await writeFileAtomic(p, f.content, 0o600);
-      files.push(p);
+      files.push({ source: p, as: f.name });
     }
     const tmp = `${c.path}.tmp`;
-    await buildIso(tmp, c.label, files);
+    await buildIso(tmp, c.label, files, c.dirs ?? []);
     await rename(tmp, c.path);
     await writeFileAtomic(`${c.path}.sha256`, `${c.digest}\n`, 0o644);
   } finally {

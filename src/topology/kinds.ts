@@ -288,7 +288,8 @@ export const KINDS: Readonly<Record<VnfKind, KindSpec>> = {
     versions: { min: "9.2", max: null },
     day0: {
       format: "asa",
-      fields: [...BASIC_FIELDS, "enable-secret-env", "extra-config"],
+      // ASA and FortiOS day-0 take passwords in clear text only, which nfvhost never writes.
+      fields: ["hostname", "name-servers", "routes", "interfaces", "ntp", "extra-config"],
       volumeLabel: null,
       files: ["day0-config"],
     },
@@ -317,7 +318,8 @@ export const KINDS: Readonly<Record<VnfKind, KindSpec>> = {
       pattern: "GigabitEthernet0/0/0/{n}",
       start: 0,
     },
-    versions: { min: "6.0", max: null },
+    // secret 10 (SHA-512 crypt) in the day-0 needs IOS XR 7.0.
+    versions: { min: "7.0", max: null },
     day0: {
       format: "iosxr",
       fields: [...BASIC_FIELDS, "extra-config"],
@@ -400,7 +402,7 @@ export const KINDS: Readonly<Record<VnfKind, KindSpec>> = {
     versions: { min: "6.0", max: null },
     day0: {
       format: "fortios-configdrive",
-      fields: [...BASIC_FIELDS, "license", "extra-config"],
+      fields: ["hostname", "name-servers", "routes", "interfaces", "ntp", "license", "extra-config"],
       volumeLabel: "config-2",
       files: ["openstack/latest/user_data", "openstack/latest/meta_data.json", "openstack/content/0000"],
     },
