@@ -47,6 +47,10 @@ function pinsText(vnf: VnfPlan): string {
   return `vCPU->host CPU ${pins}${emu} (node ${vnf.node})`;
 }
 
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function pageText(kib: number): string {
   if (kib >= 1024 * 1024) return `${kib / (1024 * 1024)} GiB`;
   return kib >= 1024 ? `${kib / 1024} MiB` : `${kib} KiB`;
@@ -84,6 +88,23 @@ function vnfLines(engine: Engine, vnf: VnfPlan): Degradation[] {
     );
   }
   const dedicated = dedicatedCpus(vnf);
+  const hasVf = vnf.interfaces.some((i) => i.type === "sriov-pool" || i.type === "sriov-hostdev");
+  if (vnf.boot) {
+    out.push(
+      line(engine, "direct-boot", at("boot"), `direct kernel boot from ${vnf.boot.kernel} on the host`, {
+        kubevirt: {
+          gives:
+            "kernel boot only from a container image (domain.firmware.kernelBoot.container), never from a host path; exported booting from its disk",
+          fix: "put the kernel and initrd in a container image and set firmware.kernelBoot, or install a boot loader in the image",
+        },
+        openstack: {
+          gives:
+            "kernel boot only from Glance images (kernel_id/ramdisk_id image properties), never from a host path; exported booting from its disk",
+          fix: "upload the kernel and initrd to Glance and set the image's kernel_id and ramdisk_id, or install a boot loader in the image",
+        },
+      }),
+    );
+  }
   out.push(
     line(
       engine,
@@ -93,11 +114,11 @@ function vnfLines(engine: Engine, vnf: VnfPlan): Degradation[] {
       dedicated
         ? {
             kubevirt: {
-              gives: `${n} exclusive CPUs of cpu.isolated that the kubelet's static CPU manager picks when the pod starts (ids unknown before)`,
+              gives: `${plural(n, "exclusive CPU")} of cpu.isolated that the kubelet's static CPU manager picks when the pod starts (ids unknown before)`,
               fix: "none in KubeVirt; if the exact CPU ids matter (a licence bound to cores, a measured layout), run this VNF with nfvhost apply",
             },
             openstack: {
-              gives: `hw:cpu_policy=dedicated: ${n} pCPUs of cpu_dedicated_set that the libvirt driver picks at boot (ids unknown before)`,
+              gives: `hw:cpu_policy=dedicated: ${plural(n, "pCPU")} of cpu_dedicated_set that the libvirt driver picks at boot (ids unknown before)`,
               fix: "none in Nova; if the exact CPU ids matter, run this VNF with nfvhost apply",
             },
           }
@@ -121,10 +142,10 @@ function vnfLines(engine: Engine, vnf: VnfPlan): Degradation[] {
         engine,
         "thread-isolate",
         at("thread-policy"),
-        `isolate: each of the ${n} vCPUs alone on a core, emulator threads on those cores' sibling threads (${formatCpuList(vnf.emulatorCpus)}): ${n} cores, nothing else on them`,
+        `isolate: ${n === 1 ? "the vCPU" : `each of the ${n} vCPUs`} alone on a core, emulator threads on ${n === 1 ? "its sibling thread" : "those cores' sibling threads"} (${formatCpuList(vnf.emulatorCpus)}): ${plural(n, "core")}, nothing else on them`,
         {
           kubevirt: {
-            gives: `whole cores with full-pcpus-only but vCPUs in sibling pairs (${cores} cores for ${n} vCPUs) and isolateEmulatorThread takes 1-2 more CPUs (2 with the EmulatorThreadCompleteToEvenParity annotation)`,
+            gives: `whole cores with full-pcpus-only but vCPUs in sibling pairs (${plural(cores, "core")} for ${plural(n, "vCPU")}) and isolateEmulatorThread takes 1-2 more CPUs (2 with the EmulatorThreadCompleteToEvenParity annotation)`,
             fix: "accept vCPU pairs on sibling threads plus 1-2 CPUs for the emulator (exported so), or run this VNF with nfvhost apply",
           },
           openstack: {
@@ -141,7 +162,7 @@ function vnfLines(engine: Engine, vnf: VnfPlan): Degradation[] {
       engine,
       "numa-node",
       at("node"),
-      `NUMA node ${vnf.node} for vCPUs, memory (strict, ${pageText(vnf.memory.pageSizeKiB)} pages) and VFs`,
+      `NUMA node ${vnf.node} for vCPUs, memory (strict, ${pageText(vnf.memory.pageSizeKiB)} pages)${hasVf ? " and VFs" : ""}`,
       {
         kubevirt: {
           gives:
@@ -258,7 +279,7 @@ function hostLines(engine: Engine, input: ExportInput, host: ExportHost): Degrad
       );
     }
   }
-  const tuning = unmanagedTuning(engine, plan);
+  const tuning = unmanagedTuning(engine, host);
   for (const t of tuning) {
     out.push(
       line(engine, "host-tuning", at(t.path), t.what, {
@@ -283,25 +304,26 @@ interface Unmanaged {
   file: string;
 }
 
-function unmanagedTuning(engine: Engine, plan: Plan): Unmanaged[] {
+function unmanagedTuning(engine: Engine, host: ExportHost): Unmanaged[] {
+  const plan = host.plan;
   const h = plan.host;
   const out: Unmanaged[] = [];
   if (engine === "openstack") {
     out.push({
       path: "cpus",
       what: `kernel arguments ${h.kernelArgs.line}`,
-      file: "host/<host>/kernel-args.txt",
+      file: `hosts/${host.name}/kernel-args.txt`,
     });
     out.push({
       path: "hugepages",
       what: `hugepages reserved per node: ${h.hugepages.map((r) => `node ${r.node} ${r.reserve} x ${pageText(r.sizeKiB)}`).join(", ")}`,
-      file: "host/<host>/kernel-args.txt",
+      file: `hosts/${host.name}/kernel-args.txt`,
     });
     for (const pf of h.sriov) {
       out.push({
         path: `sriov.${pf.pf}.vfs`,
         what: `${pf.numVfs} VFs on ${pf.pf}${pf.mtu !== undefined ? `, MTU ${pf.mtu}` : ""}`,
-        file: "host/<host>/sriov-vfs.txt",
+        file: `hosts/${host.name}/sriov-vfs.txt`,
       });
     }
   }

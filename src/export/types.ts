@@ -44,7 +44,8 @@ export type DegradationKind =
   | "vlan-budget"
   | "locked-memory"
   | "host-tuning"
-  | "lab-emulation";
+  | "lab-emulation"
+  | "direct-boot";
 
 export interface Degradation {
   kind: DegradationKind;
