@@ -13,8 +13,8 @@ import type { JournalRun } from "../state/journal.js";
 import { NfvError } from "../util/errors.js";
 import { run, runChecked } from "../util/exec.js";
 import type { Change } from "./changes.js";
-import { serialLogPath } from "./desired.js";
-import { readMaybe, sha256, underRoot, writeFileAtomic, writeSysfs } from "./host-files.js";
+import { serialLogPath } from "../desired/desired.js";
+import { readMaybe, sha256, underRoot, writeFileAtomic, writeSysfs } from "../host/files.js";
 
 export interface ExecContext {
   virsh: Virsh;

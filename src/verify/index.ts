@@ -6,9 +6,9 @@
  */
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { prepare } from "../apply/index.js";
-import { readSysfs } from "../apply/host-files.js";
-import { kernelArgsCommand } from "../apply/preflight.js";
+import { prepare } from "../pipeline/index.js";
+import { readSysfs } from "../host/files.js";
+import { kernelArgsCommand } from "../desired/preflight.js";
 import { parseDomainXml, projectionLines } from "../libvirt/domain-xml.js";
 import { Virsh } from "../libvirt/virsh.js";
 import type { Plan, VnfPlan } from "../plan/types.js";
@@ -24,7 +24,7 @@ import {
   summarizeNumaMaps,
   vcpuOfThread,
   type LinkInfo,
-} from "./evidence.js";
+} from "../host/evidence.js";
 
 export type CheckStatus = "pass" | "fail" | "warn";
 

@@ -12,8 +12,8 @@ import { markNetworkXml } from "../libvirt/network-owner.js";
 import { buildConnections } from "../render/nm/model.js";
 import { KEYFILE_DIR, keyfileName, renderKeyfile } from "../render/nm/keyfile.js";
 import { assertIfName } from "../util/names.js";
-import type { Desired, DesiredSysfs } from "./changes.js";
-import { sha256, underRoot } from "./host-files.js";
+import type { Desired, DesiredSysfs } from "./types.js";
+import { sha256, underRoot } from "../host/files.js";
 import type { PreflightResult } from "./preflight.js";
 
 export interface DesiredOptions {

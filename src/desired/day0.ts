@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Plan } from "../plan/types.js";
 import { renderDay0 as renderVnfDay0 } from "../render/day0/index.js";
-import { writeFileAtomic } from "./host-files.js";
+import { writeFileAtomic } from "../host/files.js";
 
 /** Per VNF: the ISO's label, its files by path inside the image, its empty directories. */
 export type Day0Files = Record<
