@@ -42,6 +42,7 @@ export type Change =
       path: string;
       label: string;
       files: { name: string; content: Buffer }[];
+      dirs?: string[];
       digest: string;
       existed: boolean;
     }

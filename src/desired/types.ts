@@ -43,6 +43,8 @@ export interface Desired {
     path: string;
     label: string;
     files: { name: string; content: Buffer }[];
+    /** Empty directories of the image (VM-Series bootstrap). */
+    dirs?: string[];
     digest: string;
   }[];
   networks: DesiredNetwork[];

@@ -26,6 +26,7 @@ import {
   collectThp,
   cpuModel,
   hugetlbfsMounts,
+  looksLikeCpuinfo,
   parseCpuinfo,
   parseMounts,
 } from "./system.js";
@@ -105,7 +106,7 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
   }
   const cpuinfoText = r.readText("proc/cpuinfo");
   const cpuinfo = cpuinfoText === null ? null : parseCpuinfo(cpuinfoText);
-  if (cpuinfoText !== null && !/^processor\s*:/m.test(cpuinfoText))
+  if (cpuinfoText !== null && !looksLikeCpuinfo(cpuinfoText))
     r.garbage("proc/cpuinfo", cpuinfoText, "processor blocks (processor : 0, flags : ...)");
   const smt = cpus.some((c) => c.online && c.siblings.length > 1);
   // Listed (not just tested) so the snapshot keeps the directory and reads back the same.

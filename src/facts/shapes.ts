@@ -206,6 +206,8 @@ export function buildHostFacts(shape: HostShape): HostFacts {
       virtualization: shape.vendor === "intel" ? "vmx" : "svm",
       pages1G: shape.pages1G,
       smt: shape.threadsPerCore > 1,
+      family: shape.vendor === "intel" ? 6 : 23,
+      nx: true,
     },
     os: { id: "debian", version: "12", pretty: "Debian GNU/Linux 12 (bookworm)", like: [] },
     selinux: { configured: null, current: null },

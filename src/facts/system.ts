@@ -18,20 +18,35 @@ import type {
 export interface CpuinfoFacts {
   vendor: string | null;
   model: string | null;
-  flags: Set<string>;
+  /** x86 "cpu family" (21 = AMD family 15h); null elsewhere. */
+  family: number | null;
+  /** x86 "flags"; null when the file has no flags line (s390x "features", sparc64, ARM "Features"). */
+  flags: Set<string> | null;
 }
 
-/** First processor block of /proc/cpuinfo: vendor_id, model name, flags. */
+/**
+ * /proc/cpuinfo as each architecture writes it: x86, ARM, POWER and RISC-V give one block per CPU
+ * ("processor : N"); s390x one header with "processor N: version = ..." lines; sparc64 one block
+ * with "cpu : ..." and "ncpus active : N" and no per-CPU lines at all.
+ */
+export function looksLikeCpuinfo(text: string): boolean {
+  return /^processor\s*\d*\s*:/im.test(text) || /^ncpus active\s*:/m.test(text);
+}
+
+/** First processor block of /proc/cpuinfo: vendor_id, model name (POWER/sparc64: cpu), family, flags. */
 export function parseCpuinfo(text: string): CpuinfoFacts {
   const block = text.split(/\n\s*\n/)[0] ?? "";
   const field = (name: string) => {
     const m = new RegExp(`^${name}\\s*:\\s*(.*)$`, "m").exec(block);
     return m ? m[1]!.trim() : null;
   };
+  const flags = field("flags");
+  const family = field("cpu family");
   return {
     vendor: field("vendor_id"),
-    model: field("model name"),
-    flags: new Set((field("flags") ?? "").split(/\s+/).filter(Boolean)),
+    model: field("model name") ?? field("cpu"),
+    family: family !== null && /^\d+$/.test(family) ? Number(family) : null,
+    flags: flags === null ? null : new Set(flags.split(/\s+/).filter(Boolean)),
   };
 }
 
@@ -43,6 +58,9 @@ export function cpuModel(info: CpuinfoFacts | null, smt: boolean, has1GPool: boo
     virtualization: flags.has("vmx") ? "vmx" : flags.has("svm") ? "svm" : null,
     pages1G: flags.has("pdpe1gb") || has1GPool,
     smt,
+    family: info?.family ?? null,
+    // Only x86 writes an nx flag: elsewhere the question does not arise (null, not false).
+    nx: info?.flags ? info.flags.has("nx") : null,
   };
 }
 

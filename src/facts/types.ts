@@ -16,6 +16,12 @@ export interface CpuFact {
   /** thread_siblings_list, sorted, including the CPU itself. */
   siblings: number[];
   online: boolean;
+  /**
+   * AMD family 15h (Bulldozer) compute unit: the two cores sharing a front end that the kernel
+   * reports as thread siblings. Discovery makes each its own core (siblings [id]), as hwloc does;
+   * absent on every other CPU.
+   */
+  computeUnit?: number[];
 }
 
 /** Hugepage pool of one page size, counted in pages. */
@@ -116,6 +122,13 @@ export interface CpuModelFact {
   virtualization: "vmx" | "svm" | null;
   pages1G: boolean;
   smt: boolean;
+  /** x86 "cpu family" of /proc/cpuinfo (6 Intel, 21 AMD Bulldozer, 23/25 Zen); null elsewhere. */
+  family?: number | null;
+  /**
+   * Execute Disable / NX in force: the "nx" flag (the BIOS's Execute Disable Bit hides it); null
+   * where /proc/cpuinfo has no x86 flags line.
+   */
+  nx?: boolean | null;
 }
 
 export interface OsFact {

@@ -16,7 +16,7 @@ export interface WriteTreeOptions {
 }
 
 const BASE_FLAGS =
-  "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 syscall nx lm";
+  "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 syscall lm";
 
 class TreeWriter {
   constructor(
@@ -162,6 +162,8 @@ function osRelease(facts: HostFacts): string {
 
 function cpuinfo(facts: HostFacts): string {
   const flags = [BASE_FLAGS];
+  // Execute Disable off in the BIOS hides the flag.
+  if (facts.cpu.nx !== false) flags.push("nx");
   if (facts.cpu.smt) flags.push("ht");
   if (facts.cpu.virtualization) flags.push(facts.cpu.virtualization);
   if (facts.cpu.pages1G) flags.push("pdpe1gb");
@@ -171,6 +173,7 @@ function cpuinfo(facts: HostFacts): string {
       [
         `processor\t: ${c.id}`,
         `vendor_id\t: ${facts.cpu.vendor ?? "unknown"}`,
+        ...(facts.cpu.family != null ? [`cpu family\t: ${facts.cpu.family}`] : []),
         `model name\t: ${facts.cpu.model ?? "unknown"}`,
         `physical id\t: ${c.socket}`,
         `core id\t\t: ${c.core}`,

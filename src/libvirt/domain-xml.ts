@@ -92,7 +92,7 @@ function interfaceSummary(i: DomainInterface): DomainInterfaceSummary {
   }
 }
 
-/** The summary of a domain XML, read with the one libvirt XML parser (render/libvirt/xml.ts). */
+/** The summary of a domain XML, read with the one libvirt XML parser (libvirt/xml.ts). */
 export function parseDomainXml(xml: string): DomainSummary {
   const d = parseTypedDomain(xml);
   const vcpuPins: Record<number, number[]> = {};
