@@ -330,9 +330,12 @@ function virtualMachine(
 ): VirtualMachine {
   const name = vmName(vnf.name);
   const dedicated = dedicatedCpus(vnf);
-  const isolateEmu = dedicated && emulatorIsolated(host.plan, vnf);
-  const hugepages = vnf.memory.pageSizeKiB > 4;
   const smt = host.facts.cpu.smt;
+  // full-pcpus-only admits whole cores only: an odd number of dedicated vCPUs on an SMT node is
+  // rejected (SMTAlignmentError) unless the emulator thread's CPU completes the last core.
+  const oddOnSmt = dedicated && smt && vnf.vcpus % 2 === 1;
+  const isolateEmu = dedicated && (emulatorIsolated(host.plan, vnf) || oddOnSmt);
+  const hugepages = vnf.memory.pageSizeKiB > 4;
   const disks: VmDisk[] = [{ name: "disk0", bootOrder: 1, disk: { bus: "virtio" } }];
   const volumes: VmVolume[] = [{ name: "disk0", dataVolume: { name: `${name}-disk` } }];
   if (secret) {
