@@ -1,6 +1,5 @@
-/** Text output of apply and verify: the diff first, then what was held back or is pending. */
+/** Text output of apply: the diff first, then what was held back or is pending. */
 import { colours, type Colours } from "../util/colour.js";
-import type { VerifyReport } from "../verify/index.js";
 import type { ApplyReport } from "./index.js";
 
 function diffLine(pc: Colours, l: string): string {
@@ -44,25 +43,5 @@ export function formatApplyReport(r: ApplyReport, opts: { full: boolean; color: 
   for (const n of r.notes) out.push(`note: ${n}`);
   if (r.dryRun) out.push(pc.dim("dry run: nothing was changed"));
   else if (r.applied > 0) out.push(pc.green(`applied ${r.applied} change(s); journal: ${r.journal}`));
-  return `${out.join("\n")}\n`;
-}
-
-export function formatVerifyReport(r: VerifyReport, opts: { color: boolean }): string {
-  const pc = colours(opts.color);
-  const out: string[] = [];
-  for (const c of r.checks) {
-    const tag =
-      c.status === "pass" ? pc.green("PASS") : c.status === "warn" ? pc.yellow("WARN") : pc.red("FAIL");
-    out.push(
-      `${tag} ${c.subject}: ${c.check}: ${c.status === "pass" ? c.have : `want ${c.want}, have ${c.have}`}  ${pc.dim(`[${c.evidence}]`)}`,
-    );
-    if (c.status !== "pass" && c.fix) out.push(`     fix: ${c.fix}`);
-  }
-  const fails = r.checks.filter((c) => c.status === "fail").length;
-  out.push(
-    fails === 0
-      ? pc.green(`verified: ${r.checks.length} check(s), no drift`)
-      : pc.red(`drift: ${fails} of ${r.checks.length} check(s) failed`),
-  );
   return `${out.join("\n")}\n`;
 }

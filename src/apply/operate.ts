@@ -11,7 +11,7 @@ import { acquireLock } from "../state/lock.js";
 import { NfvError } from "../util/errors.js";
 import { assertDomainName, assertIfName } from "../util/names.js";
 import { restoreDomain } from "./execute.js";
-import { readMaybe, writeFileAtomic } from "./host-files.js";
+import { readMaybe, writeFileAtomic } from "../host/files.js";
 import { rm } from "node:fs/promises";
 
 export async function findDomain(virsh: Virsh, name: string): Promise<LiveDomain> {

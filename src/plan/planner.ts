@@ -198,6 +198,9 @@ export function planDeployment(
       autostart: w.spec.autostart,
       existing: d !== undefined,
       ...(w.spec.boot ? { boot: w.spec.boot } : {}),
+      ...(w.spec.cpu ? { cpu: w.spec.cpu } : {}),
+      ...(w.spec.overlay ? { overlay: w.spec.overlay } : {}),
+      ...(w.spec.version !== undefined ? { version: w.spec.version } : {}),
     };
     if (d && (d.vcpuPins.length !== w.spec.vcpus || d.memoryKiB !== w.spec.memoryKiB)) {
       warnings.push(

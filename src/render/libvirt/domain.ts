@@ -16,8 +16,8 @@ import {
   normalizeMac,
   normalizePciAddress,
 } from "../../util/names.js";
-import type { DomainInterface, DomainXml, Disk, PciAddress } from "./model.js";
-import { domainToXml } from "./xml.js";
+import type { DomainInterface, DomainXml, Disk, PciAddress } from "../../libvirt/model.js";
+import { domainToXml } from "../../libvirt/xml.js";
 
 export interface DomainContext {
   /** kvm on a real host; qemu = TCG emulation, for labs and tests (no /dev/kvm needed). */

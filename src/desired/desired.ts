@@ -12,8 +12,8 @@ import { markNetworkXml } from "../libvirt/network-owner.js";
 import { buildConnections } from "../render/nm/model.js";
 import { KEYFILE_DIR, keyfileName, renderKeyfile } from "../render/nm/keyfile.js";
 import { assertIfName } from "../util/names.js";
-import type { Desired, DesiredSysfs } from "./changes.js";
-import { sha256, underRoot } from "./host-files.js";
+import type { Desired, DesiredSysfs } from "./types.js";
+import { sha256, underRoot } from "../host/files.js";
 import type { PreflightResult } from "./preflight.js";
 
 export interface DesiredOptions {
@@ -23,7 +23,7 @@ export interface DesiredOptions {
   stateDir: string;
   topologyName: string;
   /** Day-0 files per VNF (name in the ISO -> content), from the day-0 renderer. */
-  day0: Record<string, { label: string; files: { name: string; content: Buffer }[] }>;
+  day0: Record<string, { label: string; files: { name: string; content: Buffer }[]; dirs?: string[] }>;
 }
 
 /** Where nfvhost keeps what it builds for a VNF on the host. */
@@ -84,12 +84,19 @@ export async function buildDesired(
   for (const v of plan.vnfs) {
     const d0 = opts.day0[v.name];
     if (!d0) continue;
-    const digest = sha256(JSON.stringify([d0.label, d0.files.map((f) => [f.name, sha256(f.content)])]));
+    const digest = sha256(
+      JSON.stringify([
+        d0.label,
+        d0.files.map((f) => [f.name, sha256(f.content)]),
+        ...(d0.dirs ? [d0.dirs] : []),
+      ]),
+    );
     isos.push({
       vnf: v.name,
       path: day0IsoPath(opts.stateDir, v.name),
       label: d0.label,
       files: d0.files,
+      ...(d0.dirs ? { dirs: d0.dirs } : {}),
       digest,
     });
   }
