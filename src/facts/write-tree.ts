@@ -6,7 +6,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { formatCpuList } from "../util/cpulist.js";
-import type { HostFacts, NicFact } from "./types.js";
+import type { HostFacts, NicFact, ProcessorFact } from "./types.js";
 
 /**
  * How a given kernel writes CPU and node topology; the defaults are a current x86 kernel. Each
@@ -68,6 +68,12 @@ class TreeWriter {
     // A file ending in NUL (Linux 5.15-rc1's cpumap/cpulist files) is written byte for byte.
     const raw = content.endsWith("\n") || content.endsWith("\u0000") || content === "";
     writeFileSync(abs, raw ? content : `${content}\n`);
+  }
+
+  bytes(rel: string, content: Buffer): void {
+    const abs = path.join(this.dir, rel);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, content);
   }
 
   mkdir(rel: string): void {
@@ -150,11 +156,42 @@ function writeCpus(w: TreeWriter, facts: HostFacts, offlineTopology: "drop" | "k
     }
     const gov = governorOf.get(c.id);
     if (gov) w.file(`${dir}/cpufreq/scaling_governor`, gov);
-    (statesOf.get(c.id) ?? []).forEach((name, i) => {
-      w.file(`${dir}/cpuidle/state${i}/name`, name);
-      w.file(`${dir}/cpuidle/state${i}/disable`, "0");
-    });
+    if (facts.turbo?.source === "cpufreq-policy")
+      w.file(`${dir}/cpufreq/boost`, facts.turbo.enabled ? "1" : "0");
+    // Every state the driver offers; those Linux turned off carry disable = 1.
+    const enabled = statesOf.get(c.id);
+    if (enabled) {
+      const offered = facts.cpuidle?.offered.length ? facts.cpuidle.offered : enabled;
+      offered.forEach((name, i) => {
+        w.file(`${dir}/cpuidle/state${i}/name`, name);
+        w.file(`${dir}/cpuidle/state${i}/disable`, enabled.includes(name) ? "0" : "1");
+      });
+    }
   }
+}
+
+/** A firmware table the way the kernel exports it: one SMBIOS type 4 structure (DSP0134 7.5). */
+export function smbiosProcessor(p: ProcessorFact, handle: number): Buffer {
+  const strings: string[] = [];
+  const str = (v: string | null) => (v === null ? 0 : strings.push(v));
+  const f = Buffer.alloc(0x30);
+  f[0] = 4;
+  f[1] = 0x30;
+  f.writeUInt16LE(handle, 2);
+  f[0x04] = str(p.socket);
+  f[0x05] = 3; // central processor
+  f[0x10] = str(p.version);
+  f[0x18] = (p.populated ? 0x40 : 0) | (p.populated ? 1 : 0);
+  const count = (off8: number, off16: number, v: number | null) => {
+    if (v === null) return;
+    f[off8] = v > 254 ? 0xff : v;
+    f.writeUInt16LE(v, off16);
+  };
+  count(0x23, 0x2a, p.coreCount);
+  count(0x24, 0x2c, p.coreEnabled);
+  count(0x25, 0x2e, p.threadCount);
+  const tail = strings.length ? `${strings.join("\u0000")}\u0000\u0000` : "\u0000\u0000";
+  return Buffer.concat([f, Buffer.from(tail, "latin1")]);
 }
 
 function writeNodes(w: TreeWriter, facts: HostFacts, k: KernelLayout): void {
@@ -328,6 +365,15 @@ export function writeSnapshotTree(facts: HostFacts, dir: string, opts: WriteTree
   writeCpus(w, facts, opts.offlineTopology ?? "drop", opts.kernel ?? {});
   writeNodes(w, facts, opts.kernel ?? {});
   for (const nic of facts.nics) writeNic(w, nic);
+
+  if (facts.turbo?.source === "intel_pstate")
+    w.file("sys/devices/system/cpu/intel_pstate/no_turbo", facts.turbo.enabled ? "0" : "1");
+  if (facts.turbo?.source === "cpufreq")
+    w.file("sys/devices/system/cpu/cpufreq/boost", facts.turbo.enabled ? "1" : "0");
+  if (facts.cpuidle?.driver) w.file("sys/devices/system/cpu/cpuidle/current_driver", facts.cpuidle.driver);
+  (facts.processors ?? []).forEach((p, i) => {
+    w.bytes(`sys/firmware/dmi/entries/4-${i}/raw`, smbiosProcessor(p, 0x40 + i));
+  });
 
   const thp = "sys/kernel/mm/transparent_hugepage";
   w.file(`${thp}/enabled`, thpLine(["always", "madvise", "never"], facts.thp.enabled));
