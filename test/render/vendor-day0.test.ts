@@ -14,7 +14,7 @@ import { DAY0_FORMATS, expectedSummary } from "../../src/render/day0/formats/ind
 import { parseBraces } from "../../src/render/day0/formats/cli-tree.js";
 import { day0MediumOf, KINDS } from "../../src/topology/kinds.js";
 import { loadTopology, parseTopology } from "../../src/topology/load.js";
-import { NfvErrors } from "../../src/util/errors.js";
+import type { NfvErrors } from "../../src/util/errors.js";
 import { expectGolden } from "../support/golden.js";
 import { REPO, SEED_ROOT } from "./seed.js";
 
