@@ -7,6 +7,7 @@
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { buildIso } from "../render/iso.js";
+import { ensureOverlay } from "./overlay.js";
 import { basename, dirname, join } from "node:path";
 import type { Virsh } from "../libvirt/virsh.js";
 import type { JournalRun } from "../state/journal.js";
@@ -70,14 +71,15 @@ async function nmRunning(): Promise<boolean> {
 async function buildDay0Iso(c: Extract<Change, { kind: "iso" }>): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "nfvhost-day0-"));
   try {
-    const files: string[] = [];
-    for (const f of c.files) {
-      const p = join(work, basename(f.name));
+    const files: { source: string; as: string }[] = [];
+    for (const [i, f] of c.files.entries()) {
+      // Flat names in the work dir: the path inside the image is buildIso's to check.
+      const p = join(work, `${i}-${basename(f.name)}`);
       await writeFileAtomic(p, f.content, 0o600);
-      files.push(p);
+      files.push({ source: p, as: f.name });
     }
     const tmp = `${c.path}.tmp`;
-    await buildIso(tmp, c.label, files);
+    await buildIso(tmp, c.label, files, c.dirs ?? []);
     await rename(tmp, c.path);
     await writeFileAtomic(`${c.path}.sha256`, `${c.digest}\n`, 0o644);
     // The built image's own digest: verify proves the ISO with it, without the day-0 secrets.
@@ -141,6 +143,12 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
       ctx.notes.push(
         `${c.name}: ${how === "shutdown" ? "shut down" : "stopped (destroy) after the shutdown timeout"} to apply the new definition`,
       );
+    }
+    if (c.overlay && (c.define || c.start)) {
+      if (await ensureOverlay(c.overlay.path, c.overlay.base))
+        ctx.notes.push(
+          `${c.name}: created overlay ${c.overlay.path} over ${c.overlay.base} (the base is never written)`,
+        );
     }
     if (c.define) await virsh.define(c.name, c.xml);
     const running = !c.start && c.beforeState !== null && c.beforeState !== "shut off";

@@ -5,12 +5,16 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import type { Plan } from "../plan/types.js";
 import { renderDay0 as renderVnfDay0 } from "../render/day0/index.js";
 import { writeFileAtomic } from "../host/files.js";
 
-export type Day0Files = Record<string, { label: string; files: { name: string; content: Buffer }[] }>;
+/** Per VNF: the ISO's label, its files by path inside the image, its empty directories. */
+export type Day0Files = Record<
+  string,
+  { label: string; files: { name: string; content: Buffer }[]; dirs?: string[] }
+>;
 
 /** STATE/day0/.salt-seed: created once, 0600; losing it only means the ISOs get rebuilt. */
 export async function saltSeed(stateDir: string, create: boolean): Promise<string> {
@@ -38,7 +42,8 @@ export async function renderDay0(
       label: r.iso.volumeLabel,
       files: r.files
         .filter((f) => wanted.has(f.path))
-        .map((f) => ({ name: basename(f.path), content: Buffer.from(f.content) })),
+        .map((f) => ({ name: f.path.slice(r.iso.root.length + 1), content: Buffer.from(f.content) })),
+      ...(r.iso.dirs.length > 0 ? { dirs: r.iso.dirs } : {}),
     };
   }
   return out;

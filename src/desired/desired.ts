@@ -23,10 +23,10 @@ export interface DesiredOptions {
   stateDir: string;
   topologyName: string;
   /** Day-0 files per VNF (name in the ISO -> content), from the day-0 renderer. */
-  day0: Record<string, { label: string; files: { name: string; content: Buffer }[] }>;
+  day0: Record<string, { label: string; files: { name: string; content: Buffer }[]; dirs?: string[] }>;
 }
 
-export { day0IsoPath, serialLogPath } from "../host/paths.js";
+export { day0IsoPath, overlayPath, serialLogPath } from "../host/paths.js";
 
 /**
  * The PF's PCI device directory (host path). /sys/class/net/PF is a symlink on a host and a small
@@ -78,12 +78,19 @@ export async function buildDesired(
   for (const v of plan.vnfs) {
     const d0 = opts.day0[v.name];
     if (!d0) continue;
-    const digest = sha256(JSON.stringify([d0.label, d0.files.map((f) => [f.name, sha256(f.content)])]));
+    const digest = sha256(
+      JSON.stringify([
+        d0.label,
+        d0.files.map((f) => [f.name, sha256(f.content)]),
+        ...(d0.dirs ? [d0.dirs] : []),
+      ]),
+    );
     isos.push({
       vnf: v.name,
       path: day0IsoPath(opts.stateDir, v.name),
       label: d0.label,
       files: d0.files,
+      ...(d0.dirs ? { dirs: d0.dirs } : {}),
       digest,
     });
   }

@@ -32,6 +32,8 @@ export interface DesiredDomain {
   name: string;
   xml: string;
   autostart: boolean;
+  /** The qcow2 overlay the domain boots, created over base before the domain is defined. */
+  overlay?: { path: string; base: string };
 }
 
 export interface Desired {
@@ -43,6 +45,8 @@ export interface Desired {
     path: string;
     label: string;
     files: { name: string; content: Buffer }[];
+    /** Empty directories of the image (VM-Series bootstrap). */
+    dirs?: string[];
     digest: string;
   }[];
   networks: DesiredNetwork[];

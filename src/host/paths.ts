@@ -10,6 +10,11 @@ export function day0IsoPath(stateDir: string, vnf: string): string {
   return join(stateDir, "day0", `${vnf}-day0.iso`);
 }
 
+/** The qcow2 overlay a VNF with `image: {base, overlay: per-vnf}` boots. */
+export function overlayPath(stateDir: string, vnf: string): string {
+  return join(stateDir, "overlays", `${vnf}.qcow2`);
+}
+
 /** The serial console log of a VNF (libvirt's <serial><log file=../>). */
 export function serialLogPath(stateDir: string, vnf: string): string {
   return join(stateDir, "console", `${vnf}.log`);

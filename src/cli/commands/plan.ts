@@ -80,9 +80,25 @@ export const planCommand: CommandModule = {
       "JSON list of VMs already running on a snapshot's host (never moved): see docs/plan.md",
     );
     jsonOption(cmd, "print the plan (or the problems) as JSON, documented in docs/plan.md");
+    // Fleets (docs/fleet.md): the file is a fleet topology planned over an inventory's hosts.
+    cmd
+      .option("-i, --inventory <file>", "plan a fleet topology over the hosts of this Ansible inventory")
+      .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
+      .option("-l, --limit <hosts>", "with -i: only these hosts or groups");
     cmd.action(
       returning(async (file: string, raw: RawOptions) => {
         const o = sharedOptions(raw);
+        const inventory = str(raw, "inventory");
+        if (inventory !== undefined) {
+          const { fleetPlanAction } = await import("./fleet.js");
+          await fleetPlanAction(file, {
+            json: o.json,
+            inventory,
+            snapshots: str(raw, "snapshots"),
+            limit: str(raw, "limit"),
+          });
+          return;
+        }
         const deployedFile = str(raw, "deployed");
         const deployed = deployedFile ? await readDeployedFile(deployedFile) : undefined;
         const { parsed, result } = await pipelineFor(file, o, { deployed });

@@ -25,6 +25,9 @@ export const MARKER = ".nfvhost-render.json";
 
 interface RenderCliOptions {
   out: string;
+  inventory?: string;
+  snapshots?: string;
+  limit?: string;
   root: string;
   force?: boolean;
   saltSeed?: string;
@@ -103,9 +106,27 @@ export const renderCommand: CommandModule = {
       )
       .option("--day0-dir <dir>", "where apply.sh puts the day-0 ISOs on the host", DEFAULT_DAY0_DIR)
       .option("--json", "print the list of files as JSON")
+      // Fleets (docs/fleet.md): DIR/<host>/ per host plus the playbook DIR/site.yml.
+      .option("-i, --inventory <file>", "render a fleet topology over the hosts of this Ansible inventory")
+      .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
+      .option("-l, --limit <hosts>", "with -i: only these hosts or groups")
       .action(
         returning(async (file: string, raw: RawOptions) => {
           const shared = sharedOptions(raw);
+          const inventory = str(raw, "inventory");
+          if (inventory !== undefined) {
+            const { fleetRenderAction } = await import("./fleet.js");
+            await fleetRenderAction(file, {
+              inventory,
+              snapshots: str(raw, "snapshots"),
+              limit: str(raw, "limit"),
+              json: shared.json,
+              out: str(raw, "out") ?? "",
+              force: bool(raw, "force"),
+              saltSeed: str(raw, "saltSeed"),
+            });
+            return;
+          }
           const opts: RenderCliOptions = {
             out: str(raw, "out") ?? "",
             root: shared.root,

@@ -6,7 +6,7 @@
  */
 import { markNetworkXml } from "../../libvirt/network-owner.js";
 import type { Plan, VnfPlan } from "../../plan/types.js";
-import { day0IsoPath, DEFAULT_STATE_DIR, serialLogPath } from "../../host/paths.js";
+import { day0IsoPath, DEFAULT_STATE_DIR, overlayPath, serialLogPath } from "../../host/paths.js";
 import { uuidV5 } from "../uuid.js";
 import { renderDomainXml } from "./domain.js";
 import { renderNetworkXml } from "./network.js";
@@ -31,6 +31,8 @@ export interface LibvirtDomainState {
   name: string;
   xml: string;
   autostart: boolean;
+  /** The per-VNF qcow2 overlay apply creates over the base image before the domain starts. */
+  overlay?: { path: string; base: string };
 }
 
 export interface LibvirtState {
@@ -55,7 +57,9 @@ export function libvirtState(plan: Plan, ctx: LibvirtContext): LibvirtState {
     vnf: v,
     name: v.name,
     autostart: v.autostart,
+    ...(v.overlay ? { overlay: { path: overlayPath(stateDir, v.name), base: v.image } } : {}),
     xml: renderDomainXml(v, {
+      ...(v.overlay ? { diskPath: overlayPath(stateDir, v.name) } : {}),
       accel: ctx.domainType?.[v.name] ?? (v.lab ? "qemu" : "kvm"),
       lockedMemory: ctx.locked?.[v.name] ?? true,
       ...(ctx.day0.has(v.name) ? { day0IsoPath: isoPath(v.name) } : {}),
