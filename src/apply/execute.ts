@@ -52,6 +52,7 @@ export function describeChange(c: Change): string {
           ? `re-pin ${c.repins.map((r) => (r.vcpu === "emulator" ? `emulator->${r.cpuset}` : `vCPU${r.vcpu}->${r.cpuset}`)).join(" ")}`
           : null,
         c.start ? "start" : null,
+        c.resume ? "resume (it was paused)" : null,
         c.autostart === null ? null : c.autostart ? "autostart on" : "autostart off",
       ];
       return `domain ${c.name}: ${steps.filter(Boolean).join(", ")}`;
@@ -157,6 +158,7 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
       else await virsh.setVcpupin(c.name, p.vcpu, p.cpuset, running);
     }
     if (c.start) await virsh.start(c.name);
+    if (c.resume) await virsh.resume(c.name);
     if (c.autostart !== null) await virsh.autostart(c.name, c.autostart);
     await ctx.journal.markDone(item);
   } catch (e) {
