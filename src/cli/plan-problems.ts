@@ -20,16 +20,20 @@ export function problemLocation(p: PlanProblem, parsed: ParsedTopology): string 
 export function reportPlanProblems(
   problems: readonly PlanProblem[],
   parsed: ParsedTopology,
-  opts: { json: boolean; consequence?: string },
+  opts: { json: boolean; consequence?: string; notes?: readonly string[] },
 ): 1 {
+  const notes = opts.notes ?? [];
   if (opts.json) {
     printJson({
       ok: false,
       code: "NFV-PLAN-MISFIT",
+      ...(notes.length > 0 ? { notes } : {}),
       problems: problems.map((p) => ({ ...p, location: problemLocation(p, parsed) })),
     });
   } else {
     const color = wantsColour(process.stderr);
+    // What runs now (foreign domains holding CPUs) explains many misfits: say it first.
+    for (const n of notes) process.stderr.write(`note: ${n}\n`);
     for (const line of formatProblems(problems, (p) => problemLocation(p, parsed), { color }))
       process.stderr.write(`${line}\n`);
     const tail = opts.consequence ? `; ${opts.consequence}` : "";

@@ -270,6 +270,17 @@ export async function readLive(
   return { domains, networks, sysfs, files, isoDigests };
 }
 
+/** A misfit with what runs now, so apply reports it exactly as plan does. */
+export class PlanDoesNotFit extends TopologyDoesNotFit {
+  constructor(
+    problems: ConstructorParameters<typeof TopologyDoesNotFit>[0],
+    parsed: ParsedTopology,
+    readonly notes: readonly string[],
+  ) {
+    super(problems, parsed);
+  }
+}
+
 /** Everything up to the change set; shared by apply, --dry-run and verify. */
 export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<ApplyContext> {
   const pipe = await runPipeline({
@@ -280,7 +291,7 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
     yes: opts.yes,
   });
   const { parsed, facts, result } = pipe;
-  if (!result.ok) throw new TopologyDoesNotFit(result.problems, parsed);
+  if (!result.ok) throw new PlanDoesNotFit(result.problems, parsed, pipe.running.notes);
   const plan = result.plan;
   const pre = await preflight(
     facts,

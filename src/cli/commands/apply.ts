@@ -8,6 +8,7 @@ import { bool, list, sharedOptions, str, type RawOptions } from "../options.js";
 import { wantsColour } from "../../util/colour.js";
 import { TopologyDoesNotFit } from "../../plan/misfit-error.js";
 import { reportPlanProblems } from "../plan-problems.js";
+import { PlanDoesNotFit } from "../../pipeline/index.js";
 
 export function parseAccel(v: string | undefined): "kvm" | "tcg" | undefined {
   if (v === undefined) return undefined;
@@ -73,6 +74,7 @@ export const applyCommand: CommandModule = {
             return reportPlanProblems(e.problems, e.parsed, {
               json: o.json,
               consequence: "nothing was changed",
+              notes: e instanceof PlanDoesNotFit ? e.notes : [],
             });
           });
           if (typeof report === "number") return report;

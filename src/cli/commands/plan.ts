@@ -101,14 +101,14 @@ export const planCommand: CommandModule = {
         }
         const deployedFile = str(raw, "deployed");
         const deployed = deployedFile ? await readDeployedFile(deployedFile) : undefined;
-        const { parsed, result } = await pipelineFor(file, o, { deployed });
+        const { parsed, result, running } = await pipelineFor(file, o, { deployed });
         const color = !o.json && wantsColour(process.stdout);
         if (result.ok) {
           if (o.json) printJson(result.plan);
           else process.stdout.write(formatPlan(result.plan, { color }));
           return 0;
         }
-        return reportPlanProblems(result.problems, parsed, { json: o.json });
+        return reportPlanProblems(result.problems, parsed, { json: o.json, notes: running.notes });
       }),
     );
   },
