@@ -6,8 +6,7 @@
  */
 import { discoverHost } from "../facts/discover.js";
 import type { HostFacts } from "../facts/types.js";
-import { readDomains, toDeployedVnf, type LiveDomain } from "../libvirt/deployed.js";
-import { networkOwner } from "../libvirt/network-owner.js";
+import type { LiveDomain } from "../libvirt/deployed.js";
 import type { NetworkListEntry } from "../libvirt/parse.js";
 import { isUnreachable, type Virsh } from "../libvirt/virsh.js";
 import { NfvError } from "../util/errors.js";
@@ -19,10 +18,8 @@ import type { ParsedTopology } from "../topology/types.js";
 import { mapLimit, READ_CONCURRENCY } from "../util/concurrency.js";
 import { formatCpuList } from "../util/cpulist.js";
 import type { Desired, LiveState } from "../desired/types.js";
-import { day0Presence, renderDay0, saltSeed } from "../desired/day0.js";
-import { buildDesired } from "../desired/desired.js";
 import { readMaybe, readSysfs, underRoot } from "../host/files.js";
-import { memlockRaisable, preflight, type PreflightResult } from "../desired/preflight.js";
+import type { PreflightResult } from "../desired/preflight.js";
 import { TopologyDoesNotFit } from "../plan/misfit-error.js";
 import { deployedFromPlan } from "../plan/deployed.js";
 
@@ -94,6 +91,8 @@ const EMPTY: LibvirtSnapshot = { domains: [], autostart: new Set(), networks: []
 
 /** The three reads are independent: each its own virsh process, run side by side. */
 export async function readLibvirt(virsh: Virsh): Promise<LibvirtSnapshot> {
+  // The XML parser loads only when there is a libvirt to read (plan of a snapshot starts faster).
+  const { readDomains } = await import("../libvirt/deployed.js");
   const [domains, autostart, networks] = await Promise.all([
     readDomains(virsh),
     // One `list --autostart` for every domain instead of one `dominfo` each.
@@ -134,6 +133,7 @@ function foreignNote(f: ForeignDomain): string {
  * and hugepages they use. Shut-off domains hold nothing.
  */
 export function whatRunsNow(
+  toDeployedVnf: (d: LiveDomain, facts: HostFacts) => DeployedVnf,
   libvirt: LibvirtSnapshot,
   facts: HostFacts,
   applied: Plan | null,
@@ -190,7 +190,13 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       return !p || !spec || spec.vcpus !== p.vcpus || spec.memoryKiB !== p.memory.KiB;
     }),
   );
-  const running = whatRunsNow(snapshot, facts, applied, replan);
+  const toDeployed =
+    snapshot.domains.length > 0
+      ? (await import("../libvirt/deployed.js")).toDeployedVnf
+      : () => {
+          throw new Error("unreachable: no domain to convert");
+        };
+  const running = whatRunsNow(toDeployed, snapshot, facts, applied, replan);
   running.notes.unshift(...unreachable);
   if (input.deployed) running.deployed.push(...input.deployed);
   const planned = planDeployment(facts, parsed.topology, running.deployed);
@@ -241,6 +247,7 @@ export async function readLive(
   root: string,
   snapshot?: LibvirtSnapshot,
 ): Promise<LiveState> {
+  const { networkOwner } = await import("../libvirt/network-owner.js");
   const { domains: listed, autostart, networks: netList } = snapshot ?? (await readLibvirt(virsh));
   const domains: LiveState["domains"] = new Map();
   for (const d of listed) domains.set(d.name, { ...d, autostart: autostart.has(d.name) });
@@ -291,6 +298,14 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
     yes: opts.yes,
   });
   const { parsed, facts, result } = pipe;
+  // The desired-state builders (renderers, XML library) load only for apply and verify: `plan`
+  // starts without them.
+  const [{ day0Presence, renderDay0, saltSeed }, { buildDesired }, { memlockRaisable, preflight }] =
+    await Promise.all([
+      import("../desired/day0.js"),
+      import("../desired/desired.js"),
+      import("../desired/preflight.js"),
+    ]);
   if (!result.ok) throw new PlanDoesNotFit(result.problems, parsed, pipe.running.notes);
   const plan = result.plan;
   const pre = await preflight(
