@@ -158,7 +158,10 @@ export function shortfalls(ctx: MisfitContext): PlanShortfall[] {
   }
   // VFs per PF: what placed VNFs could not get, plus what the unplaced ones would take.
   const vfNeed = new Map<string, number>();
-  for (const pfs of ctx.vfShort.values()) for (const pf of pfs) vfNeed.set(pf, (vfNeed.get(pf) ?? 0) + 1);
+  for (const [name, pfs] of ctx.vfShort) {
+    if (ctx.unplaced.has(name)) continue; // counted with the unplaced below
+    for (const pf of pfs) vfNeed.set(pf, (vfNeed.get(pf) ?? 0) + 1);
+  }
   for (const w of unplaced) for (const pf of w.pfOf.values()) vfNeed.set(pf, (vfNeed.get(pf) ?? 0) + 1);
   for (const [pf, need] of [...vfNeed].sort((a, b) => a[0].localeCompare(b[0]))) {
     const st = ctx.pfStates.get(pf);
