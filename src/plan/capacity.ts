@@ -255,14 +255,14 @@ function aggregateFixes(ctx: MisfitContext, all: PlanShortfall[], misfitNames: s
         extraHousekeeping >= s.short
       ) {
         possible.push(
-          `lower host.cpus.housekeepingCoresPerNode to 1 (frees ${plural(extraHousekeeping, "core")} on ${nodesText(s.nodes)}, at least ${s.short} needed)`,
+          `lower host.cpus.housekeeping-cores-per-node to 1 (frees ${plural(extraHousekeeping, "core")} on ${nodesText(s.nodes)}, at least ${s.short} needed)`,
         );
       } else {
         const extra = s.unit === "cores" ? extraHousekeeping : 0;
         const beyond = s.short - spareUnits - extra;
         impossible.push(
           `${tooSmall(ctx, s.nodes)}: ${s.nodes.length === 1 || s.nodes.length === ctx.model.nodeIds.length ? "it has" : "they have"} ${s.total + spareUnits + extra} ${s.unit} for VNFs in all` +
-            `${extra > 0 ? " (with host.cpus.housekeepingCoresPerNode 1)" : ""}, ` +
+            `${extra > 0 ? " (with host.cpus.housekeeping-cores-per-node 1)" : ""}, ` +
             `at least ${plural(beyond, s.unit === "cores" ? "core" : "CPU")} short; ${moveAdvice(ctx, s.nodes)} or give them fewer vCPUs`,
         );
       }

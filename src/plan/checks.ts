@@ -99,7 +99,7 @@ export function checkExplicitIsolation(
         node,
         need: want,
         have: kept,
-        message: `host.cpus.isolate leaves node ${node} ${plural(kept, "whole core")} for the host, at least ${want} needed (host.cpus.housekeepingCoresPerNode)`,
+        message: `host.cpus.isolate leaves node ${node} ${plural(kept, "whole core")} for the host, at least ${want} needed (host.cpus.housekeeping-cores-per-node)`,
         fixes: [`keep ${plural(want - kept, "more core")} of node ${node} out of host.cpus.isolate`],
         path,
       });

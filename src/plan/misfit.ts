@@ -158,7 +158,7 @@ export function explainMisfit(w: VnfWork, ctx: MisfitInput, missingVfs = false):
       }
     } else if (model.housekeepingCoresPerNode > 1) {
       fixes.push(
-        `lower host.cpus.housekeepingCoresPerNode to 1 (frees ${plural(model.housekeepingCoresPerNode - 1, "core")} per node)`,
+        `lower host.cpus.housekeeping-cores-per-node to 1 (frees ${plural(model.housekeepingCoresPerNode - 1, "core")} per node)`,
       );
     }
     fixes.push(...relocation());

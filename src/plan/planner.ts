@@ -270,7 +270,7 @@ export function planDeployment(
   );
 
   const all = problems.all(fileOrder);
-  if (all.length > 0) return { ok: false, problems: all };
+  if (all.length > 0) return { ok: false, problems: all, placement: placementSummary };
 
   // --- Hugepage reservations and the boot count.
   const hugepages: HugepageReservation[] = model.nodeIds.map((node) => {

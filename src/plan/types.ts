@@ -249,4 +249,5 @@ export interface PlanProblem {
   misfits?: PlanMisfits;
 }
 
-export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] };
+export type PlanResult =
+  { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[]; placement?: PlacementSummary };

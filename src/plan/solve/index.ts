@@ -43,7 +43,9 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
   // The first pass may already reach a simple upper bound (common with many alike VNFs): then it
   // is optimal and HiGHS is not needed. Only without priorities: the bound counts VNFs.
   const uniform = problem.vnfs.every((v) => (v.priority ?? 0) === (problem.vnfs[0]!.priority ?? 0));
-  if (first && uniform && first.takes.size >= quickBound(problem, s)) {
+  // ...and only when it kept the first VNFs of the file, as the tie rule wants.
+  const keptFirst = first !== null && [...first.takes.keys()].every((i) => i < first.takes.size);
+  if (first && uniform && keptFirst && first.takes.size >= quickBound(problem, s)) {
     return done({ ...fromTakes(first.takes), proven: true, bound: first.takes.size, method: "first-pass" });
   }
 
