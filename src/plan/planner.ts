@@ -111,6 +111,7 @@ export function planDeployment(
     proven: answer.proven,
     bound: answer.bound,
     method: answer.method,
+    unplaced: fresh.filter((w) => unplaced.has(w.spec.name)).map((w) => w.spec.name),
   };
   if (!answer.proven) {
     warnings.push(

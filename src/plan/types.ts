@@ -147,6 +147,8 @@ export interface PlacementSummary {
   bound: number;
   /** first-pass: the fast pass placed every VNF; milp: HiGHS solved it; none: nothing to place. */
   method: "first-pass" | "milp" | "none";
+  /** The new VNFs left out (file order): leaving them out lets the others fit. */
+  unplaced: string[];
 }
 
 export interface Plan {

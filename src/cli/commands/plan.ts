@@ -107,9 +107,10 @@ export const planCommand: CommandModule = {
             else process.stdout.write(formatPlan(result.plan, { color }));
             return;
           }
-          if (!opts.json && result.placement)
-            process.stderr.write(`${formatPlacementSummary(result.placement)}\n`);
           reportPlanProblems(result.problems, parsed, { json: opts.json === true });
+          // The most that fit together, proven or with its bound, under the problems.
+          if (!opts.json && result.placement && result.placement.placed < result.placement.of)
+            process.stderr.write(`${formatPlacementSummary(result.placement)}\n`);
         },
       );
   },
