@@ -103,7 +103,12 @@ def run_case(objects, hardware, case):
                 except Exception as e:  # Nova's refusal is a "not placed", with its reason kept
                     errors.append("%s: %s: %s" % (inst["name"], type(e).__name__, e))
         if fitted is not None:
-            host = hardware.numa_usage_from_instance_numa(host, fitted)
+            try:
+                host = hardware.numa_usage_from_instance_numa(host, fitted)
+            except Exception as e:  # Nova refusing to book its own fit: not placed, reason kept
+                errors.append("%s: %s: %s" % (inst["name"], type(e).__name__, e))
+                fitted = None
+        if fitted is not None:
             for pf, n in wanted.items():
                 vfs_left[pf] -= n
             placed.append({"name": inst["name"], "node": fitted.cells[0].id,
