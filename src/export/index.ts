@@ -47,6 +47,7 @@ function assertUniqueVnfs(input: ExportInput): void {
       const other = seen.get(v.name);
       if (other !== undefined) {
         throw new NfvError({
+          code: "NFV-EXPORT-DUPLICATE",
           what: `vnfs.${v.name}`,
           value: `${other} and ${h.name}`,
           expected: "each VNF name once in the deployment (the engines name VMs and flavors after it)",
@@ -60,6 +61,7 @@ function assertUniqueVnfs(input: ExportInput): void {
   const dup = hosts.find((n, i) => hosts.indexOf(n) !== i);
   if (dup !== undefined) {
     throw new NfvError({
+      code: "NFV-EXPORT-DUPLICATE",
       what: "hosts",
       value: dup,
       expected: "each host once (its node / compute host name)",
@@ -80,6 +82,7 @@ export async function exportDeployment(
 ): Promise<ExportOutcome> {
   if (input.hosts.length === 0) {
     throw new NfvError({
+      code: "NFV-EXPORT-EMPTY",
       what: "export",
       value: 0,
       expected: "at least one host with a plan",
