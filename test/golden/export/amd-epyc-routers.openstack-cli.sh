@@ -3,6 +3,8 @@
 # Network and image names come from the environment (the variable names say which).
 # --file needs compute API microversion 2.56 or lower (personality was removed in 2.57).
 set -eu
+# --file paths are relative to this directory, as the Heat template's get_file paths are.
+cd "$(dirname "$0")"
 openstack flavor create --private --vcpus 2 --ram 16384 --disk 16 --property hw:cpu_policy=dedicated --property hw:cpu_thread_policy=require --property hw:emulator_threads_policy=isolate --property hw:cpu_sockets=1 --property hw:cpu_cores=2 --property hw:cpu_threads=1 --property hw:mem_page_size=1GB --property hw:numa_nodes=1 --property hw:pci_numa_affinity_policy=required --property hw:locked_memory=true nfv.core-1
 openstack flavor create --private --vcpus 2 --ram 16384 --disk 16 --property hw:cpu_policy=dedicated --property hw:cpu_thread_policy=require --property hw:emulator_threads_policy=isolate --property hw:cpu_sockets=1 --property hw:cpu_cores=2 --property hw:cpu_threads=1 --property hw:mem_page_size=1GB --property hw:numa_nodes=1 --property hw:pci_numa_affinity_policy=required --property hw:locked_memory=true nfv.core-2
 openstack flavor create --private --vcpus 4 --ram 8192 --disk 16 --property hw:cpu_policy=dedicated --property hw:cpu_thread_policy=require --property hw:emulator_threads_policy=isolate --property hw:cpu_sockets=1 --property hw:cpu_cores=4 --property hw:cpu_threads=1 --property hw:mem_page_size=1GB --property hw:numa_nodes=1 --property hw:pci_numa_affinity_policy=required --property hw:locked_memory=true nfv.edge-1
