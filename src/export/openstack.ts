@@ -253,7 +253,7 @@ type Word = string | { env: string; hint: string };
 function shellLine(words: Word[]): string {
   return words
     .map((w) =>
-      typeof w === "string" ? displayCommand(w, []) : `"\${${w.env}:?${w.hint.replace(/["$`\\}]/g, "")}}"`,
+      typeof w === "string" ? displayCommand(w, []) : `"\${${w.env}:?${w.hint.replace(/["$`\\}']/g, "")}}"`,
     )
     .join(" ");
 }
