@@ -13,6 +13,7 @@ import { type HostProbe, openProbe } from "./probe.js";
 import { HostReader, type TraceEntry } from "./reader.js";
 import {
   collectCgroups,
+  collectCpuidle,
   collectCstates,
   collectDmi,
   collectFirewalldFiles,
@@ -20,10 +21,12 @@ import {
   collectHostname,
   collectMemlock,
   collectOs,
+  collectProcessors,
   collectSecureGuest,
   collectSelinux,
   collectSysctl,
   collectThp,
+  collectTurbo,
   cpuModel,
   hugetlbfsMounts,
   looksLikeCpuinfo,
@@ -151,6 +154,15 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
       cpus.map((c) => c.id),
     ),
     dmi: collectDmi(r),
+    turbo: collectTurbo(
+      r,
+      cpus.map((c) => c.id),
+    ),
+    processors: collectProcessors(r),
+    cpuidle: collectCpuidle(
+      r,
+      cpus.map((c) => c.id),
+    ),
     warnings: r.warnings,
     notRecorded: [],
   };

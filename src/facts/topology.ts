@@ -257,7 +257,8 @@ function groupBy<T>(items: T[], key: (t: T) => string | null): T[][] {
  */
 function assignSockets(raw: RawCpu[]): Map<number, number> {
   const socket = new Map<number, number>();
-  const masked = raw.filter((c) => c.packageMask !== null);
+  // Told apart among online CPUs: the kernel drops an offline CPU from the others' masks.
+  const masked = raw.filter((c) => c.packageMask !== null && c.online);
   const groups = groupBy(masked, (c) => c.packageMask!.join(","));
   const idOf = (g: RawCpu[]) => {
     const ids = new Set(g.map((c) => c.packageId));
@@ -267,11 +268,15 @@ function assignSockets(raw: RawCpu[]): Map<number, number> {
   const ids = groups.map(idOf);
   const idsUsable = ids.every((i) => i !== null) && new Set(ids).size === ids.length;
   if (groups.length > 0 && !idsUsable) {
-    groups
-      .sort((a, b) => a[0]!.id - b[0]!.id)
-      .forEach((g, i) => {
-        for (const c of g) socket.set(c.id, i);
-      });
+    groups.sort((a, b) => a[0]!.id - b[0]!.id);
+    groups.forEach((g, i) => {
+      for (const c of g) socket.set(c.id, i);
+    });
+    // An offline CPU that kept its topology joins the package its mask shares CPUs with.
+    for (const c of raw.filter((x) => x.packageMask !== null && !x.online)) {
+      const i = groups.findIndex((g) => g.some((m) => c.packageMask!.includes(m.id)));
+      if (i >= 0) socket.set(c.id, i);
+    }
     return socket;
   }
   for (const c of raw) if (c.packageId !== null && c.packageId >= 0) socket.set(c.id, c.packageId);
