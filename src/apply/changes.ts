@@ -62,6 +62,8 @@ export type Change =
       kind: "domain";
       name: string;
       xml: string;
+      /** Create this overlay (when missing) before defining the domain. */
+      overlay?: { path: string; base: string };
       /** Redefine the persistent config (new domain, or config drift). */
       define: boolean;
       /** Running and redefined: stop and start it again (only with --yes NAME). */
@@ -255,6 +257,7 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
         kind: "domain",
         name: d.name,
         xml: d.xml,
+        ...(d.overlay ? { overlay: d.overlay } : {}),
         define: true,
         restart: false,
         repins: [],
@@ -311,6 +314,7 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
         kind: "domain",
         name: d.name,
         xml: d.xml,
+        ...(d.overlay ? { overlay: d.overlay } : {}),
         define,
         restart,
         repins,

@@ -7,6 +7,7 @@
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { buildIso } from "../render/iso.js";
+import { ensureOverlay } from "./overlay.js";
 import { basename, dirname, join } from "node:path";
 import type { Virsh } from "../libvirt/virsh.js";
 import type { JournalRun } from "../state/journal.js";
@@ -142,6 +143,12 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
       ctx.notes.push(
         `${c.name}: ${how === "shutdown" ? "shut down" : "stopped (destroy) after the shutdown timeout"} to apply the new definition`,
       );
+    }
+    if (c.overlay && (c.define || c.start)) {
+      if (await ensureOverlay(c.overlay.path, c.overlay.base))
+        ctx.notes.push(
+          `${c.name}: created overlay ${c.overlay.path} over ${c.overlay.base} (the base is never written)`,
+        );
     }
     if (c.define) await virsh.define(c.name, c.xml);
     const running = !c.start && c.beforeState !== null && c.beforeState !== "shut off";

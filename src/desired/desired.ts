@@ -30,6 +30,10 @@ export interface DesiredOptions {
 export function day0IsoPath(stateDir: string, vnf: string): string {
   return join(stateDir, "day0", `${vnf}-day0.iso`);
 }
+/** The qcow2 overlay a VNF with `image: {base, overlay: per-vnf}` boots. */
+export function overlayPath(stateDir: string, vnf: string): string {
+  return join(stateDir, "overlays", `${vnf}.qcow2`);
+}
 export function serialLogPath(stateDir: string, vnf: string): string {
   return join(stateDir, "console", `${vnf}.log`);
 }
@@ -110,7 +114,9 @@ export async function buildDesired(
     vnf: v,
     name: v.name,
     autostart: v.autostart,
+    ...(v.overlay ? { overlay: { path: overlayPath(opts.stateDir, v.name), base: v.image } } : {}),
     xml: renderDomainXml(v, {
+      ...(v.overlay ? { diskPath: overlayPath(opts.stateDir, v.name) } : {}),
       accel: pre.domainType[v.name] ?? "kvm",
       lockedMemory: pre.locked[v.name] ?? false,
       ...(opts.day0[v.name] ? { day0IsoPath: day0IsoPath(opts.stateDir, v.name) } : {}),

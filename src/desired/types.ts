@@ -32,6 +32,8 @@ export interface DesiredDomain {
   name: string;
   xml: string;
   autostart: boolean;
+  /** The qcow2 overlay the domain boots, created over base before the domain is defined. */
+  overlay?: { path: string; base: string };
 }
 
 export interface Desired {

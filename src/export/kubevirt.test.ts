@@ -40,3 +40,25 @@ describe("KubeVirt export details", () => {
     );
   });
 });
+
+describe("whole cores on SMT nodes", () => {
+  it("an odd count of dedicated vCPUs gets the emulator's CPU to complete the last core", async () => {
+    const input = await exampleInput("multi-vnf-sriov");
+    const vnf = input.hosts[0]!.plan.vnfs.find((v) => v.name === "csr-b")!; // require, emulator on housekeeping
+    const vmOf = () =>
+      parse(exportKubevirt(input, KUBEVIRT_DEFAULTS).files.find((f) => f.path === "vms/csr-b.yaml")!.content);
+    expect(vmOf().spec.template.spec.domain.cpu.isolateEmulatorThread).toBeUndefined();
+    vnf.vcpus = 3;
+    vnf.vcpuPins = [6, 42, 7];
+    const cpu = vmOf().spec.template.spec.domain.cpu;
+    expect(cpu).toMatchObject({
+      cores: 3,
+      threads: 1,
+      dedicatedCpuPlacement: true,
+      isolateEmulatorThread: true,
+    });
+    expect(vmOf().spec.template.metadata.annotations).toHaveProperty([
+      "alpha.kubevirt.io/EmulatorThreadCompleteToEvenParity",
+    ]);
+  });
+});

@@ -208,6 +208,13 @@ export function planDeployment(
           `${plural(w.spec.vcpus, "vCPU")} and ${sizeText(w.spec.memoryKiB)}; it is kept as it runs (redeploy it to change)`,
       );
     }
+    if (w.spec.cpu && w.spec.cpu.mode !== "host-passthrough") {
+      warnings.push(
+        `${w.spec.name} runs with cpu-mode ${w.spec.cpu.mode}${w.spec.cpu.mode === "custom" ? ` (${w.spec.cpu.model})` : ""}: ` +
+          "the guest sees fewer CPU features than host-passthrough gives (AVX-512, invtsc, the host's cache layout), " +
+          "which costs data-plane throughput; it buys live migration between unlike hosts (nfvhost explain cpu-mode)",
+      );
+    }
     vnfPlans.push(plan);
   }
   for (const d of deployedSorted) {
