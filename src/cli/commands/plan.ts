@@ -92,11 +92,27 @@ export const planCommand: CommandModule = {
         parseTimeLimit,
         DEFAULT_TIME_LIMIT_S,
       )
+      // Fleets (docs/fleet.md): the file is a fleet topology planned over an inventory's hosts.
+      .option("-i, --inventory <file>", "plan a fleet topology over the hosts of this Ansible inventory")
+      .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
+      .option("-l, --limit <hosts>", "with -i: only these hosts or groups")
       .action(
         async (
           file: string,
-          opts: { root: string; deployed?: string; json?: boolean; timeLimit: number },
+          opts: {
+            root: string;
+            deployed?: string;
+            json?: boolean;
+            timeLimit: number;
+            inventory?: string;
+            snapshots?: string;
+            limit?: string;
+          },
         ) => {
+          if (opts.inventory !== undefined) {
+            const { fleetPlanAction } = await import("./fleet.js");
+            return fleetPlanAction(file, { ...opts, inventory: opts.inventory });
+          }
           const parsed = await loadTopology(file);
           const facts = await discoverHost({ root: opts.root });
           const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
