@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
 import { formatPlacementSummary, formatPlan } from "../../plan/format.js";
 import { DEFAULT_TIME_LIMIT_S } from "../../plan/solve/index.js";
+import { formatRepack, repackOpinion } from "../../plan/repack.js";
 import { planDeployment } from "../../plan/planner.js";
 import type { DeployedVnf } from "../../plan/types.js";
 import { loadTopology } from "../../topology/load.js";
@@ -92,6 +93,10 @@ export const planCommand: CommandModule = {
         parseTimeLimit,
         DEFAULT_TIME_LIMIT_S,
       )
+      .option(
+        "--repack",
+        "second opinion on a running host (with --deployed): how many more VNFs would fit if running ones could move, and which would restart",
+      )
       // Fleets (docs/fleet.md): the file is a fleet topology planned over an inventory's hosts.
       .option("-i, --inventory <file>", "plan a fleet topology over the hosts of this Ansible inventory")
       .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
@@ -104,6 +109,7 @@ export const planCommand: CommandModule = {
             deployed?: string;
             json?: boolean;
             timeLimit: number;
+            repack?: boolean;
             inventory?: string;
             snapshots?: string;
             limit?: string;
@@ -116,6 +122,20 @@ export const planCommand: CommandModule = {
           const parsed = await loadTopology(file);
           const facts = await discoverHost({ root: opts.root });
           const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
+          if (opts.repack) {
+            if (!opts.deployed) {
+              throw new NfvError({
+                what: "--repack",
+                value: "without --deployed",
+                expected: "the running VMs (--deployed FILE) to weigh moving",
+                fix: "pass --deployed FILE (see docs/plan.md, section 'Re-planning')",
+              });
+            }
+            const o = repackOpinion(facts, parsed.topology, deployed, { timeLimitS: opts.timeLimit });
+            if (opts.json) printJson({ repack: o });
+            else process.stdout.write(formatRepack(o));
+            return;
+          }
           const result = planDeployment(facts, parsed.topology, deployed, { timeLimitS: opts.timeLimit });
           const color = !opts.json && wantsColour(process.stdout);
           if (result.ok) {
