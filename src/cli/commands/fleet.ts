@@ -2,17 +2,21 @@
  * `nfvhost fleet snapshot|plan|render|apply|verify|status`: many hosts from an Ansible inventory
  * (docs/fleet.md). `nfvhost plan FLEET.yaml -i INVENTORY` and `nfvhost render ... -i` land here.
  */
-import { resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { runFleetPlaybook, type PlaybookOptions } from "../../fleet/ansible.js";
 import { loadHostInputs, snapshotFleet } from "../../fleet/facts.js";
 import { formatFleetPlan, formatFleetRun, formatSnapshotLine } from "../../fleet/format.js";
 import { limitHosts, loadInventory } from "../../fleet/inventory.js";
 import { planFleet } from "../../fleet/plan.js";
-import { fleetPlanJson, renderFleet } from "../../fleet/render.js";
+import { FLEET_MARKER, fleetPlanJson, renderFleet } from "../../fleet/render.js";
 import { loadFleetTopology } from "../../fleet/topology.js";
 import type { FleetPlan } from "../../fleet/types.js";
 import { nfvhostVersion } from "../../fleet/version.js";
+import { assertFleetDir } from "../../fleet/ansible.js";
+import { createFleetUiApp, hostTile, readHostPlan, serveFleetUi } from "../../fleet/ui.js";
+import { createSources } from "../../ui/sources.js";
 import { wantsColour } from "../../util/colour.js";
 import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
