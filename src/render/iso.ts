@@ -11,26 +11,71 @@ import { NfvError } from "../util/errors.js";
 import { runChecked } from "../util/exec.js";
 import { MODE_SECRET } from "./types.js";
 
-const LABEL_RE = /^[A-Za-z0-9_]{1,32}$/;
+// ISO9660 allows A-Z 0-9 _ only; '-' is what OpenStack config drives use (config-2), and Linux,
+// cloud-init and the vendors' readers take it.
+const LABEL_RE = /^[A-Za-z0-9_-]{1,32}$/;
+const IN_IMAGE_RE = /^(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]+$/;
 
-export async function buildIso(image: string, volumeLabel: string, files: string[]): Promise<void> {
+/** A file of the image: a local source and its path inside the image (no leading '/'). */
+export interface IsoEntry {
+  source: string;
+  as: string;
+}
+
+/**
+ * Builds the image from files (a plain path goes to the root under its base name; an IsoEntry to
+ * its own path, so config drives get openstack/latest/user_data) and empty directories (`dirs`,
+ * e.g. a VM-Series bootstrap's content/ and software/).
+ */
+export async function buildIso(
+  image: string,
+  volumeLabel: string,
+  files: (string | IsoEntry)[],
+  dirs: string[] = [],
+): Promise<void> {
   if (!LABEL_RE.test(volumeLabel)) {
     throw new NfvError({
       what: "ISO volume label",
       value: volumeLabel,
-      expected: "1-32 letters, digits or '_'",
+      expected: "1-32 letters, digits, '_' or '-'",
     });
   }
-  const names = files.map((f) => basename(f));
+  const entries = files.map((f) => (typeof f === "string" ? { source: f, as: basename(f) } : f));
+  const names = [...entries.map((e) => e.as), ...dirs];
+  for (const n of names) {
+    if (!IN_IMAGE_RE.test(n.replace(/\/$/, "")) || n.split("/").some((c) => c === "." || c === "..")) {
+      throw new NfvError({
+        what: `path inside ${image}`,
+        value: n,
+        expected: "a relative path of letters, digits, '.', '_' and '-' without '.' or '..' components",
+      });
+    }
+  }
   if (new Set(names).size !== names.length) {
     throw new NfvError({
       what: `files of ${image}`,
       value: names,
-      expected: "distinct file names (they share the image's root)",
+      expected: "distinct paths inside the image",
     });
   }
   await rm(image, { force: true });
-  await runChecked("xorriso", ["-as", "mkisofs", "-l", "-V", volumeLabel, "-o", image, ...files]);
+  const empty = dirs.length > 0 ? await mkdtemp(join(tmpdir(), "nfvhost-iso-dir-")) : null;
+  try {
+    await runChecked("xorriso", [
+      "-as",
+      "mkisofs",
+      "-l",
+      "-V",
+      volumeLabel,
+      "-o",
+      image,
+      "-graft-points",
+      ...entries.map((e) => `/${e.as}=${e.source}`),
+      ...dirs.map((d) => `/${d.replace(/\/$/, "")}/=${empty}`),
+    ]);
+  } finally {
+    if (empty) await rm(empty, { recursive: true, force: true });
+  }
   await chmod(image, MODE_SECRET);
 }
 

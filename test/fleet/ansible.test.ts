@@ -11,7 +11,7 @@ import { cp, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises"
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { serialLogPath } from "../../src/apply/desired.js";
+import { serialLogPath } from "../../src/desired/desired.js";
 import { AMD_EPYC_NPS4, buildHostFacts } from "../../src/facts/shapes.js";
 import { writeSnapshotTree } from "../../src/facts/write-tree.js";
 import { run, runChecked } from "../../src/util/exec.js";
