@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { AMD_EPYC_NPS4, SEED_C240M5, SMT_OFF } from "../../src/facts/shapes.js";
 import { planFleet } from "../../src/fleet/plan.js";
-import { createFleetUiApp, hostTile } from "../../src/fleet/ui.js";
+import { createFleetUiApp, hostTile } from "../../src/ui/fleet.js";
 import { BASE_HOST, fleetOf, hostInputs } from "./fixtures.js";
 import { fleetTopology } from "./support.js";
 

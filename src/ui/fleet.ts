@@ -1,5 +1,5 @@
 /**
- * The dashboard's fleet page (`nfvhost fleet ui DIR -i INVENTORY`): every host of a rendered fleet
+ * The dashboard's fleet page (`nfvhost fleet ui DIR -i INVENTORY`, wired in src/cli/commands/fleet.ts): every host of a rendered fleet
  * as a tile with its CPU, hugepage and VF use and the VNFs on it (state from the last fetched
  * verify report), one click to that host's picture: today's dashboard (ui/), served per host under
  * /host/<name>/ from the host's snapshot and its topology.yaml.
@@ -10,9 +10,8 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { AddressInfo } from "node:net";
 import type { Plan } from "../plan/types.js";
-import { createUiApp, isLoopback, type UiSources } from "../ui/server.js";
+import { createUiApp, isLoopback, type UiSources } from "./server.js";
 import { NfvError } from "../util/errors.js";
-import { REPORTS } from "./playbook.js";
 
 export interface HostTile {
   host: string;
@@ -135,10 +134,11 @@ export function createFleetUiApp(fleet: string, hosts: readonly FleetUiHost[]): 
 /** The tile inputs of a rendered fleet: DIR/<host>/plan.json and DIR/reports/<host>/verify.json. */
 export async function readHostPlan(
   dir: string,
+  reports: string,
   host: string,
 ): Promise<{ plan: Plan; verify: Parameters<typeof hostTile>[3] }> {
   const plan = JSON.parse(await readFile(join(dir, host, "plan.json"), "utf8")) as Plan;
-  const verify = await readFile(join(dir, REPORTS, host, "verify.json"), "utf8")
+  const verify = await readFile(join(reports, host, "verify.json"), "utf8")
     .then((t) => JSON.parse(t) as Parameters<typeof hostTile>[3])
     .catch(() => null);
   return { plan, verify };
