@@ -75,7 +75,8 @@ export async function assertFleetDir(dir: string): Promise<string[]> {
   const marker = join(dir, FLEET_MARKER);
   if (!existsSync(marker) || !existsSync(join(dir, PLAYBOOK)))
     throw new NfvError({
-      what: "NFV-FLEET-DIR: fleet directory",
+      code: "NFV-FLEET-DIR",
+      what: "fleet directory",
       value: dir,
       expected: `the output of nfvhost render FLEET.yaml -i INVENTORY --out DIR (with ${PLAYBOOK} and ${FLEET_MARKER})`,
       fix: "render the fleet first",
@@ -147,7 +148,8 @@ export async function runFleetPlaybook(
   const hosts = await assertFleetDir(dir);
   if (opts.forks !== undefined && (!Number.isInteger(opts.forks) || opts.forks < 1))
     throw new NfvError({
-      what: "NFV-FLEET-FORKS: --forks",
+      code: "NFV-FLEET-FORKS",
+      what: "--forks",
       value: opts.forks,
       expected: "a whole number >= 1",
     });
@@ -170,7 +172,8 @@ export async function runFleetPlaybook(
   const recap = parseRecap(r.stdout);
   if (recap.size === 0 && r.code !== 0)
     throw new NfvError({
-      what: "NFV-FLEET-ANSIBLE: ansible-playbook",
+      code: "NFV-FLEET-ANSIBLE",
+      what: "ansible-playbook",
       value: `exit ${r.code}`,
       expected: "a playbook run",
       fix:

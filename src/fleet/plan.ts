@@ -94,7 +94,8 @@ export function planFleet(
   for (const v of fleet.vnfs) {
     if (v.host !== undefined && !byName.has(v.host) && !skippedHosts.has(v.host))
       throw new NfvError({
-        what: `NFV-FLEET-PIN: vnfs.${v.spec.name}.host`,
+        code: "NFV-FLEET-PIN",
+        what: `vnfs.${v.spec.name}.host`,
         value: v.host,
         expected: `a host of the inventory (${hosts.map((h) => h.host.name).join(", ")})`,
         fix: "check the name, or the inventory's --limit",
@@ -162,7 +163,8 @@ export function planFleet(
       const out = named.size > 0 ? [...named].filter((n) => movable.includes(n)) : movable;
       if (out.length === 0) {
         throw new NfvError({
-          what: `NFV-FLEET-HOST: host ${h.host.name}`,
+          code: "NFV-FLEET-HOST",
+          what: `host ${h.host.name}`,
           value: result.problems.map((p) => p.message).join("; "),
           expected: "a host section and facts the planner accepts",
           fix: `plan it alone: nfvhost plan with its topology and --root ${h.source}`,

@@ -34,12 +34,20 @@ export function parseFleetTopology(text: string, file: string): FleetTopology {
   const errors: NfvError[] = [];
   const err = (path: Path, what: string, value: unknown, expected: string, fix: string) =>
     errors.push(
-      new NfvError({ what: `NFV-FLEET-TOPO: ${what}`, value, expected, fix, location: src.locate(path) }),
+      new NfvError({
+        code: "NFV-FLEET-TOPO",
+        what: `${what}`,
+        value,
+        expected,
+        fix,
+        location: src.locate(path),
+      }),
     );
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (!isObj(raw)) {
     throw new NfvError({
-      what: "NFV-FLEET-TOPO: fleet topology",
+      code: "NFV-FLEET-TOPO",
+      what: "fleet topology",
       expected: "a mapping with name, networks, vnfs and optionally groups (see docs/fleet.md)",
       fix: "start from examples/fleet/fleet.yaml",
       location: src.locate([]),
@@ -223,7 +231,8 @@ export async function loadFleetTopology(file: string): Promise<FleetTopology> {
     buf = await readFile(file);
   } catch (e) {
     throw new NfvError({
-      what: "NFV-FLEET-TOPO: fleet topology file",
+      code: "NFV-FLEET-TOPO",
+      what: "fleet topology file",
       value: file,
       expected: "a readable file",
       fix: `check the path (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
@@ -232,7 +241,8 @@ export async function loadFleetTopology(file: string): Promise<FleetTopology> {
   }
   if (buf.length > TOPOLOGY_MAX_BYTES)
     throw new NfvError({
-      what: "NFV-FLEET-TOPO: fleet topology file",
+      code: "NFV-FLEET-TOPO",
+      what: "fleet topology file",
       value: `${buf.length} bytes`,
       expected: `at most ${TOPOLOGY_MAX_BYTES} bytes`,
       location: { file },

@@ -150,7 +150,8 @@ export async function serveFleetUi(
 ): Promise<{ url: string; close: () => Promise<void> }> {
   if (!isLoopback(opts.host))
     throw new NfvError({
-      what: "NFV-FLEET-UI: --host",
+      code: "NFV-FLEET-UI",
+      what: "--host",
       value: opts.host,
       expected: "a loopback address (the fleet page carries no token)",
       fix: "use 127.0.0.1 and an SSH tunnel to reach it",
@@ -165,7 +166,8 @@ export async function serveFleetUi(
     server.on("error", (e: NodeJS.ErrnoException) =>
       reject(
         new NfvError({
-          what: `NFV-FLEET-UI: cannot listen on ${opts.host}:${opts.port}`,
+          code: "NFV-FLEET-UI",
+          what: `cannot listen on ${opts.host}:${opts.port}`,
           value: e.code,
           exitCode: 1,
         }),

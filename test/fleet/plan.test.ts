@@ -126,7 +126,7 @@ describe("fleet placement", () => {
         vnfs: { a: { kind: "generic", image: "/a", vcpus: 1, memory: "1GiB" } },
         groups: { g: { vnfs: ["a", "b"], "anti-affinity": "site", affinity: "host" } },
       }),
-    ).toThrow(/fleet\.yaml:\d+:\d+: NFV-FLEET-TOPO: groups\.g\.vnfs\[1\]: "b"; expected a VNF of this file/);
+    ).toThrow(/fleet\.yaml:\d+:\d+: groups\.g\.vnfs\[1\]: "b"; expected a VNF of this file/);
   });
 });
 

@@ -26,7 +26,8 @@ function forksOf(v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (!/^\d+$/.test(v) || Number(v) < 1)
     throw new NfvError({
-      what: "NFV-FLEET-FORKS: --forks",
+      code: "NFV-FLEET-FORKS",
+      what: "--forks",
       value: v,
       expected: "a whole number >= 1",
       exitCode: 2,
@@ -219,7 +220,8 @@ export const fleetCommand: CommandModule = {
           const port = Number(o.port);
           if (!Number.isInteger(port) || port < 0 || port > 65535)
             throw new NfvError({
-              what: "NFV-FLEET-UI: --port",
+              code: "NFV-FLEET-UI",
+              what: "--port",
               value: o.port,
               expected: "a TCP port from 0 to 65535",
             });
