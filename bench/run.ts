@@ -21,6 +21,7 @@ import type { ScaleSection } from "./scale.js";
 import { scaleBench } from "./scale.js";
 import { lastLine } from "./stats.js";
 import { wantsColour } from "../src/util/colour.js";
+import { fleetBench, type FleetSection } from "./fleet.js";
 
 export interface BenchResults {
   schema: 1;
@@ -39,6 +40,8 @@ export interface BenchResults {
   scale: ScaleSection;
   cliLatency: CliSection;
   apply: ApplySection;
+  /** Fleets (issue 13): bench/fleet.ts. */
+  fleet: FleetSection;
 }
 
 const { values: opts } = parseArgs({
@@ -85,6 +88,15 @@ log(`CLI latency: median of ${size.cliRuns} runs`);
 const cliLatency = await cliLatencyBench({ runs: size.cliRuns });
 log(`apply: ${size.domains} domain(s)`);
 const apply = await applyBench({ domains: size.domains });
+log(
+  `fleet: ${quick ? 3 : 12} fleets (MILP, nfvhost, Nova scheduler), scale ${quick ? "100 x 1,000" : "1,000 x 10,000"}`,
+);
+const fleet = await fleetBench({
+  seed,
+  cases: quick ? 3 : 12,
+  scaleHosts: quick ? 100 : 1000,
+  scaleVnfs: quick ? 1000 : 10000,
+});
 
 const results: BenchResults = {
   schema: 1,
@@ -103,6 +115,7 @@ const results: BenchResults = {
   scale,
   cliLatency,
   apply,
+  fleet,
 };
 // Formatted the way the repo's prettier check expects, so a committed results.json stays clean.
 const json = JSON.stringify(results, null, 2);
@@ -268,3 +281,33 @@ for (const c of p.cases) {
 process.stdout.write(`${cases.toString()}\n`);
 const load = results.meta.loadAvgStart.map((x) => x.toFixed(1)).join(" ");
 process.stdout.write(`load average at start: ${load} on ${results.meta.cpus} CPUs; results: ${opts.out}\n`);
+
+// ---- fleets (bench/fleet.ts)
+const f = fleet;
+const fleetTable = new Table({ ...style, head: ["fleet benchmark", "nfvhost", "peer", "goal / reference"] });
+fleetTable.push(
+  [
+    `fleet placement: avg / min ratio to optimum (${f.cases.length} fleets of real host shapes)`,
+    `${r3(f.nfvhost.avgRatio)} / ${r3(f.nfvhost.minRatio)}`,
+    wrap(
+      peer(
+        f.nova,
+        (v) => `Nova ${v.version} scheduler (NUMATopology + PciPassthrough filters): ${r3(v.avgRatio)}`,
+      ),
+    ),
+    ">= 0.99 average",
+  ],
+  [
+    "fleet placement: VNFs placed",
+    `${f.nfvhost.placed} (all-fit cases missed: ${f.nfvhost.allFitMissed}; rule violations: ${f.nfvhost.violations})`,
+    wrap(peer(f.nova, (v) => `${v.placed} (fleets where Nova placed more: ${v.casesBelowNfvhost})`)),
+    `optimum (MILP over hosts x nodes): ${f.milp.placed} (${f.milp.proven}/${f.cases.length} proven)`,
+  ],
+  [
+    `fleet scale: ${f.scale.hosts} hosts x ${f.scale.vnfs} VNFs`,
+    `${ms(f.scale.wallMs)}, ${f.scale.placed} placed, +${f.scale.rssMB.toFixed(0)} MB`,
+    "",
+    `< ${f.scale.goalMs} ms`,
+  ],
+);
+process.stdout.write(`${fleetTable.toString()}\n`);
