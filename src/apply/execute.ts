@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { buildIso } from "../render/iso.js";
 import { basename, dirname, join } from "node:path";
 import type { Virsh } from "../libvirt/virsh.js";
-import type { JournalRun } from "../state/journal.js";
+import type { DomainStep, JournalItem, JournalRun } from "../state/journal.js";
+import { parseDomainXml, projectionLines } from "../libvirt/domain-xml.js";
 import { NfvError } from "../util/errors.js";
 import { run, runChecked } from "../util/exec.js";
 import type { Change } from "./changes.js";
@@ -94,28 +95,81 @@ async function backupFile(ctx: ExecContext, path: string): Promise<string | null
   return backup;
 }
 
-/** Puts a domain back the way the journal says it was. Returns what it did. */
-export async function restoreDomain(
+type DomainItem = Extract<JournalItem, { kind: "domain" }>;
+
+/** Whether the domain libvirt has now carries the definition this item wrote. */
+async function holdsItsDefinition(virsh: Virsh, item: DomainItem): Promise<boolean> {
+  if (!item.xml) return false;
+  const now = await virsh.dumpXml(item.name, { inactive: true });
+  return (
+    projectionLines(parseDomainXml(now)).join("\n") === projectionLines(parseDomainXml(item.xml)).join("\n")
+  );
+}
+
+/**
+ * Undoes one journaled domain change: only what that run did, newest sub-step first.
+ * `happened`: the sub-steps known to have finished (the run's own catch knows them exactly);
+ * null after a kill, when every started sub-step may have happened: each undo below is safe to
+ * run when its step did not happen, except removing a new domain, which is done only when the
+ * domain now carries the definition this run wrote. Returns what it did, for the report.
+ */
+export async function undoDomain(
   virsh: Virsh,
-  name: string,
-  beforeXml: string | null,
-  beforeState: string | null,
-  beforeAutostart: boolean | null,
+  item: DomainItem,
+  happened: ReadonlySet<DomainStep> | null,
 ): Promise<string> {
+  const steps = new Set<DomainStep>(happened ?? item.steps ?? (item.done ? ["define", "start"] : []));
+  const { name, beforeXml, beforeState, beforeAutostart } = item;
   const exists = await virsh.domainExists(name);
   if (beforeXml === null) {
-    if (!exists) return `${name} was not created`;
-    if ((await virsh.domState(name)) !== "shut off") await virsh.destroy(name);
+    // Nothing of this run to undo unless its define went through: a define refused because a
+    // domain of that name exists must leave that domain alone.
+    if (!steps.has("define") || !exists) return `${name}: nothing to undo (this run did not create it)`;
+    if (happened === null && !(await holdsItsDefinition(virsh, item))) {
+      return `${name}: left as it is (its definition is not the one that run wrote)`;
+    }
+    const running = (await virsh.domState(name)) !== "shut off";
+    if (running) await virsh.destroy(name);
     await virsh.undefine(name);
-    return `removed the half-created domain ${name} (no disk was touched)`;
+    return `removed ${name}, which ${item.done ? "that run created" : "this run had defined"}${running ? " (it was running)" : ""}; no disk was touched`;
   }
-  const state = exists ? await virsh.domState(name) : "shut off";
+  const did: string[] = [];
   const wasRunning = beforeState !== null && beforeState !== "shut off";
-  if (state !== "shut off" && !wasRunning) await virsh.destroy(name);
-  await virsh.define(name, beforeXml);
-  if (wasRunning && (await virsh.domState(name)) === "shut off") await virsh.start(name);
-  if (beforeAutostart !== null) await virsh.autostart(name, beforeAutostart);
-  return `restored ${name} to its previous definition${wasRunning ? " and started it again" : ""}`;
+  let state = exists ? await virsh.domState(name) : "shut off";
+  // Running on the definition this run wrote: the old one takes effect only by a restart.
+  if (state !== "shut off" && steps.has("define") && steps.has("start")) {
+    await virsh.destroy(name);
+    state = "shut off";
+    did.push("stopped");
+  } else if (state !== "shut off" && !wasRunning && steps.has("start")) {
+    await virsh.destroy(name);
+    state = "shut off";
+    did.push("stopped");
+  }
+  if (steps.has("repin") && state !== "shut off") {
+    for (const p of item.repins ?? []) {
+      if (p.vcpu === "emulator") await virsh.setEmulatorpin(name, p.before, true);
+      else await virsh.setVcpupin(name, p.vcpu, p.before, true);
+    }
+    if ((item.repins ?? []).length > 0) {
+      did.push(
+        `re-pinned live ${(item.repins ?? []).map((p) => `${p.vcpu === "emulator" ? "emulator" : `vCPU${p.vcpu}`}->${p.before}`).join(" ")}`,
+      );
+    }
+  }
+  if (steps.has("define") || steps.has("repin") || !exists) {
+    await virsh.define(name, beforeXml);
+    did.push("previous definition restored");
+  }
+  if (wasRunning && state === "shut off") {
+    await virsh.start(name);
+    did.push("started again");
+  }
+  if (beforeAutostart !== null && (steps.has("autostart") || !exists)) {
+    await virsh.autostart(name, beforeAutostart);
+    did.push(`autostart ${beforeAutostart ? "on" : "off"} again`);
+  }
+  return did.length > 0 ? `${name}: ${did.join(", ")}` : `${name}: nothing of that run to undo`;
 }
 
 async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecContext): Promise<void> {
@@ -128,29 +182,48 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
     beforeAutostart: c.beforeAutostart,
     action: describeChange(c),
     done: false,
+    steps: [],
+    xml: c.define ? c.xml : null,
+    repins: c.repins.map((p) => ({ vcpu: p.vcpu, before: p.live, after: p.cpuset })),
+    driftFix: c.driftFix ?? false,
   });
+  const happened = new Set<DomainStep>();
+  const step = async (s: DomainStep, fn: () => Promise<void>) => {
+    await ctx.journal.step(item, s);
+    // A re-pin counts as begun once started: half the vCPUs may have moved.
+    if (s === "repin") happened.add(s);
+    await fn();
+    happened.add(s);
+  };
   try {
     // virtlogd writes the serial console log here; qemu (as libvirt-qemu) must reach the ISO.
     await mkdir(dirname(serialLogPath(ctx.stateDir, c.name)), { recursive: true, mode: 0o755 });
     if (c.restart) {
-      const how = await virsh.stop(c.name, ctx.stopTimeoutMs);
-      ctx.notes.push(
-        `${c.name}: ${how === "shutdown" ? "shut down" : "stopped (destroy) after the shutdown timeout"} to apply the new definition`,
-      );
+      await step("stop", async () => {
+        const how = await virsh.stop(c.name, ctx.stopTimeoutMs);
+        ctx.notes.push(
+          `${c.name}: ${how === "shutdown" ? "shut down" : "stopped (destroy) after the shutdown timeout"} to apply the new definition`,
+        );
+      });
     }
-    if (c.define) await virsh.define(c.name, c.xml);
+    if (c.define) await step("define", () => virsh.define(c.name, c.xml));
     const running = !c.start && c.beforeState !== null && c.beforeState !== "shut off";
-    for (const p of c.repins) {
-      if (p.vcpu === "emulator") await virsh.setEmulatorpin(c.name, p.cpuset, running);
-      else await virsh.setVcpupin(c.name, p.vcpu, p.cpuset, running);
+    if (c.repins.length > 0) {
+      await step("repin", async () => {
+        for (const p of c.repins) {
+          if (p.vcpu === "emulator") await virsh.setEmulatorpin(c.name, p.cpuset, running);
+          else await virsh.setVcpupin(c.name, p.vcpu, p.cpuset, running);
+        }
+      });
     }
-    if (c.start) await virsh.start(c.name);
-    if (c.autostart !== null) await virsh.autostart(c.name, c.autostart);
+    if (c.start) await step("start", () => virsh.start(c.name));
+    const autostart = c.autostart;
+    if (autostart !== null) await step("autostart", () => virsh.autostart(c.name, autostart));
     await ctx.journal.markDone(item);
   } catch (e) {
     let restored: string;
     try {
-      restored = await restoreDomain(virsh, c.name, c.beforeXml, c.beforeState, c.beforeAutostart);
+      restored = await undoDomain(virsh, item, happened);
     } catch (r) {
       const why = r instanceof NfvError ? r.details.what : (r as Error).message;
       restored = `could not restore ${c.name} (${why}); it stays as it is and the journal keeps its previous state: run \`nfvhost rollback\` or apply again`;

@@ -13,7 +13,7 @@ import { planDeployment } from "../plan/planner.js";
 import type { Plan } from "../plan/types.js";
 import { Journal } from "../state/journal.js";
 import { loadAppliedPlan, saveAppliedPlan } from "../state/applied.js";
-import { acquireLock, type LockInfo } from "../state/lock.js";
+import { acquireHostLock, type LockInfo } from "../state/lock.js";
 import { loadTopology } from "../topology/load.js";
 import type { ParsedTopology } from "../topology/types.js";
 import { mapLimit, READ_CONCURRENCY } from "../util/concurrency.js";
@@ -91,6 +91,8 @@ export interface ApplyContext {
   pre: PreflightResult;
   desired: Desired;
   live: LiveState;
+  /** The plan the last apply carried out, if any. */
+  applied: Plan | null;
 }
 
 function nameOf(c: Change): string {
@@ -230,7 +232,7 @@ export async function prepare(
     day0,
   });
   const live = await readLive(virsh, desired, opts.root, snapshot);
-  return { parsed, facts, plan, pre, desired, live };
+  return { parsed, facts, plan, pre, desired, live, applied };
 }
 
 export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
@@ -242,7 +244,7 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
   parsed.catch(() => undefined); // awaited in prepare; unhandled if the ping or the lock fails
   // libvirtd down: say so before anything is read or changed.
   await pinging;
-  const lock = opts.dryRun ? null : await acquireLock(opts.stateDir, `nfvhost apply ${opts.topologyFile}`);
+  const lock = opts.dryRun ? null : await acquireHostLock(virsh.uri, `nfvhost apply ${opts.topologyFile}`);
   try {
     const ctx = await prepare({ ...opts, createState: !opts.dryRun, parsed }, virsh);
     if (ctx.pre.fatal.length > 0) {
@@ -253,6 +255,13 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
       adopt: opts.adopt,
       topologyName: ctx.parsed.topology.name,
     });
+    // A domain whose VNF plan is the one applied before is only brought back to it (drift).
+    for (const c of set.changes) {
+      if (c.kind !== "domain") continue;
+      const was = ctx.applied?.vnfs.find((v) => v.name === c.name);
+      const now = ctx.plan.vnfs.find((v) => v.name === c.name);
+      c.driftFix = was !== undefined && now !== undefined && JSON.stringify(was) === JSON.stringify(now);
+    }
     const report: ApplyReport = {
       topology: ctx.parsed.topology.name,
       connect: virsh.uri,

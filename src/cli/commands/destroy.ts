@@ -35,7 +35,7 @@ export const destroyCommand: CommandModule = {
       .option("--all", "every VNF nfvhost created (needs --yes)")
       .option("--topology-name <name>", "with --all: only the VNFs of this topology (its name: field)")
       .addOption(new Option("--topology <name>").hideHelp())
-      .option("--yes", "confirm --all")
+      .option("--yes", "confirm --all, or stopping a running VNF")
       .option("--adopt", "also a domain nfvhost did not create")
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
       .option("--state <dir>", "state directory (lock, journal)", DEFAULT_STATE_DIR)
