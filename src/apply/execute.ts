@@ -4,8 +4,7 @@
  * removed, a redefined one gets its previous XML and state back), so the host is either as it
  * was or resumable by running apply again. Disks are never deleted.
  */
-import { copyFile, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir, rm } from "node:fs/promises";
 import { buildIso } from "../render/iso.js";
 import { basename, dirname, join } from "node:path";
 import type { Virsh } from "../libvirt/virsh.js";
@@ -13,6 +12,7 @@ import type { DomainStep, JournalItem, JournalRun } from "../state/journal.js";
 import { parseDomainXml, projectionLines } from "../libvirt/domain-xml.js";
 import { NfvError } from "../util/errors.js";
 import { run, runChecked } from "../util/exec.js";
+import { makePrivateWorkDir, writeNewFile } from "../util/private-files.js";
 import type { Change } from "./changes.js";
 import { serialLogPath } from "./desired.js";
 import { readMaybe, sha256, underRoot, writeFileAtomic, writeSysfs } from "./host-files.js";
@@ -68,17 +68,17 @@ async function nmRunning(): Promise<boolean> {
 }
 
 async function buildDay0Iso(c: Extract<Change, { kind: "iso" }>): Promise<void> {
-  const work = await mkdtemp(join(tmpdir(), "nfvhost-day0-"));
+  // The day-0 files hold secrets: a 0700 work directory beside the image (not /tmp, so a killed
+  // run's leftovers are found and removed by the next run there), each file created 0600.
+  const work = await makePrivateWorkDir(dirname(c.path), "day0");
   try {
     const files: string[] = [];
     for (const f of c.files) {
       const p = join(work, basename(f.name));
-      await writeFileAtomic(p, f.content, 0o600);
+      await writeNewFile(p, f.content, 0o600);
       files.push(p);
     }
-    const tmp = `${c.path}.tmp`;
-    await buildIso(tmp, c.label, files);
-    await rename(tmp, c.path);
+    await buildIso(c.path, c.label, files);
     await writeFileAtomic(`${c.path}.sha256`, `${c.digest}\n`, 0o644);
   } finally {
     await rm(work, { recursive: true, force: true });

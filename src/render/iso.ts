@@ -4,11 +4,12 @@
  * Ridge, so names keep their case). The image holds secrets: mode 0600. And a reader for tests and
  * verify: the file list and the content of a file inside an image.
  */
-import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { NfvError } from "../util/errors.js";
 import { runChecked } from "../util/exec.js";
+import { makePrivateWorkDir, writeNewFile } from "../util/private-files.js";
 import { MODE_SECRET } from "./types.js";
 
 const LABEL_RE = /^[A-Za-z0-9_]{1,32}$/;
@@ -29,9 +30,18 @@ export async function buildIso(image: string, volumeLabel: string, files: string
       expected: "distinct file names (they share the image's root)",
     });
   }
-  await rm(image, { force: true });
-  await runChecked("xorriso", ["-as", "mkisofs", "-l", "-V", volumeLabel, "-o", image, ...files]);
-  await chmod(image, MODE_SECRET);
+  // Built inside a private work directory next to the image into a file created 0600 (xorriso
+  // keeps the mode of a file it writes into), then renamed into place: the image is never
+  // readable by another user, not even while xorriso writes it or after a kill.
+  const work = await makePrivateWorkDir(dirname(image), "iso");
+  try {
+    const tmp = join(work, basename(image));
+    await writeNewFile(tmp, "", MODE_SECRET);
+    await runChecked("xorriso", ["-as", "mkisofs", "-l", "-V", volumeLabel, "-o", tmp, ...files]);
+    await rename(tmp, image);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 /** Paths of the files in an image, e.g. ["/ciscosdwan_cloud_init.cfg"]. */

@@ -18,6 +18,9 @@ import { mkdir, open, readFile, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { NfvError } from "../util/errors.js";
 import { run } from "../util/exec.js";
+import { processAlive } from "../util/private-files.js";
+
+export { processAlive };
 
 /** Where host locks live: tmpfs, cleared at boot, the FHS place for lock files. */
 export const LOCK_DIR = "/run/lock/nfvhost";
@@ -33,15 +36,6 @@ export interface HeldLock {
   /** The owner that died holding this lock before this run took it, if any. */
   staleFrom: LockInfo | null;
   release(): Promise<void>;
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

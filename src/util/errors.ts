@@ -56,3 +56,34 @@ export class NfvErrors extends Error {
     this.exitCode = Math.max(...errors.map((e) => e.exitCode), 1);
   }
 }
+
+const SYSTEM_FIXES: Record<string, string> = {
+  ENOTDIR: "a part of the path is a file, not a directory: choose another path",
+  EISDIR: "the path is a directory: name a file",
+  EEXIST: "something else already exists there: choose another path",
+  EACCES: "run as a user allowed to write there (root), or choose another path",
+  EPERM: "run as a user allowed to write there (root), or choose another path",
+  EROFS: "the file system is read-only: choose a path on a writable one",
+  ENOSPC: "the disk is full: free space or choose another path",
+  ENOENT: "create the missing directory first, or choose another path",
+  ELOOP: "the path is (or goes through) a symbolic link nfvhost does not follow: use the real path",
+  EBUSY: "the path is in use by the system (a mount point?): choose another path",
+  EINVAL: "the kernel refuses this path here (/proc, /sys?): choose a path on a normal file system",
+};
+
+/**
+ * A refused file-system call on a path (Node's errno errors carry code, syscall and path): the
+ * path came from the user, so it is an error to fix, not a bug in nfvhost. Null for anything else.
+ */
+export function fromSystemError(err: unknown): NfvError | null {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== "string" || typeof e.path !== "string" || !e.syscall)
+    return null;
+  return new NfvError({
+    what: `${e.syscall} ${e.path}`,
+    value: e.code,
+    expected: "a path nfvhost can use",
+    fix: SYSTEM_FIXES[e.code] ?? "check the path and its permissions",
+    exitCode: 1,
+  });
+}
