@@ -273,6 +273,16 @@ async function applyNetwork(c: Extract<Change, { kind: "network" }>, ctx: ExecCo
   }
 }
 
+/**
+ * Journals a file the run replaces besides its changes (the applied plan in the state directory),
+ * so that rollback puts it back too: the next apply then judges drift against the plan the host
+ * was rolled back to. Mark the returned item done once the file is written.
+ */
+export async function recordFileBefore(ctx: ExecContext, path: string): Promise<JournalItem> {
+  const backup = await backupFile(ctx, path);
+  return ctx.journal.record({ kind: "file", path, backup, done: false });
+}
+
 export async function executeChange(c: Change, ctx: ExecContext): Promise<void> {
   switch (c.kind) {
     case "sysfs": {

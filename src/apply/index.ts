@@ -12,7 +12,7 @@ import { Virsh } from "../libvirt/virsh.js";
 import { planDeployment } from "../plan/planner.js";
 import type { Plan } from "../plan/types.js";
 import { Journal } from "../state/journal.js";
-import { loadAppliedPlan, saveAppliedPlan } from "../state/applied.js";
+import { appliedPlanPath, loadAppliedPlan, saveAppliedPlan } from "../state/applied.js";
 import { acquireHostLock, type LockInfo } from "../state/lock.js";
 import { loadTopology } from "../topology/load.js";
 import type { ParsedTopology } from "../topology/types.js";
@@ -21,7 +21,7 @@ import { NfvErrors } from "../util/errors.js";
 import { computeChanges, type Change, type ChangeSet, type Desired, type LiveState } from "./changes.js";
 import { renderDay0, saltSeed } from "./day0.js";
 import { buildDesired } from "./desired.js";
-import { describeChange, executeChange, type ExecContext } from "./execute.js";
+import { describeChange, executeChange, recordFileBefore, type ExecContext } from "./execute.js";
 import { readMaybe, readSysfs, underRoot } from "./host-files.js";
 import { runChanges } from "./schedule.js";
 import { memlockRaisable, preflight, type PendingReboot, type PreflightResult } from "./preflight.js";
@@ -309,8 +309,13 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
       await journal.finish("failed", (e as Error).message);
       throw e;
     }
-    await journal.finish("complete");
+    const appliedItem = await recordFileBefore(
+      exec,
+      appliedPlanPath(opts.stateDir, ctx.parsed.topology.name),
+    );
     await saveAppliedPlan(opts.stateDir, ctx.plan);
+    await journal.markDone(appliedItem);
+    await journal.finish("complete");
     return report;
   } finally {
     await lock?.release();
