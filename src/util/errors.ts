@@ -22,11 +22,22 @@ export function formatLocation(loc: NfvErrorDetails["location"]): string {
   return s;
 }
 
+/** Longest value a message repeats whole; longer ones are cut (a 3 MB name is not printed back). */
+const VALUE_MAX = 80;
+
+function shortValue(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  if (json.length <= VALUE_MAX) return json;
+  const text = typeof value === "string" ? value : json;
+  const head = JSON.stringify([...text].slice(0, VALUE_MAX - 20).join(""));
+  return `${head.slice(0, -1)}…" (${text.length} characters)`;
+}
+
 function describe(d: NfvErrorDetails): string {
   const parts: string[] = [];
   const where = formatLocation(d.location);
   const head = where ? `${where}: ${d.what}` : d.what;
-  parts.push(d.value === undefined ? head : `${head}: ${JSON.stringify(d.value)}`);
+  parts.push(d.value === undefined ? head : `${head}: ${shortValue(d.value)}`);
   if (d.expected) parts.push(`expected ${d.expected}`);
   if (d.fix) parts.push(`fix: ${d.fix}`);
   return parts.join("; ");
