@@ -32,7 +32,13 @@ function byPosition(a: NfvError, b: NfvError): number {
 /** Problems listed one by one; a file with more is the wrong file or generated wrong. */
 const MAX_LISTED = 50;
 
-function fail(errors: NfvError[], file: string): never {
+function fail(found: NfvError[], file: string): never {
+  // Every refusal says what to do: where a check named only what it expected, that is the fix.
+  const errors = found.map((e) =>
+    e.details.fix || !e.details.expected
+      ? e
+      : new NfvError({ ...e.details, fix: `change it to ${e.details.expected}` }),
+  );
   // ajv can report one spot twice (e.g. through two schema paths); say each thing once.
   let unique = [...new Map(errors.map((e) => [e.message, e])).values()].sort(byPosition);
   if (unique.length > MAX_LISTED) {

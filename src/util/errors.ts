@@ -25,11 +25,20 @@ export function formatLocation(loc: NfvErrorDetails["location"]): string {
 /** Longest value a message repeats whole; longer ones are cut (a 3 MB name is not printed back). */
 const VALUE_MAX = 80;
 
+/** Characters JSON leaves as they are but a terminal acts on or hides (DEL, C1, separators, BOM). */
+const INVISIBLE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+
 function shortValue(value: unknown): string {
-  const json = JSON.stringify(value) ?? String(value);
+  const json = (JSON.stringify(value) ?? String(value)).replace(
+    INVISIBLE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   if (json.length <= VALUE_MAX) return json;
   const text = typeof value === "string" ? value : json;
-  const head = JSON.stringify([...text].slice(0, VALUE_MAX - 20).join(""));
+  const head = JSON.stringify([...text].slice(0, VALUE_MAX - 20).join("")).replace(
+    INVISIBLE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   return `${head.slice(0, -1)}…" (${text.length} characters)`;
 }
 
