@@ -1,6 +1,7 @@
 import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
+import { layerRules } from "./eslint-layers.js";
 
 export default tseslint.config(
   {
@@ -27,6 +28,8 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  // Layers of ARCHITECTURE.md: a folder imports only lower layers.
+  ...layerRules(),
   {
     files: ["ui/**/*.js"],
     languageOptions: { globals: { ...globals.browser }, sourceType: "script" },

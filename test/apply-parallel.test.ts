@@ -12,7 +12,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { computeChanges, type Change, type Desired } from "../src/apply/changes.js";
-import { serialLogPath } from "../src/apply/desired.js";
+import { serialLogPath } from "../src/desired/desired.js";
 import { executeChange, type ExecContext } from "../src/apply/execute.js";
 import { readLive } from "../src/apply/index.js";
 import { rollbackLast } from "../src/apply/operate.js";

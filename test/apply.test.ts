@@ -16,7 +16,7 @@ import { computeChanges, type Desired } from "../src/apply/changes.js";
 import { executeChange } from "../src/apply/execute.js";
 import { applyTopology, readLive, type ApplyOptions } from "../src/apply/index.js";
 import { renderNetworkXml } from "../src/render/libvirt/index.js";
-import { serialLogPath } from "../src/apply/desired.js";
+import { serialLogPath } from "../src/desired/desired.js";
 import { readStatus } from "../src/apply/status.js";
 import { destroyVnfs, rollbackLast } from "../src/apply/operate.js";
 import { markNetworkXml, networkOwner } from "../src/libvirt/network-owner.js";

@@ -11,7 +11,7 @@ import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serialLogPath } from "../src/apply/desired.js";
+import { serialLogPath } from "../src/desired/desired.js";
 import { applyTopology } from "../src/apply/index.js";
 import type { VnfStatus } from "../src/apply/status.js";
 import { parseCpuList } from "../src/util/cpulist.js";

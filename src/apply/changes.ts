@@ -5,8 +5,6 @@
  * day-0 ISOs, domains.
  */
 import { structuredPatch } from "diff";
-import type { VnfPlan } from "../plan/types.js";
-import type { LiveDomain } from "../libvirt/deployed.js";
 import {
   networkProjectionLines,
   parseDomainXml,
@@ -15,68 +13,17 @@ import {
   type DomainSummary,
 } from "../libvirt/domain-xml.js";
 import { withNetworkUuid } from "../libvirt/network-owner.js";
+import type {
+  Desired,
+  DesiredDomain,
+  DesiredFile,
+  DesiredNetwork,
+  DesiredSysfs,
+  LiveNetwork,
+  LiveState,
+} from "../desired/types.js";
 
-export interface DesiredSysfs {
-  path: string;
-  value: number;
-  /** "at-least": only ever increased (hugepages); "exact": written when different (VFs). */
-  rule: "at-least" | "exact";
-  what: string;
-  /** Writing over a non-zero value is disruptive (sriov_numvfs must go through 0): needs --yes. */
-  owner?: string;
-}
-
-export interface DesiredFile {
-  path: string;
-  content: Buffer;
-  mode: number;
-  what: string;
-}
-
-export interface DesiredNetwork {
-  name: string;
-  xml: string;
-}
-
-export interface DesiredDomain {
-  vnf: VnfPlan;
-  name: string;
-  xml: string;
-  autostart: boolean;
-}
-
-export interface Desired {
-  sysfs: DesiredSysfs[];
-  nm: DesiredFile[];
-  /** Day-0 ISO: built from `files` when the digest of its inputs changed. */
-  isos: {
-    vnf: string;
-    path: string;
-    label: string;
-    files: { name: string; content: Buffer }[];
-    digest: string;
-  }[];
-  networks: DesiredNetwork[];
-  domains: DesiredDomain[];
-}
-
-export interface LiveNetwork {
-  name: string;
-  active: boolean;
-  autostart: boolean;
-  xml: string;
-  /** Carries nfvhost's metadata mark: nfvhost created (or adopted) it. */
-  managed: boolean;
-}
-
-export interface LiveState {
-  domains: Map<string, LiveDomain & { autostart: boolean }>;
-  networks: Map<string, LiveNetwork>;
-  sysfs: Map<string, string | null>;
-  files: Map<string, Buffer | null>;
-  /** Digest sidecar of each day-0 ISO (what it was built from). */
-  isoDigests: Map<string, string | null>;
-}
+export type { Desired, DesiredDomain, DesiredFile, DesiredNetwork, DesiredSysfs, LiveNetwork, LiveState };
 
 export type Change =
   | { kind: "sysfs"; path: string; from: string | null; to: string; what: string }
@@ -95,6 +42,7 @@ export type Change =
       path: string;
       label: string;
       files: { name: string; content: Buffer }[];
+      dirs?: string[];
       digest: string;
       existed: boolean;
     }
@@ -114,6 +62,8 @@ export type Change =
       kind: "domain";
       name: string;
       xml: string;
+      /** Create this overlay (when missing) before defining the domain. */
+      overlay?: { path: string; base: string };
       /** Redefine the persistent config (new domain, or config drift). */
       define: boolean;
       /** Running and redefined: stop and start it again (only with --yes NAME). */
@@ -309,6 +259,7 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
         kind: "domain",
         name: d.name,
         xml: d.xml,
+        ...(d.overlay ? { overlay: d.overlay } : {}),
         define: true,
         restart: false,
         repins: [],
@@ -365,6 +316,7 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
         kind: "domain",
         name: d.name,
         xml: d.xml,
+        ...(d.overlay ? { overlay: d.overlay } : {}),
         define,
         restart,
         repins,

@@ -4,8 +4,9 @@
  * removed, a redefined one gets its previous XML and state back), so the host is either as it
  * was or resumable by running apply again. Disks are never deleted.
  */
-import { copyFile, mkdir, rm } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import { buildIso } from "../render/iso.js";
+import { ensureOverlay } from "./overlay.js";
 import { basename, dirname, join } from "node:path";
 import type { Virsh } from "../libvirt/virsh.js";
 import type { DomainStep, JournalItem, JournalRun } from "../state/journal.js";
@@ -14,8 +15,9 @@ import { NfvError } from "../util/errors.js";
 import { run, runChecked } from "../util/exec.js";
 import { makePrivateWorkDir, writeNewFile } from "../util/private-files.js";
 import type { Change } from "./changes.js";
-import { serialLogPath } from "./desired.js";
-import { readMaybe, sha256, underRoot, writeFileAtomic, writeSysfs } from "./host-files.js";
+import { serialLogPath } from "../desired/desired.js";
+import { day0ImageDigestPath } from "../desired/day0.js";
+import { readMaybe, sha256, underRoot, writeFileAtomic, writeSysfs } from "../host/files.js";
 
 export interface ExecContext {
   virsh: Virsh;
@@ -72,14 +74,18 @@ async function buildDay0Iso(c: Extract<Change, { kind: "iso" }>): Promise<void> 
   // run's leftovers are found and removed by the next run there), each file created 0600.
   const work = await makePrivateWorkDir(dirname(c.path), "day0");
   try {
-    const files: string[] = [];
-    for (const f of c.files) {
-      const p = join(work, basename(f.name));
+    const files: { source: string; as: string }[] = [];
+    for (const [i, f] of c.files.entries()) {
+      // Flat names in the work dir: the path inside the image is buildIso's to check.
+      const p = join(work, `${i}-${basename(f.name)}`);
       await writeNewFile(p, f.content, 0o600);
-      files.push(p);
+      files.push({ source: p, as: f.name });
     }
-    await buildIso(c.path, c.label, files);
+    await buildIso(c.path, c.label, files, c.dirs ?? []);
     await writeFileAtomic(`${c.path}.sha256`, `${c.digest}\n`, 0o644);
+    // The built image's own digest: verify proves the ISO with it, without the day-0 secrets.
+    const image = sha256(await readFile(c.path));
+    await writeFileAtomic(day0ImageDigestPath(c.path), `${image}  ${basename(c.path)}\n`, 0o644);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -205,6 +211,12 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
           `${c.name}: ${how === "shutdown" ? "shut down" : "stopped (destroy) after the shutdown timeout"} to apply the new definition`,
         );
       });
+    }
+    if (c.overlay && (c.define || c.start)) {
+      if (await ensureOverlay(c.overlay.path, c.overlay.base))
+        ctx.notes.push(
+          `${c.name}: created overlay ${c.overlay.path} over ${c.overlay.base} (the base is never written)`,
+        );
     }
     if (c.define) await step("define", () => virsh.define(c.name, c.xml));
     const running = !c.start && c.beforeState !== null && c.beforeState !== "shut off";

@@ -1,6 +1,8 @@
-/** Text output of apply and verify: the diff first, then what was held back or is pending. */
+/**
+ * Text output of apply: the diff first, then what was held back or is pending; and which progress
+ * display goes with it.
+ */
 import { colours, type Colours } from "../util/colour.js";
-import type { VerifyReport } from "../verify/index.js";
 import type { ApplyReport } from "./index.js";
 
 function diffLine(pc: Colours, l: string): string {
@@ -47,22 +49,11 @@ export function formatApplyReport(r: ApplyReport, opts: { full: boolean; color: 
   return `${out.join("\n")}\n`;
 }
 
-export function formatVerifyReport(r: VerifyReport, opts: { color: boolean }): string {
-  const pc = colours(opts.color);
-  const out: string[] = [];
-  for (const c of r.checks) {
-    const tag =
-      c.status === "pass" ? pc.green("PASS") : c.status === "warn" ? pc.yellow("WARN") : pc.red("FAIL");
-    out.push(
-      `${tag} ${c.subject}: ${c.check}: ${c.status === "pass" ? c.have : `want ${c.want}, have ${c.have}`}  ${pc.dim(`[${c.evidence}]`)}`,
-    );
-    if (c.status !== "pass" && c.fix) out.push(`     fix: ${c.fix}`);
-  }
-  const fails = r.checks.filter((c) => c.status === "fail").length;
-  out.push(
-    fails === 0
-      ? pc.green(`verified: ${r.checks.length} check(s), no drift`)
-      : pc.red(`drift: ${fails} of ${r.checks.length} check(s) failed`),
-  );
-  return `${out.join("\n")}\n`;
+/**
+ * listr2's renderer for apply's progress: animated on a terminal; none for --json, or when the
+ * output is a pipe or a file, where progress lines would be noise in the log (the report after the
+ * run names every change, with its diff, once).
+ */
+export function progressRenderer(opts: { json: boolean; isTTY: boolean }): "default" | "silent" {
+  return opts.json || !opts.isTTY ? "silent" : "default";
 }

@@ -3,6 +3,7 @@
  * what it must not do (a domain nfvhost did not create, a VF that cannot be captured on the host,
  * --all without --yes) before it does anything; disks are never deleted.
  */
+import { overlayPath } from "./overlay.js";
 import { readDomains, type LiveDomain } from "../libvirt/deployed.js";
 import type { Virsh } from "../libvirt/virsh.js";
 import type { DomIfEntry } from "../libvirt/parse.js";
@@ -12,7 +13,7 @@ import { NfvError } from "../util/errors.js";
 import { assertDomainName, assertIfName } from "../util/names.js";
 import { undoDomain } from "./execute.js";
 import { networkOwner } from "../libvirt/network-owner.js";
-import { readMaybe, writeFileAtomic } from "./host-files.js";
+import { readMaybe, writeFileAtomic } from "../host/files.js";
 import { rm } from "node:fs/promises";
 
 export async function findDomain(virsh: Virsh, name: string): Promise<LiveDomain> {
@@ -139,14 +140,25 @@ export interface DestroyResult {
   name: string;
   stopped: boolean;
   undefined: boolean;
+  /** Disks kept. */
   disks: string[];
+  /** The overlay removed by --delete-overlay. */
+  overlayDeleted?: string;
 }
 
 /** Stops and undefines VNFs, journaled so `nfvhost rollback` can define them again. */
 export async function destroyVnfs(
   virsh: Virsh,
   names: string[],
-  opts: { all: boolean; yes: boolean; adopt: boolean; topology?: string; stateDir: string },
+  opts: {
+    all: boolean;
+    yes: boolean;
+    adopt: boolean;
+    topology?: string;
+    stateDir: string;
+    /** Also remove the VNFs' qcow2 overlays (STATE/overlays): their disk state is gone for good. */
+    deleteOverlay?: boolean;
+  },
 ): Promise<DestroyResult[]> {
   const domains = await readDomains(virsh);
   let targets: LiveDomain[];
@@ -221,11 +233,19 @@ export async function destroyVnfs(
       if (running) await virsh.destroy(d.name);
       await virsh.undefine(d.name);
       await journal.markDone(item);
+      const disks = d.config.disks.map((x) => x.source).filter((s): s is string => !!s);
+      const overlay = overlayPath(opts.stateDir, d.name);
+      let overlayDeleted = false;
+      if (opts.deleteOverlay && disks.includes(overlay)) {
+        await rm(overlay, { force: true });
+        overlayDeleted = true;
+      }
       out.push({
         name: d.name,
         stopped: running,
         undefined: true,
-        disks: d.config.disks.map((x) => x.source).filter((s): s is string => !!s),
+        disks: disks.filter((p) => !(overlayDeleted && p === overlay)),
+        ...(overlayDeleted ? { overlayDeleted: overlay } : {}),
       });
     }
     await journal.finish("complete");

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { readDomains } from "../libvirt/deployed.js";
 import type { Virsh } from "../libvirt/virsh.js";
 import { formatCpuList } from "../util/cpulist.js";
-import { parseCpusAllowed, parseTaskStat, vcpuOfThread } from "../verify/evidence.js";
+import { parseCpusAllowed, parseTaskStat, vcpuOfThread } from "../host/evidence.js";
 
 export interface ThreadRow {
   tid: number;

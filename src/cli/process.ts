@@ -21,5 +21,19 @@ export function tolerateClosedPipes(streams: NodeJS.WriteStream[] = [process.std
 
 export async function runAsProcess(argv: string[]): Promise<void> {
   tolerateClosedPipes();
-  process.exitCode = await main(argv);
+  // NFVHOST_RECORD=FILE keeps every virsh call of this run and its answer in FILE: a session the
+  // unit tests replay instead of a daemon (src/util/recorded.ts).
+  const record = process.env.NFVHOST_RECORD;
+  if (!record) {
+    process.exitCode = await main(argv);
+    return;
+  }
+  const { RecordingRunner } = await import("../util/recorded.js");
+  const { withRunner } = await import("../util/exec.js");
+  const recorder = new RecordingRunner();
+  try {
+    process.exitCode = await withRunner(recorder, () => main(argv));
+  } finally {
+    recorder.save(record);
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readLibvirt, readLive } from "../apply/index.js";
-import type { Desired } from "../apply/changes.js";
+import { readLibvirt, readLive } from "../pipeline/index.js";
+import type { Desired } from "../desired/types.js";
 import type { RunResult } from "../util/exec.js";
 import { readDomains } from "./deployed.js";
 import { Virsh } from "./virsh.js";

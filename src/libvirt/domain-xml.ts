@@ -5,14 +5,11 @@
  * controllers, aliases) to what it stores, so desired and live are compared on this projection,
  * never as raw text; `projectionLines` turns it into XPath-like lines for the diff users see.
  */
-import type { DomainInterface, PciAddress } from "../render/libvirt/model.js";
-import {
-  parseDomainXml as parseTypedDomain,
-  parseNetworkXml as parseTypedNetwork,
-} from "../render/libvirt/xml.js";
+import type { DomainInterface, PciAddress } from "./model.js";
+import { parseDomainXml as parseTypedDomain, parseNetworkXml as parseTypedNetwork } from "./xml.js";
 import { parseCpuList } from "../util/cpulist.js";
 
-export { NFVHOST_XMLNS } from "../render/libvirt/model.js";
+export { NFVHOST_XMLNS } from "./model.js";
 
 export interface NfvhostMetadata {
   topology: string | null;
@@ -95,7 +92,7 @@ function interfaceSummary(i: DomainInterface): DomainInterfaceSummary {
   }
 }
 
-/** The summary of a domain XML, read with the one libvirt XML parser (render/libvirt/xml.ts). */
+/** The summary of a domain XML, read with the one libvirt XML parser (libvirt/xml.ts). */
 export function parseDomainXml(xml: string): DomainSummary {
   const d = parseTypedDomain(xml);
   const vcpuPins: Record<number, number[]> = {};

@@ -2,7 +2,7 @@
  * VNF interfaces: guest names, MACs, the VF each SR-IOV interface gets, VLAN budgets, and the
  * per-PF VF settings.
  */
-import { KINDS } from "../topology/kinds.js";
+import { guestInterfaceName, KINDS } from "../topology/kinds.js";
 import type { InterfaceSpec, Topology } from "../topology/types.js";
 import type { VnfWork } from "./checks.js";
 import type { Problems } from "./problems.js";
@@ -29,8 +29,7 @@ export function planInterfaces(
   const spec = w.spec;
   const kind = KINDS[spec.kind];
   const defaultModel = kind?.nicModels[0] ?? "virtio";
-  const guestName = (i: number): string =>
-    kind?.guestInterfacePrefix ? `${kind.guestInterfacePrefix}${i + 1}` : `eth${i}`;
+  const guestName = (i: number): string => (kind ? guestInterfaceName(kind, i) : `eth${i}`);
   const out: InterfacePlan[] = [];
   let existingVf = 0;
   spec.interfaces.forEach((iface, i) => {

@@ -198,11 +198,21 @@ export function planDeployment(
       autostart: w.spec.autostart,
       existing: d !== undefined,
       ...(w.spec.boot ? { boot: w.spec.boot } : {}),
+      ...(w.spec.cpu ? { cpu: w.spec.cpu } : {}),
+      ...(w.spec.overlay ? { overlay: w.spec.overlay } : {}),
+      ...(w.spec.version !== undefined ? { version: w.spec.version } : {}),
     };
     if (d && (d.vcpuPins.length !== w.spec.vcpus || d.memoryKiB !== w.spec.memoryKiB)) {
       warnings.push(
         `${w.spec.name} runs with ${plural(d.vcpuPins.length, "vCPU")} and ${sizeText(d.memoryKiB)}, the topology asks for ` +
           `${plural(w.spec.vcpus, "vCPU")} and ${sizeText(w.spec.memoryKiB)}; it is kept as it runs (redeploy it to change)`,
+      );
+    }
+    if (w.spec.cpu && w.spec.cpu.mode !== "host-passthrough") {
+      warnings.push(
+        `${w.spec.name} runs with cpu-mode ${w.spec.cpu.mode}${w.spec.cpu.mode === "custom" ? ` (${w.spec.cpu.model})` : ""}: ` +
+          "the guest sees fewer CPU features than host-passthrough gives (AVX-512, invtsc, the host's cache layout), " +
+          "which costs data-plane throughput; it buys live migration between unlike hosts (nfvhost explain cpu-mode)",
       );
     }
     vnfPlans.push(plan);

@@ -3,7 +3,14 @@
  * topology by the pure planner (./planner.ts). Renderers, apply and verify read only this.
  * `nfvhost plan --json` prints it; the shape is documented in docs/plan.md.
  */
-import type { BootSpec, Day0Spec, MacvtapMode, ThreadPolicy, VnfKind } from "../topology/types.js";
+import type {
+  BootSpec,
+  CpuModeSpec,
+  Day0Spec,
+  MacvtapMode,
+  ThreadPolicy,
+  VnfKind,
+} from "../topology/types.js";
 
 export type CpuRole =
   | { role: "housekeeping" }
@@ -123,6 +130,12 @@ export interface VnfPlan {
   existing: boolean;
   /** Direct kernel boot, copied from the topology (VnfSpec.boot); absent: boot from the image. */
   boot?: BootSpec;
+  /** Guest CPU mode (topology field cpu; host-passthrough when absent). */
+  cpu?: CpuModeSpec;
+  /** Boot a per-VNF qcow2 overlay of `image` (the base, never written). */
+  overlay?: "per-vnf";
+  /** Image release, from the topology or the image's file name. */
+  version?: string;
 }
 
 export interface NetworkPlan {

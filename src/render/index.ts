@@ -147,6 +147,6 @@ function isoFile(spec: IsoSpec): RenderedFile {
     content: "",
     mode: MODE_SECRET,
     description: spec.description,
-    iso: { volumeLabel: spec.volumeLabel, from: spec.files },
+    iso: { volumeLabel: spec.volumeLabel, from: spec.files, root: spec.root, dirs: spec.dirs },
   };
 }

@@ -4,7 +4,7 @@
  * Ridge, so names keep their case). The image holds secrets: mode 0600. And a reader for tests and
  * verify: the file list and the content of a file inside an image.
  */
-import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { NfvError } from "../util/errors.js";
@@ -12,22 +12,51 @@ import { runChecked } from "../util/exec.js";
 import { makePrivateWorkDir, writeNewFile } from "../util/private-files.js";
 import { MODE_SECRET } from "./types.js";
 
-const LABEL_RE = /^[A-Za-z0-9_]{1,32}$/;
+// ISO9660 allows A-Z 0-9 _ only; '-' is what OpenStack config drives use (config-2), and Linux,
+// cloud-init and the vendors' readers take it.
+const LABEL_RE = /^[A-Za-z0-9_-]{1,32}$/;
+const IN_IMAGE_RE = /^(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]+$/;
 
-export async function buildIso(image: string, volumeLabel: string, files: string[]): Promise<void> {
+/** A file of the image: a local source and its path inside the image (no leading '/'). */
+export interface IsoEntry {
+  source: string;
+  as: string;
+}
+
+/**
+ * Builds the image from files (a plain path goes to the root under its base name; an IsoEntry to
+ * its own path, so config drives get openstack/latest/user_data) and empty directories (`dirs`,
+ * e.g. a VM-Series bootstrap's content/ and software/).
+ */
+export async function buildIso(
+  image: string,
+  volumeLabel: string,
+  files: (string | IsoEntry)[],
+  dirs: string[] = [],
+): Promise<void> {
   if (!LABEL_RE.test(volumeLabel)) {
     throw new NfvError({
       what: "ISO volume label",
       value: volumeLabel,
-      expected: "1-32 letters, digits or '_'",
+      expected: "1-32 letters, digits, '_' or '-'",
     });
   }
-  const names = files.map((f) => basename(f));
+  const entries = files.map((f) => (typeof f === "string" ? { source: f, as: basename(f) } : f));
+  const names = [...entries.map((e) => e.as), ...dirs];
+  for (const n of names) {
+    if (!IN_IMAGE_RE.test(n.replace(/\/$/, "")) || n.split("/").some((c) => c === "." || c === "..")) {
+      throw new NfvError({
+        what: `path inside ${image}`,
+        value: n,
+        expected: "a relative path of letters, digits, '.', '_' and '-' without '.' or '..' components",
+      });
+    }
+  }
   if (new Set(names).size !== names.length) {
     throw new NfvError({
       what: `files of ${image}`,
       value: names,
-      expected: "distinct file names (they share the image's root)",
+      expected: "distinct paths inside the image",
     });
   }
   // Built inside a private work directory next to the image into a file created 0600 (xorriso
@@ -37,7 +66,20 @@ export async function buildIso(image: string, volumeLabel: string, files: string
   try {
     const tmp = join(work, basename(image));
     await writeNewFile(tmp, "", MODE_SECRET);
-    await runChecked("xorriso", ["-as", "mkisofs", "-l", "-V", volumeLabel, "-o", tmp, ...files]);
+    const empty = join(work, "empty-dir");
+    if (dirs.length > 0) await mkdir(empty, { mode: 0o700 });
+    await runChecked("xorriso", [
+      "-as",
+      "mkisofs",
+      "-l",
+      "-V",
+      volumeLabel,
+      "-o",
+      tmp,
+      "-graft-points",
+      ...entries.map((e) => `/${e.as}=${e.source}`),
+      ...dirs.map((d) => `/${d.replace(/\/$/, "")}/=${empty}`),
+    ]);
     await rename(tmp, image);
   } finally {
     await rm(work, { recursive: true, force: true });

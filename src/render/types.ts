@@ -12,7 +12,14 @@ export interface RenderedFile {
    * Set for an ISO9660 image: content is empty and writeArtifacts builds the image from these
    * rendered files (relative paths) once they are on disk.
    */
-  iso?: { volumeLabel: string; from: string[] };
+  iso?: {
+    volumeLabel: string;
+    from: string[];
+    /** With root, a file keeps its path below root inside the image (config drives); else its base name. */
+    root?: string;
+    /** Empty directories the image holds. */
+    dirs?: string[];
+  };
 }
 
 /** An ISO9660 image to build from rendered files once they are on disk (writeArtifacts). */
@@ -20,8 +27,12 @@ export interface IsoSpec {
   /** Relative path of the image, e.g. "day0/csr1kv-1/csr1kv-1-day0.iso". */
   path: string;
   volumeLabel: string;
-  /** Relative paths of rendered files to put at the image's root, under their base names. */
+  /** Relative paths of rendered files to put in the image, at their path below root. */
   files: string[];
+  /** The directory the files' in-image paths are relative to, e.g. "day0/csr1kv-1". */
+  root: string;
+  /** Empty directories the image holds (VM-Series: content, software). */
+  dirs: string[];
   description: string;
 }
 

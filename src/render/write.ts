@@ -37,7 +37,14 @@ async function writeIso(path: string, f: RenderedFile, outDir: string): Promise<
   await buildIso(
     path,
     f.iso!.volumeLabel,
-    f.iso!.from.map((rel) => target(outDir, rel)),
+    f.iso!.from.map((rel) => {
+      const root = f.iso!.root;
+      // Below root a file keeps its sub-path (openstack/latest/user_data); else its base name.
+      return root !== undefined && rel.startsWith(`${root}/`)
+        ? { source: target(outDir, rel), as: rel.slice(root.length + 1) }
+        : target(outDir, rel);
+    }),
+    f.iso!.dirs ?? [],
   );
 }
 

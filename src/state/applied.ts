@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Plan } from "../plan/types.js";
-import { writeFileAtomic } from "../apply/host-files.js";
+import { writeFileAtomic } from "../host/files.js";
 import { assertDomainName } from "../util/names.js";
 
 export function appliedPlanPath(stateDir: string, topology: string): string {

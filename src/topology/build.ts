@@ -5,7 +5,7 @@
  */
 import { parseCpuList } from "../util/cpulist.js";
 import { normalizeMac } from "../util/names.js";
-import { KINDS } from "./kinds.js";
+import { guestInterfaceIndex, guestInterfaceName, KINDS } from "./kinds.js";
 import { pfKey } from "./semantic.js";
 import type {
   BridgeSpec,
@@ -135,14 +135,24 @@ function buildInterface(i: Raw, kind: VnfKind): InterfaceSpec {
   }
 }
 
-function buildDay0(vnf: string, d: Raw): Day0Spec {
+/** A day-0 interface key as written (Gi2, ge-0/0/1) -> the guest's own name for that vNIC. */
+function canonicalInterface(kind: VnfKind, name: string): string {
+  const spec = KINDS[kind];
+  const i = guestInterfaceIndex(spec, name);
+  if (i !== null) return guestInterfaceName(spec, i);
+  // Kinds without a naming rule keep the key (the semantic checks reported anything unusable).
+  const gi = parseGigabitEthernet(name);
+  return gi === null ? name : `GigabitEthernet${gi}`;
+}
+
+function buildDay0(vnf: string, d: Raw, kind: VnfKind): Day0Spec {
   const users: Record<string, Day0User> = {};
   for (const [name, u] of Object.entries<Raw>(d.users ?? {})) {
     users[name] = { privilege: u.privilege ?? 15, passwordEnv: u["password-env"] };
   }
   const interfaces: Record<string, Day0InterfaceSpec> = {};
   for (const [name, c] of Object.entries<Raw>(d.interfaces ?? {})) {
-    interfaces[`GigabitEthernet${parseGigabitEthernet(name)}`] = compact({
+    interfaces[canonicalInterface(kind, name)] = compact({
       address: c.address,
       dhcp: c.dhcp,
       mtu: c.mtu,
@@ -160,7 +170,7 @@ function buildDay0(vnf: string, d: Raw): Day0Spec {
   const o = d.onboarding;
   const l = d.license;
   return compact<Day0Spec>({
-    mode: d.mode,
+    mode: d.mode ?? "autonomous",
     hostname: d.hostname ?? vnf,
     system: s
       ? compact({
@@ -184,11 +194,10 @@ function buildDay0(vnf: string, d: Raw): Day0Spec {
       ? compact({
           tokenEnv: l["token-env"],
           sourceInterface:
-            l["source-interface"] === undefined
-              ? undefined
-              : `GigabitEthernet${parseGigabitEthernet(l["source-interface"])}`,
+            l["source-interface"] === undefined ? undefined : canonicalInterface(kind, l["source-interface"]),
           toolsHost: l["tools-host"],
           throughputLevel: l["throughput-level"] === undefined ? undefined : String(l["throughput-level"]),
+          bootLevel: l["boot-level"],
         })
       : undefined,
     extraConfig: d["extra-config"] ?? [],
@@ -197,16 +206,26 @@ function buildDay0(vnf: string, d: Raw): Day0Spec {
 
 function buildVnf(name: string, v: Raw, fileLab: boolean): VnfSpec {
   const kind = v.kind as VnfKind;
+  const image: string = typeof v.image === "string" ? v.image : v.image.base;
+  const cpuMode = v["cpu-mode"] ?? "host-passthrough";
   return compact<VnfSpec>({
     name,
     kind,
-    image: v.image,
+    image,
+    overlay: typeof v.image === "string" ? undefined : v.image.overlay,
+    version: v.version,
+    cpu:
+      cpuMode === "host-passthrough"
+        ? undefined
+        : cpuMode === "custom"
+          ? { mode: "custom", model: v["cpu-model"] }
+          : { mode: cpuMode },
     vcpus: v.vcpus,
     memoryKiB: sizeKiB(v.memory),
     threadPolicy: (v["thread-policy"] ?? "isolate") as ThreadPolicy,
     node: v.node,
     interfaces: (v.interfaces ?? []).map((i: Raw) => buildInterface(i, kind)),
-    day0: v.day0 ? buildDay0(name, v.day0) : undefined,
+    day0: v.day0 ? buildDay0(name, v.day0, kind) : undefined,
     lab: v.lab ?? fileLab,
     autostart: v.autostart ?? true,
     boot: v.boot

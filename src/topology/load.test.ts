@@ -103,6 +103,7 @@ vnfs:
   r1:
     kind: csr1000v
     image: /i/r1.qcow2
+    version: 17.3.8a
     vcpus: 2
     memory: 4 GiB
     lab: false
@@ -194,7 +195,7 @@ describe("errors", () => {
     expect(errorsOf(MINIMAL.replace("vcpus:", "vpcus:"))[1]).toContain("fix: did you mean `vcpus`?");
     const far = errorsOf(`${MINIMAL}    zzzzzz: 1\n`);
     expect(far).toEqual([
-      "t.yaml:8:5: vnfs.r1.zzzzzz: unknown key; expected one of kind, image, vcpus, memory, thread-policy, node, lab, autostart, interfaces, day0, boot",
+      "t.yaml:8:5: vnfs.r1.zzzzzz: unknown key; expected one of kind, image, vcpus, memory, thread-policy, node, lab, autostart, interfaces, day0, boot, cpu-mode, cpu-model, version",
     ]);
   });
 

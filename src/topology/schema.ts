@@ -343,7 +343,8 @@ const day0 = obj(
     mode: {
       type: "string",
       enum: ["controller", "autonomous"],
-      description: "controller (SD-WAN, ciscosdwan_cloud_init.cfg) or autonomous (iosxe_config.txt).",
+      description:
+        "IOS-XE kinds: controller (SD-WAN, ciscosdwan_cloud_init.cfg) or autonomous (iosxe_config.txt, the default).",
     },
     hostname: str("nfv-ios-hostname", "Router hostname; default: the VNF name."),
     system: obj(
@@ -412,14 +413,28 @@ const day0 = obj(
           minimum: 1,
           description: "platform hardware throughput level: Mbps (e.g. 250, 1000) or a tier T0-T3.",
         },
+        "boot-level": {
+          type: "string",
+          enum: [
+            "network-essentials",
+            "network-advantage",
+            "network-premier",
+            "ax",
+            "appx",
+            "security",
+            "ipbase",
+          ],
+          description:
+            "license boot level (C8000v: network-*, with the matching dna-* addon; CSR 1000v: ax, appx, security, ipbase). C8000v default: network-advantage.",
+        },
       },
-      ["token-env"],
-      "Smart Licensing registration and throughput level.",
+      [],
+      "Smart Licensing: boot level, throughput level and (with token-env) the registration command.",
     ),
     "extra-config": list(line("An IOS-XE configuration line"), "IOS-XE lines appended verbatim."),
   },
-  ["mode"],
-  "Day-0 configuration (csr1000v, c8000v), delivered on a CD-ROM.",
+  [],
+  "Day-0 configuration, rendered in the kind's own format and medium (see docs/topology.md, Vendor kinds).",
 );
 
 const vnf = obj(
@@ -429,7 +444,20 @@ const vnf = obj(
       enum: VNF_KINDS,
       description: "VNF kind: " + VNF_KINDS.map((k) => `${k} (${KINDS[k].label})`).join(", "),
     },
-    image: str("nfv-path", "Absolute path of the disk image (qcow2)."),
+    image: {
+      description:
+        "an absolute path without '.' or '..' components or control characters (the disk image the VNF writes), or {base: PATH, overlay: per-vnf} (a qcow2 overlay per VNF under the state directory; the base is never written)",
+      anyOf: [
+        str("nfv-path", "Absolute path of the disk image (qcow2)."),
+        obj(
+          {
+            base: str("nfv-path", "Absolute path of the base image (qcow2); opened read-only."),
+            overlay: { type: "string", enum: ["per-vnf"], description: "One qcow2 overlay per VNF." },
+          },
+          ["base", "overlay"],
+        ),
+      ],
+    },
     vcpus: int("Number of vCPUs (csr1000v and c8000v: 1, 2, 4 or 8).", 1, MAX_VCPUS),
     memory: size("Guest memory; must be a multiple of the hugepage size."),
     "thread-policy": {
@@ -460,6 +488,24 @@ const vnf = obj(
       ["kernel"],
       "Direct kernel boot (generic VNFs, test guests) instead of booting the disk image.",
     ),
+    "cpu-mode": {
+      type: "string",
+      enum: ["host-passthrough", "host-model", "custom"],
+      default: "host-passthrough",
+      description:
+        "Guest CPU: host-passthrough (default: every host CPU feature), host-model (migratable, fewer features) or custom (cpu-model). See `nfvhost explain cpu-mode`.",
+    },
+    "cpu-model": {
+      type: "string",
+      pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+      description: "QEMU CPU model for cpu-mode custom, e.g. Skylake-Server-IBRS.",
+    },
+    version: {
+      type: "string",
+      pattern: "^[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}[a-z]?)?$",
+      description:
+        "Release of the image (17.9.4a, 17.09.04a, 23.4); default: read from the image's file name. Licensing and day-0 lines are checked against it.",
+    },
   },
   ["kind", "image", "vcpus", "memory"],
 );

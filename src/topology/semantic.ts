@@ -13,12 +13,22 @@ import {
   validateMac,
   validatePciAddress,
 } from "../util/names.js";
-import { KINDS, listOr } from "./kinds.js";
+import {
+  DAY0_FIELDS,
+  day0MediumOf,
+  guestInterfaceIndex,
+  guestInterfaceName,
+  KINDS,
+  listOr,
+  parseVersion,
+  versionFromImageName,
+  versionInRange,
+  type KindSpec,
+} from "./kinds.js";
 import { formatPath, type Path, type SourceMap } from "./source.js";
 import type { VnfKind } from "./types.js";
 import {
   formatKiB,
-  parseGigabitEthernet,
   parseSizeKiB,
   validateHugepageSize,
   validateIosHostname,
@@ -63,6 +73,12 @@ class UniqueRegistry {
     private readonly fix: string,
   ) {}
 
+  /** Calls report with the path that claimed value, when one did. */
+  claimedBy(value: string, report: (first: Path) => void): void {
+    const first = this.seen.get(value);
+    if (first) report(first);
+  }
+
   claim(value: string, path: Path, shown: unknown): void {
     const first = this.seen.get(value);
     if (!first) {
@@ -89,6 +105,7 @@ export function checkSemantics(raw: unknown, src: SourceMap): NfvError[] {
     "MAC",
     "give each VF and vNIC its own MAC, or leave mac out to get a generated one",
   );
+  const bases = new Map<string, Path>();
   const images = new UniqueRegistry(
     p,
     "disk image",
@@ -240,8 +257,17 @@ export function checkSemantics(raw: unknown, src: SourceMap): NfvError[] {
         true,
       );
     if (!isObj(value)) continue;
-    checkVnf(p, name, value, { networks, fileLab: root.lab === true, hugepageKiB, macs, images });
+    checkVnf(p, name, value, { networks, fileLab: root.lab === true, hugepageKiB, macs, images, bases });
   }
+  for (const [base, path] of bases)
+    images.claimedBy(base, (first) =>
+      p.add(path, {
+        what: formatPath(path),
+        value: base,
+        expected: `a base image no VNF writes; ${formatPath(first)} boots it writable`,
+        fix: "give that VNF an overlay of the base too (image: {base, overlay: per-vnf}), or a copy",
+      }),
+    );
 
   return p.errors;
 }
@@ -256,6 +282,8 @@ function hugepageSizeKiB(host: Obj): number | null {
 
 interface VnfContext {
   networks: Obj;
+  /** Overlay base images: never writable by another VNF. */
+  bases: Map<string, Path>;
   fileLab: boolean;
   hugepageKiB: number | null;
   macs: UniqueRegistry;
@@ -269,6 +297,10 @@ function checkVnf(p: Problems, name: string, vnf: Obj, ctx: VnfContext): void {
   const interfaces = arrOr(vnf.interfaces);
 
   if (typeof vnf.image === "string") ctx.images.claim(vnf.image, at("image"), vnf.image);
+  const image = typeof vnf.image === "string" ? vnf.image : str(objOr(vnf.image).base);
+  if (isObj(vnf.image) && image !== undefined) ctx.bases.set(image, at("image", "base"));
+  checkCpu(p, at, vnf);
+  const version = kind ? checkVersion(p, at, kind, str(vnf.version), image) : null;
 
   if (kind) {
     if (kind.vcpus && isInt(vnf.vcpus) && !kind.vcpus.includes(vnf.vcpus)) {
@@ -319,17 +351,72 @@ function checkVnf(p: Problems, name: string, vnf: Obj, ctx: VnfContext): void {
     if (kind && !kind.day0) {
       p.add(at("day0"), {
         what: formatPath(at("day0")),
-        expected: `no day0 for kind ${kind.kind}; day-0 is generated for ${listOr(
+        expected: `no day0 for kind ${kind.kind}: ${kind.day0Note ?? "it has no day-0 format"}; day-0 is generated for ${listOr(
           Object.values(KINDS)
             .filter((k) => k.day0)
             .map((k) => k.kind),
         )}`,
-        fix: "remove day0 and configure the image itself (e.g. cloud-init baked into the qcow2)",
+        fix: "remove day0 and configure the image itself",
       });
-    } else {
-      checkDay0(p, name, vnf.day0, interfaces.length, kind?.kind ?? null);
+    } else if (kind) {
+      checkDay0(p, name, vnf.day0, interfaces.length, kind, version);
     }
   }
+}
+
+/** cpu-mode custom names a model; the other modes take none. */
+function checkCpu(p: Problems, at: (...rest: Path) => Path, vnf: Obj): void {
+  const mode = str(vnf["cpu-mode"]) ?? "host-passthrough";
+  if (mode === "custom" && vnf["cpu-model"] === undefined) {
+    p.add(at("cpu-mode"), {
+      what: formatPath(at("cpu-mode")),
+      value: mode,
+      expected: "a cpu-model beside cpu-mode custom (qemu-system-x86_64 -cpu help lists them)",
+      fix: "add cpu-model, e.g. Skylake-Server-IBRS, or use cpu-mode host-model",
+    });
+  } else if (mode !== "custom" && vnf["cpu-model"] !== undefined) {
+    p.add(at("cpu-model"), {
+      what: formatPath(at("cpu-model")),
+      value: vnf["cpu-model"],
+      expected: `no cpu-model with cpu-mode ${mode} (a named model needs cpu-mode: custom)`,
+      fix: "set cpu-mode: custom, or remove cpu-model",
+    });
+  }
+}
+
+/** The release (given, else from the image's name), checked against the kind's known range. */
+function checkVersion(
+  p: Problems,
+  at: (...rest: Path) => Path,
+  kind: KindSpec,
+  given: string | undefined,
+  image: string | undefined,
+): number[] | null {
+  const fromName = image === undefined ? null : versionFromImageName(image);
+  const text = given ?? fromName ?? undefined;
+  if (text === undefined) return null;
+  const v = parseVersion(text);
+  if (v === null) return null; // the schema's pattern reports a malformed version
+  const { min, max } = kind.versions;
+  if (!versionInRange(v, kind.versions)) {
+    const range =
+      min !== null && max !== null
+        ? `${min} to ${max}.x`
+        : min !== null
+          ? `${min} or later`
+          : `up to ${max}.x`;
+    p.add(given !== undefined ? at("version") : at("image"), {
+      what: formatPath(given !== undefined ? at("version") : at("image")),
+      value: given ?? image,
+      expected: `a ${kind.label} release ${range}${given === undefined ? ` (read ${text} from the image's file name)` : ""}`,
+      fix:
+        kind.kind === "csr1000v"
+          ? "releases after 17.3 are Catalyst 8000V images: use kind c8000v"
+          : "check the image, or set version: to the release it holds",
+    });
+    return null;
+  }
+  return v;
 }
 
 function checkMemory(
@@ -457,32 +544,72 @@ function checkInterface(p: Problems, path: Path, nic: Obj, kind: VnfKind | null,
   }
 }
 
-function checkDay0(p: Problems, vnf: string, day0: Obj, nics: number, kind: VnfKind | null): void {
+function checkDay0(
+  p: Problems,
+  vnf: string,
+  day0: Obj,
+  nics: number,
+  kind: KindSpec,
+  version: number[] | null,
+): void {
   const at = (...rest: Path): Path => ["vnfs", vnf, "day0", ...rest];
   const mode = str(day0.mode);
-  const range = nics === 0 ? "none: the VNF has no interfaces" : `GigabitEthernet1..GigabitEthernet${nics}`;
-  const checkGi = (name: string, path: Path, atKey: boolean): number | null => {
-    const n = parseGigabitEthernet(name);
+  const medium = day0MediumOf(kind, mode === "controller" ? "controller" : "autonomous");
+  if (!medium) {
+    p.add(at("mode"), {
+      what: formatPath(at("mode")),
+      value: mode,
+      expected: `a day-0 mode kind ${kind.kind} has: autonomous`,
+      fix: "remove mode (controller mode is IOS-XE SD-WAN only)",
+    });
+    return;
+  }
+  for (const key of Object.keys(day0)) {
+    // Unknown keys are the schema's to report.
+    if (
+      (medium.fields as readonly string[]).includes(key) ||
+      !(DAY0_FIELDS as readonly string[]).includes(key)
+    )
+      continue;
+    p.add(
+      at(key),
+      {
+        what: formatPath(at(key)),
+        expected: `only ${listOr(medium.fields)} in day0 of kind ${kind.kind} (its ${medium.files[0]} cannot express ${key})`,
+        fix: `remove ${key}`,
+      },
+      true,
+    );
+  }
+  const names = Array.from({ length: nics }, (_, i) => guestInterfaceName(kind, i));
+  const range =
+    nics === 0
+      ? "none: the VNF has no interfaces"
+      : nics === 1
+        ? names[0]!
+        : `${names[0]}..${names[nics - 1]}`;
+  const checkIf = (name: string, path: Path, atKey: boolean): number | null => {
+    const n = guestInterfaceIndex(kind, name, Math.max(nics, kind.maxNics));
     if (n === null) {
       p.add(
         path,
         {
           what: formatPath(path),
           value: name,
-          expected: `an interface name GigabitEthernetN (or GiN): ${range}`,
+          expected: `an interface name of kind ${kind.kind}, in vNIC order: ${range}`,
         },
         atKey,
       );
       return null;
     }
-    if (n > nics) {
+    if (n >= nics) {
       p.add(
         path,
         {
           what: formatPath(path),
           value: name,
           expected: `an interface of this VNF: ${range} (one per entry of vnfs.${vnf}.interfaces)`,
-          fix: "add an interface under vnfs." + vnf + ".interfaces or use an existing GigabitEthernet",
+          fix: `add an interface under vnfs.${vnf}.interfaces or use an existing ${names[0]?.replace(/[0-9/]+$/, "") ?? "one"}`,
         },
         atKey,
       );
@@ -494,7 +621,7 @@ function checkDay0(p: Problems, vnf: string, day0: Obj, nics: number, kind: VnfK
     p.add(at("hostname"), {
       what: formatPath(at("hostname")),
       value: vnf,
-      expected: `a hostname: the VNF name is not a valid IOS hostname (${validateIosHostname(vnf)})`,
+      expected: `a hostname: the VNF name is not a valid hostname (${validateIosHostname(vnf)})`,
       fix: "set day0.hostname",
     });
   }
@@ -506,9 +633,9 @@ function checkDay0(p: Problems, vnf: string, day0: Obj, nics: number, kind: VnfK
       fix: "add day0.system, or set mode: autonomous",
     });
   }
-  if (mode === "autonomous") {
+  if (mode !== "controller") {
     for (const key of ["system", "onboarding"]) {
-      if (day0[key] !== undefined) {
+      if (day0[key] !== undefined && medium.fields.includes(key as "system")) {
         p.add(
           at(key),
           {
@@ -528,11 +655,11 @@ function checkDay0(p: Problems, vnf: string, day0: Obj, nics: number, kind: VnfK
       p.add(at("users", user), { what: formatPath(at("users", user)), value: user, expected: problem }, true);
   }
 
-  const seenGi = new Map<number, string>();
+  const seenIf = new Map<number, string>();
   for (const [ifName, value] of Object.entries(objOr(day0.interfaces))) {
-    const n = checkGi(ifName, at("interfaces", ifName), true);
+    const n = checkIf(ifName, at("interfaces", ifName), true);
     if (n !== null) {
-      const first = seenGi.get(n);
+      const first = seenIf.get(n);
       if (first !== undefined) {
         p.add(
           at("interfaces", ifName),
@@ -543,7 +670,7 @@ function checkDay0(p: Problems, vnf: string, day0: Obj, nics: number, kind: VnfK
           },
           true,
         );
-      } else seenGi.set(n, ifName);
+      } else seenIf.set(n, ifName);
     }
     const cfg = objOr(value);
     if (cfg.address !== undefined && cfg.dhcp === true) {
@@ -552,24 +679,95 @@ function checkDay0(p: Problems, vnf: string, day0: Obj, nics: number, kind: VnfK
         expected: "either address or dhcp: true, not both",
       });
     }
-    if (cfg.tunnel !== undefined && mode === "autonomous") {
+    if (cfg.tunnel !== undefined && mode !== "controller") {
       p.add(
         at("interfaces", ifName, "tunnel"),
         {
           what: formatPath(at("interfaces", ifName, "tunnel")),
           expected: "no SD-WAN tunnel in autonomous mode",
-          fix: "remove tunnel, or set mode: controller",
+          fix: medium.fields.includes("mode") ? "remove tunnel, or set mode: controller" : "remove tunnel",
         },
         true,
       );
     }
   }
 
-  const license = objOr(day0.license);
-  if (day0.license !== undefined && kind && !KINDS[kind].throughputLicense) {
-    p.add(at("license"), { what: formatPath(at("license")), expected: `no license for kind ${kind}` }, true);
+  if (day0.license !== undefined && isObj(day0.license)) {
+    checkLicense(p, at("license"), day0.license, kind, version);
+    const source = day0.license["source-interface"];
+    if (typeof source === "string") checkIf(source, at("license", "source-interface"), false);
   }
-  if (typeof license["source-interface"] === "string") {
-    checkGi(license["source-interface"], at("license", "source-interface"), false);
+}
+
+/**
+ * Every licensing line against the platform and the image release (seed 7.3; cisco-vrouter-facts.md
+ * section 4): boot levels per platform, throughput values the platform sells, tiers only from the
+ * release that brought them. Kinds without Smart Licensing take only a licence token (auth code,
+ * licence file).
+ */
+function checkLicense(p: Problems, path: Path, license: Obj, kind: KindSpec, version: number[] | null): void {
+  const lic = kind.licensing;
+  if (lic === null) {
+    for (const key of Object.keys(license)) {
+      if (key === "token-env") continue;
+      p.add(
+        [...path, key],
+        {
+          what: formatPath([...path, key]),
+          expected: `only token-env (the ${kind.label} licence) under license of kind ${kind.kind}`,
+          fix: `remove ${key}`,
+        },
+        true,
+      );
+    }
+    return;
+  }
+  // Only two choices depend on the release: how a CSR registers (register before 17.3.2, trust
+  // after) and whether a C8000v takes tiers (17.7.1a on).
+  const tier = /^T[0-3]$/.test(String(license["throughput-level"] ?? ""));
+  const needs =
+    (license["token-env"] !== undefined && lic.registerUntil !== null) || (tier && lic.tiersSince !== null);
+  if (version === null && needs) {
+    p.add(path, {
+      what: formatPath(path),
+      expected: `the image's ${kind.label} release, to choose the licensing commands it accepts (the file name holds none)`,
+      fix: `add version: (e.g. ${kind.versions.max ?? kind.versions.min ?? "17.9.4a"}) to ${formatPath(path.slice(0, 2))}`,
+    });
+    return;
+  }
+  const vText = version?.join(".") ?? "";
+  const boot = str(license["boot-level"]);
+  if (boot !== undefined && !lic.bootLevels.includes(boot)) {
+    p.add([...path, "boot-level"], {
+      what: formatPath([...path, "boot-level"]),
+      value: boot,
+      expected: `a boot level ${kind.label} accepts: ${listOr(lic.bootLevels)}`,
+    });
+  }
+  const level = license["throughput-level"];
+  if (level !== undefined && (typeof level === "string" || typeof level === "number")) {
+    const t = String(level);
+    if (/^T[0-3]$/.test(t)) {
+      if (lic.tiersSince === null) {
+        p.add([...path, "throughput-level"], {
+          what: formatPath([...path, "throughput-level"]),
+          value: level,
+          expected: `a throughput in Mbps for ${kind.label} (${listOr(lic.throughputMbps)}): tiers T0-T3 are a Catalyst 8000V feature`,
+        });
+      } else if (version !== null && !versionInRange(version, { min: lic.tiersSince, max: null })) {
+        p.add([...path, "throughput-level"], {
+          what: formatPath([...path, "throughput-level"]),
+          value: level,
+          expected: `a throughput in Mbps on ${kind.label} ${vText}: tier-based throughput needs ${lic.tiersSince}a or later`,
+          fix: `use one of ${listOr(lic.throughputMbps)}, or an image from ${lic.tiersSince}a on`,
+        });
+      }
+    } else if (/^\d+$/.test(t) && !lic.throughputMbps.includes(Number(t))) {
+      p.add([...path, "throughput-level"], {
+        what: formatPath([...path, "throughput-level"]),
+        value: level,
+        expected: `a throughput level ${kind.label} sells, in Mbps: ${listOr(lic.throughputMbps)}${lic.tiersSince ? `, or a tier T0-T3 (from ${lic.tiersSince}a)` : ""}`,
+      });
+    }
   }
 }

@@ -5,7 +5,12 @@
  */
 
 export type ThreadPolicy = "isolate" | "prefer" | "require" | "share";
-export type VnfKind = "csr1000v" | "c8000v" | "generic";
+export type VnfKind =
+  "csr1000v" | "c8000v" | "asav" | "xrv9k" | "vsrx3" | "vmseries" | "fortigate" | "vyos" | "chr" | "generic";
+
+/** The guest CPU libvirt presents: the host's own (default), the host's model, or a named model. */
+export type CpuModeSpec =
+  { mode: "host-passthrough" } | { mode: "host-model" } | { mode: "custom"; model: string };
 export type MacvtapMode = "bridge" | "vepa" | "private" | "passthrough";
 
 export interface ManagementSpec {
@@ -129,6 +134,8 @@ export interface Day0Spec {
     sourceInterface?: string;
     toolsHost?: string;
     throughputLevel?: string;
+    /** `license boot level`; the kind's default when absent (see topology/kinds.ts). */
+    bootLevel?: string;
   };
   /** Extra IOS-XE lines appended verbatim. */
   extraConfig: string[];
@@ -144,7 +151,14 @@ export interface BootSpec {
 export interface VnfSpec {
   name: string;
   kind: VnfKind;
+  /** The disk the domain boots: the image itself, or with overlay the read-only base of one. */
   image: string;
+  /** per-vnf: the domain boots a qcow2 overlay of `image` under the state directory. */
+  overlay?: "per-vnf";
+  /** Image release (17.9.4a); from the topology, else from the image's file name. */
+  version?: string;
+  /** Guest CPU; absent: host-passthrough. */
+  cpu?: CpuModeSpec;
   vcpus: number;
   memoryKiB: number;
   threadPolicy: ThreadPolicy;

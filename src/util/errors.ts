@@ -12,6 +12,12 @@ export interface NfvErrorDetails {
   location?: { file: string; line?: number; column?: number };
   /** Process exit code; 2 for bad input (default), 1 for a failed check or operation. */
   exitCode?: number;
+  /**
+   * Stable code for scripts and docs (`NFV-TOPO-SCHEMA`, `NFV-PLAN-MISFIT`, `NFV-HOST-CONNECT`...):
+   * the message may be reworded, the code does not change. Without one, the exit code decides:
+   * NFV-INPUT (bad input, 2) or NFV-FAILED (an operation or check failed, 1).
+   */
+  code?: string;
 }
 
 export function formatLocation(loc: NfvErrorDetails["location"]): string {
@@ -55,13 +61,42 @@ function describe(d: NfvErrorDetails): string {
 export class NfvError extends Error {
   readonly details: NfvErrorDetails;
   readonly exitCode: number;
+  readonly code: string;
 
   constructor(details: NfvErrorDetails) {
     super(describe(details));
     this.name = "NfvError";
     this.details = details;
     this.exitCode = details.exitCode ?? 2;
+    this.code = details.code ?? (this.exitCode === 2 ? "NFV-INPUT" : "NFV-FAILED");
   }
+
+  /** The JSON error document `--json` prints on stdout. */
+  toJSON(): ErrorDocument {
+    const d = this.details;
+    return {
+      code: this.code,
+      message: this.message,
+      what: d.what,
+      ...(d.value !== undefined ? { value: d.value } : {}),
+      ...(d.expected ? { expected: d.expected } : {}),
+      ...(d.fix ? { fix: d.fix } : {}),
+      ...(d.location ? { location: d.location } : {}),
+      exitCode: this.exitCode,
+    };
+  }
+}
+
+/** One failure as `--json` prints it. */
+export interface ErrorDocument {
+  code: string;
+  message: string;
+  what: string;
+  value?: unknown;
+  expected?: string;
+  fix?: string;
+  location?: NfvErrorDetails["location"];
+  exitCode: number;
 }
 
 /** Several independent problems found at once (e.g. every error in a topology file). */

@@ -1,7 +1,12 @@
 /**
  * The one way nfvhost runs external programs: an argument array, never a shell string, so a name
  * from a topology file can never become shell syntax.
+ *
+ * The runner is injectable (as zx's `$` with its spawn): `withRunner(r, fn)` makes every `run()`
+ * inside `fn` (however deep, across awaits) go through `r`. Tests replay a recorded session of
+ * virsh (./recorded.ts) instead of a daemon; the CLI uses the real spawn.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
 import { NfvError } from "./errors.js";
 
@@ -42,8 +47,32 @@ function cannotStart(command: string, e: NodeJS.ErrnoException): NfvError {
   });
 }
 
+/** What runs a program: the real spawn, a recorder around it, or a replay of a recording. */
+export interface Runner {
+  run(command: string, args: readonly string[], opts?: RunOptions): Promise<RunResult>;
+}
+
+/** Starts the program for real (node:child_process spawn, no shell). */
+export const spawnRunner: Runner = { run: spawnRun };
+
+const injected = new AsyncLocalStorage<Runner>();
+
+/** The runner of the current call chain: the injected one, else the real spawn. */
+export function currentRunner(): Runner {
+  return injected.getStore() ?? spawnRunner;
+}
+
+/** Runs `fn` with every `run()`/`runChecked()` in it (across awaits) going through `runner`. */
+export function withRunner<T>(runner: Runner, fn: () => T): T {
+  return injected.run(runner, fn);
+}
+
 /** Runs a program and resolves with its exit code and output; rejects only if it cannot start. */
 export function run(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return currentRunner().run(command, args, opts);
+}
+
+function spawnRun(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], {
       cwd: opts.cwd,

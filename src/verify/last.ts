@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../apply/host-files.js";
+import { writeFileAtomic } from "../host/files.js";
 import type { Check, VerifyReport } from "./index.js";
 
 export interface LastVerifyCheck {

@@ -17,7 +17,7 @@ import { existsSync } from "node:fs";
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serialLogPath } from "../../src/apply/desired.js";
+import { serialLogPath } from "../../src/desired/desired.js";
 import { applyTopology } from "../../src/apply/index.js";
 import { destroyVnfs } from "../../src/apply/operate.js";
 import { Journal } from "../../src/state/journal.js";

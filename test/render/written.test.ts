@@ -82,7 +82,8 @@ describe("rendered trees on disk", () => {
       }
     }
     const token = trees.flatMap((t) => t.files).filter((f) => f.content.includes(ENV.C8KV_SL_TOKEN));
-    expect(token.map((f) => f.path)).toEqual(["day0/c8kv-1/iosxe_config.txt"]);
+    // The registration is an EXEC command: its own file, never the configuration on the ISO.
+    expect(token.map((f) => f.path)).toEqual(["day0/c8kv-1/license-register.txt"]);
   });
 
   it("gives scripts that pass bash -n and shellcheck", async () => {

@@ -37,6 +37,7 @@ export const destroyCommand: CommandModule = {
       .addOption(new Option("--topology <name>").hideHelp())
       .option("--yes", "confirm --all, or stopping a running VNF")
       .option("--adopt", "also a domain nfvhost did not create")
+      .option("--delete-overlay", "also delete the VNFs' qcow2 overlays (their disk state; the base stays)")
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
       .option("--state <dir>", "state directory (lock, journal)", DEFAULT_STATE_DIR)
       .option("--json", "machine-readable output")
@@ -50,13 +51,14 @@ export const destroyCommand: CommandModule = {
           adopt: Boolean(o.adopt),
           topology,
           stateDir: o.state as string,
+          deleteOverlay: Boolean(o.deleteOverlay),
         });
         if (o.json) printJson(res);
         else if (res.length === 0) process.stdout.write("nothing to destroy\n");
         else
           for (const r of res)
             process.stdout.write(
-              `destroyed ${r.name}${r.stopped ? " (was running)" : ""}; disks kept: ${r.disks.join(", ") || "none"}\n`,
+              `destroyed ${r.name}${r.stopped ? " (was running)" : ""}; ${r.overlayDeleted ? `overlay deleted: ${r.overlayDeleted}; ` : ""}disks kept: ${r.disks.join(", ") || "none"}\n`,
             );
       });
   },

@@ -72,18 +72,38 @@ export const planCommand: CommandModule = {
       )
       .option("--deployed <file>", "JSON list of VMs already running (never moved): see docs/plan.md")
       .option("--json", "print the plan (or the problems) as JSON, documented in docs/plan.md")
-      .action(async (file: string, opts: { root: string; deployed?: string; json?: boolean }) => {
-        const parsed = await loadTopology(file);
-        const facts = await discoverHost({ root: opts.root });
-        const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
-        const result = planDeployment(facts, parsed.topology, deployed);
-        const color = !opts.json && wantsColour(process.stdout);
-        if (result.ok) {
-          if (opts.json) printJson(result.plan);
-          else process.stdout.write(formatPlan(result.plan, { color }));
-          return;
-        }
-        reportPlanProblems(result.problems, parsed, { json: opts.json === true });
-      });
+      // Fleets (docs/fleet.md): the file is a fleet topology planned over an inventory's hosts.
+      .option("-i, --inventory <file>", "plan a fleet topology over the hosts of this Ansible inventory")
+      .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
+      .option("-l, --limit <hosts>", "with -i: only these hosts or groups")
+      .action(
+        async (
+          file: string,
+          opts: {
+            root: string;
+            deployed?: string;
+            json?: boolean;
+            inventory?: string;
+            snapshots?: string;
+            limit?: string;
+          },
+        ) => {
+          if (opts.inventory !== undefined) {
+            const { fleetPlanAction } = await import("./fleet.js");
+            return fleetPlanAction(file, { ...opts, inventory: opts.inventory });
+          }
+          const parsed = await loadTopology(file);
+          const facts = await discoverHost({ root: opts.root });
+          const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
+          const result = planDeployment(facts, parsed.topology, deployed);
+          const color = !opts.json && wantsColour(process.stdout);
+          if (result.ok) {
+            if (opts.json) printJson(result.plan);
+            else process.stdout.write(formatPlan(result.plan, { color }));
+            return;
+          }
+          reportPlanProblems(result.problems, parsed, { json: opts.json === true });
+        },
+      );
   },
 };

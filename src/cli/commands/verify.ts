@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { DEFAULT_STATE_DIR } from "../../apply/index.js";
-import { formatVerifyReport } from "../../apply/format.js";
+import { formatVerifyReport } from "../../verify/format.js";
 import { directoryRoot } from "../../apply/options.js";
 import { resolveConnect } from "../../libvirt/virsh.js";
 import { verifyTopology } from "../../verify/index.js";

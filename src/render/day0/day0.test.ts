@@ -44,9 +44,12 @@ describe("autonomous mode (iosxe_config.txt)", () => {
     extraConfig: ["line vty 0 4", " transport input ssh"],
   });
 
-  it("writes the CLI CVAC applies, interfaces in vNIC order, registration last", () => {
+  it("writes the CLI CVAC applies, interfaces in vNIC order; the EXEC registration beside it", () => {
     const out = renderDay0(vnf, ENV, "unit")!;
-    expect(out.files.map((f) => [f.path, f.mode])).toEqual([["day0/c8kv-1/iosxe_config.txt", 0o600]]);
+    expect(out.files.map((f) => [f.path, f.mode])).toEqual([
+      ["day0/c8kv-1/iosxe_config.txt", 0o600],
+      ["day0/c8kv-1/license-register.txt", 0o600],
+    ]);
     expect(out.iso).toMatchObject({
       path: "day0/c8kv-1/c8kv-1-day0.iso",
       volumeLabel: "disk",
@@ -75,13 +78,18 @@ describe("autonomous mode (iosxe_config.txt)", () => {
         "ntp server 10.75.58.1 version 4",
         "ip http client source-interface GigabitEthernet1",
         "ip host tools.cisco.com 72.163.4.38",
+        "license boot level network-advantage addon dna-advantage",
         "platform hardware throughput level MB 250",
+        "license smart transport smart",
+        "license smart url smart https://smartreceiver.cisco.com/licservice/license",
         "line vty 0 4",
         " transport input ssh",
-        "do license smart register idtoken SLToken123",
         "",
       ].join("\n"),
     );
+    // Smart Licensing Using Policy: trust idtoken, an EXEC command, on the ISO never.
+    expect(out.iso.files).toEqual(["day0/c8kv-1/iosxe_config.txt"]);
+    expect(out.files[1]!.content).toContain("\nlicense smart trust idtoken SLToken123 all force\n");
   });
 
   it("hashes each secret with its own salt, verifiably", () => {
@@ -130,7 +138,7 @@ describe("controller mode (ciscosdwan_cloud_init.cfg)", () => {
     );
     // An EXEC command cannot run from the bootstrap: it goes to its own 0600 file.
     expect(cfg).not.toContain("SLToken123");
-    expect(files["license-register.txt"]).toContain("\nlicense smart register idtoken SLToken123\n");
+    expect(files["license-register.txt"]).toContain("\nlicense smart trust idtoken SLToken123 all force\n");
     expect([...cfg].every((c) => c === "\n" || (c >= " " && c <= "~"))).toBe(true);
   });
 
@@ -155,7 +163,7 @@ describe("checks before anything is written", () => {
     expect(() => renderDay0(bad, ENV)).toThrow(/GigabitEthernet1\.\.2: the VNF has 2 vNIC/);
   });
   it("refuses day-0 on a generic VNF", () => {
-    expect(() => renderDay0(vnfWith({}, "generic"), ENV)).toThrow(/day-0 only for kind csr1000v or c8000v/);
+    expect(() => renderDay0(vnfWith({}, "generic"), ENV)).toThrow(/no day0 for kind generic/);
   });
   it("refuses a hostname IOS-XE would not take, and a line break smuggled into free text", () => {
     expect(() => renderDay0(vnfWith({ hostname: "bad host" }), ENV)).toThrow(/day0.hostname/);

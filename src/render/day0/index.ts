@@ -1,20 +1,22 @@
 /**
- * Day-0 files per VNF (cisco-vrouter-facts.md section 2): autonomous mode `iosxe_config.txt`
- * (read by CVAC), controller mode `ciscosdwan_cloud_init.cfg`. They go onto an ISO9660 image that
- * the domain attaches as a cdrom. Files holding a secret (hash, token) are mode 0600.
+ * Day-0 files per VNF, in the format and on the medium its kind's registry entry names
+ * (topology/kinds.ts): IOS-XE CVAC or SD-WAN, ASA, IOS XR, Junos, VM-Series bootstrap, FortiGate
+ * config drive, VyOS NoCloud. Every file goes onto an ISO9660 image the domain attaches as a
+ * cdrom; files holding a secret (hash, token) are mode 0600, and so is every day-0 file.
  */
 import type { VnfPlan } from "../../plan/types.js";
+import { day0MediumOf, KINDS } from "../../topology/kinds.js";
 import { NfvError } from "../../util/errors.js";
 import { assertDomainName } from "../../util/names.js";
 import type { Environment } from "../secrets/env.js";
 import { MODE_SECRET, type IsoSpec, type RenderedFile } from "../types.js";
-import { iosConfig, type Day0Context } from "./iosxe.js";
-import { renderSdwanCloudInit, SDWAN_FILE } from "./sdwan.js";
+import { DAY0_FORMATS } from "./formats/index.js";
+import { AUTONOMOUS_FILE } from "./formats/iosxe.js";
 
-export const AUTONOMOUS_FILE = "iosxe_config.txt";
+export { AUTONOMOUS_FILE };
 /**
- * CVAC and the SD-WAN bootstrap find their file by name on any cdrom; Cisco's CML labels its day-0
- * images "disk", so nfvhost does too.
+ * Where a kind names no label (CVAC and the SD-WAN bootstrap find their file by name on any
+ * cdrom), nfvhost writes "disk" as Cisco's CML does.
  */
 export const DAY0_VOLUME_LABEL = "disk";
 
@@ -33,68 +35,45 @@ export function renderDay0(vnf: VnfPlan, env: Environment, saltSeed?: string): D
   const day0 = vnf.day0;
   if (!day0) return null;
   assertDomainName(vnf.name, "VNF name");
-  if (vnf.kind === "generic") {
+  const kind = KINDS[vnf.kind];
+  const medium = kind ? day0MediumOf(kind, day0.mode) : null;
+  if (!medium) {
     throw new NfvError({
       what: `vnfs.${vnf.name}.day0`,
       value: vnf.kind,
-      expected: "day-0 only for kind csr1000v or c8000v (Cisco's CVAC and SD-WAN formats)",
-      fix: "remove day0, or attach your own config ISO to the generic VNF",
+      expected: `no day0 for kind ${vnf.kind}${kind?.day0Note ? `: ${kind.day0Note}` : ""}`,
+      fix: "remove day0 and configure the image itself",
     });
   }
-  const ctx: Day0Context = { vnf, day0, env, ...(saltSeed !== undefined ? { saltSeed } : {}) };
+  const out = DAY0_FORMATS[medium.format].render({
+    vnf,
+    day0,
+    env,
+    ...(saltSeed !== undefined ? { saltSeed } : {}),
+  });
   const dir = `day0/${vnf.name}`;
-  const files: RenderedFile[] = [];
-  const notes: string[] = [];
-  let main: string;
-  if (day0.mode === "controller") {
-    const r = renderSdwanCloudInit(ctx);
-    main = `${dir}/${SDWAN_FILE}`;
-    files.push({
-      path: main,
-      content: r.content,
-      mode: MODE_SECRET,
-      description: `${vnf.name}: SD-WAN bootstrap (cloud-config + IOS-XE boothook)`,
-    });
-    if (r.missing.length > 0) {
-      notes.push(
-        `${vnf.name}: no ${r.missing.join("/")} in the topology (day0.onboarding): after boot, activate by hand with ` +
-          "`request platform software sdwan vedge_cloud activate chassis-number <UUID> token <OTP>`.",
-      );
-    }
-    if (r.registerCommand !== undefined) {
-      files.push({
-        path: `${dir}/license-register.txt`,
-        content: [
-          "! Smart Licensing registration: an EXEC command, run once the control connections are up",
-          "! (show sdwan control connections), as the seed guide does.",
-          r.registerCommand,
-          "",
-        ].join("\n"),
-        mode: MODE_SECRET,
-        description: `${vnf.name}: Smart Licensing registration command (holds the id token)`,
-      });
-    }
-  } else {
-    const cfg = iosConfig(ctx, false);
-    const lines = [...cfg.lines];
-    // CVAC applies the file in configuration mode; `do` runs the EXEC registration from there.
-    if (cfg.registerCommand !== undefined) lines.push(`do ${cfg.registerCommand}`);
-    main = `${dir}/${AUTONOMOUS_FILE}`;
-    files.push({
-      path: main,
-      content: `${lines.join("\n")}\n`,
-      mode: MODE_SECRET,
-      description: `${vnf.name}: autonomous-mode day-0 configuration (CVAC)`,
-    });
-  }
+  const inMedium: RenderedFile[] = out.files.map((f) => ({
+    path: `${dir}/${f.path}`,
+    content: f.content,
+    mode: MODE_SECRET,
+    description: `${vnf.name}: ${f.description}`,
+  }));
+  const beside: RenderedFile[] = out.beside.map((f) => ({
+    path: `${dir}/${f.path}`,
+    content: f.content,
+    mode: MODE_SECRET,
+    description: `${vnf.name}: ${f.description}`,
+  }));
   return {
-    files,
+    files: [...inMedium, ...beside],
     iso: {
       path: `${dir}/${day0IsoName(vnf.name)}`,
-      volumeLabel: DAY0_VOLUME_LABEL,
-      files: [main],
+      volumeLabel: medium.volumeLabel ?? DAY0_VOLUME_LABEL,
+      files: inMedium.map((f) => f.path),
+      root: dir,
+      dirs: out.dirs,
       description: `${vnf.name}: day-0 ISO9660 image, attached as a cdrom`,
     },
-    notes,
+    notes: out.notes,
   };
 }

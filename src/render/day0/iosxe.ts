@@ -20,6 +20,7 @@ import {
 import { NfvError } from "../../util/errors.js";
 import { makeSalt, type9Secret } from "../secrets/cisco.js";
 import { readSecret, type Environment } from "../secrets/env.js";
+import { licensingLines } from "./licensing.js";
 
 export interface Day0Context {
   vnf: VnfPlan;
@@ -117,7 +118,10 @@ function userLines(ctx: Day0Context): string[] {
 export interface IosConfig {
   /** Configuration lines, IOS indentation (one space per level). */
   lines: string[];
-  /** `license smart register idtoken ...`: an EXEC command, kept apart from configuration. */
+  /**
+   * `license smart trust idtoken ... all force` (or `register idtoken` on a classic CSR): an EXEC
+   * command, so it never goes into a startup configuration; rendered to its own 0600 file.
+   */
   registerCommand?: string;
 }
 
@@ -233,25 +237,9 @@ export function iosConfig(ctx: Day0Context, sdwan: boolean): IosConfig {
       );
       lines.push(`ip host tools.cisco.com ${l.toolsHost}`);
     }
-    if (l.throughputLevel !== undefined) {
-      check(
-        ctx,
-        "license.throughput-level",
-        l.throughputLevel,
-        /^(\d{1,6}|T[0-3])$/.test(l.throughputLevel) ? null : "Mbps (e.g. 250, 1000) or a tier T0-T3",
-      );
-      lines.push(`platform hardware throughput level MB ${l.throughputLevel}`);
-    }
-    const token = readSecret(ctx.env, l.tokenEnv, `Smart Licensing id token for ${ctx.vnf.name}`);
-    if (!/^[\x21-\x7e]+$/.test(token)) {
-      // The token is a secret: the message names the variable, never the value.
-      throw new NfvError({
-        what: `environment variable ${l.tokenEnv}`,
-        value: "(not shown)",
-        expected: "a Smart Licensing id token: printable ASCII without spaces",
-      });
-    }
-    registerCommand = `license smart register idtoken ${token}`;
+    const lic = licensingLines(ctx, l);
+    lines.push(...lic.config);
+    registerCommand = lic.register;
   }
 
   if (sdwan && tunnels.length > 0) {

@@ -16,8 +16,8 @@ import {
   normalizeMac,
   normalizePciAddress,
 } from "../../util/names.js";
-import type { DomainInterface, DomainXml, Disk, PciAddress } from "./model.js";
-import { domainToXml } from "./xml.js";
+import type { DomainInterface, DomainXml, Disk, PciAddress } from "../../libvirt/model.js";
+import { domainToXml } from "../../libvirt/xml.js";
 
 export interface DomainContext {
   /** kvm on a real host; qemu = TCG emulation, for labs and tests (no /dev/kvm needed). */
@@ -33,6 +33,8 @@ export interface DomainContext {
   lockedMemory: boolean;
   /** Host path of the VNF's day-0 ISO, attached as a read-only cdrom. */
   day0IsoPath?: string;
+  /** The disk the domain boots when it is not vnf.image: the VNF's qcow2 overlay of it. */
+  diskPath?: string;
   uuid?: string;
   /** Direct kernel boot (test guests); overrides vnf.boot. */
   kernel?: string;
@@ -171,6 +173,22 @@ function bootSource(
   return { kernel, initrd, cmdline };
 }
 
+/**
+ * The guest CPU the topology asks for (cpu-mode; host-passthrough by default, as the seed). Under
+ * TCG the host CPU cannot be passed through: "maximum" is every feature QEMU can emulate, and a
+ * named model is emulated as it is.
+ */
+function domainCpu(vnf: VnfPlan, accel: DomainContext["accel"]): DomainXml["cpu"] {
+  const cpu = vnf.cpu ?? { mode: "host-passthrough" as const };
+  if (cpu.mode === "custom") {
+    if (!MACHINE_RE.test(cpu.model))
+      fail(vnf, "cpu-model", cpu.model, "a QEMU CPU model such as Skylake-Server-IBRS");
+    return { mode: "custom", match: "exact", check: "none", model: { name: cpu.model, fallback: "forbid" } };
+  }
+  if (accel !== "kvm") return { mode: "maximum", check: "none" };
+  return { mode: cpu.mode, check: "none" };
+}
+
 /** The typed domain for one planned VNF. */
 export function buildDomain(vnf: VnfPlan, ctx: DomainContext): DomainXml {
   checkPlan(vnf);
@@ -180,6 +198,15 @@ export function buildDomain(vnf: VnfPlan, ctx: DomainContext): DomainXml {
     fail(vnf, "uuid", ctx.uuid, "a UUID such as 59581018-6387-49df-ab09-2bcf40fc12ba");
   if (ctx.emulator !== undefined) assertAbsolutePath(ctx.emulator, "emulator");
   assertAbsolutePath(vnf.image, `vnfs.${vnf.name}.image`);
+  if (vnf.overlay && ctx.diskPath === undefined)
+    fail(
+      vnf,
+      "image",
+      vnf.image,
+      "the path of the VNF's overlay (DomainContext.diskPath): the base is never booted directly",
+    );
+  if (ctx.diskPath !== undefined) assertAbsolutePath(ctx.diskPath, `vnfs.${vnf.name} overlay`);
+  const bus = KINDS[vnf.kind]?.diskBus ?? "virtio";
 
   const boot = bootSource(vnf, ctx);
   const disks: Disk[] = [
@@ -187,8 +214,8 @@ export function buildDomain(vnf: VnfPlan, ctx: DomainContext): DomainXml {
       type: "file",
       device: "disk",
       driver: { name: "qemu", type: "qcow2" },
-      source: vnf.image,
-      target: { dev: "vda", bus: "virtio" },
+      source: ctx.diskPath ?? vnf.image,
+      target: { dev: bus === "virtio" ? "vda" : bus === "ide" ? "hda" : "sda", bus },
     },
   ];
   if (ctx.day0IsoPath !== undefined) {
@@ -232,9 +259,7 @@ export function buildDomain(vnf: VnfPlan, ctx: DomainContext): DomainXml {
       boots: ["hd"],
     },
     features: { acpi: true, apic: true },
-    // TCG cannot pass the host CPU through; "maximum" is every feature QEMU can emulate.
-    cpu:
-      ctx.accel === "kvm" ? { mode: "host-passthrough", check: "none" } : { mode: "maximum", check: "none" },
+    cpu: domainCpu(vnf, ctx.accel),
     clock: {
       offset: "utc",
       timers: [

@@ -5,8 +5,8 @@
 import type { NetworkPlan } from "../../plan/types.js";
 import { NfvError } from "../../util/errors.js";
 import { assertBridgeName, assertIfName, assertNetworkName } from "../../util/names.js";
-import type { NetworkXml } from "./model.js";
-import { networkToXml } from "./xml.js";
+import type { NetworkXml } from "../../libvirt/model.js";
+import { networkToXml } from "../../libvirt/xml.js";
 
 function missing(net: NetworkPlan, field: string, expected: string): never {
   throw new NfvError({ what: `networks.${net.name}.${field}`, value: undefined, expected });

@@ -4,7 +4,7 @@
  * `virsh dumpxml` / `net-dumpxml` back into them, so apply and verify compare typed values, not text.
  * Field names follow the element and attribute names (camelCase); sizes are always KiB.
  */
-import type { MacvtapMode } from "../../topology/types.js";
+import type { MacvtapMode } from "../topology/types.js";
 
 export type DomainType = "kvm" | "qemu";
 

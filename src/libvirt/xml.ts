@@ -5,7 +5,7 @@
  * other devices, seclabels, channels...), so a live `virsh dumpxml` parses into the same model.
  */
 import { create } from "xmlbuilder2";
-import { NfvError } from "../../util/errors.js";
+import { NfvError } from "../util/errors.js";
 import type {
   CharDevice,
   ClockTimer,

@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { NfvError } from "../../util/errors.js";
+import { NfvError } from "../util/errors.js";
 import type { DomainXml, NetworkXml } from "./model.js";
 import { domainToXml, networkToXml, parseDomainXml, parseNetworkXml } from "./xml.js";
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), "../../..");
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const SEED_XML = readFileSync(join(REPO, "test/fixtures/render/seed-csr1kv-1.xml"), "utf8");
 
 /** Uses every element and attribute the model has, so build and parse must agree on all of them. */

@@ -5,12 +5,16 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import type { Plan } from "../plan/types.js";
 import { renderDay0 as renderVnfDay0 } from "../render/day0/index.js";
-import { writeFileAtomic } from "./host-files.js";
+import { writeFileAtomic } from "../host/files.js";
 
-export type Day0Files = Record<string, { label: string; files: { name: string; content: Buffer }[] }>;
+/** Per VNF: the ISO's label, its files by path inside the image, its empty directories. */
+export type Day0Files = Record<
+  string,
+  { label: string; files: { name: string; content: Buffer }[]; dirs?: string[] }
+>;
 
 /** STATE/day0/.salt-seed: created once, 0600; losing it only means the ISOs get rebuilt. */
 export async function saltSeed(stateDir: string, create: boolean): Promise<string> {
@@ -38,8 +42,24 @@ export async function renderDay0(
       label: r.iso.volumeLabel,
       files: r.files
         .filter((f) => wanted.has(f.path))
-        .map((f) => ({ name: basename(f.path), content: Buffer.from(f.content) })),
+        .map((f) => ({ name: f.path.slice(r.iso.root.length + 1), content: Buffer.from(f.content) })),
+      ...(r.iso.dirs.length > 0 ? { dirs: r.iso.dirs } : {}),
     };
   }
   return out;
+}
+
+/**
+ * Which VNFs have a day-0 ISO, without rendering it: enough for the domain XML (the cdrom), and
+ * needs no secret. verify uses it; the ISO itself is proven by the digest recorded at apply.
+ */
+export function day0Presence(plan: Plan): Day0Files {
+  const out: Day0Files = {};
+  for (const v of plan.vnfs) if (v.day0) out[v.name] = { label: "", files: [] };
+  return out;
+}
+
+/** Sidecar apply writes beside a day-0 ISO it built: `sha256sum -c` format, the ISO's own digest. */
+export function day0ImageDigestPath(isoPath: string): string {
+  return `${isoPath}.image.sha256`;
 }

@@ -12,8 +12,8 @@ import { markNetworkXml } from "../libvirt/network-owner.js";
 import { buildConnections } from "../render/nm/model.js";
 import { KEYFILE_DIR, keyfileName, renderKeyfile } from "../render/nm/keyfile.js";
 import { assertIfName } from "../util/names.js";
-import type { Desired, DesiredSysfs } from "./changes.js";
-import { sha256, underRoot } from "./host-files.js";
+import type { Desired, DesiredSysfs } from "./types.js";
+import { sha256, underRoot } from "../host/files.js";
 import type { PreflightResult } from "./preflight.js";
 
 export interface DesiredOptions {
@@ -23,12 +23,16 @@ export interface DesiredOptions {
   stateDir: string;
   topologyName: string;
   /** Day-0 files per VNF (name in the ISO -> content), from the day-0 renderer. */
-  day0: Record<string, { label: string; files: { name: string; content: Buffer }[] }>;
+  day0: Record<string, { label: string; files: { name: string; content: Buffer }[]; dirs?: string[] }>;
 }
 
 /** Where nfvhost keeps what it builds for a VNF on the host. */
 export function day0IsoPath(stateDir: string, vnf: string): string {
   return join(stateDir, "day0", `${vnf}-day0.iso`);
+}
+/** The qcow2 overlay a VNF with `image: {base, overlay: per-vnf}` boots. */
+export function overlayPath(stateDir: string, vnf: string): string {
+  return join(stateDir, "overlays", `${vnf}.qcow2`);
 }
 export function serialLogPath(stateDir: string, vnf: string): string {
   return join(stateDir, "console", `${vnf}.log`);
@@ -84,12 +88,19 @@ export async function buildDesired(
   for (const v of plan.vnfs) {
     const d0 = opts.day0[v.name];
     if (!d0) continue;
-    const digest = sha256(JSON.stringify([d0.label, d0.files.map((f) => [f.name, sha256(f.content)])]));
+    const digest = sha256(
+      JSON.stringify([
+        d0.label,
+        d0.files.map((f) => [f.name, sha256(f.content)]),
+        ...(d0.dirs ? [d0.dirs] : []),
+      ]),
+    );
     isos.push({
       vnf: v.name,
       path: day0IsoPath(opts.stateDir, v.name),
       label: d0.label,
       files: d0.files,
+      ...(d0.dirs ? { dirs: d0.dirs } : {}),
       digest,
     });
   }
@@ -103,7 +114,9 @@ export async function buildDesired(
     vnf: v,
     name: v.name,
     autostart: v.autostart,
+    ...(v.overlay ? { overlay: { path: overlayPath(opts.stateDir, v.name), base: v.image } } : {}),
     xml: renderDomainXml(v, {
+      ...(v.overlay ? { diskPath: overlayPath(opts.stateDir, v.name) } : {}),
       accel: pre.domainType[v.name] ?? "kvm",
       lockedMemory: pre.locked[v.name] ?? false,
       ...(opts.day0[v.name] ? { day0IsoPath: day0IsoPath(opts.stateDir, v.name) } : {}),
