@@ -244,7 +244,9 @@ function groupBy<T>(items: T[], key: (t: T) => string | null): T[][] {
   for (const it of items) {
     const k = key(it);
     if (k === null) continue;
-    out.set(k, [...(out.get(k) ?? []), it]);
+    const group = out.get(k);
+    if (group) group.push(it);
+    else out.set(k, [it]);
   }
   return [...out.values()];
 }
@@ -403,8 +405,9 @@ export function collectTopology(
     };
   });
   // A CPU without topology still sits in a node; if that node lives on one socket, so does it.
+  const hasTopology = new Set(raw.filter((x) => x.hasTopology).map((x) => x.id));
   for (const c of cpus) {
-    if (raw.find((x) => x.id === c.id)!.hasTopology) continue;
+    if (hasTopology.has(c.id)) continue;
     const sockets = new Set(cpus.filter((o) => o.node === c.node && o.socket >= 0).map((o) => o.socket));
     if (sockets.size === 1) c.socket = [...sockets][0]!;
   }
