@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
 import { formatPlan } from "../../plan/format.js";
 import { planDeployment } from "../../plan/planner.js";
+import { refuseGarbageFacts } from "../../pipeline/index.js";
 import type { DeployedVnf } from "../../plan/types.js";
 import { loadTopology } from "../../topology/load.js";
 import { NfvError } from "../../util/errors.js";
@@ -94,6 +95,7 @@ export const planCommand: CommandModule = {
           }
           const parsed = await loadTopology(file);
           const facts = await discoverHost({ root: opts.root });
+          refuseGarbageFacts(facts);
           const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
           const result = planDeployment(facts, parsed.topology, deployed);
           const color = !opts.json && wantsColour(process.stdout);
