@@ -148,8 +148,8 @@ export function fromSystemError(err: unknown): NfvError | null {
  * escape sequences and other control characters are shown as \xNN, never acted on.
  */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(
+    // eslint-disable-next-line no-control-regex
     /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );

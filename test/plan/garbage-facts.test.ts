@@ -49,6 +49,7 @@ describe("garbage host facts", () => {
 
   it("doctor shows a snapshot's hostname without its terminal escapes", async () => {
     const r = await cli(["doctor", "--root", root]);
+    // eslint-disable-next-line no-control-regex
     expect(`${r.out}${r.err}`).not.toMatch(/\u001b\]|\u001b\[2J|\u0007/);
   });
 });
