@@ -7,7 +7,7 @@ import Table from "cli-table3";
 import { formatCpuList } from "../util/cpulist.js";
 import { nameList, shortfallText } from "./capacity.js";
 import { pageSizeText } from "./hostModel.js";
-import type { CpuRole, InterfacePlan, Plan, PlanProblem, VnfPlan } from "./types.js";
+import type { CpuRole, InterfacePlan, PlacementSummary, Plan, PlanProblem, VnfPlan } from "./types.js";
 import { colours } from "../util/colour.js";
 
 export interface FormatOptions {
@@ -186,6 +186,14 @@ export function formatPlan(plan: Plan, opts: FormatOptions): string {
   lines.push(formatCpuMap(plan, opts));
   for (const w of plan.warnings) lines.push(`${colours(opts.color).yellow("warning")}: ${w}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** What the placement achieved when not every VNF fits: the most that fit, proven or bounded. */
+export function formatPlacementSummary(p: PlacementSummary): string {
+  if (p.placed === p.of) return `placement: all ${p.of} new VNFs fit`;
+  return p.proven
+    ? `placement: at most ${p.placed} of the ${p.of} new VNFs fit together (proven optimal)`
+    : `placement: placed ${p.placed} of ${p.of}, at most ${p.bound} possible (search stopped at the time limit; raise --time-limit)`;
 }
 
 /** One problem as the CLI prints it; `where` is the topology file:line it points at, if any. */

@@ -83,14 +83,14 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /** The name part of a Host header: "h:8080" -> "h", "[::1]:8080" -> "::1". */
-function hostName(header: string): string {
+export function hostName(header: string): string {
   const h = header.trim().toLowerCase();
   if (h.startsWith("[")) return h.slice(1, h.indexOf("]") > 0 ? h.indexOf("]") : undefined);
   const colon = h.lastIndexOf(":");
   return colon > 0 && h.indexOf(":") === colon ? h.slice(0, colon) : h;
 }
 
-const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"];
+export const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"];
 
 /**
  * Reads a request body up to `limit` bytes and stops there: a 400 MB upload costs one chunk over

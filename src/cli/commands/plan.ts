@@ -1,7 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
-import { formatPlan } from "../../plan/format.js";
+import { formatPlacementSummary, formatPlan } from "../../plan/format.js";
+import { DEFAULT_TIME_LIMIT_S } from "../../plan/solve/index.js";
 import { planDeployment } from "../../plan/planner.js";
 import { refuseGarbageFacts } from "../../pipeline/index.js";
 import type { DeployedVnf } from "../../plan/types.js";
@@ -58,6 +59,19 @@ async function readDeployedFile(file: string): Promise<DeployedVnf[]> {
   return value;
 }
 
+function parseTimeLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new NfvError({
+      what: "--time-limit",
+      value,
+      expected: "seconds, a number above 0 and at most 3600",
+      fix: "pass e.g. --time-limit 10",
+    });
+  }
+  return n;
+}
+
 export const planCommand: CommandModule = {
   register(program: Command) {
     program
@@ -77,6 +91,12 @@ export const planCommand: CommandModule = {
       .option("-i, --inventory <file>", "plan a fleet topology over the hosts of this Ansible inventory")
       .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
       .option("-l, --limit <hosts>", "with -i: only these hosts or groups")
+      .option(
+        "--time-limit <seconds>",
+        "how long the exact placement may search when not every VNF fits; the result then says whether it is proven optimal",
+        parseTimeLimit,
+        DEFAULT_TIME_LIMIT_S,
+      )
       .action(
         async (
           file: string,
@@ -87,6 +107,7 @@ export const planCommand: CommandModule = {
             inventory?: string;
             snapshots?: string;
             limit?: string;
+            timeLimit: number;
           },
         ) => {
           if (opts.inventory !== undefined) {
@@ -97,7 +118,7 @@ export const planCommand: CommandModule = {
           const facts = await discoverHost({ root: opts.root });
           refuseGarbageFacts(facts);
           const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
-          const result = planDeployment(facts, parsed.topology, deployed);
+          const result = planDeployment(facts, parsed.topology, deployed, { timeLimitS: opts.timeLimit });
           const color = !opts.json && wantsColour(process.stdout);
           if (result.ok) {
             if (opts.json) printJson(result.plan);
@@ -105,6 +126,9 @@ export const planCommand: CommandModule = {
             return;
           }
           reportPlanProblems(result.problems, parsed, { json: opts.json === true });
+          // The most that fit together, proven or with its bound, under the problems.
+          if (!opts.json && result.placement && result.placement.placed < result.placement.of)
+            process.stderr.write(`${formatPlacementSummary(result.placement)}\n`);
         },
       );
   },
