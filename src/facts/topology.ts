@@ -25,6 +25,16 @@ export function readInt(r: HostReader, rel: string, opts: { optional?: boolean }
   return value;
 }
 
+/** readInt for counters the kernel keeps unsigned: a negative value is garbage. */
+function readCount(r: HostReader, rel: string): number | null {
+  const v = readInt(r, rel);
+  if (v !== null && v < 0) {
+    r.garbage(rel, String(v), "a count of 0 or more");
+    return null;
+  }
+  return v;
+}
+
 /**
  * Linux 5.15-rc1 wrote a NUL after the newline of every cpumap/cpulist file (fixed in rc2 by
  * "cpumask: Omit terminating null byte"): real kernel output, not garbage.
@@ -118,8 +128,9 @@ export function hugepagePools(r: HostReader, dir: string): HugepagePools {
   const pools: HugepagePools = {};
   for (const name of r.list(dir, /^hugepages-\d+kB$/)) {
     const size = name.slice("hugepages-".length, -"kB".length);
-    const total = readInt(r, `${dir}/${name}/nr_hugepages`);
-    const free = readInt(r, `${dir}/${name}/free_hugepages`);
+    // Page counts are never negative: a -5 is a broken or forged file, not a pool.
+    const total = readCount(r, `${dir}/${name}/nr_hugepages`);
+    const free = readCount(r, `${dir}/${name}/free_hugepages`);
     pools[size] = { total: total ?? 0, free: free ?? 0 };
   }
   return pools;

@@ -91,32 +91,34 @@ describe("host lock (flock)", () => {
 
   it("8 processes started at once: exactly one holds it, the others are refused naming it", async () => {
     const path = join(dir, "race.lock");
+    const release = join(dir, "release");
     await writeFile(path, JSON.stringify({ pid: 999999, started: "t0", command: "stale" }));
-    const script = `import { acquireLockFile } from "./src/state/lock.ts";
+    // The holder keeps the lock until every contender has tried (the test then creates `release`),
+    // however late a contender starts on a loaded machine.
+    const script = `import { acquireLockFile } from "./src/state/lock.ts"; import { existsSync } from "node:fs";
       const at = Number(process.argv[1]); while (Date.now() < at) {}
-      try { const l = await acquireLockFile(${JSON.stringify(path)}, "racer " + process.pid); console.log("GOT"); await new Promise((r) => setTimeout(r, 1500)); await l.release(); }
+      try { const l = await acquireLockFile(${JSON.stringify(path)}, "racer " + process.pid); console.log("GOT");
+        while (!existsSync(${JSON.stringify(release)})) await new Promise((r) => setTimeout(r, 50)); await l.release(); }
       catch (e) { console.log("REFUSED " + e.message); }`;
     const at = Date.now() + 3000;
-    const results = await Promise.all(
-      Array.from(
-        { length: 8 },
-        () =>
-          new Promise<string>((resolve) => {
-            const c = spawn(process.execPath, ["--import", "tsx", "-e", script, String(at)], {
-              stdio: ["ignore", "pipe", "inherit"],
-            });
-            let out = "";
-            c.stdout.on("data", (b: Buffer) => (out += b.toString()));
-            c.once("close", () => resolve(out.trim()));
-          }),
-      ),
-    );
+    const outs: string[] = Array.from({ length: 8 }, () => "");
+    const children = outs.map((_, i) => {
+      const c = spawn(process.execPath, ["--import", "tsx", "-e", script, String(at)], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      c.stdout.on("data", (b: Buffer) => (outs[i] += b.toString()));
+      return new Promise<void>((resolve) => c.once("close", () => resolve()));
+    });
+    while (outs.filter((o) => o.trim() !== "").length < 8) await new Promise((r) => setTimeout(r, 50));
+    await writeFile(release, "");
+    await Promise.all(children);
+    const results = outs.map((o) => o.trim());
     expect(results.filter((r) => r === "GOT")).toHaveLength(1);
     const refused = results.filter((r) => r.startsWith("REFUSED"));
     expect(refused).toHaveLength(7);
     for (const r of refused)
       expect(r).toMatch(/held by (pid \d+ \(racer \d+|a process that has not written)/);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("journal", () => {

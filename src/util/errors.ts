@@ -142,3 +142,15 @@ export function fromSystemError(err: unknown): NfvError | null {
     exitCode: 1,
   });
 }
+
+/**
+ * Text from a host or snapshot (a hostname, an os-release line) made safe to print: terminal
+ * escape sequences and other control characters are shown as \xNN, never acted on.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}

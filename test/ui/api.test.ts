@@ -237,6 +237,8 @@ describe("dashboard HTTP API", () => {
     const ui = await startUi(createSources({ root: "examples/hosts/seed-c240m5", connect: null }), {
       host: "127.0.0.1",
       port: 0,
+      // Bounded: a preview planned longer is stopped (503); the event loop stays free meanwhile.
+      previewTimeoutMs: 8000,
     });
     try {
       // Just under 1 MB of VNFs: the largest preview the server accepts.

@@ -5,6 +5,7 @@ import { formatPlacementSummary, formatPlan } from "../../plan/format.js";
 import { DEFAULT_TIME_LIMIT_S } from "../../plan/solve/index.js";
 import { formatRepack, repackOpinion } from "../../plan/repack.js";
 import { planDeployment } from "../../plan/planner.js";
+import { refuseGarbageFacts } from "../../pipeline/index.js";
 import type { DeployedVnf } from "../../plan/types.js";
 import { loadTopology } from "../../topology/load.js";
 import { NfvError } from "../../util/errors.js";
@@ -121,6 +122,7 @@ export const planCommand: CommandModule = {
           }
           const parsed = await loadTopology(file);
           const facts = await discoverHost({ root: opts.root });
+          refuseGarbageFacts(facts);
           const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
           if (opts.repack) {
             if (!opts.deployed) {
