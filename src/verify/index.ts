@@ -457,7 +457,7 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
  * vnic-if interface-mapping` over the serial console), against the plan: a VF -> the vendor's VF
  * driver, an emulated NIC -> its model's driver. One VNF at a time: each holds its console.
  */
-async function verifyGuests(vnfs: readonly VnfPlan[], virsh: Virsh, out: Check[]): Promise<void> {
+export async function verifyGuests(vnfs: readonly VnfPlan[], virsh: Virsh, out: Check[]): Promise<void> {
   const command = "show platform software vnic-if interface-mapping";
   for (const v of vnfs) {
     if (!KINDS[v.kind].prompt || !KINDS[v.kind].guestDrivers) continue;
