@@ -37,18 +37,39 @@ export function parseThroughputLevel(text: string): { kbps: number } | null {
   return m ? { kbps: Number(m[1]) } : null;
 }
 
-/** `show sdwan control connections` -> the table's rows by column header (empty when not in SD-WAN mode). */
-export function parseSdwanControl(text: string): Record<string, string>[] {
-  const lines = text.split("\n").filter((l) => l.trim() !== "" && !/^-+$/.test(l.trim()));
-  const head = lines.findIndex((l) => /PEER\s+TYPE/i.test(l) || /^\s*PEER\s/i.test(l));
-  if (head < 0) return [];
-  const cols = lines[head]!.trim()
-    .split(/\s{2,}|\s+/)
-    .map((c) => c.toLowerCase());
-  return lines.slice(head + 1).map((l) => {
-    const cells = l.trim().split(/\s+/);
-    return Object.fromEntries(cols.map((c, i) => [c, cells[i] ?? ""]));
-  });
+export interface SdwanControlConnection {
+  peerType: string;
+  protocol: string;
+  systemIp: string;
+  siteId: number;
+  privateIp: string;
+  publicIp: string;
+  state: string;
+  uptime: string;
+}
+
+/**
+ * `show sdwan control connections`: one row per controller. The header spans three lines and the
+ * organization column may hold spaces, so rows are read by their fixed leading columns and the
+ * trailing state, uptime and group id.
+ */
+export function parseSdwanControl(text: string): SdwanControlConnection[] {
+  const rows: SdwanControlConnection[] = [];
+  for (const line of text.split("\n")) {
+    const t = line.trim().split(/\s+/);
+    if (!/^(vsmart|vbond|vmanage|vedge)$/.test(t[0] ?? "") || t.length < 12) continue;
+    rows.push({
+      peerType: t[0]!,
+      protocol: t[1]!,
+      systemIp: t[2]!,
+      siteId: Number(t[3]),
+      privateIp: t[5]!,
+      publicIp: t[7]!,
+      state: t[t.length - 3]!,
+      uptime: t[t.length - 2]!,
+    });
+  }
+  return rows;
 }
 
 export interface ParsedCommand extends ConsoleCommandResult {
