@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NfvErrors } from "../util/errors.js";
+import type { NfvErrors } from "../util/errors.js";
 import {
   guestInterfaceIndex,
   guestInterfaceName,
