@@ -4,7 +4,7 @@
  * removed, a redefined one gets its previous XML and state back), so the host is either as it
  * was or resumable by running apply again. Disks are never deleted.
  */
-import { copyFile, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { buildIso } from "../render/iso.js";
 import { ensureOverlay } from "./overlay.js";
@@ -15,6 +15,7 @@ import { NfvError } from "../util/errors.js";
 import { run, runChecked } from "../util/exec.js";
 import type { Change } from "./changes.js";
 import { serialLogPath } from "../desired/desired.js";
+import { day0ImageDigestPath } from "../desired/day0.js";
 import { readMaybe, sha256, underRoot, writeFileAtomic, writeSysfs } from "../host/files.js";
 
 export interface ExecContext {
@@ -81,6 +82,9 @@ async function buildDay0Iso(c: Extract<Change, { kind: "iso" }>): Promise<void> 
     await buildIso(tmp, c.label, files, c.dirs ?? []);
     await rename(tmp, c.path);
     await writeFileAtomic(`${c.path}.sha256`, `${c.digest}\n`, 0o644);
+    // The built image's own digest: verify proves the ISO with it, without the day-0 secrets.
+    const image = sha256(await readFile(c.path));
+    await writeFileAtomic(day0ImageDigestPath(c.path), `${image}  ${basename(c.path)}\n`, 0o644);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

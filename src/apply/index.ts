@@ -13,7 +13,7 @@ import { computeChanges, type Change, type ChangeSet } from "./changes.js";
 import { describeChange, executeChange, type ExecContext } from "./execute.js";
 import { runChanges } from "./schedule.js";
 import type { PendingReboot } from "../desired/preflight.js";
-import { prepare } from "../pipeline/index.js";
+import { bindHost, prepare } from "../pipeline/index.js";
 
 export {
   prepare,
@@ -102,6 +102,8 @@ export function viewOf(c: Change): ChangeView {
 }
 
 export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
+  // Facts, host steps and libvirt must be one machine: refused before anything is read or changed.
+  bindHost({ root: opts.root, connect: opts.connect, purpose: opts.dryRun ? "apply-dry-run" : "apply" });
   const virsh = opts.virsh ?? new Virsh(opts.connect);
   const pinging = virsh.ping();
   // The file is parsed and schema-checked (CPU work in this process) while libvirtd answers the

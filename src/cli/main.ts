@@ -18,6 +18,7 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   exec: async () => (await import("./commands/exec.js")).execCommand,
   explain: async () => (await import("./commands/explain.js")).explainCommand,
   export: async () => (await import("./commands/export.js")).exportCommand,
+  fleet: async () => (await import("./commands/fleet.js")).fleetCommand,
   plan: async () => (await import("./commands/plan.js")).planCommand,
   render: async () => (await import("./commands/render.js")).renderCommand,
   rollback: async () => (await import("./commands/rollback.js")).rollbackCommand,

@@ -48,3 +48,18 @@ export async function renderDay0(
   }
   return out;
 }
+
+/**
+ * Which VNFs have a day-0 ISO, without rendering it: enough for the domain XML (the cdrom), and
+ * needs no secret. verify uses it; the ISO itself is proven by the digest recorded at apply.
+ */
+export function day0Presence(plan: Plan): Day0Files {
+  const out: Day0Files = {};
+  for (const v of plan.vnfs) if (v.day0) out[v.name] = { label: "", files: [] };
+  return out;
+}
+
+/** Sidecar apply writes beside a day-0 ISO it built: `sha256sum -c` format, the ISO's own digest. */
+export function day0ImageDigestPath(isoPath: string): string {
+  return `${isoPath}.image.sha256`;
+}

@@ -28,7 +28,7 @@ export const AREA_TITLES: Record<CheckArea, string> = {
   sriov: "SR-IOV",
   os: "OS security",
   sysctl: "Kernel sysctl",
-  bios: "BIOS checklist (manual: Linux cannot see these)",
+  bios: "BIOS (checked where Linux sees it, the rest a manual checklist)",
 };
 
 export interface DoctorCheck {

@@ -67,6 +67,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 function vmName(vnf: string): string {
   if (!DNS_LABEL.test(vnf) || vnf.length > 63) {
     throw new NfvError({
+      code: "NFV-EXPORT-NAME",
       what: `vnfs.${vnf}`,
       value: vnf,
       expected:
@@ -131,7 +132,17 @@ function performanceProfile(shape: HostShape, plan: Plan): PerformanceProfile {
   return {
     apiVersion: "performance.openshift.io/v2",
     kind: "PerformanceProfile",
-    metadata: { name: shape.name, labels: { ...MANAGED } },
+    metadata: {
+      name: shape.name,
+      labels: { ...MANAGED },
+      // The Node Tuning Operator passes this to the kubelet: whole cores only, as the plain
+      // Kubernetes snippet sets, so no other pod shares a VM's core.
+      annotations: {
+        "kubeletconfig.experimental": JSON.stringify({
+          cpuManagerPolicyOptions: { "full-pcpus-only": "true" },
+        }),
+      },
+    },
     spec: {
       cpu: {
         reserved: formatCpuList(plan.host.cpu.housekeeping),
@@ -282,6 +293,7 @@ function attachment(iface: InterfacePlan, plan: Plan, opts: KubevirtOptions, nam
       if (net?.type === "bridge" && net.bridge) return bridgeNad(net.bridge);
       if (net?.type === "macvtap" && net.dev) return macvtapNad(net.dev, net.mode ?? "bridge");
       throw new NfvError({
+        code: "NFV-EXPORT-NETWORK",
         what: `vnfs.*.interfaces[${iface.index}].network`,
         value: iface.network,
         expected: "a bridge or macvtap network of the plan",
@@ -320,9 +332,12 @@ function virtualMachine(
 ): VirtualMachine {
   const name = vmName(vnf.name);
   const dedicated = dedicatedCpus(vnf);
-  const isolateEmu = dedicated && emulatorIsolated(host.plan, vnf);
-  const hugepages = vnf.memory.pageSizeKiB > 4;
   const smt = host.facts.cpu.smt;
+  // full-pcpus-only admits whole cores only: an odd number of dedicated vCPUs on an SMT node is
+  // rejected (SMTAlignmentError) unless the emulator thread's CPU completes the last core.
+  const oddOnSmt = dedicated && smt && vnf.vcpus % 2 === 1;
+  const isolateEmu = dedicated && (emulatorIsolated(host.plan, vnf) || oddOnSmt);
+  const hugepages = vnf.memory.pageSizeKiB > 4;
   const disks: VmDisk[] = [{ name: "disk0", bootOrder: 1, disk: { bus: "virtio" } }];
   const volumes: VmVolume[] = [{ name: "disk0", dataVolume: { name: `${name}-disk` } }];
   if (secret) {
@@ -503,6 +518,7 @@ export function exportKubevirt(input: ExportInput, opts: KubevirtOptions): Expor
   const notes = [
     "Apply order: nodes/label-nodes.sh, node-tuning/ (PerformanceProfile on OpenShift/OKD, or kubelet-config.yaml merged into each kubelet on plain Kubernetes), networks/, then vms/.",
     `Upload each VNF's image into its DataVolume: virtctl image-upload dv <vnf>-disk --namespace ${opts.namespace} --image-path=<the topology's image> (size ${opts.diskSize}; --disk-size to change).`,
+    "isolateEmulatorThread with alpha.kubevirt.io/EmulatorThreadCompleteToEvenParity needs KubeVirt's AlignCPUs feature gate.",
     "macvtap interfaces need kubevirt/macvtap-cni and the KubeVirt CR's network binding plugin 'macvtap' (domainAttachmentType: tap); bridge interfaces need the CNI bridge plugin on the nodes.",
   ];
   return { engine: "kubevirt", files, degradations: degr, notes };

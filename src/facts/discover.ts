@@ -13,6 +13,7 @@ import { type HostProbe, openProbe } from "./probe.js";
 import { HostReader, type TraceEntry } from "./reader.js";
 import {
   collectCgroups,
+  collectCpuidle,
   collectCstates,
   collectDmi,
   collectFirewalldFiles,
@@ -20,12 +21,15 @@ import {
   collectHostname,
   collectMemlock,
   collectOs,
+  collectProcessors,
   collectSecureGuest,
   collectSelinux,
   collectSysctl,
   collectThp,
+  collectTurbo,
   cpuModel,
   hugetlbfsMounts,
+  looksLikeCpuinfo,
   parseCpuinfo,
   parseMounts,
 } from "./system.js";
@@ -105,7 +109,7 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
   }
   const cpuinfoText = r.readText("proc/cpuinfo");
   const cpuinfo = cpuinfoText === null ? null : parseCpuinfo(cpuinfoText);
-  if (cpuinfoText !== null && !/^processor\s*:/m.test(cpuinfoText))
+  if (cpuinfoText !== null && !looksLikeCpuinfo(cpuinfoText))
     r.garbage("proc/cpuinfo", cpuinfoText, "processor blocks (processor : 0, flags : ...)");
   const smt = cpus.some((c) => c.online && c.siblings.length > 1);
   // Listed (not just tested) so the snapshot keeps the directory and reads back the same.
@@ -150,6 +154,15 @@ async function discoverDir(dir: string, shownRoot: string, live: boolean): Promi
       cpus.map((c) => c.id),
     ),
     dmi: collectDmi(r),
+    turbo: collectTurbo(
+      r,
+      cpus.map((c) => c.id),
+    ),
+    processors: collectProcessors(r),
+    cpuidle: collectCpuidle(
+      r,
+      cpus.map((c) => c.id),
+    ),
     warnings: r.warnings,
     notRecorded: [],
   };

@@ -30,6 +30,11 @@ export interface HostShape {
   nodesPerSocket: number;
   coresPerNode: number;
   threadsPerCore: 1 | 2;
+  /**
+   * AMD family 15h (Bulldozer, Piledriver): cores paired into compute units (adjacent ids) that the
+   * kernel reports as thread siblings. Needs threadsPerCore 1: every core is its own core.
+   */
+  computeUnits?: boolean;
   /** "split": siblings n and n+cores (Intel default); "adjacent": 2n and 2n+1. */
   siblingNumbering: "split" | "adjacent";
   /** Core ids with gaps as Intel reports them (0-4,8-11,16-20,24-27 ...). */
@@ -93,6 +98,9 @@ export function buildHostFacts(shape: HostShape): HostFacts {
     }
   }
   cpus.sort((a, b) => a.id - b.id);
+  if (shape.computeUnits) {
+    for (const c of cpus) c.computeUnit = c.id % 2 === 0 ? [c.id, c.id + 1] : [c.id - 1, c.id];
+  }
   const offline = new Set(shape.offlineCpus);
   for (const c of cpus) {
     if (offline.has(c.id)) c.online = false;
@@ -202,10 +210,17 @@ export function buildHostFacts(shape: HostShape): HostFacts {
     },
     cpu: {
       vendor: shape.vendor === "intel" ? "GenuineIntel" : "AuthenticAMD",
-      model: shape.vendor === "intel" ? "Intel(R) Xeon(R) Synthetic" : "AMD EPYC Synthetic",
+      model:
+        shape.vendor === "intel"
+          ? "Intel(R) Xeon(R) Synthetic"
+          : shape.computeUnits
+            ? "AMD Opteron(tm) Processor 6328"
+            : "AMD EPYC Synthetic",
       virtualization: shape.vendor === "intel" ? "vmx" : "svm",
       pages1G: shape.pages1G,
       smt: shape.threadsPerCore > 1,
+      family: shape.vendor === "intel" ? 6 : shape.computeUnits ? 21 : 23,
+      nx: true,
     },
     os: { id: "debian", version: "12", pretty: "Debian GNU/Linux 12 (bookworm)", like: [] },
     selinux: { configured: null, current: null },
@@ -358,6 +373,29 @@ export const SINGLE_NODE_NO_1G: HostShape = {
   nics: [
     { name: "enp1s0", pci: "0000:01:00.0", node: 0, driver: "igb", device: "0x1521", totalVfs: 7, numVfs: 0 },
   ],
+};
+
+/**
+ * Two AMD Opteron 6328 (family 15h, Piledriver) as util-linux's vmware_fpe dump shows them: four
+ * nodes of four cores, cores paired in compute units the kernel reports as thread siblings.
+ */
+export const AMD_OPTERON_6328: HostShape = {
+  name: "amd-opteron-6328",
+  vendor: "amd",
+  sockets: 2,
+  nodesPerSocket: 2,
+  coresPerNode: 4,
+  threadsPerCore: 1,
+  computeUnits: true,
+  siblingNumbering: "split",
+  sparseCoreIds: false,
+  memoryPerNodeKiB: 32 * GiB,
+  pages1G: true,
+  hugepagesPerNode: { "2048": 0, "1048576": 8 },
+  offlineCpus: [],
+  isolatedCpus: [],
+  extraCmdline: "",
+  nics: [{ name: "ens1f0", pci: "0000:01:00.0", node: 0, driver: "ixgbe", totalVfs: 63, numVfs: 2 }],
 };
 
 export const HOST_SHAPES: readonly HostShape[] = [

@@ -39,7 +39,7 @@ describe("pure parsers", () => {
     );
     expect(c.vendor).toBe("AuthenticAMD");
     expect(c.model).toBe("AMD EPYC 7543");
-    expect([...c.flags]).toEqual(["fpu", "svm", "pdpe1gb"]);
+    expect([...c.flags!]).toEqual(["fpu", "svm", "pdpe1gb"]);
   });
 
   it("bracketed choice and grouping", () => {

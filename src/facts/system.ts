@@ -7,6 +7,9 @@ import type { HostReader } from "./reader.js";
 import type {
   CgroupFact,
   CpuModelFact,
+  CpuidleFact,
+  ProcessorFact,
+  TurboFact,
   FirewalldFact,
   MemlockFact,
   OsFact,
@@ -18,20 +21,35 @@ import type {
 export interface CpuinfoFacts {
   vendor: string | null;
   model: string | null;
-  flags: Set<string>;
+  /** x86 "cpu family" (21 = AMD family 15h); null elsewhere. */
+  family: number | null;
+  /** x86 "flags"; null when the file has no flags line (s390x "features", sparc64, ARM "Features"). */
+  flags: Set<string> | null;
 }
 
-/** First processor block of /proc/cpuinfo: vendor_id, model name, flags. */
+/**
+ * /proc/cpuinfo as each architecture writes it: x86, ARM, POWER and RISC-V give one block per CPU
+ * ("processor : N"); s390x one header with "processor N: version = ..." lines; sparc64 one block
+ * with "cpu : ..." and "ncpus active : N" and no per-CPU lines at all.
+ */
+export function looksLikeCpuinfo(text: string): boolean {
+  return /^processor\s*\d*\s*:/im.test(text) || /^ncpus active\s*:/m.test(text);
+}
+
+/** First processor block of /proc/cpuinfo: vendor_id, model name (POWER/sparc64: cpu), family, flags. */
 export function parseCpuinfo(text: string): CpuinfoFacts {
   const block = text.split(/\n\s*\n/)[0] ?? "";
   const field = (name: string) => {
     const m = new RegExp(`^${name}\\s*:\\s*(.*)$`, "m").exec(block);
     return m ? m[1]!.trim() : null;
   };
+  const flags = field("flags");
+  const family = field("cpu family");
   return {
     vendor: field("vendor_id"),
-    model: field("model name"),
-    flags: new Set((field("flags") ?? "").split(/\s+/).filter(Boolean)),
+    model: field("model name") ?? field("cpu"),
+    family: family !== null && /^\d+$/.test(family) ? Number(family) : null,
+    flags: flags === null ? null : new Set(flags.split(/\s+/).filter(Boolean)),
   };
 }
 
@@ -43,6 +61,9 @@ export function cpuModel(info: CpuinfoFacts | null, smt: boolean, has1GPool: boo
     virtualization: flags.has("vmx") ? "vmx" : flags.has("svm") ? "svm" : null,
     pages1G: flags.has("pdpe1gb") || has1GPool,
     smt,
+    family: info?.family ?? null,
+    // Only x86 writes an nx flag: elsewhere the question does not arise (null, not false).
+    nx: info?.flags ? info.flags.has("nx") : null,
   };
 }
 
@@ -274,6 +295,121 @@ export function collectCstates(r: HostReader, cpuIds: number[]): { cpus: number[
     entries.push({ cpu: id, value: JSON.stringify(enabled) });
   }
   return Object.entries(groupBy(entries)).map(([states, cpus]) => ({ cpus, states: JSON.parse(states) }));
+}
+
+/**
+ * Turbo as the cpufreq driver reports it: intel_pstate/no_turbo (1 when the BIOS or the user turned
+ * turbo off), else the global cpufreq/boost (acpi-cpufreq), else the per-policy boost (amd-pstate).
+ */
+export function collectTurbo(r: HostReader, cpuIds: number[]): TurboFact | null {
+  const base = "sys/devices/system/cpu";
+  const noTurbo = r.readText(`${base}/intel_pstate/no_turbo`, { optional: true });
+  if (noTurbo !== null) {
+    if (noTurbo === "0" || noTurbo === "1")
+      return {
+        enabled: noTurbo === "0",
+        source: "intel_pstate",
+        evidence: `/sys/devices/system/cpu/intel_pstate/no_turbo = ${noTurbo}`,
+      };
+    r.garbage(`${base}/intel_pstate/no_turbo`, noTurbo, "0 or 1");
+  }
+  const boost = r.readText(`${base}/cpufreq/boost`, { optional: true });
+  if (boost !== null) {
+    if (boost === "0" || boost === "1")
+      return {
+        enabled: boost === "1",
+        source: "cpufreq",
+        evidence: `/sys/devices/system/cpu/cpufreq/boost = ${boost}`,
+      };
+    r.garbage(`${base}/cpufreq/boost`, boost, "0 or 1");
+  }
+  const off: number[] = [];
+  let seen = 0;
+  for (const id of cpuIds) {
+    const v = r.readText(`${base}/cpu${id}/cpufreq/boost`, { optional: true });
+    if (v === null) continue;
+    seen++;
+    if (v === "0") off.push(id);
+  }
+  if (seen === 0) return null;
+  return {
+    enabled: off.length === 0,
+    source: "cpufreq-policy",
+    evidence: off.length
+      ? `/sys/devices/system/cpu/cpuN/cpufreq/boost = 0 on ${off.length} of ${seen} CPUs (first: cpu${off[0]})`
+      : `/sys/devices/system/cpu/cpuN/cpufreq/boost = 1 on all ${seen} CPUs`,
+  };
+}
+
+/** The NUL-separated strings after an SMBIOS structure's formatted area; index 1 is the first. */
+function smbiosString(buf: Buffer, formattedLength: number, index: number): string | null {
+  if (index === 0) return null;
+  const strings = buf.subarray(formattedLength).toString("latin1").split("\u0000");
+  return strings[index - 1]?.trim() || null;
+}
+
+/**
+ * SMBIOS type 4 (Processor Information, DSP0134 7.5) from /sys/firmware/dmi/entries/4-N/raw: Core
+ * Count (offset 0x23, 0x2A when 0xFF), Core Enabled (0x24, 0x2C), Thread Count (0x25, 0x2E), Status
+ * (0x18, bit 6 = populated). The file is readable by root only: null when none can be read.
+ */
+export function collectProcessors(r: HostReader): ProcessorFact[] | null {
+  const dir = "sys/firmware/dmi/entries";
+  const entries = r.list(dir, /^4-\d+$/);
+  const out: ProcessorFact[] = [];
+  for (const e of entries) {
+    const rel = `${dir}/${e}/raw`;
+    const buf = r.readBuffer(rel, { optional: true });
+    if (buf === null) continue;
+    if (buf.length < 0x1a || buf[0] !== 4 || buf[1]! > buf.length) {
+      r.warn(
+        rel,
+        `is ${buf.length} bytes of type ${buf[0] ?? "?"}, expected an SMBIOS type 4 structure`,
+        "garbage",
+      );
+      continue;
+    }
+    const len = buf[1]!;
+    const byte = (off: number) => (len > off ? buf[off]! : null);
+    const word = (off: number) => (len > off + 1 ? buf.readUInt16LE(off) : null);
+    const count = (off8: number, off16: number) => {
+      const b = byte(off8);
+      if (b === null || b === 0) return null;
+      return b === 0xff ? (word(off16) ?? null) : b;
+    };
+    const status = byte(0x18) ?? 0;
+    out.push({
+      socket: smbiosString(buf, len, byte(0x04) ?? 0),
+      version: smbiosString(buf, len, byte(0x10) ?? 0),
+      populated: (status & 0x40) !== 0,
+      coreCount: count(0x23, 0x2a),
+      coreEnabled: count(0x24, 0x2c),
+      threadCount: count(0x25, 0x2e),
+      evidence: `/sys/firmware/dmi/entries/${e}/raw`,
+    });
+  }
+  return out.length ? out : null;
+}
+
+/** The cpuidle driver and every state it offers (enabled or not), by state index. */
+export function collectCpuidle(r: HostReader, cpuIds: number[]): CpuidleFact | null {
+  const names = new Map<number, string>();
+  for (const id of cpuIds) {
+    const dir = `sys/devices/system/cpu/cpu${id}/cpuidle`;
+    for (const s of r.list(dir, /^state\d+$/)) {
+      const index = Number(s.slice(5));
+      if (names.has(index)) continue;
+      const name = r.readText(`${dir}/${s}/name`, { optional: true });
+      if (name !== null) names.set(index, name.trim());
+    }
+  }
+  const driver =
+    r.readText("sys/devices/system/cpu/cpuidle/current_driver", { optional: true })?.trim() || null;
+  if (names.size === 0 && driver === null) return null;
+  return {
+    driver,
+    offered: [...names.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n),
+  };
 }
 
 export function collectDmi(r: HostReader): { vendor: string | null; product: string | null } {

@@ -16,6 +16,12 @@ export interface CpuFact {
   /** thread_siblings_list, sorted, including the CPU itself. */
   siblings: number[];
   online: boolean;
+  /**
+   * AMD family 15h (Bulldozer) compute unit: the two cores sharing a front end that the kernel
+   * reports as thread siblings. Discovery makes each its own core (siblings [id]), as hwloc does;
+   * absent on every other CPU.
+   */
+  computeUnit?: number[];
 }
 
 /** Hugepage pool of one page size, counted in pages. */
@@ -116,6 +122,13 @@ export interface CpuModelFact {
   virtualization: "vmx" | "svm" | null;
   pages1G: boolean;
   smt: boolean;
+  /** x86 "cpu family" of /proc/cpuinfo (6 Intel, 21 AMD Bulldozer, 23/25 Zen); null elsewhere. */
+  family?: number | null;
+  /**
+   * Execute Disable / NX in force: the "nx" flag (the BIOS's Execute Disable Bit hides it); null
+   * where /proc/cpuinfo has no x86 flags line.
+   */
+  nx?: boolean | null;
 }
 
 export interface OsFact {
@@ -170,6 +183,36 @@ export interface MemlockFact {
   /** CAP_SYS_RESOURCE in CapEff: without it libvirt cannot raise QEMU's memlock limit. */
   capSysResource: boolean | null;
   evidence: string;
+}
+
+export interface TurboFact {
+  enabled: boolean;
+  /** "intel_pstate" (no_turbo), "cpufreq" (global boost), "cpufreq-policy" (per-policy boost, amd-pstate). */
+  source: "intel_pstate" | "cpufreq" | "cpufreq-policy";
+  evidence: string;
+}
+
+/** One SMBIOS type 4 (Processor Information) structure: what the firmware says of a socket. */
+export interface ProcessorFact {
+  /** Socket Designation ("CPU1", "P0"). */
+  socket: string | null;
+  /** Processor Version (the model string the firmware reports). */
+  version: string | null;
+  /** Socket Populated (status bit 6). */
+  populated: boolean;
+  /** Cores of the model (Core Count); null when the firmware leaves it unknown. */
+  coreCount: number | null;
+  /** Cores the BIOS enabled (Core Enabled); fewer than coreCount = cores disabled in the BIOS. */
+  coreEnabled: number | null;
+  threadCount: number | null;
+  evidence: string;
+}
+
+export interface CpuidleFact {
+  /** /sys/devices/system/cpu/cpuidle/current_driver: intel_idle, acpi_idle, none ... */
+  driver: string | null;
+  /** Names of every state offered on some CPU, shallowest first (the firmware's menu). */
+  offered: string[];
 }
 
 export interface Warning {
@@ -232,6 +275,15 @@ export interface HostFacts {
   /** Deepest enabled cpuidle state names per CPU group where visible. */
   cstates: { cpus: number[]; states: string[] }[];
   dmi: { vendor: string | null; product: string | null };
+  /**
+   * Turbo (Intel Turbo Boost, AMD Core Performance Boost) as the cpufreq driver reports it; null
+   * when no driver says (no cpufreq, a VM, a snapshot without it).
+   */
+  turbo?: TurboFact | null;
+  /** Processor sockets from SMBIOS type 4 (dmidecode -t 4); null when not visible (not root, no DMI). */
+  processors?: ProcessorFact[] | null;
+  /** cpuidle driver and every idle state it offers, enabled or disabled by Linux; null without cpuidle. */
+  cpuidle?: CpuidleFact | null;
   /** Every file that could not be read or parsed: discovery never throws on a missing file. */
   warnings: Warning[];
   /**

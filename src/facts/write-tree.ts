@@ -6,17 +6,55 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { formatCpuList } from "../util/cpulist.js";
-import type { HostFacts, NicFact } from "./types.js";
+import type { HostFacts, NicFact, ProcessorFact } from "./types.js";
+
+/**
+ * How a given kernel writes CPU and node topology; the defaults are a current x86 kernel. Each
+ * other value is a layout real kernels write (docs/discover.md), so discovery is tested on it.
+ */
+export interface KernelLayout {
+  /**
+   * Node membership: "cpulist" (nodeN/cpulist and cpuN/nodeM links), "cpumap" (only the hex
+   * nodeN/cpumap, no cpuN/nodeM links) or "cpu-links" (only nodeN/cpuM links): older kernels.
+   */
+  nodes?: "cpulist" | "cpumap" | "cpu-links";
+  /** "list": thread_siblings_list and core_cpus_list; "mask": only the hex thread_siblings (2.6-era). */
+  siblings?: "list" | "mask";
+  /** Package masks (core_siblings(_list), package_cpus(_list)); default true. */
+  packageMasks?: boolean;
+  /**
+   * physical_package_id: the socket ("id"), -1 (POWER, s390x, sparc64, ia64) or 0 on every CPU
+   * (an id that disagrees with the package masks).
+   */
+  packageId?: "id" | "-1" | "0";
+  /** Split each package into this many dies: die_id written, core_id restarting at 0 per die. */
+  diesPerPackage?: number;
+  /** Linux 5.15-rc1: a NUL after the newline of every *_list and mask file. */
+  trailingNul?: boolean;
+  /** /proc/cpuinfo as x86 (default), s390x or sparc64 write it. */
+  cpuinfo?: "x86" | "s390x" | "sparc64";
+}
 
 export interface WriteTreeOptions {
   /** "symlink" (default): real links, as the kernel has them; "file": a regular file holding the target, as the reference snapshot stores links. */
   links?: "symlink" | "file";
   /** "drop" (default, as current kernels do): offline CPUs have no topology directory; "keep": they do. */
   offlineTopology?: "drop" | "keep";
+  kernel?: KernelLayout;
+}
+
+/** The kernel's hex CPU mask: 32-bit words, most significant first, `words` of them. */
+export function formatCpuMask(cpus: Iterable<number>, words: number): string {
+  const w = new Array<number>(words).fill(0);
+  for (const c of cpus) w[Math.floor(c / 32)]! |= 2 ** (c % 32);
+  return w
+    .map((v) => (v >>> 0).toString(16).padStart(8, "0"))
+    .reverse()
+    .join(",");
 }
 
 const BASE_FLAGS =
-  "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 syscall nx lm";
+  "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 syscall lm";
 
 class TreeWriter {
   constructor(
@@ -27,7 +65,15 @@ class TreeWriter {
   file(rel: string, content: string): void {
     const abs = path.join(this.dir, rel);
     mkdirSync(path.dirname(abs), { recursive: true });
-    writeFileSync(abs, content.endsWith("\n") || content === "" ? content : `${content}\n`);
+    // A file ending in NUL (Linux 5.15-rc1's cpumap/cpulist files) is written byte for byte.
+    const raw = content.endsWith("\n") || content.endsWith("\u0000") || content === "";
+    writeFileSync(abs, raw ? content : `${content}\n`);
+  }
+
+  bytes(rel: string, content: Buffer): void {
+    const abs = path.join(this.dir, rel);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, content);
   }
 
   mkdir(rel: string): void {
@@ -50,49 +96,119 @@ function sizeDirs(facts: HostFacts): string[] {
   return [...sizes].sort((a, b) => Number(a) - Number(b));
 }
 
-function writeCpus(w: TreeWriter, facts: HostFacts, offlineTopology: "drop" | "keep"): void {
+function maskWords(facts: HostFacts): number {
+  return Math.ceil((Math.max(0, ...facts.cpus.map((c) => c.id)) + 1) / 32);
+}
+
+function writeCpus(w: TreeWriter, facts: HostFacts, offlineTopology: "drop" | "keep", k: KernelLayout): void {
   const base = "sys/devices/system/cpu";
   const ids = facts.cpus.map((c) => c.id);
-  w.file(`${base}/possible`, formatCpuList(ids));
-  w.file(`${base}/present`, formatCpuList(ids));
-  w.file(`${base}/online`, formatCpuList(facts.cpus.filter((c) => c.online).map((c) => c.id)));
-  w.file(`${base}/isolated`, formatCpuList(facts.kernel.isolatedCpus));
+  const nul = k.trailingNul ? "\n\u0000" : "";
+  const list = (cpus: Iterable<number>) => `${formatCpuList(cpus)}${nul}`;
+  const words = maskWords(facts);
+  const mask = (cpus: Iterable<number>) => `${formatCpuMask(cpus, words)}${nul}`;
+  w.file(`${base}/possible`, list(ids));
+  w.file(`${base}/present`, list(ids));
+  w.file(`${base}/online`, list(facts.cpus.filter((c) => c.online).map((c) => c.id)));
+  w.file(`${base}/isolated`, list(facts.kernel.isolatedCpus));
   const governorOf = new Map<number, string>();
   for (const [g, cpus] of Object.entries(facts.governors)) for (const c of cpus) governorOf.set(c, g);
   const statesOf = new Map<number, string[]>();
   for (const group of facts.cstates) for (const c of group.cpus) statesOf.set(c, group.states);
+  const online = new Set(facts.cpus.filter((c) => c.online).map((c) => c.id));
+  const packageOf = (socket: number) => facts.cpus.filter((o) => o.socket === socket && online.has(o.id));
+  const dies = k.diesPerPackage ?? 1;
 
   for (const c of facts.cpus) {
     const dir = `${base}/cpu${c.id}`;
     w.mkdir(dir);
     // cpu0 has no online file on most x86 kernels: discovery must fall back to cpu/online.
     if (c.id !== 0) w.file(`${dir}/online`, c.online ? "1" : "0");
-    w.link(`${dir}/node${c.node}`, `sys/devices/system/node/node${c.node}`);
+    if ((k.nodes ?? "cpulist") === "cpulist")
+      w.link(`${dir}/node${c.node}`, `sys/devices/system/node/node${c.node}`);
     if (c.online || offlineTopology === "keep") {
-      w.file(`${dir}/topology/physical_package_id`, String(c.socket));
-      w.file(`${dir}/topology/core_id`, String(c.core));
-      w.file(`${dir}/topology/thread_siblings_list`, formatCpuList(c.siblings));
-      w.file(`${dir}/topology/core_cpus_list`, formatCpuList(c.siblings));
+      const t = `${dir}/topology`;
+      const pkgId = k.packageId === "-1" ? -1 : k.packageId === "0" ? 0 : c.socket;
+      w.file(`${t}/physical_package_id`, String(pkgId));
+      let coreId = c.core;
+      if (dies > 1) {
+        const coresInPackage = [...new Set(packageOf(c.socket).map((o) => o.core))].sort((a, b) => a - b);
+        const perDie = Math.ceil(coresInPackage.length / dies);
+        const index = coresInPackage.indexOf(c.core);
+        w.file(`${t}/die_id`, String(Math.floor(index / perDie)));
+        coreId = index % perDie;
+      }
+      w.file(`${t}/core_id`, String(coreId));
+      // A compute unit's two cores are thread siblings to the kernel.
+      const threads = c.computeUnit ?? c.siblings;
+      if ((k.siblings ?? "list") === "list") {
+        w.file(`${t}/thread_siblings_list`, list(threads));
+        w.file(`${t}/core_cpus_list`, list(threads));
+      } else w.file(`${t}/thread_siblings`, mask(threads));
+      if (k.packageMasks ?? true) {
+        const pkg = packageOf(c.socket).map((o) => o.id);
+        w.file(`${t}/core_siblings`, mask(pkg));
+        if ((k.siblings ?? "list") === "list") {
+          w.file(`${t}/core_siblings_list`, list(pkg));
+          w.file(`${t}/package_cpus_list`, list(pkg));
+        }
+      }
     }
     const gov = governorOf.get(c.id);
     if (gov) w.file(`${dir}/cpufreq/scaling_governor`, gov);
-    (statesOf.get(c.id) ?? []).forEach((name, i) => {
-      w.file(`${dir}/cpuidle/state${i}/name`, name);
-      w.file(`${dir}/cpuidle/state${i}/disable`, "0");
-    });
+    if (facts.turbo?.source === "cpufreq-policy")
+      w.file(`${dir}/cpufreq/boost`, facts.turbo.enabled ? "1" : "0");
+    // Every state the driver offers; those Linux turned off carry disable = 1.
+    const enabled = statesOf.get(c.id);
+    if (enabled) {
+      const offered = facts.cpuidle?.offered.length ? facts.cpuidle.offered : enabled;
+      offered.forEach((name, i) => {
+        w.file(`${dir}/cpuidle/state${i}/name`, name);
+        w.file(`${dir}/cpuidle/state${i}/disable`, enabled.includes(name) ? "0" : "1");
+      });
+    }
   }
 }
 
-function writeNodes(w: TreeWriter, facts: HostFacts): void {
+/** A firmware table the way the kernel exports it: one SMBIOS type 4 structure (DSP0134 7.5). */
+export function smbiosProcessor(p: ProcessorFact, handle: number): Buffer {
+  const strings: string[] = [];
+  const str = (v: string | null) => (v === null ? 0 : strings.push(v));
+  const f = Buffer.alloc(0x30);
+  f[0] = 4;
+  f[1] = 0x30;
+  f.writeUInt16LE(handle, 2);
+  f[0x04] = str(p.socket);
+  f[0x05] = 3; // central processor
+  f[0x10] = str(p.version);
+  f[0x18] = (p.populated ? 0x40 : 0) | (p.populated ? 1 : 0);
+  const count = (off8: number, off16: number, v: number | null) => {
+    if (v === null) return;
+    f[off8] = v > 254 ? 0xff : v;
+    f.writeUInt16LE(v, off16);
+  };
+  count(0x23, 0x2a, p.coreCount);
+  count(0x24, 0x2c, p.coreEnabled);
+  count(0x25, 0x2e, p.threadCount);
+  const tail = strings.length ? `${strings.join("\u0000")}\u0000\u0000` : "\u0000\u0000";
+  return Buffer.concat([f, Buffer.from(tail, "latin1")]);
+}
+
+function writeNodes(w: TreeWriter, facts: HostFacts, k: KernelLayout): void {
   const base = "sys/devices/system/node";
   const ids = facts.nodes.map((n) => n.id);
   w.file(`${base}/possible`, formatCpuList(ids));
   w.file(`${base}/online`, formatCpuList(ids));
   const online = new Set(facts.cpus.filter((c) => c.online).map((c) => c.id));
+  const nul = k.trailingNul ? "\n\u0000" : "";
   for (const n of facts.nodes) {
     const dir = `${base}/node${n.id}`;
     // x86 drops offline CPUs from the node mask; they stay reachable through cpuN/nodeM.
-    w.file(`${dir}/cpulist`, formatCpuList(n.cpus.filter((c) => online.has(c))));
+    const members = n.cpus.filter((c) => online.has(c));
+    const style = k.nodes ?? "cpulist";
+    if (style === "cpulist") w.file(`${dir}/cpulist`, `${formatCpuList(members)}${nul}`);
+    else if (style === "cpumap") w.file(`${dir}/cpumap`, `${formatCpuMask(members, maskWords(facts))}${nul}`);
+    else for (const c of n.cpus) w.link(`${dir}/cpu${c}`, `sys/devices/system/cpu/cpu${c}`);
     w.file(`${dir}/distance`, n.distances.join(" "));
     w.file(
       `${dir}/meminfo`,
@@ -160,8 +276,33 @@ function osRelease(facts: HostFacts): string {
   return lines.join("\n");
 }
 
-function cpuinfo(facts: HostFacts): string {
+function cpuinfo(facts: HostFacts, arch: "x86" | "s390x" | "sparc64"): string {
+  const online = facts.cpus.filter((c) => c.online);
+  // As arch/s390/kernel/processor.c and arch/sparc/kernel/cpu.c print it: no per-CPU blocks.
+  if (arch === "s390x") {
+    return [
+      `vendor_id       : ${facts.cpu.vendor ?? "IBM/S390"}`,
+      `# processors    : ${online.length}`,
+      "bogomips per cpu: 14367.00",
+      "features\t: esan3 zarch stfle msa ldisp eimm dfp edat etf3eh highgprs ",
+      ...online.map((c) => `processor ${c.id}: version = FF,  identification = 29AA14,  machine = 2817`),
+    ].join("\n");
+  }
+  if (arch === "sparc64") {
+    return [
+      `cpu\t\t: ${facts.cpu.model ?? "TI UltraSparc II  (BlackBird)"}`,
+      "fpu\t\t: UltraSparc II integrated FPU",
+      "type\t\t: sun4u",
+      `ncpus probed\t: ${online.length}`,
+      `ncpus active\t: ${online.length}`,
+      ...online.map((c) => `Cpu${c.id}ClkTck\t: 000000000ec82e00`),
+      "State:",
+      ...online.map((c) => `CPU${c.id}:\t\tonline`),
+    ].join("\n");
+  }
   const flags = [BASE_FLAGS];
+  // Execute Disable off in the BIOS hides the flag.
+  if (facts.cpu.nx !== false) flags.push("nx");
   if (facts.cpu.smt) flags.push("ht");
   if (facts.cpu.virtualization) flags.push(facts.cpu.virtualization);
   if (facts.cpu.pages1G) flags.push("pdpe1gb");
@@ -171,6 +312,7 @@ function cpuinfo(facts: HostFacts): string {
       [
         `processor\t: ${c.id}`,
         `vendor_id\t: ${facts.cpu.vendor ?? "unknown"}`,
+        ...(facts.cpu.family != null ? [`cpu family\t: ${facts.cpu.family}`] : []),
         `model name\t: ${facts.cpu.model ?? "unknown"}`,
         `physical id\t: ${c.socket}`,
         `core id\t\t: ${c.core}`,
@@ -192,7 +334,7 @@ export function writeSnapshotTree(facts: HostFacts, dir: string, opts: WriteTree
     "proc/meminfo",
     `MemTotal:       ${memTotal} kB\nMemFree:        0 kB\nHugepagesize:   ${facts.kernel.defaultHugepageKiB ?? 2048} kB\n`,
   );
-  w.file("proc/cpuinfo", cpuinfo(facts));
+  w.file("proc/cpuinfo", cpuinfo(facts, opts.kernel?.cpuinfo ?? "x86"));
   w.file(
     "proc/mounts",
     [
@@ -220,9 +362,18 @@ export function writeSnapshotTree(facts: HostFacts, dir: string, opts: WriteTree
   for (const [key, value] of Object.entries(facts.sysctl))
     w.file(`proc/sys/${key.replace(/\./g, "/")}`, value);
 
-  writeCpus(w, facts, opts.offlineTopology ?? "drop");
-  writeNodes(w, facts);
+  writeCpus(w, facts, opts.offlineTopology ?? "drop", opts.kernel ?? {});
+  writeNodes(w, facts, opts.kernel ?? {});
   for (const nic of facts.nics) writeNic(w, nic);
+
+  if (facts.turbo?.source === "intel_pstate")
+    w.file("sys/devices/system/cpu/intel_pstate/no_turbo", facts.turbo.enabled ? "0" : "1");
+  if (facts.turbo?.source === "cpufreq")
+    w.file("sys/devices/system/cpu/cpufreq/boost", facts.turbo.enabled ? "1" : "0");
+  if (facts.cpuidle?.driver) w.file("sys/devices/system/cpu/cpuidle/current_driver", facts.cpuidle.driver);
+  (facts.processors ?? []).forEach((p, i) => {
+    w.bytes(`sys/firmware/dmi/entries/4-${i}/raw`, smbiosProcessor(p, 0x40 + i));
+  });
 
   const thp = "sys/kernel/mm/transparent_hugepage";
   w.file(`${thp}/enabled`, thpLine(["always", "madvise", "never"], facts.thp.enabled));

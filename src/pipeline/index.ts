@@ -1,8 +1,8 @@
 /**
  * The pipeline every command runs up to where it needs: load the topology -> discover the host ->
- * read what runs now (libvirt) -> plan -> what this host can do (preflight) -> desired state ->
- * live state of what the desired state names. apply diffs and converges the result, verify
- * proves it, plan and the UI show it.
+ * what runs now (every libvirt domain) -> plan -> (for apply and verify) what this host can do
+ * (preflight) -> desired state -> live state of what the desired state names. `plan`, `render`,
+ * `apply`, `verify` and the dashboard all call it, so on one host they place VNFs the same way.
  */
 import { discoverHost } from "../facts/discover.js";
 import type { HostFacts } from "../facts/types.js";
@@ -11,18 +11,175 @@ import { networkOwner } from "../libvirt/network-owner.js";
 import type { NetworkListEntry } from "../libvirt/parse.js";
 import type { Virsh } from "../libvirt/virsh.js";
 import { planDeployment } from "../plan/planner.js";
-import type { Plan } from "../plan/types.js";
+import type { DeployedVnf, Plan, PlanResult } from "../plan/types.js";
 import { loadAppliedPlan } from "../state/applied.js";
 import { loadTopology } from "../topology/load.js";
 import type { ParsedTopology } from "../topology/types.js";
 import { mapLimit, READ_CONCURRENCY } from "../util/concurrency.js";
+import { formatCpuList } from "../util/cpulist.js";
 import type { Desired, LiveState } from "../desired/types.js";
-import { renderDay0, saltSeed } from "../desired/day0.js";
+import { day0Presence, renderDay0, saltSeed } from "../desired/day0.js";
 import { buildDesired } from "../desired/desired.js";
 import { readMaybe, readSysfs, underRoot } from "../host/files.js";
 import { memlockRaisable, preflight, type PreflightResult } from "../desired/preflight.js";
 import { TopologyDoesNotFit } from "../plan/misfit-error.js";
 import { deployedFromPlan } from "../plan/deployed.js";
+
+export { bindHost, uriKind, type HostBinding } from "./host.js";
+
+/** What libvirt runs, read once per run: domains (with their XML), autostart flags, networks. */
+export interface LibvirtSnapshot {
+  domains: LiveDomain[];
+  autostart: Set<string>;
+  networks: NetworkListEntry[];
+}
+
+/** A running domain nfvhost did not create: its resources are taken, it is never touched. */
+export interface ForeignDomain {
+  name: string;
+  state: string;
+  /** CPUs its vCPUs may run on (every CPU of each vcpupin set); empty when not pinned. */
+  cpus: number[];
+  emulatorCpus: number[];
+  /** NUMA nodes its memory is bound to (numatune); empty when not bound. */
+  nodes: number[];
+  memoryKiB: number;
+  /** Hugepage size it is backed by; null for ordinary pages. */
+  hugepageSizeKiB: number | null;
+}
+
+/** "What runs now", read one way for every command. */
+export interface RunningNow {
+  /** Every domain libvirt lists (empty without libvirt). */
+  libvirt: LibvirtSnapshot;
+  /** nfvhost's own running domains, placed where the applied plan put them, and foreign ones. */
+  deployed: DeployedVnf[];
+  foreign: ForeignDomain[];
+  /** How each foreign domain counts, in words for the plan output. */
+  notes: string[];
+}
+
+export interface PipelineInput {
+  /** The parsed topology (commands parse once and pass it on), or a promise of it. */
+  parsed: ParsedTopology | Promise<ParsedTopology>;
+  /** Facts source: "/" for this host, a snapshot root otherwise. */
+  root: string;
+  /** libvirt of the host; null when none belongs to the facts (a snapshot of another machine). */
+  virsh: Virsh | null;
+  /** Where the applied plan is kept; null: none (nothing nfvhost applied is known). */
+  stateDir: string | null;
+  /** VNFs the caller may move (apply --yes): re-planned when their size changed. */
+  yes?: string[];
+  /** Facts already discovered (the dashboard caches them). */
+  facts?: HostFacts | Promise<HostFacts>;
+}
+
+export interface PipelineResult {
+  parsed: ParsedTopology;
+  facts: HostFacts;
+  running: RunningNow;
+  applied: Plan | null;
+  result: PlanResult;
+}
+
+const EMPTY: LibvirtSnapshot = { domains: [], autostart: new Set(), networks: [] };
+
+/** The three reads are independent: each its own virsh process, run side by side. */
+export async function readLibvirt(virsh: Virsh): Promise<LibvirtSnapshot> {
+  const [domains, autostart, networks] = await Promise.all([
+    readDomains(virsh),
+    // One `list --autostart` for every domain instead of one `dominfo` each.
+    virsh.autostartDomains(),
+    virsh.listNetworks(),
+  ]);
+  return { domains, autostart, networks };
+}
+
+function foreignOf(d: LiveDomain): ForeignDomain {
+  // The live definition: what it really uses now (a live re-pin counts).
+  const s = d.summary;
+  const cpus = [...new Set(Object.values(s.vcpuPins).flat())].sort((a, b) => a - b);
+  return {
+    name: d.name,
+    state: d.state,
+    cpus,
+    emulatorCpus: s.emulatorPin ?? [],
+    nodes: s.numatune?.nodeset ?? [],
+    memoryKiB: s.memoryKiB,
+    hugepageSizeKiB: s.hugepageSizeKiB,
+  };
+}
+
+function foreignNote(f: ForeignDomain): string {
+  const pages = f.hugepageSizeKiB ? `, ${f.memoryKiB / 1024} MiB in ${f.hugepageSizeKiB} KiB hugepages` : "";
+  const nodes = f.nodes.length ? ` on node ${formatCpuList(f.nodes)}` : "";
+  if (f.cpus.length === 0) {
+    return `domain ${f.name} (not managed by nfvhost, ${f.state}) has no vCPU pinning: it may run on any housekeeping CPU${pages}; left as it is`;
+  }
+  const emu = f.emulatorCpus.length ? `, emulator on CPU ${formatCpuList(f.emulatorCpus)}` : "";
+  return `CPU ${formatCpuList(f.cpus)} taken by domain ${f.name} (not managed by nfvhost, ${f.state}${emu}${nodes}${pages}); left as it is`;
+}
+
+/**
+ * Every domain libvirt runs, one way: nfvhost's running ones where the applied plan put them (a
+ * hand re-pin is drift to undo, not a new placement), foreign running ones with the CPUs, nodes
+ * and hugepages they use. Shut-off domains hold nothing.
+ */
+export function whatRunsNow(
+  libvirt: LibvirtSnapshot,
+  facts: HostFacts,
+  applied: Plan | null,
+  replan: ReadonlySet<string> = new Set(),
+): RunningNow {
+  const deployed: DeployedVnf[] = [];
+  const foreign: ForeignDomain[] = [];
+  for (const d of libvirt.domains) {
+    if (d.state === "shut off") continue;
+    if (d.managed) {
+      if (replan.has(d.name)) continue;
+      const p = applied?.vnfs.find((v) => v.name === d.name);
+      const now = toDeployedVnf(d, facts);
+      // Where the last apply placed it; its VFs and MACs as they are now.
+      deployed.push(p ? { ...deployedFromPlan(p), vfs: now.vfs, macs: now.macs } : now);
+      continue;
+    }
+    const f = foreignOf(d);
+    foreign.push(f);
+    const live = toDeployedVnf(d, facts);
+    deployed.push({ ...live, vcpuPins: f.cpus, emulatorCpus: f.emulatorCpus, node: f.nodes[0] ?? live.node });
+  }
+  return { libvirt, deployed, foreign, notes: foreign.map(foreignNote) };
+}
+
+/** load -> discover -> what runs now -> plan. Reads, never changes anything. */
+export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
+  // libvirt is read while the topology is validated and the host discovered (virsh runs in its
+  // own processes).
+  const libvirt = input.virsh ? readLibvirt(input.virsh) : Promise.resolve(EMPTY);
+  libvirt.catch(() => undefined); // awaited below; a bad topology file must not leave it unhandled
+  const factsP = input.facts ?? discoverHost({ root: input.root });
+  Promise.resolve(factsP).catch(() => undefined);
+  const parsed = await input.parsed;
+  const facts = await factsP;
+  const snapshot = await libvirt;
+  const applied = input.stateDir ? await loadAppliedPlan(input.stateDir, parsed.topology.name) : null;
+  const byName = new Map(parsed.topology.vnfs.map((v) => [v.name, v]));
+  // A VNF named in --yes whose size changed in the file is re-planned from scratch; otherwise it
+  // keeps its place (and its hugepages are not counted twice).
+  const replan = new Set(
+    (input.yes ?? []).filter((n) => {
+      const spec = byName.get(n);
+      const p = applied?.vnfs.find((v) => v.name === n);
+      return !p || !spec || spec.vcpus !== p.vcpus || spec.memoryKiB !== p.memory.KiB;
+    }),
+  );
+  const running = whatRunsNow(snapshot, facts, applied, replan);
+  const planned = planDeployment(facts, parsed.topology, running.deployed);
+  const result: PlanResult = planned.ok
+    ? { ok: true, plan: { ...planned.plan, warnings: [...running.notes, ...planned.plan.warnings] } }
+    : planned;
+  return { parsed, facts, running, applied, result };
+}
 
 export interface PrepareOptions {
   topologyFile: string;
@@ -36,6 +193,12 @@ export interface PrepareOptions {
   createState?: boolean;
   /** The topology, when the caller started loading it already (apply does, during its ping). */
   parsed?: Promise<ParsedTopology>;
+  /**
+   * "render" (apply): the day-0 files, with the secrets from `env`. "presence" (verify): only
+   * which VNFs have a day-0 ISO, so the domain XML is right without any secret; verify proves the
+   * ISO by the digest apply recorded when it built it.
+   */
+  day0?: "render" | "presence";
 }
 
 export interface ApplyContext {
@@ -45,24 +208,7 @@ export interface ApplyContext {
   pre: PreflightResult;
   desired: Desired;
   live: LiveState;
-}
-
-/** What libvirt runs, read once per run: domains (with their XML), autostart flags, networks. */
-export interface LibvirtSnapshot {
-  domains: LiveDomain[];
-  autostart: Set<string>;
-  networks: NetworkListEntry[];
-}
-
-/** The three reads are independent: each its own virsh process, run side by side. */
-export async function readLibvirt(virsh: Virsh): Promise<LibvirtSnapshot> {
-  const [domains, autostart, networks] = await Promise.all([
-    readDomains(virsh),
-    // One `list --autostart` for every domain instead of one `dominfo` each.
-    virsh.autostartDomains(),
-    virsh.listNetworks(),
-  ]);
-  return { domains, autostart, networks };
+  running: RunningNow;
 }
 
 /**
@@ -107,36 +253,14 @@ export async function readLive(
 
 /** Everything up to the change set; shared by apply, --dry-run and verify. */
 export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<ApplyContext> {
-  // libvirt is read while the topology is validated and the host discovered (virsh runs in its
-  // own processes); nothing here changes anything, and apply holds its lock already.
-  const libvirt = readLibvirt(virsh);
-  libvirt.catch(() => undefined); // awaited below; a bad topology file must not leave it unhandled
-  const parsed = await (opts.parsed ?? loadTopology(opts.topologyFile));
-  const facts = await discoverHost({ root: opts.root });
-  const snapshot = await libvirt;
-  const liveDomains = snapshot.domains;
-  const applied = await loadAppliedPlan(opts.stateDir, parsed.topology.name);
-  const byName = new Map(parsed.topology.vnfs.map((v) => [v.name, v]));
-  // A VNF named in --yes whose size changed in the file is re-planned from scratch; otherwise it
-  // keeps its place (and its hugepages are not counted twice).
-  const replan = new Set(
-    (opts.yes ?? []).filter((n) => {
-      const spec = byName.get(n);
-      const p = applied?.vnfs.find((v) => v.name === n);
-      return !p || !spec || spec.vcpus !== p.vcpus || spec.memoryKiB !== p.memory.KiB;
-    }),
-  );
-  // Running VNFs stay where the last apply put them (a hand re-pin is drift to undo); other
-  // managed domains hold their CPUs too. A VNF named in --yes may be re-planned from scratch.
-  const deployed = liveDomains
-    .filter((d) => d.managed && d.state !== "shut off" && !replan.has(d.name))
-    .map((d) => {
-      const p = applied?.vnfs.find((v) => v.name === d.name);
-      const now = toDeployedVnf(d, facts);
-      // Where the last apply placed it; its VFs and MACs as they are now.
-      return p ? { ...deployedFromPlan(p), vfs: now.vfs, macs: now.macs } : now;
-    });
-  const result = planDeployment(facts, parsed.topology, deployed);
+  const pipe = await runPipeline({
+    parsed: opts.parsed ?? loadTopology(opts.topologyFile),
+    root: opts.root,
+    virsh,
+    stateDir: opts.stateDir,
+    yes: opts.yes,
+  });
+  const { parsed, facts, result } = pipe;
   if (!result.ok) throw new TopologyDoesNotFit(result.problems, parsed);
   const plan = result.plan;
   const pre = await preflight(
@@ -145,7 +269,11 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
     { accel: opts.accel, lab: parsed.topology.lab, allowUnlocked: opts.allowUnlocked, memlockRaisable },
     () => true,
   );
-  const day0 = await renderDay0(plan, opts.env, await saltSeed(opts.stateDir, opts.createState ?? false));
+  const day0 =
+    opts.day0 === "presence"
+      ? day0Presence(plan)
+      : await renderDay0(plan, opts.env, await saltSeed(opts.stateDir, opts.createState ?? false));
+  const liveDomains = pipe.running.libvirt.domains;
   const desired = await buildDesired(plan, facts, pre, {
     uuids: Object.fromEntries(liveDomains.filter((d) => d.config.uuid).map((d) => [d.name, d.config.uuid!])),
     root: opts.root,
@@ -153,6 +281,6 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
     topologyName: parsed.topology.name,
     day0,
   });
-  const live = await readLive(virsh, desired, opts.root, snapshot);
-  return { parsed, facts, plan, pre, desired, live };
+  const live = await readLive(virsh, desired, opts.root, pipe.running.libvirt);
+  return { parsed, facts, plan, pre, desired, live, running: pipe.running };
 }

@@ -8,7 +8,7 @@ import { AJV_FORMATS as formats } from "./formats.js";
 const require = createRequire(import.meta.url);
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nfvhost.dev/schema/topology.schema.json","title":"nfvhost topology","description":"One file: host tuning, libvirt networks and the VNFs to deploy. See docs/topology.md.","type":"object","properties":{"name":{"type":"string","format":"nfv-name","description":"Topology name."},"lab":{"type":"boolean","description":"Lab mode for the whole file: every VNF runs emulated (TCG).","default":false},"host":{"type":"object","description":"Host tuning.","properties":{"management":{"type":"object","description":"Management interface, configured through NetworkManager.","properties":{"interface":{"type":"string","format":"nfv-ifname","description":"Host management interface (seed: eno1)."},"address":{"type":"string","format":"nfv-cidr","description":"Static address with prefix length, e.g. 10.75.58.43/24."},"gateway":{"type":"string","format":"nfv-ip","description":"Default gateway."},"dns":{"type":"array","description":"DNS servers.","items":{"type":"string","format":"nfv-ip","description":"DNS server."}}},"required":["interface","address"],"additionalProperties":false},"cpus":{"type":"object","description":"CPU partition between host (housekeeping) and VNFs (isolated).","properties":{"isolate":{"description":"CPUs isolated for VNFs: \"auto\" (smallest set covering the plan), a CPU list \"1-8,37-44\" or a list of CPU ids.","default":"auto","anyOf":[{"type":"string","const":"auto"},{"type":"string","format":"nfv-cpulist"},{"type":"array","items":{"type":"integer","minimum":0,"maximum":8191}}]},"nohz-full":{"type":"boolean","description":"Also plan nohz_full= and rcu_nocbs= for the isolated CPUs.","default":false},"housekeeping-cores-per-node":{"type":"integer","description":"Physical cores kept for the host on every NUMA node.","minimum":1,"maximum":8192,"default":1}},"additionalProperties":false},"hugepages":{"type":"object","description":"Hugepages backing VNF memory.","properties":{"size":{"type":["string","integer"],"format":"nfv-hugepage-size","description":"Hugepage size: 1G or 2M (also 1GiB, 2MiB, 1048576KiB).","default":"1G"},"count":{"type":"integer","description":"Pages reserved at boot; omitted: computed from the plan.","minimum":0,"maximum":16777216}},"additionalProperties":false},"sysctl":{"type":"object","description":"Kernel parameters set persistently, e.g. net.ipv4.ip_forward: 1.","additionalProperties":{"type":["string","number","boolean"]}},"sriov":{"type":"array","description":"SR-IOV physical functions and their VFs (persistent through NetworkManager).","items":{"type":"object","properties":{"pf":{"type":"string","format":"nfv-pf","description":"Physical function: interface name (eno2) or PCI address (0000:3b:00.1)."},"vfs":{"type":"integer","description":"Number of VFs to create.","minimum":1,"maximum":256},"mtu":{"type":"integer","description":"MTU in bytes.","minimum":68,"maximum":9710},"trust":{"type":"boolean","description":"Trust every VF (needed for extra MACs/VLANs, promiscuous)."},"spoofchk":{"type":"boolean","description":"MAC/VLAN anti-spoofing on every VF."},"macs":{"type":"array","description":"Administrative MAC per VF index, at most vfs entries.","items":{"type":"string","format":"nfv-mac","description":"MAC of VF n."}}},"required":["pf","vfs"],"additionalProperties":false}},"bridges":{"type":"array","description":"Linux bridges (NetworkManager).","items":{"type":"object","properties":{"name":{"type":"string","format":"nfv-bridge","description":"Bridge name (at most 15 characters)."},"ports":{"type":"array","description":"Interfaces enslaved to the bridge.","items":{"type":"string","format":"nfv-ifname","description":"Port interface."}},"mtu":{"type":"integer","description":"MTU in bytes.","minimum":68,"maximum":9710},"stp":{"type":"boolean","description":"Spanning tree (NetworkManager's default, as in the seed).","default":true}},"required":["name"],"additionalProperties":false}},"selinux":{"type":"string","enum":["disabled","permissive","enforcing","keep"],"default":"disabled","description":"SELinux mode to set (the seed disables it); keep leaves it alone."},"firewalld":{"type":"string","enum":["disabled","keep"],"default":"disabled","description":"Stop and disable firewalld (the seed does); keep leaves it alone."},"thp":{"type":"string","enum":["always","madvise","never","keep"],"default":"keep","description":"Transparent hugepages mode."},"local-repo":{"type":"object","properties":{"iso":{"type":"string","format":"nfv-path","description":"Installation DVD ISO used as a local package repository."},"mountpoint":{"type":"string","format":"nfv-path","description":"Where to mount it."}},"required":["iso","mountpoint"],"additionalProperties":false}},"additionalProperties":false},"networks":{"type":"object","description":"libvirt networks by name.","additionalProperties":{"type":"object","description":"A libvirt network.","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"type":"object","properties":{"type":{"const":"sriov-pool","description":"Pool of the VFs of one PF (libvirt hostdev network)."},"pf":{"type":"string","format":"nfv-pf","description":"The PF whose VFs make the pool."}},"required":["type","pf"],"additionalProperties":false},{"type":"object","properties":{"type":{"const":"bridge","description":"libvirt network over an existing Linux bridge."},"bridge":{"type":"string","format":"nfv-bridge","description":"The Linux bridge."}},"required":["type","bridge"],"additionalProperties":false},{"type":"object","properties":{"type":{"const":"macvtap","description":"libvirt network of macvtap devices on one interface."},"dev":{"type":"string","format":"nfv-ifname","description":"The host interface."},"mode":{"type":"string","enum":["bridge","vepa","private","passthrough"],"description":"macvtap mode.","default":"bridge"}},"required":["type","dev"],"additionalProperties":false}]}},"vnfs":{"type":"object","description":"VNFs by name (the libvirt domain name).","additionalProperties":{"type":"object","properties":{"kind":{"type":"string","enum":["csr1000v","c8000v","asav","xrv9k","vsrx3","vmseries","fortigate","vyos","chr","generic"],"description":"VNF kind: csr1000v (Cisco CSR 1000v), c8000v (Cisco Catalyst 8000V), asav (Cisco ASAv), xrv9k (Cisco IOS XRv 9000), vsrx3 (Juniper vSRX 3.0), vmseries (Palo Alto Networks VM-Series), fortigate (Fortinet FortiGate-VM), vyos (VyOS), chr (MikroTik Cloud Hosted Router), generic (generic qcow2 VNF)"},"image":{"description":"an absolute path without '.' or '..' components or control characters (the disk image the VNF writes), or {base: PATH, overlay: per-vnf} (a qcow2 overlay per VNF under the state directory; the base is never written)","anyOf":[{"type":"string","format":"nfv-path","description":"Absolute path of the disk image (qcow2)."},{"type":"object","properties":{"base":{"type":"string","format":"nfv-path","description":"Absolute path of the base image (qcow2); opened read-only."},"overlay":{"type":"string","enum":["per-vnf"],"description":"One qcow2 overlay per VNF."}},"required":["base","overlay"],"additionalProperties":false}]},"vcpus":{"type":"integer","description":"Number of vCPUs (csr1000v and c8000v: 1, 2, 4 or 8).","minimum":1,"maximum":1024},"memory":{"type":["string","integer"],"format":"nfv-size","minimum":1,"maximum":67108864,"description":"Guest memory; must be a multiple of the hugepage size. Binary units: 8GiB, 8192MiB, 8G, \"8 GiB\"; a bare number is MiB."},"thread-policy":{"type":"string","enum":["isolate","prefer","require","share"],"default":"isolate","description":"isolate: each vCPU on its own core, siblings carry the emulator; prefer: fill sibling threads; require: prefer, on SMT cores only; share: may share cores with other share VNFs."},"node":{"type":"integer","description":"Force this NUMA node.","minimum":0,"maximum":1023},"lab":{"type":"boolean","description":"Emulated (TCG) domain, not for production; default: the file's lab."},"autostart":{"type":"boolean","description":"Start with the host.","default":true},"interfaces":{"type":"array","description":"vNICs in guest order.","items":{"type":"object","description":"A vNIC; in order they become GigabitEthernet1, 2, ... inside IOS-XE.","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"type":"object","properties":{"type":{"const":"macvtap","description":"macvtap on a host interface (seed: Gi1 on eno1)."},"dev":{"type":"string","format":"nfv-ifname","description":"Host interface."},"mode":{"type":"string","enum":["bridge","vepa","private","passthrough"],"description":"macvtap mode.","default":"bridge"},"mac":{"type":"string","format":"nfv-mac","description":"Guest MAC."},"model":{"type":"string","enum":["virtio","vmxnet3","e1000","e1000e","rtl8139"],"description":"Emulated NIC model; default and allowed models depend on the VNF kind."}},"required":["type","dev"],"additionalProperties":false},{"type":"object","properties":{"type":{"const":"sriov","description":"An SR-IOV VF, from a sriov-pool network or a PF."},"network":{"type":"string","format":"nfv-name","description":"A sriov-pool network."},"pf":{"type":"string","format":"nfv-pf","description":"Take a VF of this PF directly (instead of network)."},"mac":{"type":"string","format":"nfv-mac","description":"VF MAC."},"vlan":{"type":"integer","description":"VLAN tag set on the VF by the host (802.1Q).","minimum":1,"maximum":4094},"trunk-vlans":{"type":"array","description":"VLANs the guest tags itself (dot1q subinterfaces); counted against the driver's VLAN limit.","items":{"type":"integer","description":"VLAN id.","minimum":1,"maximum":4094},"uniqueItems":true},"trust":{"type":"boolean","description":"Trust the VF (default: the PF's trust setting, else false)."},"spoofchk":{"type":"boolean","description":"Anti-spoofing on the VF (default: the PF's, else true)."}},"required":["type"],"additionalProperties":false},{"type":"object","properties":{"type":{"const":"bridge","description":"Attach to a Linux bridge, directly or through a bridge network."},"bridge":{"type":"string","format":"nfv-bridge","description":"Linux bridge."},"network":{"type":"string","format":"nfv-name","description":"A bridge network."},"mac":{"type":"string","format":"nfv-mac","description":"Guest MAC."},"model":{"type":"string","enum":["virtio","vmxnet3","e1000","e1000e","rtl8139"],"description":"Emulated NIC model; default and allowed models depend on the VNF kind."}},"required":["type"],"additionalProperties":false},{"type":"object","properties":{"type":{"const":"network","description":"Any libvirt network defined under networks."},"network":{"type":"string","format":"nfv-name","description":"The network."},"mac":{"type":"string","format":"nfv-mac","description":"Guest MAC."},"model":{"type":"string","enum":["virtio","vmxnet3","e1000","e1000e","rtl8139"],"description":"Emulated NIC model; default and allowed models depend on the VNF kind."}},"required":["type","network"],"additionalProperties":false}]}},"day0":{"type":"object","description":"Day-0 configuration, rendered in the kind's own format and medium (see docs/topology.md, Vendor kinds).","properties":{"mode":{"type":"string","enum":["controller","autonomous"],"description":"IOS-XE kinds: controller (SD-WAN, ciscosdwan_cloud_init.cfg) or autonomous (iosxe_config.txt, the default)."},"hostname":{"type":"string","format":"nfv-ios-hostname","description":"Router hostname; default: the VNF name."},"system":{"type":"object","description":"SD-WAN system block (controller mode).","properties":{"system-ip":{"type":"string","format":"nfv-ipv4","description":"SD-WAN system IP."},"site-id":{"type":"integer","description":"SD-WAN site id.","minimum":1,"maximum":4294967295},"organization-name":{"type":"string","pattern":"^[^\\r\\n]*$","description":"Overlay organization name (one line)","minLength":1},"sp-organization-name":{"type":"string","pattern":"^[^\\r\\n]*$","description":"Service-provider organization name (one line)","minLength":1},"vbond":{"type":"string","format":"nfv-host","description":"vBond (validator) address."},"vbond-port":{"type":"integer","description":"vBond port.","minimum":1,"maximum":65535}},"required":["system-ip","site-id","organization-name","vbond"],"additionalProperties":false},"onboarding":{"type":"object","description":"SD-WAN onboarding values for the cloud-config part.","properties":{"uuid":{"type":"string","pattern":"^[A-Za-z0-9_-]+$","description":"Chassis number (C8K-..., CSR-...)."},"otp-env":{"type":"string","format":"nfv-env","description":"Environment variable holding the one-time token."},"root-ca-env":{"type":"string","format":"nfv-env","description":"Environment variable holding the root CA chain (PEM)."}},"additionalProperties":false},"users":{"type":"object","description":"Local users; passwords come from the environment and are written as type 9 secrets.","additionalProperties":{"type":"object","properties":{"privilege":{"type":"integer","description":"Privilege level.","minimum":0,"maximum":15,"default":15},"password-env":{"type":"string","format":"nfv-env","description":"Environment variable holding the password (never the password itself)."}},"required":["password-env"],"additionalProperties":false}},"enable-secret-env":{"type":"string","format":"nfv-env","description":"Environment variable holding the enable secret."},"name-servers":{"type":"array","description":"ip name-server.","items":{"type":"string","format":"nfv-ip","description":"DNS server."}},"routes":{"type":"array","description":"Static routes.","items":{"type":"object","properties":{"prefix":{"type":"string","format":"nfv-prefix","description":"Destination prefix."},"next-hop":{"type":"string","format":"nfv-ip","description":"Next hop."}},"required":["prefix","next-hop"],"additionalProperties":false}},"interfaces":{"type":"object","description":"Per interface (GigabitEthernet1..N for N vNICs).","additionalProperties":{"type":"object","properties":{"address":{"type":"string","format":"nfv-cidr","description":"Address with prefix length."},"dhcp":{"type":"boolean","description":"Address from DHCP (instead of address)."},"mtu":{"type":"integer","description":"IP MTU.","minimum":576,"maximum":9216},"description":{"type":"string","pattern":"^[^\\r\\n]*$","description":"Interface description (one line)","maxLength":200},"tunnel":{"type":"object","description":"SD-WAN tunnel interface (controller mode).","properties":{"encapsulation":{"type":"string","enum":["ipsec","gre"],"description":"SD-WAN tunnel encapsulation."},"color":{"type":"string","pattern":"^[a-z0-9-]+$","description":"SD-WAN color, e.g. default, mpls."},"allow-service":{"type":"array","description":"Services allowed on the tunnel interface.","items":{"type":"string","enum":["all","bgp","bfd","dhcp","dns","https","icmp","netconf","ntp","ospf","snmp","sshd","stun"]}}},"required":["encapsulation"],"additionalProperties":false}},"additionalProperties":false}},"ntp":{"type":"array","description":"NTP servers.","items":{"type":"object","properties":{"server":{"type":"string","format":"nfv-host","description":"NTP server."},"version":{"type":"integer","description":"NTP version.","minimum":1,"maximum":4}},"required":["server"],"additionalProperties":false}},"clock-timezone":{"type":"string","format":"nfv-timezone","description":"IOS clock timezone, e.g. \"CST 8 0\"."},"license":{"type":"object","description":"Smart Licensing: boot level, throughput level and (with token-env) the registration command.","properties":{"token-env":{"type":"string","format":"nfv-env","description":"Environment variable holding the Smart Licensing id token."},"source-interface":{"type":"string","format":"nfv-day0-ifname","description":"ip http client source-interface."},"tools-host":{"type":"string","format":"nfv-ip","description":"Address of tools.cisco.com (ip host), when DNS cannot resolve it."},"throughput-level":{"type":["string","integer"],"pattern":"^(T[0-3]|[1-9][0-9]*)$","minimum":1,"description":"platform hardware throughput level: Mbps (e.g. 250, 1000) or a tier T0-T3."},"boot-level":{"type":"string","enum":["network-essentials","network-advantage","network-premier","ax","appx","security","ipbase"],"description":"license boot level (C8000v: network-*, with the matching dna-* addon; CSR 1000v: ax, appx, security, ipbase). C8000v default: network-advantage."}},"additionalProperties":false},"extra-config":{"type":"array","description":"IOS-XE lines appended verbatim.","items":{"type":"string","pattern":"^[^\\r\\n]*$","description":"An IOS-XE configuration line (one line)"}}},"additionalProperties":false},"boot":{"type":"object","description":"Direct kernel boot (generic VNFs, test guests) instead of booting the disk image.","properties":{"kernel":{"type":"string","format":"nfv-path","description":"Kernel image on the host."},"initrd":{"type":"string","format":"nfv-path","description":"Initramfs on the host."},"cmdline":{"type":"string","pattern":"^[^\\r\\n]*$","description":"Kernel command line (one line)"}},"required":["kernel"],"additionalProperties":false},"cpu-mode":{"type":"string","enum":["host-passthrough","host-model","custom"],"default":"host-passthrough","description":"Guest CPU: host-passthrough (default: every host CPU feature), host-model (migratable, fewer features) or custom (cpu-model). See `nfvhost explain cpu-mode`."},"cpu-model":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$","description":"QEMU CPU model for cpu-mode custom, e.g. Skylake-Server-IBRS."},"version":{"type":"string","pattern":"^[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}[a-z]?)?$","description":"Release of the image (17.9.4a, 17.09.04a, 23.4); default: read from the image's file name. Licensing and day-0 lines are checked against it."}},"required":["kind","image","vcpus","memory"],"additionalProperties":false}}},"required":["name"],"additionalProperties":false};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nfvhost.dev/schema/topology.schema.json","title":"nfvhost topology","description":"One file: host tuning, libvirt networks and the VNFs to deploy. See docs/topology.md.","type":"object","properties":{"name":{"type":"string","format":"nfv-name","description":"Topology name."},"lab":{"type":"boolean","description":"Lab mode for the whole file: every VNF runs emulated (TCG).","default":false},"host":{"type":"object","description":"Host tuning.","properties":{"management":{"type":"object","description":"Management interface, configured through NetworkManager.","properties":{"interface":{"type":"string","format":"nfv-ifname","description":"Host management interface (seed: eno1)."},"address":{"type":"string","format":"nfv-cidr","description":"Static address with prefix length, e.g. 10.75.58.43/24."},"gateway":{"type":"string","format":"nfv-ip","description":"Default gateway."},"dns":{"type":"array","description":"DNS servers.","items":{"type":"string","format":"nfv-ip","description":"DNS server."}}},"required":["interface","address"],"additionalProperties":false},"cpus":{"type":"object","description":"CPU partition between host (housekeeping) and VNFs (isolated).","properties":{"isolate":{"description":"CPUs isolated for VNFs: \"auto\" (smallest set covering the plan), a CPU list \"1-8,37-44\" or a list of CPU ids.","default":"auto","anyOf":[{"type":"string","const":"auto"},{"type":"string","format":"nfv-cpulist"},{"type":"array","items":{"type":"integer","minimum":0,"maximum":8191}}]},"nohz-full":{"type":"boolean","description":"Also plan nohz_full= and rcu_nocbs= for the isolated CPUs.","default":false},"housekeeping-cores-per-node":{"type":"integer","description":"Physical cores kept for the host on every NUMA node.","minimum":1,"maximum":8192,"default":1}},"additionalProperties":false},"hugepages":{"type":"object","description":"Hugepages backing VNF memory.","properties":{"size":{"type":["string","integer"],"format":"nfv-hugepage-size","description":"Hugepage size: 1G or 2M (also 1GiB, 2MiB, 1048576KiB).","default":"1G"},"count":{"type":"integer","description":"Pages reserved at boot; omitted: computed from the plan.","minimum":0,"maximum":16777216}},"additionalProperties":false},"sysctl":{"type":"object","description":"Kernel parameters set persistently, e.g. net.ipv4.ip_forward: 1.","additionalProperties":{"type":["string","number","boolean"]}},"sriov":{"type":"array","description":"SR-IOV physical functions and their VFs (persistent through NetworkManager).","items":{"type":"object","properties":{"pf":{"type":"string","format":"nfv-pf","description":"Physical function: interface name (eno2) or PCI address (0000:3b:00.1)."},"vfs":{"type":"integer","description":"Number of VFs to create.","minimum":1,"maximum":256},"mtu":{"type":"integer","description":"MTU in bytes.","minimum":68,"maximum":9710},"trust":{"type":"boolean","description":"Trust every VF (needed for extra MACs/VLANs, promiscuous)."},"spoofchk":{"type":"boolean","description":"MAC/VLAN anti-spoofing on every VF."},"macs":{"type":"array","description":"Administrative MAC per VF index, at most vfs entries.","items":{"type":"string","format":"nfv-mac","description":"MAC of VF n."}}},"required":["pf","vfs"],"additionalProperties":false}},"bridges":{"type":"array","description":"Linux bridges (NetworkManager).","items":{"type":"object","properties":{"name":{"type":"string","format":"nfv-bridge","description":"Bridge name (at most 15 characters)."},"ports":{"type":"array","description":"Interfaces enslaved to the bridge.","items":{"type":"string","format":"nfv-ifname","description":"Port interface."}},"mtu":{"type":"integer","description":"MTU in bytes.","minimum":68,"maximum":9710},"stp":{"type":"boolean","description":"Spanning tree (NetworkManager's default, as in the seed).","default":true}},"required":["name"],"additionalProperties":false}},"selinux":{"type":"string","enum":["disabled","permissive","enforcing","keep"],"default":"disabled","description":"SELinux mode to set (the seed disables it); keep leaves it alone."},"firewalld":{"type":"string","enum":["disabled","keep"],"default":"disabled","description":"Stop and disable firewalld (the seed does); keep leaves it alone."},"thp":{"type":"string","enum":["always","madvise","never","keep"],"default":"keep","description":"Transparent hugepages mode."},"local-repo":{"type":"object","properties":{"iso":{"type":"string","format":"nfv-path","description":"Installation DVD ISO used as a local package repository."},"mountpoint":{"type":"string","format":"nfv-path","description":"Where to mount it."}},"required":["iso","mountpoint"],"additionalProperties":false}},"additionalProperties":false},"networks":{"type":"object","description":"libvirt networks by name.","additionalProperties":{"type":"object","description":"A libvirt network.","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"type":"object","properties":{"type":{"const":"sriov-pool","description":"Pool of the VFs of one PF (libvirt hostdev network)."},"pf":{"type":"string","format":"nfv-pf","description":"The PF whose VFs make the pool."}},"required":["type","pf"],"additionalProperties":false},{"type":"object","properties":{"type":{"const":"bridge","description":"libvirt network over an existing Linux bridge."},"bridge":{"type":"string","format":"nfv-bridge","description":"The Linux bridge."}},"required":["type","bridge"],"additionalProperties":false},{"type":"object","properties":{"type":{"const":"macvtap","description":"libvirt network of macvtap devices on one interface."},"dev":{"type":"string","format":"nfv-ifname","description":"The host interface."},"mode":{"type":"string","enum":["bridge","vepa","private","passthrough"],"description":"macvtap mode.","default":"bridge"}},"required":["type","dev"],"additionalProperties":false}]}},"vnfs":{"type":"object","description":"VNFs by name (the libvirt domain name).","additionalProperties":{"type":"object","properties":{"kind":{"type":"string","enum":["csr1000v","c8000v","asav","xrv9k","vsrx3","vmseries","fortigate","vyos","chr","generic"],"description":"VNF kind: csr1000v (Cisco CSR 1000v), c8000v (Cisco Catalyst 8000V), asav (Cisco ASAv), xrv9k (Cisco IOS XRv 9000), vsrx3 (Juniper vSRX 3.0), vmseries (Palo Alto Networks VM-Series), fortigate (Fortinet FortiGate-VM), vyos (VyOS), chr (MikroTik Cloud Hosted Router), generic (generic qcow2 VNF)"},"image":{"description":"an absolute path without '.' or '..' components or control characters (the disk image the VNF writes), or {base: PATH, overlay: per-vnf} (a qcow2 overlay per VNF under the state directory; the base is never written)","anyOf":[{"type":"string","format":"nfv-path","description":"Absolute path of the disk image (qcow2)."},{"type":"object","properties":{"base":{"type":"string","format":"nfv-path","description":"Absolute path of the base image (qcow2); opened read-only."},"overlay":{"type":"string","enum":["per-vnf"],"description":"One qcow2 overlay per VNF."}},"required":["base","overlay"],"additionalProperties":false}]},"vcpus":{"type":"integer","description":"Number of vCPUs (csr1000v and c8000v: 1, 2, 4 or 8).","minimum":1,"maximum":1024},"memory":{"type":["string","integer"],"format":"nfv-size","minimum":1,"maximum":67108864,"description":"Guest memory; must be a multiple of the hugepage size. Binary units: 8GiB, 8192MiB, 8G, \"8 GiB\"; a bare number is MiB."},"thread-policy":{"type":"string","enum":["isolate","prefer","require","share"],"default":"isolate","description":"isolate: each vCPU on its own core, siblings carry the emulator; prefer: fill sibling threads; require: prefer, on SMT cores only; share: may share cores with other share VNFs."},"node":{"type":"integer","description":"Force this NUMA node.","minimum":0,"maximum":1023},"priority":{"type":"integer","description":"When not every VNF fits, VNFs of a higher priority are kept first (default 0); ties keep the earlier VNF in the file.","minimum":-1000,"maximum":1000},"lab":{"type":"boolean","description":"Emulated (TCG) domain, not for production; default: the file's lab."},"autostart":{"type":"boolean","description":"Start with the host.","default":true},"interfaces":{"type":"array","description":"vNICs in guest order.","items":{"type":"object","description":"A vNIC; in order they become GigabitEthernet1, 2, ... inside IOS-XE.","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"type":"object","properties":{"type":{"const":"macvtap","description":"macvtap on a host interface (seed: Gi1 on eno1)."},"dev":{"type":"string","format":"nfv-ifname","description":"Host interface."},"mode":{"type":"string","enum":["bridge","vepa","private","passthrough"],"description":"macvtap mode.","default":"bridge"},"mac":{"type":"string","format":"nfv-mac","description":"Guest MAC."},"model":{"type":"string","enum":["virtio","vmxnet3","e1000","e1000e","rtl8139"],"description":"Emulated NIC model; default and allowed models depend on the VNF kind."}},"required":["type","dev"],"additionalProperties":false},{"type":"object","properties":{"type":{"const":"sriov","description":"An SR-IOV VF, from a sriov-pool network or a PF."},"network":{"type":"string","format":"nfv-name","description":"A sriov-pool network."},"pf":{"type":"string","format":"nfv-pf","description":"Take a VF of this PF directly (instead of network)."},"mac":{"type":"string","format":"nfv-mac","description":"VF MAC."},"vlan":{"type":"integer","description":"VLAN tag set on the VF by the host (802.1Q).","minimum":1,"maximum":4094},"trunk-vlans":{"type":"array","description":"VLANs the guest tags itself (dot1q subinterfaces); counted against the driver's VLAN limit.","items":{"type":"integer","description":"VLAN id.","minimum":1,"maximum":4094},"uniqueItems":true},"trust":{"type":"boolean","description":"Trust the VF (default: the PF's trust setting, else false)."},"spoofchk":{"type":"boolean","description":"Anti-spoofing on the VF (default: the PF's, else true)."}},"required":["type"],"additionalProperties":false},{"type":"object","properties":{"type":{"const":"bridge","description":"Attach to a Linux bridge, directly or through a bridge network."},"bridge":{"type":"string","format":"nfv-bridge","description":"Linux bridge."},"network":{"type":"string","format":"nfv-name","description":"A bridge network."},"mac":{"type":"string","format":"nfv-mac","description":"Guest MAC."},"model":{"type":"string","enum":["virtio","vmxnet3","e1000","e1000e","rtl8139"],"description":"Emulated NIC model; default and allowed models depend on the VNF kind."}},"required":["type"],"additionalProperties":false},{"type":"object","properties":{"type":{"const":"network","description":"Any libvirt network defined under networks."},"network":{"type":"string","format":"nfv-name","description":"The network."},"mac":{"type":"string","format":"nfv-mac","description":"Guest MAC."},"model":{"type":"string","enum":["virtio","vmxnet3","e1000","e1000e","rtl8139"],"description":"Emulated NIC model; default and allowed models depend on the VNF kind."}},"required":["type","network"],"additionalProperties":false}]}},"day0":{"type":"object","description":"Day-0 configuration, rendered in the kind's own format and medium (see docs/topology.md, Vendor kinds).","properties":{"mode":{"type":"string","enum":["controller","autonomous"],"description":"IOS-XE kinds: controller (SD-WAN, ciscosdwan_cloud_init.cfg) or autonomous (iosxe_config.txt, the default)."},"hostname":{"type":"string","format":"nfv-ios-hostname","description":"Router hostname; default: the VNF name."},"system":{"type":"object","description":"SD-WAN system block (controller mode).","properties":{"system-ip":{"type":"string","format":"nfv-ipv4","description":"SD-WAN system IP."},"site-id":{"type":"integer","description":"SD-WAN site id.","minimum":1,"maximum":4294967295},"organization-name":{"type":"string","pattern":"^[^\\r\\n]*$","description":"Overlay organization name (one line)","minLength":1},"sp-organization-name":{"type":"string","pattern":"^[^\\r\\n]*$","description":"Service-provider organization name (one line)","minLength":1},"vbond":{"type":"string","format":"nfv-host","description":"vBond (validator) address."},"vbond-port":{"type":"integer","description":"vBond port.","minimum":1,"maximum":65535}},"required":["system-ip","site-id","organization-name","vbond"],"additionalProperties":false},"onboarding":{"type":"object","description":"SD-WAN onboarding values for the cloud-config part.","properties":{"uuid":{"type":"string","pattern":"^[A-Za-z0-9_-]+$","description":"Chassis number (C8K-..., CSR-...)."},"otp-env":{"type":"string","format":"nfv-env","description":"Environment variable holding the one-time token."},"root-ca-env":{"type":"string","format":"nfv-env","description":"Environment variable holding the root CA chain (PEM)."}},"additionalProperties":false},"users":{"type":"object","description":"Local users; passwords come from the environment and are written as type 9 secrets.","additionalProperties":{"type":"object","properties":{"privilege":{"type":"integer","description":"Privilege level.","minimum":0,"maximum":15,"default":15},"password-env":{"type":"string","format":"nfv-env","description":"Environment variable holding the password (never the password itself)."}},"required":["password-env"],"additionalProperties":false}},"enable-secret-env":{"type":"string","format":"nfv-env","description":"Environment variable holding the enable secret."},"name-servers":{"type":"array","description":"ip name-server.","items":{"type":"string","format":"nfv-ip","description":"DNS server."}},"routes":{"type":"array","description":"Static routes.","items":{"type":"object","properties":{"prefix":{"type":"string","format":"nfv-prefix","description":"Destination prefix."},"next-hop":{"type":"string","format":"nfv-ip","description":"Next hop."}},"required":["prefix","next-hop"],"additionalProperties":false}},"interfaces":{"type":"object","description":"Per interface (GigabitEthernet1..N for N vNICs).","additionalProperties":{"type":"object","properties":{"address":{"type":"string","format":"nfv-cidr","description":"Address with prefix length."},"dhcp":{"type":"boolean","description":"Address from DHCP (instead of address)."},"mtu":{"type":"integer","description":"IP MTU.","minimum":576,"maximum":9216},"description":{"type":"string","pattern":"^[^\\r\\n]*$","description":"Interface description (one line)","maxLength":200},"tunnel":{"type":"object","description":"SD-WAN tunnel interface (controller mode).","properties":{"encapsulation":{"type":"string","enum":["ipsec","gre"],"description":"SD-WAN tunnel encapsulation."},"color":{"type":"string","pattern":"^[a-z0-9-]+$","description":"SD-WAN color, e.g. default, mpls."},"allow-service":{"type":"array","description":"Services allowed on the tunnel interface.","items":{"type":"string","enum":["all","bgp","bfd","dhcp","dns","https","icmp","netconf","ntp","ospf","snmp","sshd","stun"]}}},"required":["encapsulation"],"additionalProperties":false}},"additionalProperties":false}},"ntp":{"type":"array","description":"NTP servers.","items":{"type":"object","properties":{"server":{"type":"string","format":"nfv-host","description":"NTP server."},"version":{"type":"integer","description":"NTP version.","minimum":1,"maximum":4}},"required":["server"],"additionalProperties":false}},"clock-timezone":{"type":"string","format":"nfv-timezone","description":"IOS clock timezone, e.g. \"CST 8 0\"."},"license":{"type":"object","description":"Smart Licensing: boot level, throughput level and (with token-env) the registration command.","properties":{"token-env":{"type":"string","format":"nfv-env","description":"Environment variable holding the Smart Licensing id token."},"source-interface":{"type":"string","format":"nfv-day0-ifname","description":"ip http client source-interface."},"tools-host":{"type":"string","format":"nfv-ip","description":"Address of tools.cisco.com (ip host), when DNS cannot resolve it."},"throughput-level":{"type":["string","integer"],"pattern":"^(T[0-3]|[1-9][0-9]*)$","minimum":1,"description":"platform hardware throughput level: Mbps (e.g. 250, 1000) or a tier T0-T3."},"boot-level":{"type":"string","enum":["network-essentials","network-advantage","network-premier","ax","appx","security","ipbase"],"description":"license boot level (C8000v: network-*, with the matching dna-* addon; CSR 1000v: ax, appx, security, ipbase). C8000v default: network-advantage."}},"additionalProperties":false},"extra-config":{"type":"array","description":"IOS-XE lines appended verbatim.","items":{"type":"string","pattern":"^[^\\r\\n]*$","description":"An IOS-XE configuration line (one line)"}}},"additionalProperties":false},"boot":{"type":"object","description":"Direct kernel boot (generic VNFs, test guests) instead of booting the disk image.","properties":{"kernel":{"type":"string","format":"nfv-path","description":"Kernel image on the host."},"initrd":{"type":"string","format":"nfv-path","description":"Initramfs on the host."},"cmdline":{"type":"string","pattern":"^[^\\r\\n]*$","description":"Kernel command line (one line)"}},"required":["kernel"],"additionalProperties":false},"cpu-mode":{"type":"string","enum":["host-passthrough","host-model","custom"],"default":"host-passthrough","description":"Guest CPU: host-passthrough (default: every host CPU feature), host-model (migratable, fewer features) or custom (cpu-model). See `nfvhost explain cpu-mode`."},"cpu-model":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$","description":"QEMU CPU model for cpu-mode custom, e.g. Skylake-Server-IBRS."},"version":{"type":"string","pattern":"^[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}[a-z]?)?$","description":"Release of the image (17.9.4a, 17.09.04a, 23.4); default: read from the image's file name. Licensing and day-0 lines are checked against it."}},"required":["kind","image","vcpus","memory"],"additionalProperties":false}}},"required":["name"],"additionalProperties":false};
 const formats0 = formats["nfv-name"];
 const formats2 = formats["nfv-ifname"];
 const formats4 = formats["nfv-cidr"];
@@ -1875,10 +1875,10 @@ errors++;
 }
 }
 }
-if(data51.lab !== undefined){
-let data60 = data51.lab;
-if(typeof data60 !== "boolean"){
-const err147 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/lab",schemaPath:"#/properties/vnfs/additionalProperties/properties/lab/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vnfs.additionalProperties.properties.lab.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.lab,data:data60};
+if(data51.priority !== undefined){
+let data60 = data51.priority;
+if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
+const err147 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/priority",schemaPath:"#/properties/vnfs/additionalProperties/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.priority.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.priority,data:data60};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1887,11 +1887,9 @@ vErrors.push(err147);
 }
 errors++;
 }
-}
-if(data51.autostart !== undefined){
-let data61 = data51.autostart;
-if(typeof data61 !== "boolean"){
-const err148 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/autostart",schemaPath:"#/properties/vnfs/additionalProperties/properties/autostart/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vnfs.additionalProperties.properties.autostart.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.autostart,data:data61};
+if((typeof data60 == "number") && (isFinite(data60))){
+if(data60 > 1000 || isNaN(data60)){
+const err148 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/priority",schemaPath:"#/properties/vnfs/additionalProperties/properties/priority/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.vnfs.additionalProperties.properties.priority,data:data60};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1900,16 +1898,8 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-if(data51.interfaces !== undefined){
-let data62 = data51.interfaces;
-if(Array.isArray(data62)){
-const len6 = data62.length;
-for(let i6=0; i6<len6; i6++){
-let data63 = data62[i6];
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.type === undefined){
-const err149 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items,data:data63};
+if(data60 < -1000 || isNaN(data60)){
+const err149 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/priority",schemaPath:"#/properties/vnfs/additionalProperties/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1000},message:"must be >= -1000",schema:-1000,parentSchema:schema11.properties.vnfs.additionalProperties.properties.priority,data:data60};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1918,12 +1908,12 @@ vErrors.push(err149);
 }
 errors++;
 }
-const tag1 = data63.type;
-if(typeof tag1 == "string"){
-if(tag1 === "macvtap"){
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.type === undefined){
-const err150 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0],data:data63};
+}
+}
+if(data51.lab !== undefined){
+let data61 = data51.lab;
+if(typeof data61 !== "boolean"){
+const err150 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/lab",schemaPath:"#/properties/vnfs/additionalProperties/properties/lab/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vnfs.additionalProperties.properties.lab.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.lab,data:data61};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1932,8 +1922,11 @@ vErrors.push(err150);
 }
 errors++;
 }
-if(data63.dev === undefined){
-const err151 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0],data:data63};
+}
+if(data51.autostart !== undefined){
+let data62 = data51.autostart;
+if(typeof data62 !== "boolean"){
+const err151 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/autostart",schemaPath:"#/properties/vnfs/additionalProperties/properties/autostart/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vnfs.additionalProperties.properties.autostart.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.autostart,data:data62};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1942,9 +1935,16 @@ vErrors.push(err151);
 }
 errors++;
 }
-for(const key16 in data63){
-if(!(((((key16 === "type") || (key16 === "dev")) || (key16 === "mode")) || (key16 === "mac")) || (key16 === "model"))){
-const err152 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0],data:data63};
+}
+if(data51.interfaces !== undefined){
+let data63 = data51.interfaces;
+if(Array.isArray(data63)){
+const len6 = data63.length;
+for(let i6=0; i6<len6; i6++){
+let data64 = data63[i6];
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.type === undefined){
+const err152 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items,data:data64};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1953,11 +1953,12 @@ vErrors.push(err152);
 }
 errors++;
 }
-}
-if(data63.type !== undefined){
-let data64 = data63.type;
-if("macvtap" !== data64){
-const err153 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/type",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "macvtap"},message:"must be equal to constant",schema:"macvtap",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.type,data:data64};
+const tag1 = data64.type;
+if(typeof tag1 == "string"){
+if(tag1 === "macvtap"){
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.type === undefined){
+const err153 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0],data:data64};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1966,12 +1967,8 @@ vErrors.push(err153);
 }
 errors++;
 }
-}
-if(data63.dev !== undefined){
-let data65 = data63.dev;
-if(typeof data65 === "string"){
-if(!(formats2.validate(data65))){
-const err154 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/dev",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/dev/format",keyword:"format",params:{format: "nfv-ifname"},message:"must match format \""+"nfv-ifname"+"\"",schema:"nfv-ifname",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.dev,data:data65};
+if(data64.dev === undefined){
+const err154 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0],data:data64};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1980,9 +1977,9 @@ vErrors.push(err154);
 }
 errors++;
 }
-}
-else {
-const err155 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/dev",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/dev/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.dev.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.dev,data:data65};
+for(const key16 in data64){
+if(!(((((key16 === "type") || (key16 === "dev")) || (key16 === "mode")) || (key16 === "mac")) || (key16 === "model"))){
+const err155 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0],data:data64};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1992,10 +1989,10 @@ vErrors.push(err155);
 errors++;
 }
 }
-if(data63.mode !== undefined){
-let data66 = data63.mode;
-if(typeof data66 !== "string"){
-const err156 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mode.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mode,data:data66};
+if(data64.type !== undefined){
+let data65 = data64.type;
+if("macvtap" !== data65){
+const err156 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/type",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "macvtap"},message:"must be equal to constant",schema:"macvtap",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.type,data:data65};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2004,8 +2001,12 @@ vErrors.push(err156);
 }
 errors++;
 }
-if(!((((data66 === "bridge") || (data66 === "vepa")) || (data66 === "private")) || (data66 === "passthrough"))){
-const err157 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/mode/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mode.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mode,data:data66};
+}
+if(data64.dev !== undefined){
+let data66 = data64.dev;
+if(typeof data66 === "string"){
+if(!(formats2.validate(data66))){
+const err157 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/dev",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/dev/format",keyword:"format",params:{format: "nfv-ifname"},message:"must match format \""+"nfv-ifname"+"\"",schema:"nfv-ifname",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.dev,data:data66};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2015,11 +2016,8 @@ vErrors.push(err157);
 errors++;
 }
 }
-if(data63.mac !== undefined){
-let data67 = data63.mac;
-if(typeof data67 === "string"){
-if(!(formats16.validate(data67))){
-const err158 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/mac/format",keyword:"format",params:{format: "nfv-mac"},message:"must match format \""+"nfv-mac"+"\"",schema:"nfv-mac",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mac,data:data67};
+else {
+const err158 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/dev",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/dev/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.dev.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.dev,data:data66};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2029,8 +2027,10 @@ vErrors.push(err158);
 errors++;
 }
 }
-else {
-const err159 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mac.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mac,data:data67};
+if(data64.mode !== undefined){
+let data67 = data64.mode;
+if(typeof data67 !== "string"){
+const err159 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mode.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mode,data:data67};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2039,11 +2039,8 @@ vErrors.push(err159);
 }
 errors++;
 }
-}
-if(data63.model !== undefined){
-let data68 = data63.model;
-if(typeof data68 !== "string"){
-const err160 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.model.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.model,data:data68};
+if(!((((data67 === "bridge") || (data67 === "vepa")) || (data67 === "private")) || (data67 === "passthrough"))){
+const err160 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/mode/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mode.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mode,data:data67};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2052,8 +2049,12 @@ vErrors.push(err160);
 }
 errors++;
 }
-if(!(((((data68 === "virtio") || (data68 === "vmxnet3")) || (data68 === "e1000")) || (data68 === "e1000e")) || (data68 === "rtl8139"))){
-const err161 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/model/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.model.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.model.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.model,data:data68};
+}
+if(data64.mac !== undefined){
+let data68 = data64.mac;
+if(typeof data68 === "string"){
+if(!(formats16.validate(data68))){
+const err161 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/mac/format",keyword:"format",params:{format: "nfv-mac"},message:"must match format \""+"nfv-mac"+"\"",schema:"nfv-mac",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mac,data:data68};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2063,9 +2064,8 @@ vErrors.push(err161);
 errors++;
 }
 }
-}
 else {
-const err162 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0],data:data63};
+const err162 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mac.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.mac,data:data68};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2075,10 +2075,10 @@ vErrors.push(err162);
 errors++;
 }
 }
-else if(tag1 === "sriov"){
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.type === undefined){
-const err163 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1],data:data63};
+if(data64.model !== undefined){
+let data69 = data64.model;
+if(typeof data69 !== "string"){
+const err163 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.model.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.model,data:data69};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2087,9 +2087,8 @@ vErrors.push(err163);
 }
 errors++;
 }
-for(const key17 in data63){
-if(!((((((((key17 === "type") || (key17 === "network")) || (key17 === "pf")) || (key17 === "mac")) || (key17 === "vlan")) || (key17 === "trunk-vlans")) || (key17 === "trust")) || (key17 === "spoofchk"))){
-const err164 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1],data:data63};
+if(!(((((data69 === "virtio") || (data69 === "vmxnet3")) || (data69 === "e1000")) || (data69 === "e1000e")) || (data69 === "rtl8139"))){
+const err164 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/properties/model/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.model.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.model.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].properties.model,data:data69};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2099,10 +2098,9 @@ vErrors.push(err164);
 errors++;
 }
 }
-if(data63.type !== undefined){
-let data69 = data63.type;
-if("sriov" !== data69){
-const err165 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/type",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "sriov"},message:"must be equal to constant",schema:"sriov",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.type,data:data69};
+}
+else {
+const err165 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[0],data:data64};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2112,11 +2110,10 @@ vErrors.push(err165);
 errors++;
 }
 }
-if(data63.network !== undefined){
-let data70 = data63.network;
-if(typeof data70 === "string"){
-if(!(formats0.validate(data70))){
-const err166 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/network/format",keyword:"format",params:{format: "nfv-name"},message:"must match format \""+"nfv-name"+"\"",schema:"nfv-name",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.network,data:data70};
+else if(tag1 === "sriov"){
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.type === undefined){
+const err166 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1],data:data64};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2125,9 +2122,9 @@ vErrors.push(err166);
 }
 errors++;
 }
-}
-else {
-const err167 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.network.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.network,data:data70};
+for(const key17 in data64){
+if(!((((((((key17 === "type") || (key17 === "network")) || (key17 === "pf")) || (key17 === "mac")) || (key17 === "vlan")) || (key17 === "trunk-vlans")) || (key17 === "trust")) || (key17 === "spoofchk"))){
+const err167 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1],data:data64};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2137,11 +2134,10 @@ vErrors.push(err167);
 errors++;
 }
 }
-if(data63.pf !== undefined){
-let data71 = data63.pf;
-if(typeof data71 === "string"){
-if(!(formats14.validate(data71))){
-const err168 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/pf",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/pf/format",keyword:"format",params:{format: "nfv-pf"},message:"must match format \""+"nfv-pf"+"\"",schema:"nfv-pf",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.pf,data:data71};
+if(data64.type !== undefined){
+let data70 = data64.type;
+if("sriov" !== data70){
+const err168 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/type",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "sriov"},message:"must be equal to constant",schema:"sriov",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.type,data:data70};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2151,8 +2147,11 @@ vErrors.push(err168);
 errors++;
 }
 }
-else {
-const err169 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/pf",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/pf/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.pf.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.pf,data:data71};
+if(data64.network !== undefined){
+let data71 = data64.network;
+if(typeof data71 === "string"){
+if(!(formats0.validate(data71))){
+const err169 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/network/format",keyword:"format",params:{format: "nfv-name"},message:"must match format \""+"nfv-name"+"\"",schema:"nfv-name",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.network,data:data71};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2162,11 +2161,8 @@ vErrors.push(err169);
 errors++;
 }
 }
-if(data63.mac !== undefined){
-let data72 = data63.mac;
-if(typeof data72 === "string"){
-if(!(formats16.validate(data72))){
-const err170 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/mac/format",keyword:"format",params:{format: "nfv-mac"},message:"must match format \""+"nfv-mac"+"\"",schema:"nfv-mac",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.mac,data:data72};
+else {
+const err170 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.network.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.network,data:data71};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2176,8 +2172,11 @@ vErrors.push(err170);
 errors++;
 }
 }
-else {
-const err171 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.mac.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.mac,data:data72};
+if(data64.pf !== undefined){
+let data72 = data64.pf;
+if(typeof data72 === "string"){
+if(!(formats14.validate(data72))){
+const err171 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/pf",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/pf/format",keyword:"format",params:{format: "nfv-pf"},message:"must match format \""+"nfv-pf"+"\"",schema:"nfv-pf",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.pf,data:data72};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2187,10 +2186,8 @@ vErrors.push(err171);
 errors++;
 }
 }
-if(data63.vlan !== undefined){
-let data73 = data63.vlan;
-if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
-const err172 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/vlan",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/vlan/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.vlan.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.vlan,data:data73};
+else {
+const err172 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/pf",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/pf/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.pf.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.pf,data:data72};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2199,9 +2196,12 @@ vErrors.push(err172);
 }
 errors++;
 }
-if((typeof data73 == "number") && (isFinite(data73))){
-if(data73 > 4094 || isNaN(data73)){
-const err173 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/vlan",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/vlan/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4094},message:"must be <= 4094",schema:4094,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.vlan,data:data73};
+}
+if(data64.mac !== undefined){
+let data73 = data64.mac;
+if(typeof data73 === "string"){
+if(!(formats16.validate(data73))){
+const err173 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/mac/format",keyword:"format",params:{format: "nfv-mac"},message:"must match format \""+"nfv-mac"+"\"",schema:"nfv-mac",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.mac,data:data73};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2210,8 +2210,9 @@ vErrors.push(err173);
 }
 errors++;
 }
-if(data73 < 1 || isNaN(data73)){
-const err174 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/vlan",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/vlan/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.vlan,data:data73};
+}
+else {
+const err174 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.mac.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.mac,data:data73};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2221,15 +2222,10 @@ vErrors.push(err174);
 errors++;
 }
 }
-}
-if(data63["trunk-vlans"] !== undefined){
-let data74 = data63["trunk-vlans"];
-if(Array.isArray(data74)){
-const len7 = data74.length;
-for(let i7=0; i7<len7; i7++){
-let data75 = data74[i7];
-if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
-const err175 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trunk-vlans/" + i7,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trunk-vlans/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"].items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"].items,data:data75};
+if(data64.vlan !== undefined){
+let data74 = data64.vlan;
+if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
+const err175 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/vlan",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/vlan/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.vlan.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.vlan,data:data74};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2238,9 +2234,9 @@ vErrors.push(err175);
 }
 errors++;
 }
-if((typeof data75 == "number") && (isFinite(data75))){
-if(data75 > 4094 || isNaN(data75)){
-const err176 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trunk-vlans/" + i7,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trunk-vlans/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4094},message:"must be <= 4094",schema:4094,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"].items,data:data75};
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 > 4094 || isNaN(data74)){
+const err176 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/vlan",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/vlan/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4094},message:"must be <= 4094",schema:4094,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.vlan,data:data74};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2249,8 +2245,8 @@ vErrors.push(err176);
 }
 errors++;
 }
-if(data75 < 1 || isNaN(data75)){
-const err177 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trunk-vlans/" + i7,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trunk-vlans/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"].items,data:data75};
+if(data74 < 1 || isNaN(data74)){
+const err177 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/vlan",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/vlan/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.vlan,data:data74};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2261,18 +2257,14 @@ errors++;
 }
 }
 }
-let i8 = data74.length;
-let j0;
-if(i8 > 1){
-const indices0 = {};
-for(;i8--;){
-let item0 = data74[i8];
-if(!(((typeof item0 == "number") && (!(item0 % 1) && !isNaN(item0))) && (isFinite(item0)))){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err178 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trunk-vlans",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trunk-vlans/uniqueItems",keyword:"uniqueItems",params:{i: i8, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i8+" are identical)",schema:true,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"],data:data74};
+if(data64["trunk-vlans"] !== undefined){
+let data75 = data64["trunk-vlans"];
+if(Array.isArray(data75)){
+const len7 = data75.length;
+for(let i7=0; i7<len7; i7++){
+let data76 = data75[i7];
+if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
+const err178 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trunk-vlans/" + i7,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trunk-vlans/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"].items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"].items,data:data76};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2280,14 +2272,10 @@ else {
 vErrors.push(err178);
 }
 errors++;
-break;
 }
-indices0[item0] = i8;
-}
-}
-}
-else {
-const err179 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trunk-vlans",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trunk-vlans/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"],data:data74};
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 > 4094 || isNaN(data76)){
+const err179 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trunk-vlans/" + i7,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trunk-vlans/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4094},message:"must be <= 4094",schema:4094,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"].items,data:data76};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2296,11 +2284,8 @@ vErrors.push(err179);
 }
 errors++;
 }
-}
-if(data63.trust !== undefined){
-let data76 = data63.trust;
-if(typeof data76 !== "boolean"){
-const err180 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trust",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trust/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.trust.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.trust,data:data76};
+if(data76 < 1 || isNaN(data76)){
+const err180 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trunk-vlans/" + i7,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trunk-vlans/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"].items,data:data76};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2310,10 +2295,19 @@ vErrors.push(err180);
 errors++;
 }
 }
-if(data63.spoofchk !== undefined){
-let data77 = data63.spoofchk;
-if(typeof data77 !== "boolean"){
-const err181 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/spoofchk",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/spoofchk/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.spoofchk.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.spoofchk,data:data77};
+}
+let i8 = data75.length;
+let j0;
+if(i8 > 1){
+const indices0 = {};
+for(;i8--;){
+let item0 = data75[i8];
+if(!(((typeof item0 == "number") && (!(item0 % 1) && !isNaN(item0))) && (isFinite(item0)))){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err181 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trunk-vlans",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trunk-vlans/uniqueItems",keyword:"uniqueItems",params:{i: i8, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i8+" are identical)",schema:true,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"],data:data75};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2321,11 +2315,14 @@ else {
 vErrors.push(err181);
 }
 errors++;
+break;
+}
+indices0[item0] = i8;
 }
 }
 }
 else {
-const err182 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1],data:data63};
+const err182 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trunk-vlans",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trunk-vlans/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties["trunk-vlans"],data:data75};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2335,10 +2332,10 @@ vErrors.push(err182);
 errors++;
 }
 }
-else if(tag1 === "bridge"){
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.type === undefined){
-const err183 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2],data:data63};
+if(data64.trust !== undefined){
+let data77 = data64.trust;
+if(typeof data77 !== "boolean"){
+const err183 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/trust",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/trust/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.trust.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.trust,data:data77};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2347,9 +2344,11 @@ vErrors.push(err183);
 }
 errors++;
 }
-for(const key18 in data63){
-if(!(((((key18 === "type") || (key18 === "bridge")) || (key18 === "network")) || (key18 === "mac")) || (key18 === "model"))){
-const err184 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2],data:data63};
+}
+if(data64.spoofchk !== undefined){
+let data78 = data64.spoofchk;
+if(typeof data78 !== "boolean"){
+const err184 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/spoofchk",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/properties/spoofchk/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.spoofchk.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].properties.spoofchk,data:data78};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2359,10 +2358,9 @@ vErrors.push(err184);
 errors++;
 }
 }
-if(data63.type !== undefined){
-let data78 = data63.type;
-if("bridge" !== data78){
-const err185 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/type",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "bridge"},message:"must be equal to constant",schema:"bridge",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.type,data:data78};
+}
+else {
+const err185 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[1],data:data64};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2372,11 +2370,10 @@ vErrors.push(err185);
 errors++;
 }
 }
-if(data63.bridge !== undefined){
-let data79 = data63.bridge;
-if(typeof data79 === "string"){
-if(!(formats18.validate(data79))){
-const err186 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/bridge",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/bridge/format",keyword:"format",params:{format: "nfv-bridge"},message:"must match format \""+"nfv-bridge"+"\"",schema:"nfv-bridge",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.bridge,data:data79};
+else if(tag1 === "bridge"){
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.type === undefined){
+const err186 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2],data:data64};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2385,9 +2382,9 @@ vErrors.push(err186);
 }
 errors++;
 }
-}
-else {
-const err187 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/bridge",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/bridge/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.bridge.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.bridge,data:data79};
+for(const key18 in data64){
+if(!(((((key18 === "type") || (key18 === "bridge")) || (key18 === "network")) || (key18 === "mac")) || (key18 === "model"))){
+const err187 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2],data:data64};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2397,11 +2394,10 @@ vErrors.push(err187);
 errors++;
 }
 }
-if(data63.network !== undefined){
-let data80 = data63.network;
-if(typeof data80 === "string"){
-if(!(formats0.validate(data80))){
-const err188 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/network/format",keyword:"format",params:{format: "nfv-name"},message:"must match format \""+"nfv-name"+"\"",schema:"nfv-name",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.network,data:data80};
+if(data64.type !== undefined){
+let data79 = data64.type;
+if("bridge" !== data79){
+const err188 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/type",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "bridge"},message:"must be equal to constant",schema:"bridge",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.type,data:data79};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2411,8 +2407,11 @@ vErrors.push(err188);
 errors++;
 }
 }
-else {
-const err189 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.network.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.network,data:data80};
+if(data64.bridge !== undefined){
+let data80 = data64.bridge;
+if(typeof data80 === "string"){
+if(!(formats18.validate(data80))){
+const err189 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/bridge",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/bridge/format",keyword:"format",params:{format: "nfv-bridge"},message:"must match format \""+"nfv-bridge"+"\"",schema:"nfv-bridge",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.bridge,data:data80};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2422,11 +2421,8 @@ vErrors.push(err189);
 errors++;
 }
 }
-if(data63.mac !== undefined){
-let data81 = data63.mac;
-if(typeof data81 === "string"){
-if(!(formats16.validate(data81))){
-const err190 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/mac/format",keyword:"format",params:{format: "nfv-mac"},message:"must match format \""+"nfv-mac"+"\"",schema:"nfv-mac",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.mac,data:data81};
+else {
+const err190 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/bridge",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/bridge/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.bridge.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.bridge,data:data80};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2436,8 +2432,11 @@ vErrors.push(err190);
 errors++;
 }
 }
-else {
-const err191 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.mac.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.mac,data:data81};
+if(data64.network !== undefined){
+let data81 = data64.network;
+if(typeof data81 === "string"){
+if(!(formats0.validate(data81))){
+const err191 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/network/format",keyword:"format",params:{format: "nfv-name"},message:"must match format \""+"nfv-name"+"\"",schema:"nfv-name",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.network,data:data81};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2447,10 +2446,8 @@ vErrors.push(err191);
 errors++;
 }
 }
-if(data63.model !== undefined){
-let data82 = data63.model;
-if(typeof data82 !== "string"){
-const err192 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.model.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.model,data:data82};
+else {
+const err192 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.network.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.network,data:data81};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2459,8 +2456,12 @@ vErrors.push(err192);
 }
 errors++;
 }
-if(!(((((data82 === "virtio") || (data82 === "vmxnet3")) || (data82 === "e1000")) || (data82 === "e1000e")) || (data82 === "rtl8139"))){
-const err193 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/model/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.model.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.model.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.model,data:data82};
+}
+if(data64.mac !== undefined){
+let data82 = data64.mac;
+if(typeof data82 === "string"){
+if(!(formats16.validate(data82))){
+const err193 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/mac/format",keyword:"format",params:{format: "nfv-mac"},message:"must match format \""+"nfv-mac"+"\"",schema:"nfv-mac",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.mac,data:data82};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2470,9 +2471,8 @@ vErrors.push(err193);
 errors++;
 }
 }
-}
 else {
-const err194 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2],data:data63};
+const err194 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.mac.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.mac,data:data82};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2482,10 +2482,10 @@ vErrors.push(err194);
 errors++;
 }
 }
-else if(tag1 === "network"){
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.type === undefined){
-const err195 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3],data:data63};
+if(data64.model !== undefined){
+let data83 = data64.model;
+if(typeof data83 !== "string"){
+const err195 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.model.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.model,data:data83};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2494,8 +2494,8 @@ vErrors.push(err195);
 }
 errors++;
 }
-if(data63.network === undefined){
-const err196 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3],data:data63};
+if(!(((((data83 === "virtio") || (data83 === "vmxnet3")) || (data83 === "e1000")) || (data83 === "e1000e")) || (data83 === "rtl8139"))){
+const err196 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/properties/model/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.model.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.model.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].properties.model,data:data83};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2504,9 +2504,10 @@ vErrors.push(err196);
 }
 errors++;
 }
-for(const key19 in data63){
-if(!((((key19 === "type") || (key19 === "network")) || (key19 === "mac")) || (key19 === "model"))){
-const err197 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3],data:data63};
+}
+}
+else {
+const err197 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[2],data:data64};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2516,10 +2517,10 @@ vErrors.push(err197);
 errors++;
 }
 }
-if(data63.type !== undefined){
-let data83 = data63.type;
-if("network" !== data83){
-const err198 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/type",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "network"},message:"must be equal to constant",schema:"network",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.type,data:data83};
+else if(tag1 === "network"){
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.type === undefined){
+const err198 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3],data:data64};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2528,12 +2529,8 @@ vErrors.push(err198);
 }
 errors++;
 }
-}
-if(data63.network !== undefined){
-let data84 = data63.network;
-if(typeof data84 === "string"){
-if(!(formats0.validate(data84))){
-const err199 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/network/format",keyword:"format",params:{format: "nfv-name"},message:"must match format \""+"nfv-name"+"\"",schema:"nfv-name",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.network,data:data84};
+if(data64.network === undefined){
+const err199 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3],data:data64};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2542,9 +2539,9 @@ vErrors.push(err199);
 }
 errors++;
 }
-}
-else {
-const err200 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.network.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.network,data:data84};
+for(const key19 in data64){
+if(!((((key19 === "type") || (key19 === "network")) || (key19 === "mac")) || (key19 === "model"))){
+const err200 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3],data:data64};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2554,11 +2551,10 @@ vErrors.push(err200);
 errors++;
 }
 }
-if(data63.mac !== undefined){
-let data85 = data63.mac;
-if(typeof data85 === "string"){
-if(!(formats16.validate(data85))){
-const err201 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/mac/format",keyword:"format",params:{format: "nfv-mac"},message:"must match format \""+"nfv-mac"+"\"",schema:"nfv-mac",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.mac,data:data85};
+if(data64.type !== undefined){
+let data84 = data64.type;
+if("network" !== data84){
+const err201 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/type",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "network"},message:"must be equal to constant",schema:"network",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.type,data:data84};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2568,8 +2564,11 @@ vErrors.push(err201);
 errors++;
 }
 }
-else {
-const err202 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.mac.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.mac,data:data85};
+if(data64.network !== undefined){
+let data85 = data64.network;
+if(typeof data85 === "string"){
+if(!(formats0.validate(data85))){
+const err202 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/network/format",keyword:"format",params:{format: "nfv-name"},message:"must match format \""+"nfv-name"+"\"",schema:"nfv-name",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.network,data:data85};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2579,10 +2578,8 @@ vErrors.push(err202);
 errors++;
 }
 }
-if(data63.model !== undefined){
-let data86 = data63.model;
-if(typeof data86 !== "string"){
-const err203 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.model.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.model,data:data86};
+else {
+const err203 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/network",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.network.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.network,data:data85};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2591,8 +2588,12 @@ vErrors.push(err203);
 }
 errors++;
 }
-if(!(((((data86 === "virtio") || (data86 === "vmxnet3")) || (data86 === "e1000")) || (data86 === "e1000e")) || (data86 === "rtl8139"))){
-const err204 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/model/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.model.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.model.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.model,data:data86};
+}
+if(data64.mac !== undefined){
+let data86 = data64.mac;
+if(typeof data86 === "string"){
+if(!(formats16.validate(data86))){
+const err204 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/mac/format",keyword:"format",params:{format: "nfv-mac"},message:"must match format \""+"nfv-mac"+"\"",schema:"nfv-mac",parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.mac,data:data86};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2602,9 +2603,8 @@ vErrors.push(err204);
 errors++;
 }
 }
-}
 else {
-const err205 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3],data:data63};
+const err205 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/mac",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/mac/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.mac.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.mac,data:data86};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2614,8 +2614,10 @@ vErrors.push(err205);
 errors++;
 }
 }
-else {
-const err206 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag1},message:"value of tag \"type\" must be in oneOf",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.discriminator,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items,data:data63};
+if(data64.model !== undefined){
+let data87 = data64.model;
+if(typeof data87 !== "string"){
+const err206 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.model.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.model,data:data87};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2624,9 +2626,8 @@ vErrors.push(err206);
 }
 errors++;
 }
-}
-else {
-const err207 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag1},message:"tag \"type\" must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.discriminator,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items,data:data63};
+if(!(((((data87 === "virtio") || (data87 === "vmxnet3")) || (data87 === "e1000")) || (data87 === "e1000e")) || (data87 === "rtl8139"))){
+const err207 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6+"/model",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/properties/model/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.model.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.model.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].properties.model,data:data87};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2636,8 +2637,9 @@ vErrors.push(err207);
 errors++;
 }
 }
+}
 else {
-const err208 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items,data:data63};
+const err208 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.oneOf[3],data:data64};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2647,9 +2649,8 @@ vErrors.push(err208);
 errors++;
 }
 }
-}
 else {
-const err209 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces,data:data62};
+const err209 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag1},message:"value of tag \"type\" must be in oneOf",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.discriminator,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items,data:data64};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2659,12 +2660,8 @@ vErrors.push(err209);
 errors++;
 }
 }
-if(data51.day0 !== undefined){
-let data87 = data51.day0;
-if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
-for(const key20 in data87){
-if(!(func2.call(schema11.properties.vnfs.additionalProperties.properties.day0.properties, key20))){
-const err210 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0,data:data87};
+else {
+const err210 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag1},message:"tag \"type\" must be string",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.discriminator,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items,data:data64};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2674,10 +2671,8 @@ vErrors.push(err210);
 errors++;
 }
 }
-if(data87.mode !== undefined){
-let data88 = data87.mode;
-if(typeof data88 !== "string"){
-const err211 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.mode.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.mode,data:data88};
+else {
+const err211 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces/" + i6,schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces.items,data:data64};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2686,8 +2681,10 @@ vErrors.push(err211);
 }
 errors++;
 }
-if(!((data88 === "controller") || (data88 === "autonomous"))){
-const err212 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/mode/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.day0.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.mode.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.mode,data:data88};
+}
+}
+else {
+const err212 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/interfaces",schemaPath:"#/properties/vnfs/additionalProperties/properties/interfaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.interfaces.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.interfaces,data:data63};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2697,11 +2694,12 @@ vErrors.push(err212);
 errors++;
 }
 }
-if(data87.hostname !== undefined){
-let data89 = data87.hostname;
-if(typeof data89 === "string"){
-if(!(formats58.validate(data89))){
-const err213 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/hostname",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/hostname/format",keyword:"format",params:{format: "nfv-ios-hostname"},message:"must match format \""+"nfv-ios-hostname"+"\"",schema:"nfv-ios-hostname",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.hostname,data:data89};
+if(data51.day0 !== undefined){
+let data88 = data51.day0;
+if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
+for(const key20 in data88){
+if(!(func2.call(schema11.properties.vnfs.additionalProperties.properties.day0.properties, key20))){
+const err213 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0,data:data88};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2711,8 +2709,10 @@ vErrors.push(err213);
 errors++;
 }
 }
-else {
-const err214 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/hostname",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.hostname.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.hostname,data:data89};
+if(data88.mode !== undefined){
+let data89 = data88.mode;
+if(typeof data89 !== "string"){
+const err214 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.mode.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.mode,data:data89};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2721,12 +2721,8 @@ vErrors.push(err214);
 }
 errors++;
 }
-}
-if(data87.system !== undefined){
-let data90 = data87.system;
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90["system-ip"] === undefined){
-const err215 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/required",keyword:"required",params:{missingProperty: "system-ip"},message:"must have required property '"+"system-ip"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data90};
+if(!((data89 === "controller") || (data89 === "autonomous"))){
+const err215 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/mode/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.day0.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.mode.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.mode,data:data89};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2735,8 +2731,12 @@ vErrors.push(err215);
 }
 errors++;
 }
-if(data90["site-id"] === undefined){
-const err216 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/required",keyword:"required",params:{missingProperty: "site-id"},message:"must have required property '"+"site-id"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data90};
+}
+if(data88.hostname !== undefined){
+let data90 = data88.hostname;
+if(typeof data90 === "string"){
+if(!(formats58.validate(data90))){
+const err216 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/hostname",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/hostname/format",keyword:"format",params:{format: "nfv-ios-hostname"},message:"must match format \""+"nfv-ios-hostname"+"\"",schema:"nfv-ios-hostname",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.hostname,data:data90};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2745,8 +2745,9 @@ vErrors.push(err216);
 }
 errors++;
 }
-if(data90["organization-name"] === undefined){
-const err217 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/required",keyword:"required",params:{missingProperty: "organization-name"},message:"must have required property '"+"organization-name"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data90};
+}
+else {
+const err217 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/hostname",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.hostname.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.hostname,data:data90};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2755,8 +2756,12 @@ vErrors.push(err217);
 }
 errors++;
 }
-if(data90.vbond === undefined){
-const err218 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/required",keyword:"required",params:{missingProperty: "vbond"},message:"must have required property '"+"vbond"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data90};
+}
+if(data88.system !== undefined){
+let data91 = data88.system;
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+if(data91["system-ip"] === undefined){
+const err218 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/required",keyword:"required",params:{missingProperty: "system-ip"},message:"must have required property '"+"system-ip"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data91};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2765,9 +2770,8 @@ vErrors.push(err218);
 }
 errors++;
 }
-for(const key21 in data90){
-if(!((((((key21 === "system-ip") || (key21 === "site-id")) || (key21 === "organization-name")) || (key21 === "sp-organization-name")) || (key21 === "vbond")) || (key21 === "vbond-port"))){
-const err219 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data90};
+if(data91["site-id"] === undefined){
+const err219 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/required",keyword:"required",params:{missingProperty: "site-id"},message:"must have required property '"+"site-id"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data91};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2776,12 +2780,8 @@ vErrors.push(err219);
 }
 errors++;
 }
-}
-if(data90["system-ip"] !== undefined){
-let data91 = data90["system-ip"];
-if(typeof data91 === "string"){
-if(!(formats60.validate(data91))){
-const err220 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/system-ip",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/system-ip/format",keyword:"format",params:{format: "nfv-ipv4"},message:"must match format \""+"nfv-ipv4"+"\"",schema:"nfv-ipv4",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["system-ip"],data:data91};
+if(data91["organization-name"] === undefined){
+const err220 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/required",keyword:"required",params:{missingProperty: "organization-name"},message:"must have required property '"+"organization-name"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data91};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2790,9 +2790,8 @@ vErrors.push(err220);
 }
 errors++;
 }
-}
-else {
-const err221 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/system-ip",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/system-ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["system-ip"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["system-ip"],data:data91};
+if(data91.vbond === undefined){
+const err221 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/required",keyword:"required",params:{missingProperty: "vbond"},message:"must have required property '"+"vbond"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data91};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2801,11 +2800,9 @@ vErrors.push(err221);
 }
 errors++;
 }
-}
-if(data90["site-id"] !== undefined){
-let data92 = data90["site-id"];
-if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
-const err222 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/site-id",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/site-id/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["site-id"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["site-id"],data:data92};
+for(const key21 in data91){
+if(!((((((key21 === "system-ip") || (key21 === "site-id")) || (key21 === "organization-name")) || (key21 === "sp-organization-name")) || (key21 === "vbond")) || (key21 === "vbond-port"))){
+const err222 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data91};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2814,9 +2811,12 @@ vErrors.push(err222);
 }
 errors++;
 }
-if((typeof data92 == "number") && (isFinite(data92))){
-if(data92 > 4294967295 || isNaN(data92)){
-const err223 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/site-id",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/site-id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["site-id"],data:data92};
+}
+if(data91["system-ip"] !== undefined){
+let data92 = data91["system-ip"];
+if(typeof data92 === "string"){
+if(!(formats60.validate(data92))){
+const err223 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/system-ip",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/system-ip/format",keyword:"format",params:{format: "nfv-ipv4"},message:"must match format \""+"nfv-ipv4"+"\"",schema:"nfv-ipv4",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["system-ip"],data:data92};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2825,8 +2825,9 @@ vErrors.push(err223);
 }
 errors++;
 }
-if(data92 < 1 || isNaN(data92)){
-const err224 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/site-id",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/site-id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["site-id"],data:data92};
+}
+else {
+const err224 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/system-ip",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/system-ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["system-ip"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["system-ip"],data:data92};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2836,12 +2837,10 @@ vErrors.push(err224);
 errors++;
 }
 }
-}
-if(data90["organization-name"] !== undefined){
-let data93 = data90["organization-name"];
-if(typeof data93 === "string"){
-if(func5(data93) < 1){
-const err225 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/organization-name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["organization-name"],data:data93};
+if(data91["site-id"] !== undefined){
+let data93 = data91["site-id"];
+if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
+const err225 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/site-id",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/site-id/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["site-id"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["site-id"],data:data93};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2850,8 +2849,9 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(!pattern0.test(data93)){
-const err226 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/organization-name/pattern",keyword:"pattern",params:{pattern: "^[^\\r\\n]*$"},message:"must match pattern \""+"^[^\\r\\n]*$"+"\"",schema:"^[^\\r\\n]*$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["organization-name"],data:data93};
+if((typeof data93 == "number") && (isFinite(data93))){
+if(data93 > 4294967295 || isNaN(data93)){
+const err226 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/site-id",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/site-id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["site-id"],data:data93};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2860,9 +2860,8 @@ vErrors.push(err226);
 }
 errors++;
 }
-}
-else {
-const err227 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/organization-name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["organization-name"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["organization-name"],data:data93};
+if(data93 < 1 || isNaN(data93)){
+const err227 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/site-id",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/site-id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["site-id"],data:data93};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2872,11 +2871,12 @@ vErrors.push(err227);
 errors++;
 }
 }
-if(data90["sp-organization-name"] !== undefined){
-let data94 = data90["sp-organization-name"];
+}
+if(data91["organization-name"] !== undefined){
+let data94 = data91["organization-name"];
 if(typeof data94 === "string"){
 if(func5(data94) < 1){
-const err228 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/sp-organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/sp-organization-name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["sp-organization-name"],data:data94};
+const err228 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/organization-name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["organization-name"],data:data94};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -2886,7 +2886,7 @@ vErrors.push(err228);
 errors++;
 }
 if(!pattern0.test(data94)){
-const err229 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/sp-organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/sp-organization-name/pattern",keyword:"pattern",params:{pattern: "^[^\\r\\n]*$"},message:"must match pattern \""+"^[^\\r\\n]*$"+"\"",schema:"^[^\\r\\n]*$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["sp-organization-name"],data:data94};
+const err229 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/organization-name/pattern",keyword:"pattern",params:{pattern: "^[^\\r\\n]*$"},message:"must match pattern \""+"^[^\\r\\n]*$"+"\"",schema:"^[^\\r\\n]*$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["organization-name"],data:data94};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -2897,7 +2897,7 @@ errors++;
 }
 }
 else {
-const err230 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/sp-organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/sp-organization-name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["sp-organization-name"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["sp-organization-name"],data:data94};
+const err230 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/organization-name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["organization-name"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["organization-name"],data:data94};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -2907,11 +2907,11 @@ vErrors.push(err230);
 errors++;
 }
 }
-if(data90.vbond !== undefined){
-let data95 = data90.vbond;
+if(data91["sp-organization-name"] !== undefined){
+let data95 = data91["sp-organization-name"];
 if(typeof data95 === "string"){
-if(!(formats62.validate(data95))){
-const err231 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/vbond",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/vbond/format",keyword:"format",params:{format: "nfv-host"},message:"must match format \""+"nfv-host"+"\"",schema:"nfv-host",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties.vbond,data:data95};
+if(func5(data95) < 1){
+const err231 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/sp-organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/sp-organization-name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["sp-organization-name"],data:data95};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -2920,9 +2920,8 @@ vErrors.push(err231);
 }
 errors++;
 }
-}
-else {
-const err232 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/vbond",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/vbond/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties.vbond.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties.vbond,data:data95};
+if(!pattern0.test(data95)){
+const err232 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/sp-organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/sp-organization-name/pattern",keyword:"pattern",params:{pattern: "^[^\\r\\n]*$"},message:"must match pattern \""+"^[^\\r\\n]*$"+"\"",schema:"^[^\\r\\n]*$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["sp-organization-name"],data:data95};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -2932,10 +2931,8 @@ vErrors.push(err232);
 errors++;
 }
 }
-if(data90["vbond-port"] !== undefined){
-let data96 = data90["vbond-port"];
-if(!(((typeof data96 == "number") && (!(data96 % 1) && !isNaN(data96))) && (isFinite(data96)))){
-const err233 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/vbond-port",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/vbond-port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["vbond-port"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["vbond-port"],data:data96};
+else {
+const err233 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/sp-organization-name",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/sp-organization-name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["sp-organization-name"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["sp-organization-name"],data:data95};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -2944,9 +2941,12 @@ vErrors.push(err233);
 }
 errors++;
 }
-if((typeof data96 == "number") && (isFinite(data96))){
-if(data96 > 65535 || isNaN(data96)){
-const err234 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/vbond-port",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/vbond-port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["vbond-port"],data:data96};
+}
+if(data91.vbond !== undefined){
+let data96 = data91.vbond;
+if(typeof data96 === "string"){
+if(!(formats62.validate(data96))){
+const err234 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/vbond",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/vbond/format",keyword:"format",params:{format: "nfv-host"},message:"must match format \""+"nfv-host"+"\"",schema:"nfv-host",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties.vbond,data:data96};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -2955,8 +2955,9 @@ vErrors.push(err234);
 }
 errors++;
 }
-if(data96 < 1 || isNaN(data96)){
-const err235 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/vbond-port",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/vbond-port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["vbond-port"],data:data96};
+}
+else {
+const err235 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/vbond",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/vbond/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties.vbond.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties.vbond,data:data96};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -2966,10 +2967,10 @@ vErrors.push(err235);
 errors++;
 }
 }
-}
-}
-else {
-const err236 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data90};
+if(data91["vbond-port"] !== undefined){
+let data97 = data91["vbond-port"];
+if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
+const err236 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/vbond-port",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/vbond-port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["vbond-port"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["vbond-port"],data:data97};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -2978,13 +2979,9 @@ vErrors.push(err236);
 }
 errors++;
 }
-}
-if(data87.onboarding !== undefined){
-let data97 = data87.onboarding;
-if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
-for(const key22 in data97){
-if(!(((key22 === "uuid") || (key22 === "otp-env")) || (key22 === "root-ca-env"))){
-const err237 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding,data:data97};
+if((typeof data97 == "number") && (isFinite(data97))){
+if(data97 > 65535 || isNaN(data97)){
+const err237 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/vbond-port",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/vbond-port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["vbond-port"],data:data97};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -2993,12 +2990,8 @@ vErrors.push(err237);
 }
 errors++;
 }
-}
-if(data97.uuid !== undefined){
-let data98 = data97.uuid;
-if(typeof data98 === "string"){
-if(!pattern2.test(data98)){
-const err238 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/uuid",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/uuid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\"",schema:"^[A-Za-z0-9_-]+$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties.uuid,data:data98};
+if(data97 < 1 || isNaN(data97)){
+const err238 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system/vbond-port",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/properties/vbond-port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.properties["vbond-port"],data:data97};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3008,8 +3001,10 @@ vErrors.push(err238);
 errors++;
 }
 }
+}
+}
 else {
-const err239 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/uuid",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties.uuid.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties.uuid,data:data98};
+const err239 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/system",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/system/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.system,data:data91};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3019,11 +3014,12 @@ vErrors.push(err239);
 errors++;
 }
 }
-if(data97["otp-env"] !== undefined){
-let data99 = data97["otp-env"];
-if(typeof data99 === "string"){
-if(!(formats64.validate(data99))){
-const err240 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/otp-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/otp-env/format",keyword:"format",params:{format: "nfv-env"},message:"must match format \""+"nfv-env"+"\"",schema:"nfv-env",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["otp-env"],data:data99};
+if(data88.onboarding !== undefined){
+let data98 = data88.onboarding;
+if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
+for(const key22 in data98){
+if(!(((key22 === "uuid") || (key22 === "otp-env")) || (key22 === "root-ca-env"))){
+const err240 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding,data:data98};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3033,8 +3029,11 @@ vErrors.push(err240);
 errors++;
 }
 }
-else {
-const err241 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/otp-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/otp-env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["otp-env"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["otp-env"],data:data99};
+if(data98.uuid !== undefined){
+let data99 = data98.uuid;
+if(typeof data99 === "string"){
+if(!pattern2.test(data99)){
+const err241 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/uuid",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/uuid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\"",schema:"^[A-Za-z0-9_-]+$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties.uuid,data:data99};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3044,11 +3043,8 @@ vErrors.push(err241);
 errors++;
 }
 }
-if(data97["root-ca-env"] !== undefined){
-let data100 = data97["root-ca-env"];
-if(typeof data100 === "string"){
-if(!(formats64.validate(data100))){
-const err242 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/root-ca-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/root-ca-env/format",keyword:"format",params:{format: "nfv-env"},message:"must match format \""+"nfv-env"+"\"",schema:"nfv-env",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["root-ca-env"],data:data100};
+else {
+const err242 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/uuid",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties.uuid.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties.uuid,data:data99};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3058,8 +3054,11 @@ vErrors.push(err242);
 errors++;
 }
 }
-else {
-const err243 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/root-ca-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/root-ca-env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["root-ca-env"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["root-ca-env"],data:data100};
+if(data98["otp-env"] !== undefined){
+let data100 = data98["otp-env"];
+if(typeof data100 === "string"){
+if(!(formats64.validate(data100))){
+const err243 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/otp-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/otp-env/format",keyword:"format",params:{format: "nfv-env"},message:"must match format \""+"nfv-env"+"\"",schema:"nfv-env",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["otp-env"],data:data100};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3069,9 +3068,8 @@ vErrors.push(err243);
 errors++;
 }
 }
-}
 else {
-const err244 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding,data:data97};
+const err244 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/otp-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/otp-env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["otp-env"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["otp-env"],data:data100};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3081,14 +3079,11 @@ vErrors.push(err244);
 errors++;
 }
 }
-if(data87.users !== undefined){
-let data101 = data87.users;
-if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
-for(const key23 in data101){
-let data102 = data101[key23];
-if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
-if(data102["password-env"] === undefined){
-const err245 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/required",keyword:"required",params:{missingProperty: "password-env"},message:"must have required property '"+"password-env"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties,data:data102};
+if(data98["root-ca-env"] !== undefined){
+let data101 = data98["root-ca-env"];
+if(typeof data101 === "string"){
+if(!(formats64.validate(data101))){
+const err245 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/root-ca-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/root-ca-env/format",keyword:"format",params:{format: "nfv-env"},message:"must match format \""+"nfv-env"+"\"",schema:"nfv-env",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["root-ca-env"],data:data101};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3097,9 +3092,9 @@ vErrors.push(err245);
 }
 errors++;
 }
-for(const key24 in data102){
-if(!((key24 === "privilege") || (key24 === "password-env"))){
-const err246 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties,data:data102};
+}
+else {
+const err246 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding/root-ca-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/properties/root-ca-env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["root-ca-env"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.properties["root-ca-env"],data:data101};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3109,10 +3104,9 @@ vErrors.push(err246);
 errors++;
 }
 }
-if(data102.privilege !== undefined){
-let data103 = data102.privilege;
-if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
-const err247 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/privilege",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/properties/privilege/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties.privilege.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties.privilege,data:data103};
+}
+else {
+const err247 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/onboarding",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/onboarding/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.onboarding,data:data98};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3121,9 +3115,15 @@ vErrors.push(err247);
 }
 errors++;
 }
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 > 15 || isNaN(data103)){
-const err248 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/privilege",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/properties/privilege/maximum",keyword:"maximum",params:{comparison: "<=", limit: 15},message:"must be <= 15",schema:15,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties.privilege,data:data103};
+}
+if(data88.users !== undefined){
+let data102 = data88.users;
+if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
+for(const key23 in data102){
+let data103 = data102[key23];
+if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
+if(data103["password-env"] === undefined){
+const err248 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/required",keyword:"required",params:{missingProperty: "password-env"},message:"must have required property '"+"password-env"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties,data:data103};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3132,8 +3132,9 @@ vErrors.push(err248);
 }
 errors++;
 }
-if(data103 < 0 || isNaN(data103)){
-const err249 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/privilege",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/properties/privilege/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties.privilege,data:data103};
+for(const key24 in data103){
+if(!((key24 === "privilege") || (key24 === "password-env"))){
+const err249 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties,data:data103};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3143,12 +3144,10 @@ vErrors.push(err249);
 errors++;
 }
 }
-}
-if(data102["password-env"] !== undefined){
-let data104 = data102["password-env"];
-if(typeof data104 === "string"){
-if(!(formats64.validate(data104))){
-const err250 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/password-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/properties/password-env/format",keyword:"format",params:{format: "nfv-env"},message:"must match format \""+"nfv-env"+"\"",schema:"nfv-env",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties["password-env"],data:data104};
+if(data103.privilege !== undefined){
+let data104 = data103.privilege;
+if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
+const err250 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/privilege",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/properties/privilege/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties.privilege.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties.privilege,data:data104};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3157,9 +3156,9 @@ vErrors.push(err250);
 }
 errors++;
 }
-}
-else {
-const err251 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/password-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/properties/password-env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties["password-env"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties["password-env"],data:data104};
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 > 15 || isNaN(data104)){
+const err251 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/privilege",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/properties/privilege/maximum",keyword:"maximum",params:{comparison: "<=", limit: 15},message:"must be <= 15",schema:15,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties.privilege,data:data104};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3168,10 +3167,8 @@ vErrors.push(err251);
 }
 errors++;
 }
-}
-}
-else {
-const err252 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties,data:data102};
+if(data104 < 0 || isNaN(data104)){
+const err252 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/privilege",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/properties/privilege/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties.privilege,data:data104};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3182,8 +3179,11 @@ errors++;
 }
 }
 }
-else {
-const err253 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users,data:data101};
+if(data103["password-env"] !== undefined){
+let data105 = data103["password-env"];
+if(typeof data105 === "string"){
+if(!(formats64.validate(data105))){
+const err253 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/password-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/properties/password-env/format",keyword:"format",params:{format: "nfv-env"},message:"must match format \""+"nfv-env"+"\"",schema:"nfv-env",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties["password-env"],data:data105};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3193,11 +3193,8 @@ vErrors.push(err253);
 errors++;
 }
 }
-if(data87["enable-secret-env"] !== undefined){
-let data105 = data87["enable-secret-env"];
-if(typeof data105 === "string"){
-if(!(formats64.validate(data105))){
-const err254 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/enable-secret-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/enable-secret-env/format",keyword:"format",params:{format: "nfv-env"},message:"must match format \""+"nfv-env"+"\"",schema:"nfv-env",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["enable-secret-env"],data:data105};
+else {
+const err254 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/password-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/properties/password-env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties["password-env"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.properties["password-env"],data:data105};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3207,8 +3204,9 @@ vErrors.push(err254);
 errors++;
 }
 }
+}
 else {
-const err255 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/enable-secret-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/enable-secret-env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["enable-secret-env"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["enable-secret-env"],data:data105};
+const err255 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.additionalProperties,data:data103};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3218,15 +3216,9 @@ vErrors.push(err255);
 errors++;
 }
 }
-if(data87["name-servers"] !== undefined){
-let data106 = data87["name-servers"];
-if(Array.isArray(data106)){
-const len8 = data106.length;
-for(let i9=0; i9<len8; i9++){
-let data107 = data106[i9];
-if(typeof data107 === "string"){
-if(!(formats6.validate(data107))){
-const err256 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/name-servers/" + i9,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/name-servers/items/format",keyword:"format",params:{format: "nfv-ip"},message:"must match format \""+"nfv-ip"+"\"",schema:"nfv-ip",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["name-servers"].items,data:data107};
+}
+else {
+const err256 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/users",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/users/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.users,data:data102};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3236,8 +3228,11 @@ vErrors.push(err256);
 errors++;
 }
 }
-else {
-const err257 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/name-servers/" + i9,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/name-servers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["name-servers"].items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["name-servers"].items,data:data107};
+if(data88["enable-secret-env"] !== undefined){
+let data106 = data88["enable-secret-env"];
+if(typeof data106 === "string"){
+if(!(formats64.validate(data106))){
+const err257 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/enable-secret-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/enable-secret-env/format",keyword:"format",params:{format: "nfv-env"},message:"must match format \""+"nfv-env"+"\"",schema:"nfv-env",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["enable-secret-env"],data:data106};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3247,9 +3242,8 @@ vErrors.push(err257);
 errors++;
 }
 }
-}
 else {
-const err258 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/name-servers",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/name-servers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["name-servers"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["name-servers"],data:data106};
+const err258 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/enable-secret-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/enable-secret-env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["enable-secret-env"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["enable-secret-env"],data:data106};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3259,15 +3253,15 @@ vErrors.push(err258);
 errors++;
 }
 }
-if(data87.routes !== undefined){
-let data108 = data87.routes;
-if(Array.isArray(data108)){
-const len9 = data108.length;
-for(let i10=0; i10<len9; i10++){
-let data109 = data108[i10];
-if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
-if(data109.prefix === undefined){
-const err259 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/required",keyword:"required",params:{missingProperty: "prefix"},message:"must have required property '"+"prefix"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items,data:data109};
+if(data88["name-servers"] !== undefined){
+let data107 = data88["name-servers"];
+if(Array.isArray(data107)){
+const len8 = data107.length;
+for(let i9=0; i9<len8; i9++){
+let data108 = data107[i9];
+if(typeof data108 === "string"){
+if(!(formats6.validate(data108))){
+const err259 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/name-servers/" + i9,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/name-servers/items/format",keyword:"format",params:{format: "nfv-ip"},message:"must match format \""+"nfv-ip"+"\"",schema:"nfv-ip",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["name-servers"].items,data:data108};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3276,8 +3270,9 @@ vErrors.push(err259);
 }
 errors++;
 }
-if(data109["next-hop"] === undefined){
-const err260 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/required",keyword:"required",params:{missingProperty: "next-hop"},message:"must have required property '"+"next-hop"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items,data:data109};
+}
+else {
+const err260 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/name-servers/" + i9,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/name-servers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["name-servers"].items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["name-servers"].items,data:data108};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3286,9 +3281,10 @@ vErrors.push(err260);
 }
 errors++;
 }
-for(const key25 in data109){
-if(!((key25 === "prefix") || (key25 === "next-hop"))){
-const err261 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items,data:data109};
+}
+}
+else {
+const err261 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/name-servers",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/name-servers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["name-servers"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["name-servers"],data:data107};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3298,11 +3294,15 @@ vErrors.push(err261);
 errors++;
 }
 }
-if(data109.prefix !== undefined){
-let data110 = data109.prefix;
-if(typeof data110 === "string"){
-if(!(formats74.validate(data110))){
-const err262 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10+"/prefix",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/properties/prefix/format",keyword:"format",params:{format: "nfv-prefix"},message:"must match format \""+"nfv-prefix"+"\"",schema:"nfv-prefix",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties.prefix,data:data110};
+if(data88.routes !== undefined){
+let data109 = data88.routes;
+if(Array.isArray(data109)){
+const len9 = data109.length;
+for(let i10=0; i10<len9; i10++){
+let data110 = data109[i10];
+if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
+if(data110.prefix === undefined){
+const err262 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/required",keyword:"required",params:{missingProperty: "prefix"},message:"must have required property '"+"prefix"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items,data:data110};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3311,9 +3311,8 @@ vErrors.push(err262);
 }
 errors++;
 }
-}
-else {
-const err263 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10+"/prefix",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties.prefix.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties.prefix,data:data110};
+if(data110["next-hop"] === undefined){
+const err263 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/required",keyword:"required",params:{missingProperty: "next-hop"},message:"must have required property '"+"next-hop"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items,data:data110};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3322,12 +3321,9 @@ vErrors.push(err263);
 }
 errors++;
 }
-}
-if(data109["next-hop"] !== undefined){
-let data111 = data109["next-hop"];
-if(typeof data111 === "string"){
-if(!(formats6.validate(data111))){
-const err264 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10+"/next-hop",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/properties/next-hop/format",keyword:"format",params:{format: "nfv-ip"},message:"must match format \""+"nfv-ip"+"\"",schema:"nfv-ip",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties["next-hop"],data:data111};
+for(const key25 in data110){
+if(!((key25 === "prefix") || (key25 === "next-hop"))){
+const err264 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items,data:data110};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3337,8 +3333,11 @@ vErrors.push(err264);
 errors++;
 }
 }
-else {
-const err265 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10+"/next-hop",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/properties/next-hop/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties["next-hop"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties["next-hop"],data:data111};
+if(data110.prefix !== undefined){
+let data111 = data110.prefix;
+if(typeof data111 === "string"){
+if(!(formats74.validate(data111))){
+const err265 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10+"/prefix",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/properties/prefix/format",keyword:"format",params:{format: "nfv-prefix"},message:"must match format \""+"nfv-prefix"+"\"",schema:"nfv-prefix",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties.prefix,data:data111};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3348,9 +3347,8 @@ vErrors.push(err265);
 errors++;
 }
 }
-}
 else {
-const err266 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items,data:data109};
+const err266 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10+"/prefix",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties.prefix.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties.prefix,data:data111};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3360,9 +3358,11 @@ vErrors.push(err266);
 errors++;
 }
 }
-}
-else {
-const err267 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes,data:data108};
+if(data110["next-hop"] !== undefined){
+let data112 = data110["next-hop"];
+if(typeof data112 === "string"){
+if(!(formats6.validate(data112))){
+const err267 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10+"/next-hop",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/properties/next-hop/format",keyword:"format",params:{format: "nfv-ip"},message:"must match format \""+"nfv-ip"+"\"",schema:"nfv-ip",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties["next-hop"],data:data112};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3372,15 +3372,8 @@ vErrors.push(err267);
 errors++;
 }
 }
-if(data87.interfaces !== undefined){
-let data112 = data87.interfaces;
-if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
-for(const key26 in data112){
-let data113 = data112[key26];
-if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
-for(const key27 in data113){
-if(!(((((key27 === "address") || (key27 === "dhcp")) || (key27 === "mtu")) || (key27 === "description")) || (key27 === "tunnel"))){
-const err268 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties,data:data113};
+else {
+const err268 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10+"/next-hop",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/properties/next-hop/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties["next-hop"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.properties["next-hop"],data:data112};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3390,11 +3383,9 @@ vErrors.push(err268);
 errors++;
 }
 }
-if(data113.address !== undefined){
-let data114 = data113.address;
-if(typeof data114 === "string"){
-if(!(formats4.validate(data114))){
-const err269 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/address",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/address/format",keyword:"format",params:{format: "nfv-cidr"},message:"must match format \""+"nfv-cidr"+"\"",schema:"nfv-cidr",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.address,data:data114};
+}
+else {
+const err269 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes/" + i10,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.items,data:data110};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3404,8 +3395,9 @@ vErrors.push(err269);
 errors++;
 }
 }
+}
 else {
-const err270 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/address",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.address.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.address,data:data114};
+const err270 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/routes",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.routes,data:data109};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3415,10 +3407,15 @@ vErrors.push(err270);
 errors++;
 }
 }
-if(data113.dhcp !== undefined){
-let data115 = data113.dhcp;
-if(typeof data115 !== "boolean"){
-const err271 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/dhcp",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/dhcp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.dhcp.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.dhcp,data:data115};
+if(data88.interfaces !== undefined){
+let data113 = data88.interfaces;
+if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
+for(const key26 in data113){
+let data114 = data113[key26];
+if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
+for(const key27 in data114){
+if(!(((((key27 === "address") || (key27 === "dhcp")) || (key27 === "mtu")) || (key27 === "description")) || (key27 === "tunnel"))){
+const err271 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties,data:data114};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3428,10 +3425,11 @@ vErrors.push(err271);
 errors++;
 }
 }
-if(data113.mtu !== undefined){
-let data116 = data113.mtu;
-if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
-const err272 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/mtu",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.mtu.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.mtu,data:data116};
+if(data114.address !== undefined){
+let data115 = data114.address;
+if(typeof data115 === "string"){
+if(!(formats4.validate(data115))){
+const err272 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/address",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/address/format",keyword:"format",params:{format: "nfv-cidr"},message:"must match format \""+"nfv-cidr"+"\"",schema:"nfv-cidr",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.address,data:data115};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3440,9 +3438,9 @@ vErrors.push(err272);
 }
 errors++;
 }
-if((typeof data116 == "number") && (isFinite(data116))){
-if(data116 > 9216 || isNaN(data116)){
-const err273 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/mtu",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/mtu/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9216},message:"must be <= 9216",schema:9216,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.mtu,data:data116};
+}
+else {
+const err273 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/address",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.address.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.address,data:data115};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3451,8 +3449,11 @@ vErrors.push(err273);
 }
 errors++;
 }
-if(data116 < 576 || isNaN(data116)){
-const err274 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/mtu",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/mtu/minimum",keyword:"minimum",params:{comparison: ">=", limit: 576},message:"must be >= 576",schema:576,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.mtu,data:data116};
+}
+if(data114.dhcp !== undefined){
+let data116 = data114.dhcp;
+if(typeof data116 !== "boolean"){
+const err274 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/dhcp",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/dhcp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.dhcp.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.dhcp,data:data116};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3462,12 +3463,10 @@ vErrors.push(err274);
 errors++;
 }
 }
-}
-if(data113.description !== undefined){
-let data117 = data113.description;
-if(typeof data117 === "string"){
-if(func5(data117) > 200){
-const err275 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/description/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.description,data:data117};
+if(data114.mtu !== undefined){
+let data117 = data114.mtu;
+if(!(((typeof data117 == "number") && (!(data117 % 1) && !isNaN(data117))) && (isFinite(data117)))){
+const err275 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/mtu",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.mtu.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.mtu,data:data117};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3476,8 +3475,9 @@ vErrors.push(err275);
 }
 errors++;
 }
-if(!pattern0.test(data117)){
-const err276 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/description/pattern",keyword:"pattern",params:{pattern: "^[^\\r\\n]*$"},message:"must match pattern \""+"^[^\\r\\n]*$"+"\"",schema:"^[^\\r\\n]*$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.description,data:data117};
+if((typeof data117 == "number") && (isFinite(data117))){
+if(data117 > 9216 || isNaN(data117)){
+const err276 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/mtu",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/mtu/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9216},message:"must be <= 9216",schema:9216,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.mtu,data:data117};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3486,9 +3486,8 @@ vErrors.push(err276);
 }
 errors++;
 }
-}
-else {
-const err277 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.description.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.description,data:data117};
+if(data117 < 576 || isNaN(data117)){
+const err277 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/mtu",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/mtu/minimum",keyword:"minimum",params:{comparison: ">=", limit: 576},message:"must be >= 576",schema:576,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.mtu,data:data117};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3498,11 +3497,12 @@ vErrors.push(err277);
 errors++;
 }
 }
-if(data113.tunnel !== undefined){
-let data118 = data113.tunnel;
-if(data118 && typeof data118 == "object" && !Array.isArray(data118)){
-if(data118.encapsulation === undefined){
-const err278 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/required",keyword:"required",params:{missingProperty: "encapsulation"},message:"must have required property '"+"encapsulation"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel,data:data118};
+}
+if(data114.description !== undefined){
+let data118 = data114.description;
+if(typeof data118 === "string"){
+if(func5(data118) > 200){
+const err278 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/description/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.description,data:data118};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3511,9 +3511,8 @@ vErrors.push(err278);
 }
 errors++;
 }
-for(const key28 in data118){
-if(!(((key28 === "encapsulation") || (key28 === "color")) || (key28 === "allow-service"))){
-const err279 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel,data:data118};
+if(!pattern0.test(data118)){
+const err279 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/description/pattern",keyword:"pattern",params:{pattern: "^[^\\r\\n]*$"},message:"must match pattern \""+"^[^\\r\\n]*$"+"\"",schema:"^[^\\r\\n]*$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.description,data:data118};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3523,10 +3522,8 @@ vErrors.push(err279);
 errors++;
 }
 }
-if(data118.encapsulation !== undefined){
-let data119 = data118.encapsulation;
-if(typeof data119 !== "string"){
-const err280 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/encapsulation",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/encapsulation/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.encapsulation.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.encapsulation,data:data119};
+else {
+const err280 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.description.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.description,data:data118};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3535,8 +3532,12 @@ vErrors.push(err280);
 }
 errors++;
 }
-if(!((data119 === "ipsec") || (data119 === "gre"))){
-const err281 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/encapsulation",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/encapsulation/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.encapsulation.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.encapsulation.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.encapsulation,data:data119};
+}
+if(data114.tunnel !== undefined){
+let data119 = data114.tunnel;
+if(data119 && typeof data119 == "object" && !Array.isArray(data119)){
+if(data119.encapsulation === undefined){
+const err281 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/required",keyword:"required",params:{missingProperty: "encapsulation"},message:"must have required property '"+"encapsulation"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel,data:data119};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3545,12 +3546,9 @@ vErrors.push(err281);
 }
 errors++;
 }
-}
-if(data118.color !== undefined){
-let data120 = data118.color;
-if(typeof data120 === "string"){
-if(!pattern4.test(data120)){
-const err282 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/color",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/color/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]+$"},message:"must match pattern \""+"^[a-z0-9-]+$"+"\"",schema:"^[a-z0-9-]+$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.color,data:data120};
+for(const key28 in data119){
+if(!(((key28 === "encapsulation") || (key28 === "color")) || (key28 === "allow-service"))){
+const err282 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel,data:data119};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3560,8 +3558,10 @@ vErrors.push(err282);
 errors++;
 }
 }
-else {
-const err283 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/color",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/color/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.color.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.color,data:data120};
+if(data119.encapsulation !== undefined){
+let data120 = data119.encapsulation;
+if(typeof data120 !== "string"){
+const err283 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/encapsulation",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/encapsulation/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.encapsulation.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.encapsulation,data:data120};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3570,15 +3570,8 @@ vErrors.push(err283);
 }
 errors++;
 }
-}
-if(data118["allow-service"] !== undefined){
-let data121 = data118["allow-service"];
-if(Array.isArray(data121)){
-const len10 = data121.length;
-for(let i11=0; i11<len10; i11++){
-let data122 = data121[i11];
-if(typeof data122 !== "string"){
-const err284 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/allow-service/" + i11,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/allow-service/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].items,data:data122};
+if(!((data120 === "ipsec") || (data120 === "gre"))){
+const err284 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/encapsulation",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/encapsulation/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.encapsulation.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.encapsulation.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.encapsulation,data:data120};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3587,8 +3580,12 @@ vErrors.push(err284);
 }
 errors++;
 }
-if(!(((((((((((((data122 === "all") || (data122 === "bgp")) || (data122 === "bfd")) || (data122 === "dhcp")) || (data122 === "dns")) || (data122 === "https")) || (data122 === "icmp")) || (data122 === "netconf")) || (data122 === "ntp")) || (data122 === "ospf")) || (data122 === "snmp")) || (data122 === "sshd")) || (data122 === "stun"))){
-const err285 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/allow-service/" + i11,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/allow-service/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].items.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].items.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].items,data:data122};
+}
+if(data119.color !== undefined){
+let data121 = data119.color;
+if(typeof data121 === "string"){
+if(!pattern4.test(data121)){
+const err285 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/color",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/color/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]+$"},message:"must match pattern \""+"^[a-z0-9-]+$"+"\"",schema:"^[a-z0-9-]+$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.color,data:data121};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3598,9 +3595,8 @@ vErrors.push(err285);
 errors++;
 }
 }
-}
 else {
-const err286 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/allow-service",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/allow-service/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"],data:data121};
+const err286 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/color",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/color/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.color.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties.color,data:data121};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3610,9 +3606,14 @@ vErrors.push(err286);
 errors++;
 }
 }
-}
-else {
-const err287 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel,data:data118};
+if(data119["allow-service"] !== undefined){
+let data122 = data119["allow-service"];
+if(Array.isArray(data122)){
+const len10 = data122.length;
+for(let i11=0; i11<len10; i11++){
+let data123 = data122[i11];
+if(typeof data123 !== "string"){
+const err287 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/allow-service/" + i11,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/allow-service/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].items,data:data123};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3621,10 +3622,8 @@ vErrors.push(err287);
 }
 errors++;
 }
-}
-}
-else {
-const err288 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties,data:data113};
+if(!(((((((((((((data123 === "all") || (data123 === "bgp")) || (data123 === "bfd")) || (data123 === "dhcp")) || (data123 === "dns")) || (data123 === "https")) || (data123 === "icmp")) || (data123 === "netconf")) || (data123 === "ntp")) || (data123 === "ospf")) || (data123 === "snmp")) || (data123 === "sshd")) || (data123 === "stun"))){
+const err288 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/allow-service/" + i11,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/allow-service/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].items.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].items.enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].items,data:data123};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3636,7 +3635,7 @@ errors++;
 }
 }
 else {
-const err289 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces,data:data112};
+const err289 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel/allow-service",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/properties/allow-service/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.properties["allow-service"],data:data122};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3646,15 +3645,9 @@ vErrors.push(err289);
 errors++;
 }
 }
-if(data87.ntp !== undefined){
-let data123 = data87.ntp;
-if(Array.isArray(data123)){
-const len11 = data123.length;
-for(let i12=0; i12<len11; i12++){
-let data124 = data123[i12];
-if(data124 && typeof data124 == "object" && !Array.isArray(data124)){
-if(data124.server === undefined){
-const err290 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items,data:data124};
+}
+else {
+const err290 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/tunnel",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/properties/tunnel/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.properties.tunnel,data:data119};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3663,9 +3656,10 @@ vErrors.push(err290);
 }
 errors++;
 }
-for(const key29 in data124){
-if(!((key29 === "server") || (key29 === "version"))){
-const err291 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items,data:data124};
+}
+}
+else {
+const err291 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.additionalProperties,data:data114};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3675,11 +3669,9 @@ vErrors.push(err291);
 errors++;
 }
 }
-if(data124.server !== undefined){
-let data125 = data124.server;
-if(typeof data125 === "string"){
-if(!(formats62.validate(data125))){
-const err292 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12+"/server",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/properties/server/format",keyword:"format",params:{format: "nfv-host"},message:"must match format \""+"nfv-host"+"\"",schema:"nfv-host",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.server,data:data125};
+}
+else {
+const err292 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/interfaces",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/interfaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.interfaces,data:data113};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3689,8 +3681,15 @@ vErrors.push(err292);
 errors++;
 }
 }
-else {
-const err293 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12+"/server",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.server.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.server,data:data125};
+if(data88.ntp !== undefined){
+let data124 = data88.ntp;
+if(Array.isArray(data124)){
+const len11 = data124.length;
+for(let i12=0; i12<len11; i12++){
+let data125 = data124[i12];
+if(data125 && typeof data125 == "object" && !Array.isArray(data125)){
+if(data125.server === undefined){
+const err293 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items,data:data125};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3699,11 +3698,9 @@ vErrors.push(err293);
 }
 errors++;
 }
-}
-if(data124.version !== undefined){
-let data126 = data124.version;
-if(!(((typeof data126 == "number") && (!(data126 % 1) && !isNaN(data126))) && (isFinite(data126)))){
-const err294 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12+"/version",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/properties/version/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.version.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.version,data:data126};
+for(const key29 in data125){
+if(!((key29 === "server") || (key29 === "version"))){
+const err294 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items,data:data125};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3712,9 +3709,12 @@ vErrors.push(err294);
 }
 errors++;
 }
-if((typeof data126 == "number") && (isFinite(data126))){
-if(data126 > 4 || isNaN(data126)){
-const err295 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12+"/version",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4},message:"must be <= 4",schema:4,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.version,data:data126};
+}
+if(data125.server !== undefined){
+let data126 = data125.server;
+if(typeof data126 === "string"){
+if(!(formats62.validate(data126))){
+const err295 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12+"/server",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/properties/server/format",keyword:"format",params:{format: "nfv-host"},message:"must match format \""+"nfv-host"+"\"",schema:"nfv-host",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.server,data:data126};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3723,8 +3723,9 @@ vErrors.push(err295);
 }
 errors++;
 }
-if(data126 < 1 || isNaN(data126)){
-const err296 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12+"/version",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.version,data:data126};
+}
+else {
+const err296 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12+"/server",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.server.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.server,data:data126};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3734,10 +3735,10 @@ vErrors.push(err296);
 errors++;
 }
 }
-}
-}
-else {
-const err297 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items,data:data124};
+if(data125.version !== undefined){
+let data127 = data125.version;
+if(!(((typeof data127 == "number") && (!(data127 % 1) && !isNaN(data127))) && (isFinite(data127)))){
+const err297 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12+"/version",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/properties/version/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.version.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.version,data:data127};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3746,10 +3747,9 @@ vErrors.push(err297);
 }
 errors++;
 }
-}
-}
-else {
-const err298 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp,data:data123};
+if((typeof data127 == "number") && (isFinite(data127))){
+if(data127 > 4 || isNaN(data127)){
+const err298 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12+"/version",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4},message:"must be <= 4",schema:4,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.version,data:data127};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3758,12 +3758,8 @@ vErrors.push(err298);
 }
 errors++;
 }
-}
-if(data87["clock-timezone"] !== undefined){
-let data127 = data87["clock-timezone"];
-if(typeof data127 === "string"){
-if(!(formats82.validate(data127))){
-const err299 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/clock-timezone",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/clock-timezone/format",keyword:"format",params:{format: "nfv-timezone"},message:"must match format \""+"nfv-timezone"+"\"",schema:"nfv-timezone",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["clock-timezone"],data:data127};
+if(data127 < 1 || isNaN(data127)){
+const err299 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12+"/version",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.properties.version,data:data127};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3773,8 +3769,10 @@ vErrors.push(err299);
 errors++;
 }
 }
+}
+}
 else {
-const err300 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/clock-timezone",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/clock-timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["clock-timezone"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["clock-timezone"],data:data127};
+const err300 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp/" + i12,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.items,data:data125};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3784,12 +3782,9 @@ vErrors.push(err300);
 errors++;
 }
 }
-if(data87.license !== undefined){
-let data128 = data87.license;
-if(data128 && typeof data128 == "object" && !Array.isArray(data128)){
-for(const key30 in data128){
-if(!(((((key30 === "token-env") || (key30 === "source-interface")) || (key30 === "tools-host")) || (key30 === "throughput-level")) || (key30 === "boot-level"))){
-const err301 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license,data:data128};
+}
+else {
+const err301 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/ntp",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/ntp/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.ntp,data:data124};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3799,11 +3794,11 @@ vErrors.push(err301);
 errors++;
 }
 }
-if(data128["token-env"] !== undefined){
-let data129 = data128["token-env"];
-if(typeof data129 === "string"){
-if(!(formats64.validate(data129))){
-const err302 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/token-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/token-env/format",keyword:"format",params:{format: "nfv-env"},message:"must match format \""+"nfv-env"+"\"",schema:"nfv-env",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["token-env"],data:data129};
+if(data88["clock-timezone"] !== undefined){
+let data128 = data88["clock-timezone"];
+if(typeof data128 === "string"){
+if(!(formats82.validate(data128))){
+const err302 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/clock-timezone",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/clock-timezone/format",keyword:"format",params:{format: "nfv-timezone"},message:"must match format \""+"nfv-timezone"+"\"",schema:"nfv-timezone",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["clock-timezone"],data:data128};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3814,7 +3809,7 @@ errors++;
 }
 }
 else {
-const err303 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/token-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/token-env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["token-env"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["token-env"],data:data129};
+const err303 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/clock-timezone",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/clock-timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["clock-timezone"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["clock-timezone"],data:data128};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -3824,11 +3819,12 @@ vErrors.push(err303);
 errors++;
 }
 }
-if(data128["source-interface"] !== undefined){
-let data130 = data128["source-interface"];
-if(typeof data130 === "string"){
-if(!(formats86.validate(data130))){
-const err304 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/source-interface",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/source-interface/format",keyword:"format",params:{format: "nfv-day0-ifname"},message:"must match format \""+"nfv-day0-ifname"+"\"",schema:"nfv-day0-ifname",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["source-interface"],data:data130};
+if(data88.license !== undefined){
+let data129 = data88.license;
+if(data129 && typeof data129 == "object" && !Array.isArray(data129)){
+for(const key30 in data129){
+if(!(((((key30 === "token-env") || (key30 === "source-interface")) || (key30 === "tools-host")) || (key30 === "throughput-level")) || (key30 === "boot-level"))){
+const err304 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license,data:data129};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -3838,8 +3834,11 @@ vErrors.push(err304);
 errors++;
 }
 }
-else {
-const err305 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/source-interface",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/source-interface/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["source-interface"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["source-interface"],data:data130};
+if(data129["token-env"] !== undefined){
+let data130 = data129["token-env"];
+if(typeof data130 === "string"){
+if(!(formats64.validate(data130))){
+const err305 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/token-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/token-env/format",keyword:"format",params:{format: "nfv-env"},message:"must match format \""+"nfv-env"+"\"",schema:"nfv-env",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["token-env"],data:data130};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -3849,11 +3848,8 @@ vErrors.push(err305);
 errors++;
 }
 }
-if(data128["tools-host"] !== undefined){
-let data131 = data128["tools-host"];
-if(typeof data131 === "string"){
-if(!(formats6.validate(data131))){
-const err306 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/tools-host",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/tools-host/format",keyword:"format",params:{format: "nfv-ip"},message:"must match format \""+"nfv-ip"+"\"",schema:"nfv-ip",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["tools-host"],data:data131};
+else {
+const err306 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/token-env",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/token-env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["token-env"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["token-env"],data:data130};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -3863,8 +3859,11 @@ vErrors.push(err306);
 errors++;
 }
 }
-else {
-const err307 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/tools-host",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/tools-host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["tools-host"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["tools-host"],data:data131};
+if(data129["source-interface"] !== undefined){
+let data131 = data129["source-interface"];
+if(typeof data131 === "string"){
+if(!(formats86.validate(data131))){
+const err307 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/source-interface",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/source-interface/format",keyword:"format",params:{format: "nfv-day0-ifname"},message:"must match format \""+"nfv-day0-ifname"+"\"",schema:"nfv-day0-ifname",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["source-interface"],data:data131};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -3874,10 +3873,8 @@ vErrors.push(err307);
 errors++;
 }
 }
-if(data128["throughput-level"] !== undefined){
-let data132 = data128["throughput-level"];
-if((typeof data132 !== "string") && (!(((typeof data132 == "number") && (!(data132 % 1) && !isNaN(data132))) && (isFinite(data132))))){
-const err308 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/throughput-level",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/throughput-level/type",keyword:"type",params:{type: schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["throughput-level"].type},message:"must be string,integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["throughput-level"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["throughput-level"],data:data132};
+else {
+const err308 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/source-interface",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/source-interface/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["source-interface"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["source-interface"],data:data131};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -3886,9 +3883,12 @@ vErrors.push(err308);
 }
 errors++;
 }
-if((typeof data132 == "number") && (isFinite(data132))){
-if(data132 < 1 || isNaN(data132)){
-const err309 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/throughput-level",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/throughput-level/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["throughput-level"],data:data132};
+}
+if(data129["tools-host"] !== undefined){
+let data132 = data129["tools-host"];
+if(typeof data132 === "string"){
+if(!(formats6.validate(data132))){
+const err309 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/tools-host",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/tools-host/format",keyword:"format",params:{format: "nfv-ip"},message:"must match format \""+"nfv-ip"+"\"",schema:"nfv-ip",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["tools-host"],data:data132};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -3898,9 +3898,8 @@ vErrors.push(err309);
 errors++;
 }
 }
-if(typeof data132 === "string"){
-if(!pattern5.test(data132)){
-const err310 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/throughput-level",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/throughput-level/pattern",keyword:"pattern",params:{pattern: "^(T[0-3]|[1-9][0-9]*)$"},message:"must match pattern \""+"^(T[0-3]|[1-9][0-9]*)$"+"\"",schema:"^(T[0-3]|[1-9][0-9]*)$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["throughput-level"],data:data132};
+else {
+const err310 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/tools-host",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/tools-host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["tools-host"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["tools-host"],data:data132};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -3910,11 +3909,10 @@ vErrors.push(err310);
 errors++;
 }
 }
-}
-if(data128["boot-level"] !== undefined){
-let data133 = data128["boot-level"];
-if(typeof data133 !== "string"){
-const err311 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/boot-level",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/boot-level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["boot-level"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["boot-level"],data:data133};
+if(data129["throughput-level"] !== undefined){
+let data133 = data129["throughput-level"];
+if((typeof data133 !== "string") && (!(((typeof data133 == "number") && (!(data133 % 1) && !isNaN(data133))) && (isFinite(data133))))){
+const err311 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/throughput-level",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/throughput-level/type",keyword:"type",params:{type: schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["throughput-level"].type},message:"must be string,integer",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["throughput-level"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["throughput-level"],data:data133};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -3923,8 +3921,9 @@ vErrors.push(err311);
 }
 errors++;
 }
-if(!(((((((data133 === "network-essentials") || (data133 === "network-advantage")) || (data133 === "network-premier")) || (data133 === "ax")) || (data133 === "appx")) || (data133 === "security")) || (data133 === "ipbase"))){
-const err312 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/boot-level",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/boot-level/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["boot-level"].enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["boot-level"].enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["boot-level"],data:data133};
+if((typeof data133 == "number") && (isFinite(data133))){
+if(data133 < 1 || isNaN(data133)){
+const err312 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/throughput-level",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/throughput-level/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["throughput-level"],data:data133};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -3934,9 +3933,9 @@ vErrors.push(err312);
 errors++;
 }
 }
-}
-else {
-const err313 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license,data:data128};
+if(typeof data133 === "string"){
+if(!pattern5.test(data133)){
+const err313 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/throughput-level",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/throughput-level/pattern",keyword:"pattern",params:{pattern: "^(T[0-3]|[1-9][0-9]*)$"},message:"must match pattern \""+"^(T[0-3]|[1-9][0-9]*)$"+"\"",schema:"^(T[0-3]|[1-9][0-9]*)$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["throughput-level"],data:data133};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -3946,15 +3945,11 @@ vErrors.push(err313);
 errors++;
 }
 }
-if(data87["extra-config"] !== undefined){
-let data134 = data87["extra-config"];
-if(Array.isArray(data134)){
-const len12 = data134.length;
-for(let i13=0; i13<len12; i13++){
-let data135 = data134[i13];
-if(typeof data135 === "string"){
-if(!pattern0.test(data135)){
-const err314 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/extra-config/" + i13,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/extra-config/items/pattern",keyword:"pattern",params:{pattern: "^[^\\r\\n]*$"},message:"must match pattern \""+"^[^\\r\\n]*$"+"\"",schema:"^[^\\r\\n]*$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["extra-config"].items,data:data135};
+}
+if(data129["boot-level"] !== undefined){
+let data134 = data129["boot-level"];
+if(typeof data134 !== "string"){
+const err314 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/boot-level",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/boot-level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["boot-level"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["boot-level"],data:data134};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -3963,9 +3958,8 @@ vErrors.push(err314);
 }
 errors++;
 }
-}
-else {
-const err315 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/extra-config/" + i13,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/extra-config/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["extra-config"].items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["extra-config"].items,data:data135};
+if(!(((((((data134 === "network-essentials") || (data134 === "network-advantage")) || (data134 === "network-premier")) || (data134 === "ax")) || (data134 === "appx")) || (data134 === "security")) || (data134 === "ipbase"))){
+const err315 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license/boot-level",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/properties/boot-level/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["boot-level"].enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["boot-level"].enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.properties["boot-level"],data:data134};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -3977,7 +3971,7 @@ errors++;
 }
 }
 else {
-const err316 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/extra-config",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/extra-config/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["extra-config"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["extra-config"],data:data134};
+const err316 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/license",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/license/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties.license,data:data129};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -3987,9 +3981,15 @@ vErrors.push(err316);
 errors++;
 }
 }
-}
-else {
-const err317 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0,data:data87};
+if(data88["extra-config"] !== undefined){
+let data135 = data88["extra-config"];
+if(Array.isArray(data135)){
+const len12 = data135.length;
+for(let i13=0; i13<len12; i13++){
+let data136 = data135[i13];
+if(typeof data136 === "string"){
+if(!pattern0.test(data136)){
+const err317 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/extra-config/" + i13,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/extra-config/items/pattern",keyword:"pattern",params:{pattern: "^[^\\r\\n]*$"},message:"must match pattern \""+"^[^\\r\\n]*$"+"\"",schema:"^[^\\r\\n]*$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["extra-config"].items,data:data136};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -3999,11 +3999,8 @@ vErrors.push(err317);
 errors++;
 }
 }
-if(data51.boot !== undefined){
-let data136 = data51.boot;
-if(data136 && typeof data136 == "object" && !Array.isArray(data136)){
-if(data136.kernel === undefined){
-const err318 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/required",keyword:"required",params:{missingProperty: "kernel"},message:"must have required property '"+"kernel"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.boot.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot,data:data136};
+else {
+const err318 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/extra-config/" + i13,schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/extra-config/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["extra-config"].items.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["extra-config"].items,data:data136};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -4012,9 +4009,10 @@ vErrors.push(err318);
 }
 errors++;
 }
-for(const key31 in data136){
-if(!(((key31 === "kernel") || (key31 === "initrd")) || (key31 === "cmdline"))){
-const err319 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot,data:data136};
+}
+}
+else {
+const err319 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0/extra-config",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/properties/extra-config/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["extra-config"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0.properties["extra-config"],data:data135};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -4024,11 +4022,9 @@ vErrors.push(err319);
 errors++;
 }
 }
-if(data136.kernel !== undefined){
-let data137 = data136.kernel;
-if(typeof data137 === "string"){
-if(!(formats22.validate(data137))){
-const err320 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/kernel",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/kernel/format",keyword:"format",params:{format: "nfv-path"},message:"must match format \""+"nfv-path"+"\"",schema:"nfv-path",parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.kernel,data:data137};
+}
+else {
+const err320 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/day0",schemaPath:"#/properties/vnfs/additionalProperties/properties/day0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.day0.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.day0,data:data88};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4038,8 +4034,11 @@ vErrors.push(err320);
 errors++;
 }
 }
-else {
-const err321 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/kernel",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/kernel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.kernel.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.kernel,data:data137};
+if(data51.boot !== undefined){
+let data137 = data51.boot;
+if(data137 && typeof data137 == "object" && !Array.isArray(data137)){
+if(data137.kernel === undefined){
+const err321 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/required",keyword:"required",params:{missingProperty: "kernel"},message:"must have required property '"+"kernel"+"'",schema:schema11.properties.vnfs.additionalProperties.properties.boot.required,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot,data:data137};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4048,12 +4047,9 @@ vErrors.push(err321);
 }
 errors++;
 }
-}
-if(data136.initrd !== undefined){
-let data138 = data136.initrd;
-if(typeof data138 === "string"){
-if(!(formats22.validate(data138))){
-const err322 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/initrd",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/initrd/format",keyword:"format",params:{format: "nfv-path"},message:"must match format \""+"nfv-path"+"\"",schema:"nfv-path",parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.initrd,data:data138};
+for(const key31 in data137){
+if(!(((key31 === "kernel") || (key31 === "initrd")) || (key31 === "cmdline"))){
+const err322 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot,data:data137};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4063,8 +4059,11 @@ vErrors.push(err322);
 errors++;
 }
 }
-else {
-const err323 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/initrd",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/initrd/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.initrd.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.initrd,data:data138};
+if(data137.kernel !== undefined){
+let data138 = data137.kernel;
+if(typeof data138 === "string"){
+if(!(formats22.validate(data138))){
+const err323 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/kernel",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/kernel/format",keyword:"format",params:{format: "nfv-path"},message:"must match format \""+"nfv-path"+"\"",schema:"nfv-path",parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.kernel,data:data138};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -4074,11 +4073,8 @@ vErrors.push(err323);
 errors++;
 }
 }
-if(data136.cmdline !== undefined){
-let data139 = data136.cmdline;
-if(typeof data139 === "string"){
-if(!pattern0.test(data139)){
-const err324 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/cmdline",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/cmdline/pattern",keyword:"pattern",params:{pattern: "^[^\\r\\n]*$"},message:"must match pattern \""+"^[^\\r\\n]*$"+"\"",schema:"^[^\\r\\n]*$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.cmdline,data:data139};
+else {
+const err324 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/kernel",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/kernel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.kernel.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.kernel,data:data138};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -4088,8 +4084,11 @@ vErrors.push(err324);
 errors++;
 }
 }
-else {
-const err325 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/cmdline",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/cmdline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.cmdline.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.cmdline,data:data139};
+if(data137.initrd !== undefined){
+let data139 = data137.initrd;
+if(typeof data139 === "string"){
+if(!(formats22.validate(data139))){
+const err325 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/initrd",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/initrd/format",keyword:"format",params:{format: "nfv-path"},message:"must match format \""+"nfv-path"+"\"",schema:"nfv-path",parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.initrd,data:data139};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -4099,9 +4098,8 @@ vErrors.push(err325);
 errors++;
 }
 }
-}
 else {
-const err326 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.boot.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot,data:data136};
+const err326 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/initrd",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/initrd/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.initrd.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.initrd,data:data139};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4111,10 +4109,11 @@ vErrors.push(err326);
 errors++;
 }
 }
-if(data51["cpu-mode"] !== undefined){
-let data140 = data51["cpu-mode"];
-if(typeof data140 !== "string"){
-const err327 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/cpu-mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/cpu-mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties["cpu-mode"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties["cpu-mode"],data:data140};
+if(data137.cmdline !== undefined){
+let data140 = data137.cmdline;
+if(typeof data140 === "string"){
+if(!pattern0.test(data140)){
+const err327 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/cmdline",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/cmdline/pattern",keyword:"pattern",params:{pattern: "^[^\\r\\n]*$"},message:"must match pattern \""+"^[^\\r\\n]*$"+"\"",schema:"^[^\\r\\n]*$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.cmdline,data:data140};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4123,8 +4122,9 @@ vErrors.push(err327);
 }
 errors++;
 }
-if(!(((data140 === "host-passthrough") || (data140 === "host-model")) || (data140 === "custom"))){
-const err328 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/cpu-mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/cpu-mode/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties["cpu-mode"].enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties["cpu-mode"].enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties["cpu-mode"],data:data140};
+}
+else {
+const err328 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot/cmdline",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/properties/cmdline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.cmdline.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot.properties.cmdline,data:data140};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4134,11 +4134,9 @@ vErrors.push(err328);
 errors++;
 }
 }
-if(data51["cpu-model"] !== undefined){
-let data141 = data51["cpu-model"];
-if(typeof data141 === "string"){
-if(!pattern8.test(data141)){
-const err329 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/cpu-model",schemaPath:"#/properties/vnfs/additionalProperties/properties/cpu-model/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",parentSchema:schema11.properties.vnfs.additionalProperties.properties["cpu-model"],data:data141};
+}
+else {
+const err329 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/boot",schemaPath:"#/properties/vnfs/additionalProperties/properties/boot/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.properties.boot.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.boot,data:data137};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4148,8 +4146,10 @@ vErrors.push(err329);
 errors++;
 }
 }
-else {
-const err330 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/cpu-model",schemaPath:"#/properties/vnfs/additionalProperties/properties/cpu-model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties["cpu-model"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties["cpu-model"],data:data141};
+if(data51["cpu-mode"] !== undefined){
+let data141 = data51["cpu-mode"];
+if(typeof data141 !== "string"){
+const err330 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/cpu-mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/cpu-mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties["cpu-mode"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties["cpu-mode"],data:data141};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -4158,12 +4158,8 @@ vErrors.push(err330);
 }
 errors++;
 }
-}
-if(data51.version !== undefined){
-let data142 = data51.version;
-if(typeof data142 === "string"){
-if(!pattern9.test(data142)){
-const err331 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/version",schemaPath:"#/properties/vnfs/additionalProperties/properties/version/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}[a-z]?)?$"},message:"must match pattern \""+"^[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}[a-z]?)?$"+"\"",schema:"^[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}[a-z]?)?$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.version,data:data142};
+if(!(((data141 === "host-passthrough") || (data141 === "host-model")) || (data141 === "custom"))){
+const err331 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/cpu-mode",schemaPath:"#/properties/vnfs/additionalProperties/properties/cpu-mode/enum",keyword:"enum",params:{allowedValues: schema11.properties.vnfs.additionalProperties.properties["cpu-mode"].enum},message:"must be equal to one of the allowed values",schema:schema11.properties.vnfs.additionalProperties.properties["cpu-mode"].enum,parentSchema:schema11.properties.vnfs.additionalProperties.properties["cpu-mode"],data:data141};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -4173,8 +4169,11 @@ vErrors.push(err331);
 errors++;
 }
 }
-else {
-const err332 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/version",schemaPath:"#/properties/vnfs/additionalProperties/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.version.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.version,data:data142};
+if(data51["cpu-model"] !== undefined){
+let data142 = data51["cpu-model"];
+if(typeof data142 === "string"){
+if(!pattern8.test(data142)){
+const err332 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/cpu-model",schemaPath:"#/properties/vnfs/additionalProperties/properties/cpu-model/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",parentSchema:schema11.properties.vnfs.additionalProperties.properties["cpu-model"],data:data142};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -4184,9 +4183,8 @@ vErrors.push(err332);
 errors++;
 }
 }
-}
 else {
-const err333 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.type,parentSchema:schema11.properties.vnfs.additionalProperties,data:data51};
+const err333 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/cpu-model",schemaPath:"#/properties/vnfs/additionalProperties/properties/cpu-model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties["cpu-model"].type,parentSchema:schema11.properties.vnfs.additionalProperties.properties["cpu-model"],data:data142};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -4196,9 +4194,11 @@ vErrors.push(err333);
 errors++;
 }
 }
-}
-else {
-const err334 = {instancePath:instancePath+"/vnfs",schemaPath:"#/properties/vnfs/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.type,parentSchema:schema11.properties.vnfs,data:data50};
+if(data51.version !== undefined){
+let data143 = data51.version;
+if(typeof data143 === "string"){
+if(!pattern9.test(data143)){
+const err334 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/version",schemaPath:"#/properties/vnfs/additionalProperties/properties/version/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}[a-z]?)?$"},message:"must match pattern \""+"^[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}[a-z]?)?$"+"\"",schema:"^[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}[a-z]?)?$",parentSchema:schema11.properties.vnfs.additionalProperties.properties.version,data:data143};
 if(vErrors === null){
 vErrors = [err334];
 }
@@ -4208,14 +4208,49 @@ vErrors.push(err334);
 errors++;
 }
 }
-}
 else {
-const err335 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err335 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/version",schemaPath:"#/properties/vnfs/additionalProperties/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vnfs.additionalProperties.properties.version.type,parentSchema:schema11.properties.vnfs.additionalProperties.properties.version,data:data143};
 if(vErrors === null){
 vErrors = [err335];
 }
 else {
 vErrors.push(err335);
+}
+errors++;
+}
+}
+}
+else {
+const err336 = {instancePath:instancePath+"/vnfs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vnfs/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.additionalProperties.type,parentSchema:schema11.properties.vnfs.additionalProperties,data:data51};
+if(vErrors === null){
+vErrors = [err336];
+}
+else {
+vErrors.push(err336);
+}
+errors++;
+}
+}
+}
+else {
+const err337 = {instancePath:instancePath+"/vnfs",schemaPath:"#/properties/vnfs/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vnfs.type,parentSchema:schema11.properties.vnfs,data:data50};
+if(vErrors === null){
+vErrors = [err337];
+}
+else {
+vErrors.push(err337);
+}
+errors++;
+}
+}
+}
+else {
+const err338 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err338];
+}
+else {
+vErrors.push(err338);
 }
 errors++;
 }

@@ -461,6 +461,11 @@ const vnf = obj(
         "isolate: each vCPU on its own core, siblings carry the emulator; prefer: fill sibling threads; require: prefer, on SMT cores only; share: may share cores with other share VNFs.",
     },
     node: int("Force this NUMA node.", 0, MAX_NUMA_NODE),
+    priority: int(
+      "When not every VNF fits, VNFs of a higher priority are kept first (default 0); ties keep the earlier VNF in the file.",
+      -1000,
+      1000,
+    ),
     lab: {
       type: "boolean",
       description: "Emulated (TCG) domain, not for production; default: the file's lab.",

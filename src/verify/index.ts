@@ -9,10 +9,17 @@ import { KINDS } from "../topology/kinds.js";
 import { NfvError } from "../util/errors.js";
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { prepare } from "../pipeline/index.js";
-import { readSysfs } from "../host/files.js";
+import { bindHost, prepare } from "../pipeline/index.js";
+import { readMaybe, readSysfs, sha256 } from "../host/files.js";
+import { day0ImageDigestPath } from "../desired/day0.js";
+import type { LiveNetwork } from "../desired/types.js";
 import { kernelArgsCommand } from "../desired/preflight.js";
-import { parseDomainXml, projectionLines } from "../libvirt/domain-xml.js";
+import {
+  networkProjectionLines,
+  parseDomainXml,
+  parseNetworkXml,
+  projectionLines,
+} from "../libvirt/domain-xml.js";
 import { Virsh } from "../libvirt/virsh.js";
 import type { Plan, VnfPlan } from "../plan/types.js";
 import { displayCommand, run } from "../util/exec.js";
@@ -360,10 +367,92 @@ export async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): 
   }
 }
 
+/** The day-0 ISO apply built: present, and the same bytes (digest recorded when it was built). */
+async function verifyDay0Iso(vnf: string, path: string, out: Check[], file: string): Promise<void> {
+  const [image, recorded] = await Promise.all([readMaybe(path), readMaybe(day0ImageDigestPath(path))]);
+  const want = recorded?.toString("utf8").split(/\s+/)[0] ?? null;
+  const have = image === null ? null : sha256(image);
+  add(out, {
+    subject: vnf,
+    check: "day-0 ISO as built",
+    ok: have !== null && want !== null && have === want,
+    warnOnly: have !== null && want === null,
+    want: want ? `sha256 ${want}` : "the digest apply records beside the ISO",
+    have:
+      have === null
+        ? "no ISO"
+        : want === null
+          ? `sha256 ${have}, no recorded digest (built before nfvhost recorded it)`
+          : `sha256 ${have}`,
+    evidence: `${path}, ${day0ImageDigestPath(path)}`,
+    fix: `nfvhost apply ${file}`,
+  });
+}
+
+/** A libvirt network of the plan: defined by nfvhost, active, autostart, the planned XML. */
+function verifyNetwork(
+  want: { name: string; xml: string },
+  live: LiveNetwork | undefined,
+  virsh: Virsh,
+  out: Check[],
+  file: string,
+): void {
+  const evidence = virsh.display(["net-list", "--all"]);
+  if (!live) {
+    add(out, {
+      subject: want.name,
+      check: "network defined",
+      ok: false,
+      want: "defined",
+      have: "not defined",
+      evidence,
+      fix: `nfvhost apply ${file}`,
+    });
+    return;
+  }
+  add(out, {
+    subject: want.name,
+    check: "network active",
+    ok: live.active,
+    want: "active",
+    have: live.active ? "active" : "inactive",
+    evidence,
+    fix: displayCommand("virsh", virsh.argv(["net-start", want.name])),
+  });
+  add(out, {
+    subject: want.name,
+    check: "network autostart",
+    ok: live.autostart,
+    want: "enabled",
+    have: live.autostart ? "enabled" : "disabled",
+    evidence,
+    fix: displayCommand("virsh", virsh.argv(["net-autostart", want.name])),
+  });
+  const wl = networkProjectionLines(parseNetworkXml(want.xml));
+  const hl = new Set(networkProjectionLines(parseNetworkXml(live.xml)));
+  const differs = wl.filter((l) => !hl.has(l));
+  add(out, {
+    subject: want.name,
+    check: "network definition",
+    ok: differs.length === 0 && live.managed,
+    want: differs.length ? differs.join("; ") : "as planned, marked as nfvhost's",
+    have: differs.length
+      ? "differs"
+      : live.managed
+        ? "as planned, marked as nfvhost's"
+        : "not marked as nfvhost's",
+    evidence: virsh.display(["net-dumpxml", "--inactive", want.name]),
+    fix: `nfvhost apply ${file}${live.managed ? "" : " --adopt"}`,
+  });
+}
+
 export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport> {
+  // verify reads this machine's /proc and sysfs: the libvirt must be this machine's too.
+  bindHost({ root: opts.root, connect: opts.connect, purpose: "verify" });
   const virsh = new Virsh(opts.connect);
   await virsh.ping();
-  const ctx = await prepare({ ...opts, allowUnlocked: true }, virsh);
+  // No secret is needed: the domain XML only needs to know which VNFs have a day-0 ISO.
+  const ctx = await prepare({ ...opts, allowUnlocked: true, day0: "presence" }, virsh);
   const { plan, facts } = ctx;
   const out: Check[] = [];
   const lab = ctx.parsed.topology.lab || plan.vnfs.every((v) => v.lab);
@@ -432,6 +521,9 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
     return checks;
   });
   out.push(...perVnf.flat());
+  for (const iso of ctx.desired.isos) await verifyDay0Iso(iso.vnf, iso.path, out, opts.topologyFile);
+  for (const n of ctx.desired.networks)
+    verifyNetwork(n, ctx.live.networks.get(n.name), virsh, out, opts.topologyFile);
   if (opts.guest) await verifyGuests(plan.vnfs, virsh, out);
   await verifyPfs(plan, opts, out);
   const report: VerifyReport = {

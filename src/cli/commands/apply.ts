@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { applyTopology, DEFAULT_STATE_DIR } from "../../apply/index.js";
-import { formatApplyReport } from "../../apply/format.js";
+import { formatApplyReport, progressRenderer } from "../../apply/format.js";
 import { directoryRoot, wholeSeconds } from "../../apply/options.js";
 import { resolveConnect } from "../../libvirt/virsh.js";
 import { NfvError } from "../../util/errors.js";
@@ -66,7 +66,7 @@ export const applyCommand: CommandModule = {
           allowUnlocked: Boolean(o.allowUnlocked),
           stopTimeoutMs: stopTimeoutSeconds * 1000,
           env: process.env,
-          renderer: json ? "silent" : process.stdout.isTTY ? "default" : "simple",
+          renderer: progressRenderer({ json, isTTY: process.stdout.isTTY === true }),
         }).catch((e: unknown) => {
           if (!(e instanceof TopologyDoesNotFit)) throw e;
           reportPlanProblems(e.problems, e.parsed, { json, consequence: "nothing was changed" });

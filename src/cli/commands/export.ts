@@ -30,6 +30,8 @@ export const EXPORT_MARKER = ".nfvhost-export.json";
 
 interface CommonOptions {
   out: string;
+  inventory?: string;
+  snapshots?: string;
   root: string[];
   host: string[];
   name?: string;
@@ -58,6 +60,7 @@ async function checkOutDir(out: string, force: boolean): Promise<"absent" | "rep
   if (!existsSync(out)) return "absent";
   if (!(await stat(out)).isDirectory()) {
     throw new NfvError({
+      code: "NFV-EXPORT-OUT",
       what: "--out",
       value: out,
       expected: "a directory (or a path that does not exist yet)",
@@ -66,6 +69,7 @@ async function checkOutDir(out: string, force: boolean): Promise<"absent" | "rep
   const entries = await readdir(out);
   if (entries.length === 0 || entries.includes(EXPORT_MARKER) || force) return "replace";
   throw new NfvError({
+    code: "NFV-EXPORT-OUT",
     what: "--out",
     value: out,
     expected: "an empty directory, or one an earlier nfvhost export wrote",
@@ -73,14 +77,55 @@ async function checkOutDir(out: string, force: boolean): Promise<"absent" | "rep
   });
 }
 
+/**
+ * A fleet (docs/fleet.md): the fleet plan places every VNF on a host; each host's plan is one
+ * export host. Nothing is exported when a VNF fits nowhere.
+ */
+async function planFleetHosts(
+  files: string[],
+  opts: CommonOptions & { inventory: string },
+): Promise<{ name: string; hosts: ExportHost[] }> {
+  if (files.length !== 1 || opts.root.length > 0 || opts.host.length > 0) {
+    throw new NfvError({
+      code: "NFV-EXPORT-HOSTS",
+      what: "-i/--inventory",
+      value: files,
+      expected: "one fleet topology, hosts and their facts from the inventory (no --root, no --host)",
+      fix: "give the fleet file once; per-host snapshots go in the inventory (nfvhost_snapshot) or --snapshots",
+    });
+  }
+  const { computeFleetPlan } = await import("./fleet.js");
+  const plan = await computeFleetPlan(files[0]!, {
+    inventory: opts.inventory,
+    ...(opts.snapshots !== undefined ? { snapshots: opts.snapshots } : {}),
+  });
+  if (plan.misfits.length > 0) {
+    throw new NfvError({
+      code: "NFV-EXPORT-MISFIT",
+      what: `fleet ${plan.fleet}`,
+      value: plan.misfits.map((m) => `${m.vnf}: ${m.message}`),
+      expected: "every VNF placed on a host",
+      fix: "see nfvhost plan FLEET -i INVENTORY for the per-host reasons; nothing was written",
+      exitCode: 1,
+    });
+  }
+  for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
+  return {
+    name: opts.name ?? plan.fleet,
+    hosts: plan.hosts.map((h) => ({ name: h.host, facts: h.facts, plan: h.plan })),
+  };
+}
+
 /** Plans every (topology, root) pair; null when one does not fit (already reported). */
 async function planHosts(
   files: string[],
   opts: CommonOptions,
 ): Promise<{ name: string; hosts: ExportHost[] } | null> {
+  if (opts.inventory !== undefined) return planFleetHosts(files, { ...opts, inventory: opts.inventory });
   const roots = opts.root.length === 0 ? ["/"] : opts.root;
   if (roots.length !== 1 && roots.length !== files.length) {
     throw new NfvError({
+      code: "NFV-EXPORT-HOSTS",
       what: "--root",
       value: roots,
       expected: `one --root for all topologies, or one per topology (${files.length})`,
@@ -89,6 +134,7 @@ async function planHosts(
   }
   if (opts.host.length > 0 && opts.host.length !== files.length) {
     throw new NfvError({
+      code: "NFV-EXPORT-HOSTS",
       what: "--host",
       value: opts.host,
       expected: `one --host per topology (${files.length})`,
@@ -201,6 +247,7 @@ async function runExport(
   if (failed.length > 0) {
     // A file the engine would reject is a bug in nfvhost's export, not the user's input.
     throw new NfvError({
+      code: "NFV-EXPORT-CHECK",
       what: `export ${engine}`,
       value: failed.flatMap((c) => c.problems.map((p) => `${c.file}: ${p}`)),
       expected: "files the engine accepts",
@@ -297,7 +344,15 @@ function common(cmd: Command): Command {
       collect,
       [],
     )
-    .option("--name <name>", "deployment name for the engine objects (default: the topology's name)")
+    .option(
+      "-i, --inventory <file>",
+      "TOPOLOGY is a fleet topology planned over this Ansible inventory's hosts (docs/fleet.md)",
+    )
+    .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
+    .option(
+      "--name <name>",
+      "deployment name for the engine objects (default: the topology's or fleet's name)",
+    )
     .option("--pin-host", "pin each VNF to the host nfvhost planned it on")
     .option("--strict", "exit 1 when the engine loses any guarantee (or its checks could not run)")
     .option("--force", "replace a non-empty output directory nfvhost did not create")

@@ -1,7 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
-import { formatPlan } from "../../plan/format.js";
+import { formatPlacementSummary, formatPlan } from "../../plan/format.js";
+import { DEFAULT_TIME_LIMIT_S } from "../../plan/solve/index.js";
 import { planDeployment } from "../../plan/planner.js";
 import type { DeployedVnf } from "../../plan/types.js";
 import { loadTopology } from "../../topology/load.js";
@@ -57,6 +58,19 @@ async function readDeployedFile(file: string): Promise<DeployedVnf[]> {
   return value;
 }
 
+function parseTimeLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new NfvError({
+      what: "--time-limit",
+      value,
+      expected: "seconds, a number above 0 and at most 3600",
+      fix: "pass e.g. --time-limit 10",
+    });
+  }
+  return n;
+}
+
 export const planCommand: CommandModule = {
   register(program: Command) {
     program
@@ -72,18 +86,48 @@ export const planCommand: CommandModule = {
       )
       .option("--deployed <file>", "JSON list of VMs already running (never moved): see docs/plan.md")
       .option("--json", "print the plan (or the problems) as JSON, documented in docs/plan.md")
-      .action(async (file: string, opts: { root: string; deployed?: string; json?: boolean }) => {
-        const parsed = await loadTopology(file);
-        const facts = await discoverHost({ root: opts.root });
-        const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
-        const result = planDeployment(facts, parsed.topology, deployed);
-        const color = !opts.json && wantsColour(process.stdout);
-        if (result.ok) {
-          if (opts.json) printJson(result.plan);
-          else process.stdout.write(formatPlan(result.plan, { color }));
-          return;
-        }
-        reportPlanProblems(result.problems, parsed, { json: opts.json === true });
-      });
+      // Fleets (docs/fleet.md): the file is a fleet topology planned over an inventory's hosts.
+      .option("-i, --inventory <file>", "plan a fleet topology over the hosts of this Ansible inventory")
+      .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
+      .option("-l, --limit <hosts>", "with -i: only these hosts or groups")
+      .option(
+        "--time-limit <seconds>",
+        "how long the exact placement may search when not every VNF fits; the result then says whether it is proven optimal",
+        parseTimeLimit,
+        DEFAULT_TIME_LIMIT_S,
+      )
+      .action(
+        async (
+          file: string,
+          opts: {
+            root: string;
+            deployed?: string;
+            json?: boolean;
+            inventory?: string;
+            snapshots?: string;
+            limit?: string;
+            timeLimit: number;
+          },
+        ) => {
+          if (opts.inventory !== undefined) {
+            const { fleetPlanAction } = await import("./fleet.js");
+            return fleetPlanAction(file, { ...opts, inventory: opts.inventory });
+          }
+          const parsed = await loadTopology(file);
+          const facts = await discoverHost({ root: opts.root });
+          const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
+          const result = planDeployment(facts, parsed.topology, deployed, { timeLimitS: opts.timeLimit });
+          const color = !opts.json && wantsColour(process.stdout);
+          if (result.ok) {
+            if (opts.json) printJson(result.plan);
+            else process.stdout.write(formatPlan(result.plan, { color }));
+            return;
+          }
+          reportPlanProblems(result.problems, parsed, { json: opts.json === true });
+          // The most that fit together, proven or with its bound, under the problems.
+          if (!opts.json && result.placement && result.placement.placed < result.placement.of)
+            process.stderr.write(`${formatPlacementSummary(result.placement)}\n`);
+        },
+      );
   },
 };

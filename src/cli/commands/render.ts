@@ -24,6 +24,9 @@ export const MARKER = ".nfvhost-render.json";
 
 interface RenderCliOptions {
   out: string;
+  inventory?: string;
+  snapshots?: string;
+  limit?: string;
   root: string;
   force?: boolean;
   saltSeed?: string;
@@ -97,7 +100,15 @@ export const renderCommand: CommandModule = {
       )
       .option("--day0-dir <dir>", "where apply.sh puts the day-0 ISOs on the host", DEFAULT_DAY0_DIR)
       .option("--json", "print the list of files as JSON")
+      // Fleets (docs/fleet.md): DIR/<host>/ per host plus the playbook DIR/site.yml.
+      .option("-i, --inventory <file>", "render a fleet topology over the hosts of this Ansible inventory")
+      .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
+      .option("-l, --limit <hosts>", "with -i: only these hosts or groups")
       .action(async (file: string, opts: RenderCliOptions) => {
+        if (opts.inventory !== undefined) {
+          const { fleetRenderAction } = await import("./fleet.js");
+          return fleetRenderAction(file, { ...opts, inventory: opts.inventory });
+        }
         const out = resolve(opts.out);
         const mode = await checkOutDir(out, opts.force === true);
         const parsed = await loadTopology(file);
