@@ -15,6 +15,8 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   destroy: async () => (await import("./commands/destroy.js")).destroyCommand,
   discover: async () => (await import("./commands/discover.js")).discoverCommand,
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
+  exec: async () => (await import("./commands/exec.js")).execCommand,
+  explain: async () => (await import("./commands/explain.js")).explainCommand,
   export: async () => (await import("./commands/export.js")).exportCommand,
   fleet: async () => (await import("./commands/fleet.js")).fleetCommand,
   plan: async () => (await import("./commands/plan.js")).planCommand,

@@ -22,6 +22,7 @@ export const verifyCommand: CommandModule = {
         "/",
       )
       .option("--accel <accel>", "tcg: the domains were applied emulated")
+      .option("--guest", "also check inside each VNF (serial console): the vNIC driver per interface")
       .option("--json", "machine-readable report")
       .action(async (file: string, o: Record<string, unknown>) => {
         const root = directoryRoot(o.root as string, "verify");
@@ -33,6 +34,7 @@ export const verifyCommand: CommandModule = {
           root,
           accel,
           env: process.env,
+          guest: Boolean(o.guest),
         });
         if (o.json) printJson(report);
         else process.stdout.write(formatVerifyReport(report, { color: wantsColour(process.stdout) }));
