@@ -94,7 +94,9 @@ def run_case(objects, hardware, case):
         fitted = None
         if all(vfs_left.get(pf, 0) >= n for pf, n in wanted.items()):
             local = {pf_node[pf] for pf in wanted if pf_node.get(pf, -1) >= 0}
-            cells = [c for c in host.cells if not local or c.id in local]
+            # The VNF's own node pin (node:) limits the cells as its PFs do.
+            allowed = set(inst.get("nodes", [c.id for c in host.cells]))
+            cells = [c for c in host.cells if (not local or c.id in local) and c.id in allowed]
             if len(local) <= 1 and cells:
                 try:
                     constraint = hardware.numa_get_constraints(flavor, image)

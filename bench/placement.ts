@@ -298,7 +298,7 @@ export function novaCase(c: BenchCase, m: FullModel, mode: NovaMode) {
       const spec = c.topology.vnfs[i]!;
       const vfs: Record<string, number> = {};
       for (const [pf, e] of v.vfs) vfs[pf] = e.count;
-      // A pin Nova cannot express is left out (it would be placed anywhere).
+      // nodes: the VNF's node pin and PF node, which the driver offers Nova as the only cells.
       return {
         name: v.name,
         vcpus: v.vcpus,

@@ -70,6 +70,8 @@ export type Change =
       restart: boolean;
       /** Live pinning to correct without a restart: vcpu index, or "emulator". */
       repins: PinFix[];
+      /** Set by apply: the VNF's plan is the one applied before, so this corrects drift. */
+      driftFix?: boolean;
       start: boolean;
       autostart: boolean | null;
       beforeXml: string | null;

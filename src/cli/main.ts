@@ -3,7 +3,7 @@
  * the program; this file only wires them and turns user-fixable errors into clean messages.
  */
 import { Command, CommanderError } from "commander";
-import { NfvError, NfvErrors } from "../util/errors.js";
+import { fromSystemError, NfvError, NfvErrors } from "../util/errors.js";
 import type { CommandModule } from "./command.js";
 import { colours, wantsColour } from "../util/colour.js";
 // Commands load on demand: `nfvhost plan` should not pay for the dashboard's web server or the XML
@@ -74,6 +74,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof NfvError) {
       printError(err);
       return err.exitCode;
+    }
+    // A path the system refused (a file as parent, /proc, read-only): the user's to fix.
+    const refused = fromSystemError(err);
+    if (refused) {
+      printError(refused);
+      return refused.exitCode;
     }
     // Anything else is a bug in nfvhost, not the user's input: say so plainly, keep the stack
     // for whoever reports it.

@@ -34,6 +34,7 @@ import {
   validateIosHostname,
   validateIosUsername,
   validateSysctlKey,
+  validateSysctlValue,
 } from "./values.js";
 
 type Obj = Record<string, unknown>;
@@ -123,11 +124,28 @@ export function checkSemantics(raw: unknown, src: SourceMap): NfvError[] {
         true,
       );
     const v = objOr(host.sysctl)[key];
-    if (typeof v === "string" && /[\r\n]/.test(v)) {
+    const valueProblem =
+      typeof v === "string" || typeof v === "number" ? validateSysctlValue(String(v)) : null;
+    if (valueProblem) {
       p.add(["host", "sysctl", key], {
         what: formatPath(["host", "sysctl", key]),
         value: v,
-        expected: "a single-line value",
+        expected: valueProblem,
+        fix: "write the value sysctl -w would take, without quotes or shell syntax",
+      });
+    }
+  }
+
+  // host.local-repo paths go into /etc/fstab, whose fields are separated by blanks.
+  const repo = objOr(host["local-repo"]);
+  for (const field of ["iso", "mountpoint"]) {
+    const v = repo[field];
+    if (typeof v === "string" && /\s/.test(v)) {
+      p.add(["host", "local-repo", field], {
+        what: formatPath(["host", "local-repo", field]),
+        value: v,
+        expected: "a path without spaces or tabs (/etc/fstab separates its fields with them)",
+        fix: "move or link the file to a path without blanks",
       });
     }
   }

@@ -10,7 +10,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { AddressInfo } from "node:net";
 import type { Plan } from "../plan/types.js";
-import { createUiApp, isLoopback, type UiSources } from "./server.js";
+import { createUiApp, hostName, isLoopbackAddress, LOOPBACK_NAMES, type UiSources } from "./server.js";
 import { NfvError } from "../util/errors.js";
 
 export interface HostTile {
@@ -111,6 +111,16 @@ export interface FleetUiHost {
 
 export function createFleetUiApp(fleet: string, hosts: readonly FleetUiHost[]): Hono {
   const app = new Hono();
+  // The page carries no token, so the Host header is what tells it from a DNS-rebinding name.
+  app.use("*", async (c, next) => {
+    const host = hostName(c.req.header("host") ?? new URL(c.req.url).host);
+    if (!LOOPBACK_NAMES.includes(host))
+      return c.json(
+        { error: `this page answers to ${LOOPBACK_NAMES.join(", ")}, not ${host.slice(0, 64)}` },
+        421,
+      );
+    await next();
+  });
   app.get("/", (c) =>
     c.html(
       fleetPageHtml(
@@ -148,21 +158,31 @@ export async function serveFleetUi(
   app: Hono,
   opts: { host: string; port: number },
 ): Promise<{ url: string; close: () => Promise<void> }> {
-  if (!isLoopback(opts.host))
-    throw new NfvError({
-      code: "NFV-FLEET-UI",
-      what: "--host",
-      value: opts.host,
-      expected: "a loopback address (the fleet page carries no token)",
-      fix: "use 127.0.0.1 and an SSH tunnel to reach it",
-    });
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, (info: AddressInfo) =>
+    // Decided from the address the socket is bound to: a name that looks local may resolve anywhere.
+    let bound = false;
+    const guarded = (req: Request) => (bound ? app.fetch(req) : new Response("starting", { status: 503 }));
+    const server = serve({ fetch: guarded, hostname: opts.host, port: opts.port }, (info: AddressInfo) => {
+      if (!isLoopbackAddress(info.address)) {
+        server.close();
+        reject(
+          new NfvError({
+            code: "NFV-FLEET-UI",
+            what: "--host",
+            value: `${opts.host} (bound to ${info.address})`,
+            expected: "a loopback address (the fleet page carries no token)",
+            fix: "use 127.0.0.1 and an SSH tunnel to reach it",
+          }),
+        );
+        return;
+      }
+      bound = true;
+      const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
       resolve({
-        url: `http://${info.address}:${info.port}/`,
+        url: `http://${host}:${info.port}/`,
         close: () => new Promise<void>((done) => server.close(() => done())),
-      }),
-    );
+      });
+    });
     server.on("error", (e: NodeJS.ErrnoException) =>
       reject(
         new NfvError({

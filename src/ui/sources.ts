@@ -51,6 +51,7 @@ export function createSources(opts: SourceOptions): UiSources {
     facts,
     live: () => live().catch(() => []),
     lastVerify: async () => (opts.stateDir ? readLastVerify(opts.stateDir) : null),
+    deployed,
     async plan(text?: string) {
       let parsed: ParsedTopology;
       if (text !== undefined) parsed = parseTopology(text, "preview.yaml");

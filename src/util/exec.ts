@@ -15,6 +15,11 @@ export interface RunOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Open file descriptors handed to the child as fd 3, 4, ... (the lock: util-linux `flock` locks
+   * the open file description this process keeps after the child exits).
+   */
+  fds?: readonly number[];
 }
 
 export interface RunResult {
@@ -72,7 +77,8 @@ function spawnRun(command: string, args: readonly string[], opts: RunOptions = {
     const child = spawn(command, [...args], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
+      // Typed as the three pipes the code below uses; extra fds only follow them.
+      stdio: ["pipe", "pipe", "pipe", ...(opts.fds ?? [])] as unknown as ["pipe", "pipe", "pipe"],
       timeout: opts.timeoutMs,
     });
     const out: Buffer[] = [];

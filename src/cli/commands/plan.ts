@@ -3,7 +3,9 @@ import type { Command } from "commander";
 import { discoverHost } from "../../facts/discover.js";
 import { formatPlacementSummary, formatPlan } from "../../plan/format.js";
 import { DEFAULT_TIME_LIMIT_S } from "../../plan/solve/index.js";
+import { formatRepack, repackOpinion } from "../../plan/repack.js";
 import { planDeployment } from "../../plan/planner.js";
+import { refuseGarbageFacts } from "../../pipeline/index.js";
 import type { DeployedVnf } from "../../plan/types.js";
 import { loadTopology } from "../../topology/load.js";
 import { NfvError } from "../../util/errors.js";
@@ -86,16 +88,20 @@ export const planCommand: CommandModule = {
       )
       .option("--deployed <file>", "JSON list of VMs already running (never moved): see docs/plan.md")
       .option("--json", "print the plan (or the problems) as JSON, documented in docs/plan.md")
-      // Fleets (docs/fleet.md): the file is a fleet topology planned over an inventory's hosts.
-      .option("-i, --inventory <file>", "plan a fleet topology over the hosts of this Ansible inventory")
-      .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
-      .option("-l, --limit <hosts>", "with -i: only these hosts or groups")
       .option(
         "--time-limit <seconds>",
         "how long the exact placement may search when not every VNF fits; the result then says whether it is proven optimal",
         parseTimeLimit,
         DEFAULT_TIME_LIMIT_S,
       )
+      .option(
+        "--repack",
+        "second opinion on a running host (with --deployed): how many more VNFs would fit if running ones could move, and which would restart",
+      )
+      // Fleets (docs/fleet.md): the file is a fleet topology planned over an inventory's hosts.
+      .option("-i, --inventory <file>", "plan a fleet topology over the hosts of this Ansible inventory")
+      .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
+      .option("-l, --limit <hosts>", "with -i: only these hosts or groups")
       .action(
         async (
           file: string,
@@ -103,10 +109,11 @@ export const planCommand: CommandModule = {
             root: string;
             deployed?: string;
             json?: boolean;
+            timeLimit: number;
+            repack?: boolean;
             inventory?: string;
             snapshots?: string;
             limit?: string;
-            timeLimit: number;
           },
         ) => {
           if (opts.inventory !== undefined) {
@@ -115,7 +122,22 @@ export const planCommand: CommandModule = {
           }
           const parsed = await loadTopology(file);
           const facts = await discoverHost({ root: opts.root });
+          refuseGarbageFacts(facts);
           const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
+          if (opts.repack) {
+            if (!opts.deployed) {
+              throw new NfvError({
+                what: "--repack",
+                value: "without --deployed",
+                expected: "the running VMs (--deployed FILE) to weigh moving",
+                fix: "pass --deployed FILE (see docs/plan.md, section 'Re-planning')",
+              });
+            }
+            const o = repackOpinion(facts, parsed.topology, deployed, { timeLimitS: opts.timeLimit });
+            if (opts.json) printJson({ repack: o });
+            else process.stdout.write(formatRepack(o));
+            return;
+          }
           const result = planDeployment(facts, parsed.topology, deployed, { timeLimitS: opts.timeLimit });
           const color = !opts.json && wantsColour(process.stdout);
           if (result.ok) {
