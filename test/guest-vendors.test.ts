@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTopology } from "../src/apply/index.js";
 import { destroyVnfs } from "../src/apply/operate.js";
+import { ensureOverlay } from "../src/apply/overlay.js";
 import { discoverHost } from "../src/facts/discover.js";
 import { Virsh } from "../src/libvirt/virsh.js";
 import type { InterfacePlan, VnfPlan } from "../src/plan/types.js";
@@ -194,7 +195,9 @@ describe("image overlays", () => {
     const state = join(dir, "overlay-state");
     await mkdir(state, { mode: 0o755 });
     const names = [`nfvt-ovl-${sfx}-a`, `nfvt-ovl-${sfx}-b`];
-    const vnfs = names
+    // A 2-CPU CI host has one isolated CPU: apply places the first VNF; the second boots on the
+    // same base beside it through the same overlay and domain code (ensureOverlay, diskPath).
+    const vnfs = [names[0]!]
       .map(
         (n, i) => `  ${n}:
     kind: generic
@@ -228,6 +231,20 @@ describe("image overlays", () => {
         renderer: "silent",
       });
       expect(res).toBeTruthy();
+      const second = join(state, "overlays", `${names[1]}.qcow2`);
+      expect(await ensureOverlay(second, base)).toBe(true);
+      const plan2: VnfPlan = {
+        ...testGuestVnf({ name: names[1]!, image: base, interfaces: [] }),
+        overlay: "per-vnf",
+      };
+      const xml2 = renderDomainXml(plan2, {
+        ...testGuestContext(guest, { serialLogPath: join(dir, "ovl-b.log"), holdSeconds: "forever" }),
+        diskPath: second,
+        topology: `nfvt-ovl-${sfx}`,
+      });
+      await writeFile(join(dir, "ovl-b.xml"), xml2);
+      await runChecked("virsh", ["-c", LIBVIRT_URI, "define", join(dir, "ovl-b.xml")]);
+      await runChecked("virsh", ["-c", LIBVIRT_URI, "start", names[1]!]);
       for (const n of names) {
         const overlay = join(state, "overlays", `${n}.qcow2`);
         const info = JSON.parse(
