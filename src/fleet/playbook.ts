@@ -42,6 +42,8 @@ function keepReport(register: string, base: string, when: string): Task[] {
       loop: files,
       loop_control: { label: "{{ item.file }}" },
       check_mode: false,
+      // Bookkeeping of nfvhost's own reports: a host is "changed" only when apply changed it.
+      changed_when: false,
       when,
     },
     {
@@ -53,6 +55,8 @@ function keepReport(register: string, base: string, when: string): Task[] {
       },
       loop: files.map((f) => f.file),
       check_mode: false,
+      // Bookkeeping of nfvhost's own reports: a host is "changed" only when apply changed it.
+      changed_when: false,
       when,
     },
   ];
