@@ -261,7 +261,7 @@ describe("image overlays", () => {
       const virsh = new Virsh(LIBVIRT_URI);
       const kept = await destroyVnfs(virsh, [names[0]!], {
         all: false,
-        yes: false,
+        yes: true,
         adopt: false,
         stateDir: state,
       });
