@@ -261,7 +261,7 @@ describe("image overlays", () => {
       const virsh = new Virsh(LIBVIRT_URI);
       const kept = await destroyVnfs(virsh, [names[0]!], {
         all: false,
-        yes: false,
+        yes: true,
         adopt: false,
         stateDir: state,
       });
@@ -269,7 +269,7 @@ describe("image overlays", () => {
       expect(existsSync(join(state, "overlays", `${names[0]}.qcow2`))).toBe(true);
       const gone = await destroyVnfs(virsh, [names[1]!], {
         all: false,
-        yes: false,
+        yes: true,
         adopt: false,
         stateDir: state,
         deleteOverlay: true,

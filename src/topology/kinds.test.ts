@@ -59,7 +59,7 @@ describe("licensing lines checked against platform and release", () => {
   it("refuses tiers on a CSR 1000v, and on a C8000v older than 17.7.1a", () => {
     expect(errors(router("csr1000v", image("17.3.8a"), "      license: { throughput-level: T1 }\n"))).toEqual(
       [
-        'vnfs.r1.day0.license.throughput-level: "T1"; expected a throughput in Mbps for Cisco CSR 1000v (10, 50, 100, 250, 500, 1000, 2500, 5000 or 10000): tiers T0-T3 are a Catalyst 8000V feature',
+        'vnfs.r1.day0.license.throughput-level: "T1"; expected a throughput in Mbps for Cisco CSR 1000v (10, 50, 100, 250, 500, 1000, 2500, 5000 or 10000): tiers T0-T3 are a Catalyst 8000V feature; fix: set throughput-level to the licensed Mbps, e.g. 250',
       ],
     );
     expect(errors(router("c8000v", image("17.6.5"), "      license: { throughput-level: T2 }\n"))).toEqual([
@@ -75,8 +75,8 @@ describe("licensing lines checked against platform and release", () => {
         router("c8000v", image("17.9.4a"), "      license: { boot-level: ax, throughput-level: 300 }\n"),
       ),
     ).toEqual([
-      'vnfs.r1.day0.license.boot-level: "ax"; expected a boot level Cisco Catalyst 8000V accepts: network-essentials, network-advantage or network-premier',
-      "vnfs.r1.day0.license.throughput-level: 300; expected a throughput level Cisco Catalyst 8000V sells, in Mbps: 10, 15, 25, 50, 100, 250, 500, 1000, 2500, 5000 or 10000, or a tier T0-T3 (from 17.7.1a)",
+      'vnfs.r1.day0.license.boot-level: "ax"; expected a boot level Cisco Catalyst 8000V accepts: network-essentials, network-advantage or network-premier; fix: set boot-level to network-advantage, or remove it (default network-advantage)',
+      "vnfs.r1.day0.license.throughput-level: 300; expected a throughput level Cisco Catalyst 8000V sells, in Mbps: 10, 15, 25, 50, 100, 250, 500, 1000, 2500, 5000 or 10000, or a tier T0-T3 (from 17.7.1a); fix: set throughput-level to the level your licence covers",
     ]);
   });
   it("needs the CSR release to choose register or trust, and says where to put it", () => {

@@ -742,6 +742,7 @@ function checkLicense(p: Problems, path: Path, license: Obj, kind: KindSpec, ver
       what: formatPath([...path, "boot-level"]),
       value: boot,
       expected: `a boot level ${kind.label} accepts: ${listOr(lic.bootLevels)}`,
+      fix: `set boot-level to ${lic.defaultBootLevel ?? lic.bootLevels[0]}, or remove it${lic.defaultBootLevel ? ` (default ${lic.defaultBootLevel})` : ""}`,
     });
   }
   const level = license["throughput-level"];
@@ -753,6 +754,7 @@ function checkLicense(p: Problems, path: Path, license: Obj, kind: KindSpec, ver
           what: formatPath([...path, "throughput-level"]),
           value: level,
           expected: `a throughput in Mbps for ${kind.label} (${listOr(lic.throughputMbps)}): tiers T0-T3 are a Catalyst 8000V feature`,
+          fix: "set throughput-level to the licensed Mbps, e.g. 250",
         });
       } else if (version !== null && !versionInRange(version, { min: lic.tiersSince, max: null })) {
         p.add([...path, "throughput-level"], {
@@ -767,6 +769,7 @@ function checkLicense(p: Problems, path: Path, license: Obj, kind: KindSpec, ver
         what: formatPath([...path, "throughput-level"]),
         value: level,
         expected: `a throughput level ${kind.label} sells, in Mbps: ${listOr(lic.throughputMbps)}${lic.tiersSince ? `, or a tier T0-T3 (from ${lic.tiersSince}a)` : ""}`,
+        fix: "set throughput-level to the level your licence covers",
       });
     }
   }
