@@ -175,6 +175,14 @@ export async function undoDomain(
     await virsh.autostart(name, beforeAutostart);
     did.push(`autostart ${beforeAutostart ? "on" : "off"} again`);
   }
+  if (did.includes("previous definition restored")) {
+    const started = did.includes("started again");
+    const rest = did.filter((d) => d !== "previous definition restored" && d !== "started again");
+    return [
+      `restored ${name} to its previous definition${started ? " and started it again" : ""}`,
+      ...rest,
+    ].join(", ");
+  }
   return did.length > 0 ? `${name}: ${did.join(", ")}` : `${name}: nothing of that run to undo`;
 }
 
@@ -241,10 +249,13 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
       restored = `could not restore ${c.name} (${why}); it stays as it is and the journal keeps its previous state: run \`nfvhost rollback\` or apply again`;
     }
     const inner =
-      e instanceof NfvError ? e.details : { what: (e as Error).message, value: undefined, fix: undefined };
+      e instanceof NfvError
+        ? e.details
+        : { what: (e as Error).message, value: undefined, fix: undefined, valueLimit: undefined };
     throw new NfvError({
       what: inner.what,
       value: inner.value,
+      valueLimit: inner.valueLimit,
       fix: `${inner.fix ? `${inner.fix}; ` : ""}${restored}; then run apply again (steps already done are kept and skipped)`,
       exitCode: 1,
     });

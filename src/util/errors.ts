@@ -8,6 +8,11 @@ export interface NfvErrorDetails {
   value?: unknown;
   expected?: string;
   fix?: string;
+  /**
+   * Longest value the message repeats whole (default 80). A program's own error message (virsh,
+   * xorriso) gets more: the operator needs its words, and it is not the user's input echoed back.
+   */
+  valueLimit?: number;
   /** file:line:column when it comes from a file. */
   location?: { file: string; line?: number; column?: number };
   /** Process exit code; 2 for bad input (default), 1 for a failed check or operation. */
@@ -28,20 +33,23 @@ export function formatLocation(loc: NfvErrorDetails["location"]): string {
   return s;
 }
 
+/** How much of a program's own error message an NfvError repeats. */
+export const PROGRAM_MESSAGE_LIMIT = 500;
+
 /** Longest value a message repeats whole; longer ones are cut (a 3 MB name is not printed back). */
 const VALUE_MAX = 80;
 
 /** Characters JSON leaves as they are but a terminal acts on or hides (DEL, C1, separators, BOM). */
 const INVISIBLE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
 
-function shortValue(value: unknown): string {
+function shortValue(value: unknown, max = VALUE_MAX): string {
   const json = (JSON.stringify(value) ?? String(value)).replace(
     INVISIBLE,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
-  if (json.length <= VALUE_MAX) return json;
+  if (json.length <= max) return json;
   const text = typeof value === "string" ? value : json;
-  const head = JSON.stringify([...text].slice(0, VALUE_MAX - 20).join("")).replace(
+  const head = JSON.stringify([...text].slice(0, max - 20).join("")).replace(
     INVISIBLE,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
@@ -52,7 +60,7 @@ function describe(d: NfvErrorDetails): string {
   const parts: string[] = [];
   const where = formatLocation(d.location);
   const head = where ? `${where}: ${d.what}` : d.what;
-  parts.push(d.value === undefined ? head : `${head}: ${shortValue(d.value)}`);
+  parts.push(d.value === undefined ? head : `${head}: ${shortValue(d.value, d.valueLimit)}`);
   if (d.expected) parts.push(`expected ${d.expected}`);
   if (d.fix) parts.push(`fix: ${d.fix}`);
   return parts.join("; ");

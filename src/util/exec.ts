@@ -8,7 +8,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
-import { NfvError } from "./errors.js";
+import { NfvError, PROGRAM_MESSAGE_LIMIT } from "./errors.js";
 
 export interface RunOptions {
   input?: string | Buffer;
@@ -115,6 +115,7 @@ export async function runChecked(
     throw new NfvError({
       what: `${displayCommand(command, args)} failed (exit ${r.code})`,
       value: (r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | "),
+      valueLimit: PROGRAM_MESSAGE_LIMIT,
       exitCode: 1,
     });
   }
