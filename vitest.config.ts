@@ -8,6 +8,8 @@ const faultsNamed = process.argv.some((a) => a.includes("test/faults"));
 
 export default defineConfig({
   test: {
+    // The topology validator is generated, not committed (src/topology/schema-validate-gen.ts).
+    globalSetup: ["test/support/generate.ts"],
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", ...(faultsNamed ? [] : ["test/faults/**"])],
     testTimeout: 60_000,

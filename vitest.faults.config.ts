@@ -7,6 +7,8 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
+    // The topology validator is generated, not committed (src/topology/schema-validate-gen.ts).
+    globalSetup: ["test/support/generate.ts"],
     include: ["test/faults/**/*.test.ts"],
     fileParallelism: false,
     testTimeout: 600_000,

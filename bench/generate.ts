@@ -224,3 +224,142 @@ export function scaleFleet(seed: number, hosts: number, perHost: number): BenchC
   }
   return fleet;
 }
+
+/** An 8-node host with 16 cores per node (the issue's exact-packing host). */
+export const EIGHT_NODE_16C: HostShape = {
+  ...AMD_EPYC_NPS4,
+  name: "amd-nps4-16c",
+  coresPerNode: 16,
+  memoryPerNodeKiB: 96 * GiB,
+  hugepagesPerNode: { "2048": 0, "1048576": 64 },
+};
+
+/** The seed host with four sibling threads offline (cores 9, 10, 11 and 24 keep one thread). */
+export const SEED_OFFLINE_SIBLINGS: HostShape = {
+  ...withVfs(SEED_C240M5, 6),
+  name: "seed-offline-siblings",
+  offlineCpus: [45, 46, 47, 60],
+  isolatedCpus: [],
+};
+
+const POLICIES = ["isolate", "prefer", "require", "share"] as const;
+
+/** vCPUs 1-16, odd more often than even (56 %), at most `max`. */
+function drawVcpus(rng: () => number, max: number): number {
+  const odd = rng() < 0.56;
+  for (;;) {
+    const v = intBetween(rng, 1, Math.max(1, Math.min(16, max)));
+    if (v % 2 === (odd ? 1 : 0) || max < 2) return v;
+  }
+}
+
+function vnfSpec(i: number, d: Partial<VnfSpec> & { vcpus: number; memoryKiB: number }): VnfSpec {
+  return {
+    name: `nfvb-${String(i).padStart(3, "0")}`,
+    kind: "generic",
+    image: "/var/lib/libvirt/images/nfvb.qcow2",
+    threadPolicy: "isolate",
+    interfaces: [],
+    lab: false,
+    autostart: false,
+    ...d,
+  };
+}
+
+/**
+ * An exact packing: every node's usable cores split into `perNode` VNFs (isolate, or prefer with
+ * both threads of its cores), shuffled; every VNF fits and only an exact packing places them all.
+ */
+export function exactPackingCase(id: string, seed: number, perNode: number): BenchCase {
+  const rng = makeRng(seed);
+  const shape = EIGHT_NODE_16C;
+  const facts = buildHostFacts(shape);
+  const usable = shape.coresPerNode - 1;
+  const specs: { vcpus: number; policy: "isolate" | "prefer"; pages: number }[] = [];
+  for (let n = 0; n < shape.sockets * shape.nodesPerSocket; n++) {
+    const cuts = new Set<number>();
+    while (cuts.size < perNode - 1) cuts.add(intBetween(rng, 1, usable - 1));
+    const edges = [0, ...[...cuts].sort((a, b) => a - b), usable];
+    for (let k = 1; k < edges.length; k++) {
+      const cores = edges[k]! - edges[k - 1]!;
+      const policy = rng() < 0.5 ? "isolate" : "prefer";
+      specs.push({
+        vcpus: policy === "isolate" ? cores : 2 * cores - (rng() < 0.5 ? 1 : 0),
+        policy,
+        pages: intBetween(rng, 2, Math.floor(64 / perNode) - 1),
+      });
+    }
+  }
+  for (let i = specs.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [specs[i], specs[j]] = [specs[j]!, specs[i]!];
+  }
+  const topology = buildTopology(id, shape, facts, []);
+  topology.host.sriov = [];
+  topology.networks = [];
+  topology.vnfs = specs.map((s, i) =>
+    vnfSpec(i, { vcpus: s.vcpus, memoryKiB: s.pages * GiB, threadPolicy: s.policy }),
+  );
+  return { id, shape, facts, topology };
+}
+
+/**
+ * The hard generator (issue 10): vCPUs 1-16 with odd sizes, all four thread policies, 1G and 2M
+ * pages with a binding hugepages.count, pages already in use, hosts whose VFs bind (several PFs
+ * on one node), offline siblings, node pins, and exact packings of 3-6 VNFs per node on 8 nodes.
+ */
+export function hardCases(seed: number, count: number): BenchCase[] {
+  const rng = makeRng(seed);
+  const shapes: HostShape[] = [
+    withVfs(SEED_C240M5, 6),
+    withVfs(AMD_EPYC_NPS4, 5),
+    withVfs(SMT_OFF, 6),
+    SEED_OFFLINE_SIBLINGS,
+  ];
+  const cases: BenchCase[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i % 5 === 4) {
+      cases.push(exactPackingCase(`h${String(i).padStart(2, "0")}-exact`, seed + i, 3 + (i % 4)));
+      continue;
+    }
+    const shape = shapes[i % shapes.length]!;
+    const facts = buildHostFacts(shape);
+    const nodes = facts.nodes.map((n) => n.id);
+    const use2M = rng() < 0.33;
+    const size = use2M || !shape.pages1G ? 2048 : GiB;
+    // Pages already in use on one node (by something outside the topology).
+    const busy = pick(rng, nodes);
+    const pool = facts.nodes.find((n) => n.id === busy)!.hugepages[String(size)];
+    if (pool && pool.total > 0) pool.free = Math.max(0, pool.total - intBetween(rng, 1, 4));
+    const load = 0.8 + rng() * 0.7;
+    const cores = usableCores(shape);
+    const pfs = sriovPfs(facts).map((p) => p.name);
+    const specs: VnfSpec[] = [];
+    let demand = 0;
+    for (let k = 0; demand < cores * load && k < 60; k++) {
+      const policy = pick(rng, POLICIES);
+      const vcpus = drawVcpus(rng, shape.threadsPerCore * (shape.coresPerNode - 1));
+      const memoryKiB = intBetween(rng, 2, 12) * GiB;
+      const sriov = pfs.length && rng() < 0.45 ? intBetween(rng, 1, 3) : 0;
+      const pf = sriov ? pick(rng, pfs) : undefined;
+      const interfaces: InterfaceSpec[] = [];
+      for (let m = 0; pf && m < sriov; m++)
+        interfaces.push({ type: "sriov", network: poolName(pf), vlan: intBetween(rng, 10, 40) });
+      const pin = !pf && rng() < 0.1 ? { node: pick(rng, nodes) } : {};
+      specs.push(vnfSpec(k, { vcpus, memoryKiB, threadPolicy: policy, interfaces, ...pin }));
+      demand += policy === "isolate" ? vcpus : vcpus / shape.threadsPerCore;
+    }
+    const id = `h${String(i).padStart(2, "0")}-${shape.name}${size === 2048 ? "-2M" : ""}`;
+    const topology = buildTopology(id, shape, facts, []);
+    topology.vnfs = specs;
+    // A boot reservation that binds: 60-100 % of what the nodes' memory could hold.
+    const memPages = facts.nodes.reduce((a, n) => a + Math.floor(n.memoryKiB / size), 0);
+    const wanted = specs.reduce((a, v) => a + Math.ceil(v.memoryKiB / size), 0);
+    topology.host.hugepages = {
+      sizeKiB: size,
+      count: Math.min(memPages, Math.floor(wanted * (0.6 + rng() * 0.4))),
+    };
+    cases.push({ id, shape, facts, topology });
+  }
+  return cases;
+}

@@ -171,6 +171,8 @@ export async function solvePlacement(
     output_flag: false,
     mip_rel_gap: 0,
     mip_abs_gap: 0,
+    // HiGHS 1.15.1 returned a wrong "optimal" on a symmetric packing with symmetry detection on.
+    mip_detect_symmetry: false,
     time_limit: opts.timeLimitS ?? 60,
   });
   const ms = performance.now() - t0;

@@ -6,8 +6,10 @@ Reads JSON on stdin: {"cases": [{"id", "pageSizeKiB", "nodes": [{"id", "socket",
 "vcpus", "memoryMiB", "vfs": {pf: count}}]}]} and prints {"nova": version, "cases": [{"id",
 "placed", "attempted", "perPlacementMs": [...]}]}.
 
-Each instance is a flavor with hw:cpu_policy=dedicated, hw:cpu_thread_policy=isolate,
-hw:mem_page_size=<host page size>, hw:emulator_threads_policy=isolate; Nova's own
+Each instance is a flavor with hw:cpu_policy=dedicated, hw:cpu_thread_policy=<the VNF's thread
+policy: isolate, prefer or require; nfvhost's share has no pinned Nova equivalent and maps to
+prefer>, hw:mem_page_size=<host page size>, hw:emulator_threads_policy=<the case's "emulator":
+share (Nova's default) or isolate (one extra pinned core per instance)>; Nova's own
 numa_get_constraints() turns it into an InstanceNUMATopology, numa_fit_instance_to_host() places
 it, numa_usage_from_instance_numa() books it on the host, instance after instance, as the
 scheduler's NUMATopologyFilter and the compute node's resource tracker do. SR-IOV: Nova's PCI
@@ -83,15 +85,18 @@ def run_case(objects, hardware, case):
             name=inst["name"], vcpus=inst["vcpus"], memory_mb=inst["memoryMiB"],
             root_gb=0, ephemeral_gb=0, swap=0, extra_specs={
                 "hw:cpu_policy": "dedicated",
-                "hw:cpu_thread_policy": "isolate",
+                "hw:cpu_thread_policy": {"share": "prefer"}.get(
+                    inst.get("threadPolicy", "isolate"), inst.get("threadPolicy", "isolate")),
                 "hw:mem_page_size": page_spec(case["pageSizeKiB"]),
-                "hw:emulator_threads_policy": "isolate",
+                "hw:emulator_threads_policy": case.get("emulator", "isolate"),
             })
         wanted = inst.get("vfs", {})
         fitted = None
         if all(vfs_left.get(pf, 0) >= n for pf, n in wanted.items()):
             local = {pf_node[pf] for pf in wanted if pf_node.get(pf, -1) >= 0}
-            cells = [c for c in host.cells if not local or c.id in local]
+            # The VNF's own node pin (node:) limits the cells as its PFs do.
+            allowed = set(inst.get("nodes", [c.id for c in host.cells]))
+            cells = [c for c in host.cells if (not local or c.id in local) and c.id in allowed]
             if len(local) <= 1 and cells:
                 try:
                     constraint = hardware.numa_get_constraints(flavor, image)
@@ -100,7 +105,12 @@ def run_case(objects, hardware, case):
                 except Exception as e:  # Nova's refusal is a "not placed", with its reason kept
                     errors.append("%s: %s: %s" % (inst["name"], type(e).__name__, e))
         if fitted is not None:
-            host = hardware.numa_usage_from_instance_numa(host, fitted)
+            try:
+                host = hardware.numa_usage_from_instance_numa(host, fitted)
+            except Exception as e:  # Nova refusing to book its own fit: not placed, reason kept
+                errors.append("%s: %s: %s" % (inst["name"], type(e).__name__, e))
+                fitted = None
+        if fitted is not None:
             for pf, n in wanted.items():
                 vfs_left[pf] -= n
             placed.append({"name": inst["name"], "node": fitted.cells[0].id,

@@ -1,22 +1,25 @@
 /**
- * Placement quality: VNFs nfvhost places versus the exact optimum (MILP, ./milp.ts) and versus
- * OpenStack Nova's NUMA fitting (./nova_driver.py) on the same generated cases.
+ * Placement quality: VNFs nfvhost places versus the exact optimum (MILP over every planner rule,
+ * ./milp-full.ts) and versus OpenStack Nova's NUMA fitting (./nova_driver.py) on the hard cases
+ * (./generate.ts hardCases).
  *
- * nfvhost plans a whole topology or reports it infeasible; "placed" is defined as: try the whole
- * topology; when it does not fit, take the VNFs smallest first (greedyOrder) and keep each
- * one whose addition still plans, re-planning the whole kept set every time (joint placement,
- * nothing pinned by earlier steps). The order is greedyOrder() below. Nova gets the instances in the
- * same order, one after another.
+ * "nfvhost placed" is what `nfvhost plan` places: one call of planDeployment (the library call the
+ * CLI makes) on the whole topology. When not every VNF fits it names the most that fit together
+ * (its placement summary); the bench re-plans exactly that set, which must plan, and checks it.
+ * Arrival mode: VNFs arrive one at a time in file order, each planned next to the earlier ones
+ * running (never moved). Nova runs in both emulator modes (share, its default; isolate) and both
+ * orders (arrival = file order; smallest first).
  */
 import { fileURLToPath } from "node:url";
 import { run } from "../src/util/exec.js";
 import type { DeployedVnf, Plan } from "../src/plan/types.js";
 import type { Topology } from "../src/topology/types.js";
 import type { BenchCase } from "./generate.js";
-import { placementCases } from "./generate.js";
-import { solvePlacement } from "./milp.js";
-import { buildPlacementModel, coresFor } from "./model.js";
+import { hardCases } from "./generate.js";
 import type { PlacementModel } from "./model.js";
+import type { FullModel } from "./milp-full.js";
+import { buildFullModel, solveFull } from "./milp-full.js";
+import { checkPlanInvariants } from "../src/plan/invariants.js";
 import { novaPeer } from "./peers.js";
 import type { PlanFn } from "./planner.js";
 import { loadPlanner } from "./planner.js";
@@ -46,11 +49,6 @@ export function greedyOrder(model: PlacementModel): number[] {
   return model.vnfs
     .map((_, i) => i)
     .sort((a, b) => share[a]!.max - share[b]!.max || share[a]!.sum - share[b]!.sum || a - b);
-}
-
-function subset(topology: Topology, indices: number[]): Topology {
-  const keep = [...indices].sort((a, b) => a - b);
-  return { ...topology, vnfs: keep.map((i) => topology.vnfs[i]!) };
 }
 
 /** Rule violations of a plan against the bench model: a plan that breaks them would beat the optimum. */
@@ -122,106 +120,133 @@ export function checkPlan(model: PlacementModel, plan: Plan): string[] {
 
 export interface NfvhostPlacement {
   placed: number;
-  /**
-   * Whether nfvhost plans the optimum's own VNF set (null when there is no proven optimum): the
-   * planner's completeness, apart from the search order.
-   */
-  optimalSetFits: boolean | null;
-  /** One planDeployment call on the whole topology (fits or not). */
+  /** The planner proved no placement keeps more (false: its time limit stopped the search). */
+  proven: boolean;
+  /** The planner's proven bound on how many fit. */
+  bound: number;
+  /** The one planDeployment call on the whole topology. */
   planMs: number;
-  /** All calls of the smallest-first search (equal to planMs when everything fits). */
-  searchMs: number;
-  calls: number;
   violations: string[];
-  error?: string;
 }
 
-export function nfvhostPlacement(
-  plan: PlanFn,
+/** Capacity and rule checks of a plan against the bench's own model, plus the invariant checker. */
+export function checkFullPlan(
   c: BenchCase,
-  model: PlacementModel,
-  optimalSet: number[] | null,
-): NfvhostPlacement {
-  const timed = (t: Topology) => {
-    const t0 = performance.now();
-    const r = plan(c.facts, t);
-    return { r, ms: performance.now() - t0 };
-  };
-  try {
-    const whole = timed(c.topology);
-    const optimalSetFits = optimalSet === null ? null : plan(c.facts, subset(c.topology, optimalSet)).ok;
-    if (whole.r.ok) {
-      return {
-        optimalSetFits,
-        placed: whole.r.plan.vnfs.length,
-        planMs: whole.ms,
-        searchMs: whole.ms,
-        calls: 1,
-        violations: checkPlan(model, whole.r.plan),
-      };
+  m: FullModel,
+  plan: Plan,
+  deployed: DeployedVnf[] = [],
+): string[] {
+  const out = checkPlanInvariants(c.facts, c.topology, plan, deployed).map((x) => `invariant: ${x}`);
+  const pages = new Map<number, number>();
+  const vfs = new Map<string, number>();
+  for (const v of plan.vnfs) {
+    const mv = m.vnfs.find((x) => x.name === v.name);
+    if (!mv) {
+      out.push(`${v.name}: not in the topology`);
+      continue;
     }
-    let searchMs = whole.ms;
-    let calls = 1;
-    const kept: number[] = [];
-    let last: Plan | null = null;
-    for (const i of greedyOrder(model)) {
-      const step = timed(subset(c.topology, [...kept, i]));
-      searchMs += step.ms;
-      calls++;
-      if (step.r.ok) {
-        kept.push(i);
-        last = step.r.plan;
-      }
-    }
-    return {
-      optimalSetFits,
-      placed: kept.length,
-      planMs: whole.ms,
-      searchMs,
-      calls,
-      violations: last ? checkPlan(model, last) : [],
-    };
-  } catch (e) {
-    const msg = (e as Error).message.split("\n")[0] ?? String(e);
-    return { placed: 0, optimalSetFits: null, planMs: 0, searchMs: 0, calls: 0, violations: [], error: msg };
+    if (!mv.nodes.includes(v.node)) out.push(`${v.name}: node ${v.node} not allowed (pin or PF node)`);
+    pages.set(v.node, (pages.get(v.node) ?? 0) + v.memory.pages);
+    for (const i of v.interfaces)
+      if (i.type === "sriov-pool" || i.type === "sriov-hostdev")
+        vfs.set(i.vf.pf, (vfs.get(i.vf.pf) ?? 0) + 1);
   }
+  for (const n of m.nodes)
+    if ((pages.get(n.id) ?? 0) > n.pages) out.push(`node ${n.id}: ${pages.get(n.id)} pages > ${n.pages}`);
+  for (const pf of m.pfs)
+    if ((vfs.get(pf.name) ?? 0) > pf.vfs) out.push(`${pf.name}: ${vfs.get(pf.name)} VFs > ${pf.vfs}`);
+  return out;
 }
 
-export interface IncrementalPlacement {
+/** What `nfvhost plan` places on the case; throws when the planner throws. */
+export function nfvhostPlacement(plan: PlanFn, c: BenchCase, m: FullModel): NfvhostPlacement {
+  const t0 = performance.now();
+  const r = plan(c.facts, c.topology, [], { timeLimitS: PLANNER_TIME_LIMIT_S });
+  const planMs = performance.now() - t0;
+  if (r.ok) {
+    return {
+      placed: r.plan.vnfs.length,
+      proven: true,
+      bound: r.plan.vnfs.length,
+      planMs,
+      violations: checkFullPlan(c, m, r.plan),
+    };
+  }
+  const summary = r.placement;
+  if (!summary)
+    throw new Error(`${c.id}: plan failed without a placement summary: ${r.problems[0]?.message}`);
+  const left = new Set(summary.unplaced);
+  const kept = { ...c.topology, vnfs: c.topology.vnfs.filter((v) => !left.has(v.name)) };
+  const again = plan(c.facts, kept, [], { timeLimitS: PLANNER_TIME_LIMIT_S });
+  const violations = again.ok
+    ? checkFullPlan(c, m, again.plan)
+    : [`the ${summary.placed} VNFs it says fit do not plan: ${again.problems[0]?.message ?? "?"}`];
+  if (again.ok && again.plan.vnfs.length !== summary.placed)
+    violations.push(`says ${summary.placed} fit, the re-plan holds ${again.plan.vnfs.length}`);
+  return {
+    placed: again.ok ? again.plan.vnfs.length : 0,
+    proven: summary.proven,
+    bound: summary.bound,
+    planMs,
+    violations,
+  };
+}
+
+export interface ArrivalPlacement {
   placed: number;
-  /** Total planning time of all the one-at-a-time steps. */
   totalMs: number;
   msPerPlacement: number;
   violations: string[];
 }
 
-/**
- * nfvhost used the way Nova is: VNFs arrive one at a time in the same order, each step re-plans
- * with every VNF placed so far passed as `deployed` (running, never moved), like deploying a new
- * VNF next to running ones.
- */
-export function nfvhostIncremental(plan: PlanFn, c: BenchCase, model: PlacementModel): IncrementalPlacement {
-  const kept: number[] = [];
+/** Arrival mode: VNFs in file order, one at a time, the earlier ones running and never moved. */
+export function nfvhostArrival(plan: PlanFn, c: BenchCase, m: FullModel): ArrivalPlacement {
+  const kept: Topology["vnfs"] = [];
   let deployed: DeployedVnf[] = [];
   let last: Plan | null = null;
   let totalMs = 0;
-  const order = greedyOrder(model);
-  for (const i of order) {
+  // The host as it would read after each deploy: the running VNFs' pages are in use.
+  const facts = structuredClone(c.facts);
+  const size = String(c.topology.host.hugepages.sizeKiB);
+  for (const v of c.topology.vnfs) {
     const t0 = performance.now();
-    const r = plan(c.facts, subset(c.topology, [...kept, i]), deployed);
+    const r = plan(facts, { ...c.topology, vnfs: [...kept, v] }, deployed, {
+      timeLimitS: PLANNER_TIME_LIMIT_S,
+    });
     totalMs += performance.now() - t0;
     if (!r.ok) continue;
-    kept.push(i);
+    kept.push(v);
     last = r.plan;
     deployed = r.plan.vnfs.map(deployedFromPlan);
+    const placed = r.plan.vnfs.find((x) => x.name === v.name)!;
+    const pool = facts.nodes.find((n) => n.id === placed.node)?.hugepages[size];
+    if (pool) {
+      // The kernel reserves what the plan asks, then the VM takes its pages.
+      const reserve = r.plan.host.hugepages.find((h) => h.node === placed.node)?.reserve ?? pool.total;
+      pool.free += Math.max(0, reserve - pool.total);
+      pool.total = Math.max(pool.total, reserve);
+      pool.free = Math.max(0, pool.free - placed.memory.pages);
+    }
   }
   return {
     placed: kept.length,
     totalMs,
-    msPerPlacement: totalMs / Math.max(1, order.length),
-    violations: last ? checkPlan(model, last) : [],
+    msPerPlacement: totalMs / Math.max(1, c.topology.vnfs.length),
+    violations: last ? checkFullPlan(c, m, last) : [],
   };
 }
+
+/** The planner's time limit in the bench (the CLI's default). */
+export const PLANNER_TIME_LIMIT_S = 5;
+
+export type NovaMode = { emulator: "share" | "isolate"; order: "arrival" | "smallest-first" };
+export const NOVA_MODES: NovaMode[] = [
+  { emulator: "share", order: "arrival" },
+  { emulator: "share", order: "smallest-first" },
+  { emulator: "isolate", order: "arrival" },
+  { emulator: "isolate", order: "smallest-first" },
+];
+export const novaModeName = (m: NovaMode) => `${m.emulator}/${m.order}`;
 
 interface NovaCaseOut {
   id: string;
@@ -231,29 +256,57 @@ interface NovaCaseOut {
 }
 
 /** The same hosts and requests as the MILP sees them, in Nova's terms. */
-export function novaCase(c: BenchCase, model: PlacementModel) {
-  const order = greedyOrder(model);
+export function novaCase(c: BenchCase, m: FullModel, mode: NovaMode) {
+  const online = new Set(c.facts.cpus.filter((x) => x.online).map((x) => x.id));
+  const order = c.topology.vnfs.map((_, i) => i);
+  if (mode.order === "smallest-first")
+    order.sort(
+      (a, b) =>
+        c.topology.vnfs[a]!.vcpus - c.topology.vnfs[b]!.vcpus ||
+        c.topology.vnfs[a]!.memoryKiB - c.topology.vnfs[b]!.memoryKiB ||
+        a - b,
+    );
   return {
     id: c.id,
-    pageSizeKiB: model.pageSizeKiB,
-    nodes: model.nodes.map((n) => {
-      const usable = n.cores.filter((core) => !core.housekeeping);
+    emulator: mode.emulator,
+    pageSizeKiB: c.topology.host.hugepages.sizeKiB,
+    nodes: m.nodes.map((n) => {
+      const groups = new Map<string, number[]>();
+      for (const cpu of c.facts.cpus) {
+        if (!online.has(cpu.id) || cpu.node !== n.id) continue;
+        const t = [...new Set([cpu.id, ...cpu.siblings])].filter((x) => online.has(x)).sort((a, b) => a - b);
+        groups.set(t.join(","), t);
+      }
+      // The same cores the MILP gives VNFs: all but the node's first core and CPU 0's core.
+      const cores = [...groups.values()]
+        .sort((a, b) => a[0]! - b[0]!)
+        .slice(1)
+        .filter((t) => !t.includes(0));
       const fact = c.facts.nodes.find((f) => f.id === n.id)!;
-      const socket = c.facts.cpus.find((cpu) => cpu.node === n.id)?.socket ?? 0;
       return {
         id: n.id,
-        socket,
-        pcpus: usable.flatMap((core) => core.threads).sort((a, b) => a - b),
-        // As the libvirt driver reports them: one set per core, a singleton without SMT.
-        siblings: usable.map((core) => core.threads),
+        socket: c.facts.cpus.find((cpu) => cpu.node === n.id)?.socket ?? 0,
+        pcpus: cores.flat().sort((a, b) => a - b),
+        siblings: cores,
         memoryMiB: Math.floor(fact.memoryKiB / 1024),
         pages: n.pages,
       };
     }),
-    pfs: model.pfs,
+    pfs: m.pfs.map((p) => ({ name: p.name, node: p.node, vfs: p.vfs })),
     instances: order.map((i) => {
-      const v = model.vnfs[i]!;
-      return { name: v.name, vcpus: v.vcpus, memoryMiB: (v.pages * model.pageSizeKiB) / 1024, vfs: v.vfs };
+      const v = m.vnfs[i]!;
+      const spec = c.topology.vnfs[i]!;
+      const vfs: Record<string, number> = {};
+      for (const [pf, e] of v.vfs) vfs[pf] = e.count;
+      // nodes: the VNF's node pin and PF node, which the driver offers Nova as the only cells.
+      return {
+        name: v.name,
+        vcpus: v.vcpus,
+        threadPolicy: spec.threadPolicy,
+        memoryMiB: (v.pages * c.topology.host.hugepages.sizeKiB) / 1024,
+        vfs,
+        nodes: v.nodes,
+      };
     }),
   };
 }
@@ -262,11 +315,12 @@ const NOVA_DRIVER = fileURLToPath(new URL("./nova_driver.py", import.meta.url));
 
 export async function runNova(
   cases: BenchCase[],
-  models: PlacementModel[],
+  models: FullModel[],
+  mode: NovaMode,
 ): Promise<{ version: string; cases: NovaCaseOut[] } | Unavailable> {
   const peer = await novaPeer();
   if (!peer.ok) return unavailable(peer.reason);
-  const input = JSON.stringify({ cases: cases.map((c, i) => novaCase(c, models[i]!)) });
+  const input = JSON.stringify({ cases: cases.map((c, i) => novaCase(c, models[i]!, mode)) });
   const r = await run("/usr/bin/python3", [NOVA_DRIVER], { input, timeoutMs: 600_000 });
   let parsed: { nova?: string; cases?: NovaCaseOut[]; error?: string };
   try {
@@ -280,18 +334,14 @@ export async function runNova(
 
 export interface PlacementCaseResult {
   id: string;
-  shape: string;
   vnfs: number;
-  /** Cores VNFs can use / cores the whole mix needs (isolate rule): how oversubscribed the case is. */
-  load: number;
   optimum: number | null;
   milpStatus: string;
   milpMs: number;
-  milpVariables: number;
-  nfvhost: (NfvhostPlacement & { ratio: number | null }) | Unavailable;
-  /** nfvhost one VNF at a time with the earlier ones running (Nova's way of working). */
-  nfvhostIncremental: (IncrementalPlacement & { ratio: number | null }) | Unavailable;
-  nova: { placed: number; ratio: number | null; msPerPlacement: number; totalMs: number } | Unavailable;
+  nfvhost: NfvhostPlacement & { ratio: number | null };
+  arrival: ArrivalPlacement & { ratio: number | null };
+  /** Per Nova mode (novaModeName): VNFs placed, or why Nova is missing. */
+  nova: Record<string, { placed: number; ratio: number | null; totalMs: number } | Unavailable>;
 }
 
 export interface PeerSummary {
@@ -306,17 +356,16 @@ export interface PlacementSection {
   seed: number;
   cases: PlacementCaseResult[];
   milp: { optimal: number; cases: number; avgMs: number; maxMs: number; placed: number };
-  nfvhost:
-    | (PeerSummary & {
-        avgSearchMs: number;
-        violations: number;
-        /** Cases whose optimal VNF set nfvhost plans / fails to plan. */
-        optimalSetPlanned: number;
-        optimalSetFailed: number;
-      })
-    | Unavailable;
-  nfvhostIncremental: (PeerSummary & { msPerPlacement: number; violations: number }) | Unavailable;
-  nova: (PeerSummary & { version: string; msPerPlacement: number }) | Unavailable;
+  nfvhost: PeerSummary & {
+    violations: number;
+    proven: number;
+    /** Cases where the optimum places every VNF and nfvhost does not. */
+    missedFullFit: number;
+    /** Cases below 0.95 of the optimum. */
+    below095: number;
+  };
+  arrival: PeerSummary & { msPerPlacement: number; violations: number };
+  nova: Record<string, (PeerSummary & { version: string; fewerThanNova: number }) | Unavailable>;
 }
 
 const ratio = (placed: number, optimum: number | null) =>
@@ -334,120 +383,68 @@ function summarise(values: { ratio: number | null; placed: number; ms: number }[
   };
 }
 
+/**
+ * Runs every case. nfvhost's planner must load and must not throw: a failure there fails the
+ * bench (and test/bench-quick.test.ts), it is never reported as "unavailable".
+ */
 export async function placementBench(opts: { seed: number; count: number }): Promise<PlacementSection> {
-  const cases = placementCases(opts.seed, opts.count);
-  const models = cases.map((c) => buildPlacementModel(c.facts, c.topology));
+  const cases = hardCases(opts.seed, opts.count);
+  const models = cases.map((c) => buildFullModel(c.facts, c.topology));
   const planner = await loadPlanner();
-  const nova = await runNova(cases, models);
+  if (!planner.ok) throw new Error(`nfvhost's planner did not load: ${planner.reason}`);
+  const nova = new Map<string, Awaited<ReturnType<typeof runNova>>>();
+  for (const mode of NOVA_MODES) nova.set(novaModeName(mode), await runNova(cases, models, mode));
   const results: PlacementCaseResult[] = [];
   for (const [i, c] of cases.entries()) {
-    const model = models[i]!;
-    const milp = await solvePlacement(model);
-    const need = model.vnfs.reduce((a, v) => a + coresFor(v.vcpus, model.nodes[0]!), 0);
-    const have = model.nodes.reduce((a, n) => a + n.usableCores, 0);
-    let nfv: PlacementCaseResult["nfvhost"];
-    let inc: PlacementCaseResult["nfvhostIncremental"];
-    if (planner.ok) {
-      try {
-        const p = nfvhostIncremental(planner.plan, c, model);
-        inc = { ...p, ratio: ratio(p.placed, milp.optimum) };
-      } catch (e) {
-        inc = unavailable(`planner threw: ${(e as Error).message.split("\n")[0]}`);
+    const m = models[i]!;
+    const milp = await solveFull(m);
+    const p = nfvhostPlacement(planner.plan, c, m);
+    const a = nfvhostArrival(planner.plan, c, m);
+    const nv: PlacementCaseResult["nova"] = {};
+    for (const [name, out] of nova) {
+      if (typeof out === "string") {
+        nv[name] = out;
+        continue;
       }
-      const p = nfvhostPlacement(
-        planner.plan,
-        c,
-        model,
-        milp.optimum === null ? null : [...milp.assignment.keys()],
-      );
-      nfv = p.error
-        ? unavailable(`planner threw: ${p.error}`)
-        : { ...p, ratio: ratio(p.placed, milp.optimum) };
-    } else {
-      nfv = unavailable(planner.reason);
-      inc = unavailable(planner.reason);
-    }
-    let nv: PlacementCaseResult["nova"];
-    if (typeof nova === "string") {
-      nv = nova;
-    } else {
-      const out = nova.cases.find((x) => x.id === c.id);
-      if (!out) {
-        nv = unavailable("nova_driver.py skipped this case");
-      } else {
-        const total = out.perPlacementMs.reduce((a, b) => a + b, 0);
-        nv = {
-          placed: out.placed,
-          ratio: ratio(out.placed, milp.optimum),
-          msPerPlacement: total / Math.max(1, out.perPlacementMs.length),
-          totalMs: total,
-        };
-      }
+      const co = out.cases.find((x) => x.id === c.id);
+      nv[name] = co
+        ? {
+            placed: co.placed,
+            ratio: ratio(co.placed, milp.optimum),
+            totalMs: co.perPlacementMs.reduce((x, y) => x + y, 0),
+          }
+        : unavailable("nova_driver.py skipped this case");
     }
     results.push({
       id: c.id,
-      shape: c.shape.name,
       vnfs: c.topology.vnfs.length,
-      load: need / Math.max(1, have),
       optimum: milp.optimum,
       milpStatus: milp.status,
       milpMs: milp.ms,
-      milpVariables: milp.variables,
-      nfvhost: nfv,
-      nfvhostIncremental: inc,
+      nfvhost: { ...p, ratio: ratio(p.placed, milp.optimum) },
+      arrival: { ...a, ratio: ratio(a.placed, milp.optimum) },
       nova: nv,
     });
   }
   const milpMs = results.map((r) => r.milpMs);
-  const nfvOk = results
-    .map((r) => r.nfvhost)
-    .filter((x): x is Exclude<typeof x, Unavailable> => typeof x !== "string");
-  const nfvSummary: PlacementSection["nfvhost"] = !planner.ok
-    ? unavailable(planner.reason)
-    : nfvOk.length < results.length
-      ? unavailable(
-          `planner failed on ${results.length - nfvOk.length} case(s): ${String(results.find((r) => typeof r.nfvhost === "string")?.nfvhost)}`,
-        )
-      : {
-          ...summarise(nfvOk.map((p) => ({ ratio: p.ratio, placed: p.placed, ms: p.planMs }))),
-          avgSearchMs: nfvOk.reduce((a, p) => a + p.searchMs, 0) / Math.max(1, nfvOk.length),
-          optimalSetPlanned: nfvOk.filter((p) => p.optimalSetFits === true).length,
-          optimalSetFailed: nfvOk.filter((p) => p.optimalSetFits === false).length,
-          violations: nfvOk.reduce((a, p) => a + p.violations.length, 0),
-        };
-  const incOk = results
-    .map((r) => r.nfvhostIncremental)
-    .filter((x): x is Exclude<typeof x, Unavailable> => typeof x !== "string");
-  const incSummary: PlacementSection["nfvhostIncremental"] = !planner.ok
-    ? unavailable(planner.reason)
-    : incOk.length < results.length
-      ? unavailable(String(results.find((r) => typeof r.nfvhostIncremental === "string")?.nfvhostIncremental))
-      : {
-          ...summarise(incOk.map((p) => ({ ratio: p.ratio, placed: p.placed, ms: p.totalMs }))),
-          msPerPlacement:
-            incOk.reduce((a, p) => a + p.totalMs, 0) /
-            Math.max(
-              1,
-              results.reduce((a, r) => a + r.vnfs, 0),
-            ),
-          violations: incOk.reduce((a, p) => a + p.violations.length, 0),
-        };
-  const novaOk = results
-    .map((r) => r.nova)
-    .filter((x): x is Exclude<typeof x, Unavailable> => typeof x !== "string");
-  const novaSummary: PlacementSection["nova"] =
-    typeof nova === "string"
-      ? nova
-      : {
-          ...summarise(novaOk.map((p) => ({ ratio: p.ratio, placed: p.placed, ms: p.totalMs }))),
-          version: nova.version,
-          msPerPlacement:
-            novaOk.reduce((a, p) => a + p.totalMs, 0) /
-            Math.max(
-              1,
-              results.reduce((a, r) => a + r.vnfs, 0),
-            ),
-        };
+  const novaSummary: PlacementSection["nova"] = {};
+  for (const [name, out] of nova) {
+    if (typeof out === "string") {
+      novaSummary[name] = out;
+      continue;
+    }
+    const rows = results
+      .map((r) => r.nova[name]!)
+      .filter((x): x is Exclude<typeof x, Unavailable> => typeof x !== "string");
+    novaSummary[name] = {
+      ...summarise(rows.map((x) => ({ ratio: x.ratio, placed: x.placed, ms: x.totalMs }))),
+      version: out.version,
+      fewerThanNova: results.filter((r) => {
+        const x = r.nova[name];
+        return typeof x !== "string" && x !== undefined && r.nfvhost.placed < x.placed;
+      }).length,
+    };
+  }
   return {
     seed: opts.seed,
     cases: results,
@@ -458,8 +455,27 @@ export async function placementBench(opts: { seed: number; count: number }): Pro
       maxMs: Math.max(0, ...milpMs),
       placed: results.reduce((a, r) => a + (r.optimum ?? 0), 0),
     },
-    nfvhost: nfvSummary,
-    nfvhostIncremental: incSummary,
+    nfvhost: {
+      ...summarise(
+        results.map((r) => ({ ratio: r.nfvhost.ratio, placed: r.nfvhost.placed, ms: r.nfvhost.planMs })),
+      ),
+      violations: results.reduce((a, r) => a + r.nfvhost.violations.length, 0),
+      proven: results.filter((r) => r.nfvhost.proven).length,
+      missedFullFit: results.filter((r) => r.optimum === r.vnfs && r.nfvhost.placed < r.vnfs).length,
+      below095: results.filter((r) => r.nfvhost.ratio !== null && r.nfvhost.ratio < 0.95).length,
+    },
+    arrival: {
+      ...summarise(
+        results.map((r) => ({ ratio: r.arrival.ratio, placed: r.arrival.placed, ms: r.arrival.totalMs })),
+      ),
+      msPerPlacement:
+        results.reduce((a, r) => a + r.arrival.totalMs, 0) /
+        Math.max(
+          1,
+          results.reduce((a, r) => a + r.vnfs, 0),
+        ),
+      violations: results.reduce((a, r) => a + r.arrival.violations.length, 0),
+    },
     nova: novaSummary,
   };
 }

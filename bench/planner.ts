@@ -7,7 +7,12 @@ import type { HostFacts } from "../src/facts/types.js";
 import type { DeployedVnf, PlanResult } from "../src/plan/types.js";
 import type { Topology } from "../src/topology/types.js";
 
-export type PlanFn = (facts: HostFacts, topology: Topology, deployed?: DeployedVnf[]) => PlanResult;
+export type PlanFn = (
+  facts: HostFacts,
+  topology: Topology,
+  deployed?: DeployedVnf[],
+  options?: { timeLimitS?: number },
+) => PlanResult;
 
 export type PlannerLoad = { ok: true; plan: PlanFn } | { ok: false; reason: string };
 

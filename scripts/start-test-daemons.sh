@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Starts libvirtd and virtlogd when they are not running (no systemd on CI machines).
+# Starts virtlogd and libvirtd when nothing answers on their sockets (no systemd on CI machines).
+# Decided by the sockets, not by process names: a daemon whose socket is gone (another instance
+# unlinked it) answers nobody, and one answering is never started twice or signalled.
 set -euo pipefail
-if ! pgrep -x virtlogd >/dev/null; then virtlogd -d; fi
+
+answers() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])' "$1" 2>/dev/null; }
+
+if ! answers /run/libvirt/virtlogd-sock; then virtlogd -d; fi
 # Test domains back their RAM with hugepages; libvirtd looks for hugetlbfs mounts only when it starts.
 mount_hugetlbfs() {
   if ! grep -q " $2 hugetlbfs " /proc/mounts; then
@@ -10,7 +15,7 @@ mount_hugetlbfs() {
 }
 mount_hugetlbfs 2M /dev/hugepages
 mount_hugetlbfs 1G /dev/hugepages1G
-if ! pgrep -x libvirtd >/dev/null; then libvirtd -d; fi
+if ! virsh -c qemu:///system version >/dev/null 2>&1; then libvirtd -d; fi
 for _ in $(seq 1 50); do
   if virsh -c qemu:///system version >/dev/null 2>&1; then exit 0; fi
   sleep 0.2

@@ -21,6 +21,7 @@ import { readStatus } from "../src/apply/status.js";
 import { destroyVnfs, rollbackLast } from "../src/apply/operate.js";
 import { markNetworkXml, networkOwner } from "../src/libvirt/network-owner.js";
 import { Journal } from "../src/state/journal.js";
+import { hostLockPath, readLockInfo } from "../src/state/lock.js";
 import { NfvError } from "../src/util/errors.js";
 import { run, runChecked } from "../src/util/exec.js";
 import { verifyTopology, type VerifyReport } from "../src/verify/index.js";
@@ -85,7 +86,7 @@ describe("nfvhost apply on the real libvirtd", () => {
     expect((err as NfvError).message).toMatch(/start libvirtd/);
     expect(await readFile(hp, "utf8")).toBe(before);
     expect(await domState(VNF)).toBe("absent");
-    expect(existsSync(join(state, "apply.lock"))).toBe(false);
+    expect(await readLockInfo(hostLockPath(URI))).toBeNull();
     expect(await new Journal(state).list()).toEqual([]);
   });
 
@@ -96,11 +97,11 @@ describe("nfvhost apply on the real libvirtd", () => {
     const msg = (err as NfvError).message;
     expect(msg).toContain(`virsh --connect ${URI} start ${VNF}`);
     expect(msg).toContain("no-such-vmlinuz");
-    expect(msg).toContain(`removed the half-created domain ${VNF}`);
+    expect(msg).toContain(`removed ${VNF}, which this run had defined`);
     expect(await domState(VNF)).toBe("absent");
     const entries = await new Journal(state).list();
     expect(entries.at(-1)!.status).toBe("failed");
-    expect(existsSync(join(state, "apply.lock"))).toBe(false);
+    expect(await readLockInfo(hostLockPath(URI))).toBeNull();
   }, 300_000);
 
   it("dry-run shows the diff and changes nothing; apply boots the guest; verify passes; a second apply changes nothing", async () => {
@@ -245,7 +246,12 @@ describe("nfvhost apply on the real libvirtd", () => {
 
   it("a SIGKILLed apply leaves a stale lock that the next run detects, and the next run converges", async () => {
     const file = await topologyFile("lab.yaml");
-    const gone = await destroyVnfs(virsh, [VNF], { all: false, yes: false, adopt: false, stateDir: state });
+    // A running router is not stopped without --yes.
+    await expect(
+      destroyVnfs(virsh, [VNF], { all: false, yes: false, adopt: false, stateDir: state }),
+    ).rejects.toThrow(new RegExp(`destroy ${VNF}: "is running".*--yes`));
+    expect(await domState(VNF)).toBe("running");
+    const gone = await destroyVnfs(virsh, [VNF], { all: false, yes: true, adopt: false, stateDir: state });
     expect(gone).toEqual([
       { name: VNF, stopped: true, undefined: true, disks: [image, expect.stringContaining("day0")] },
     ]);
@@ -272,7 +278,8 @@ describe("nfvhost apply on the real libvirtd", () => {
     });
     child.kill("SIGKILL");
     await new Promise((r) => child.once("close", r));
-    expect(JSON.parse(await readFile(join(state, "apply.lock"), "utf8")).pid).toBe(child.pid);
+    // The kernel dropped the flock with the process; the file still names it, so the next run knows.
+    expect((await readLockInfo(hostLockPath(URI)))?.pid).toBe(child.pid);
     expect(await domState(VNF)).toBe("absent");
     expect((await new Journal(state).list()).at(-1)!.status).toBe("in-progress");
 
@@ -284,19 +291,24 @@ describe("nfvhost apply on the real libvirtd", () => {
     expect(failed(await verify(file))).toEqual([]);
   }, 600_000);
 
-  it("refuses a second apply while one holds the lock", async () => {
+  it("refuses a second apply while another process holds the host lock, naming it", async () => {
     const file = await topologyFile("lab.yaml");
-    const sleeper = spawn("sleep", ["60"]);
+    const holder = spawn(process.execPath, ["--import", "tsx", "test/fixtures/apply/hold-lock.ts", URI], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     try {
-      await writeFile(
-        join(state, "apply.lock"),
-        JSON.stringify({ pid: sleeper.pid, started: "now", command: "nfvhost apply other" }),
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on("data", (b: Buffer) => (b.toString().includes("HELD") ? resolve() : undefined));
+        holder.once("exit", () => reject(new Error("the lock holder exited early")));
+      });
+      // Another --state directory changes nothing: the lock is the host's.
+      const err = await applyTopology(opts(file, { stateDir: join(dir, "other-state") })).catch(
+        (e: unknown) => e,
       );
-      const err = await applyTopology(opts(file)).catch((e: unknown) => e);
-      expect((err as NfvError).message).toContain(`held by pid ${sleeper.pid}`);
+      expect((err as NfvError).message).toContain(`held by pid ${holder.pid} (nfvhost apply held-by-test`);
     } finally {
-      sleeper.kill("SIGKILL");
-      await rm(join(state, "apply.lock"), { force: true });
+      holder.kill("SIGKILL");
+      await new Promise((r) => holder.once("close", r));
     }
   });
 

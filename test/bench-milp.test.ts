@@ -17,13 +17,8 @@ import {
 import { buildLp, solvePlacement } from "../bench/milp.js";
 import { buildPlacementModel } from "../bench/model.js";
 import type { CoreModel, NodeModel, PlacementModel, VnfModel } from "../bench/model.js";
-import {
-  checkPlan,
-  greedyOrder,
-  nfvhostIncremental,
-  nfvhostPlacement,
-  novaCase,
-} from "../bench/placement.js";
+import { checkPlan, greedyOrder, nfvhostArrival, nfvhostPlacement, novaCase } from "../bench/placement.js";
+import { buildFullModel } from "../bench/milp-full.js";
 import { loadPlanner } from "../bench/planner.js";
 import { deployedFromPlan } from "../src/plan/deployed.js";
 
@@ -258,10 +253,11 @@ describe("nfvhost one VNF at a time", () => {
     expect(planner.ok, planner.ok ? "" : planner.reason).toBe(true);
     if (!planner.ok) return;
     for (const c of placementCases(21, 4)) {
-      const model = buildPlacementModel(c.facts, c.topology);
-      const inc = nfvhostIncremental(planner.plan, c, model);
-      const joint = nfvhostPlacement(planner.plan, c, model, null);
+      const model = buildFullModel(c.facts, c.topology);
+      const inc = nfvhostArrival(planner.plan, c, model);
+      const joint = nfvhostPlacement(planner.plan, c, model);
       expect(inc.violations).toEqual([]);
+      expect(joint.violations).toEqual([]);
       expect(inc.placed).toBeLessThanOrEqual(joint.placed);
     }
     // Re-planning a plan with its own VNFs as deployed keeps every pin, VF and MAC.
@@ -338,12 +334,16 @@ describe("Nova driver", () => {
 
   it("gets the same hosts and requests as the MILP", () => {
     const c = placementCases(4, 1)[0]!;
-    const model = buildPlacementModel(c.facts, c.topology);
-    const n = novaCase(c, model);
+    const model = buildFullModel(c.facts, c.topology);
+    const n = novaCase(c, model, { emulator: "share", order: "arrival" });
     expect(n.nodes.map((x) => x.pcpus.length)).toEqual(
-      model.nodes.map((x) => x.usableCores * x.threadsPerCore),
+      model.nodes.map((x) => [...x.cores].reduce((a, [threads, k]) => a + threads * k, 0)),
     );
     expect(n.nodes[0]!.pcpus).not.toContain(0);
-    expect(n.instances.map((i) => i.name)).toEqual(greedyOrder(model).map((i) => model.vnfs[i]!.name));
+    expect(n.emulator).toBe("share");
+    expect(n.instances.map((i) => i.name)).toEqual(c.topology.vnfs.map((v) => v.name));
+    const small = novaCase(c, model, { emulator: "isolate", order: "smallest-first" });
+    const sizes = small.instances.map((i) => i.vcpus);
+    expect(sizes).toEqual([...sizes].sort((a, b) => a - b));
   });
 });

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,6 +22,41 @@ writeFileSync(
 );
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs the CLI as on a terminal of `columns` columns (stdout.isTTY), then restores stdout. */
+async function onTerminal(args: string[], columns: number) {
+  const stdout = process.stdout as NodeJS.WriteStream & { isTTY?: boolean };
+  const was = { isTTY: stdout.isTTY, columns: stdout.columns };
+  stdout.isTTY = true;
+  stdout.columns = columns;
+  try {
+    return await cli(args);
+  } finally {
+    stdout.isTTY = was.isTTY as boolean;
+    stdout.columns = was.columns;
+  }
+}
+
+describe("nfvhost doctor views", () => {
+  it("on a terminal: one line per check, no wider than the terminal; --verbose: the full table", async () => {
+    const compact = await onTerminal(["doctor", "--root", SEED], 100);
+    expect(compact.code, compact.stderr).toBe(0);
+    const lines = stripVTControlCharacters(compact.stdout).trimEnd().split("\n");
+    expect(lines.length).toBeLessThan(80);
+    for (const l of lines.slice(0, -1)) expect(l.length).toBeLessThanOrEqual(100);
+    expect(lines).toContain("  INFO  14 settings Linux cannot see: check them in the BIOS setup");
+    const full = await onTerminal(["doctor", "--root", SEED, "--verbose"], 100);
+    expect(full.stdout.split("\n").length).toBeGreaterThan(lines.length * 4);
+    // Ids wrap inside the narrow Check column; the full table has the evidence and the fixes.
+    expect(full.stdout).toContain("UNVERIFIABLE from Linux");
+  });
+
+  it("to a pipe: the full table, evidence and fixes included", async () => {
+    const r = await cli(["doctor", "--root", SEED]);
+    expect(r.stdout).toContain("│ Status │");
+    expect(r.stdout).toContain("[manual]");
+  });
+});
 
 describe("nfvhost doctor", () => {
   it("exits 0 on the seed host and prints the stable JSON report", async () => {

@@ -224,6 +224,8 @@ document.getElementById("preview-btn").addEventListener("click", async () => {
   const msg = document.getElementById("preview-msg");
   const res = await fetch(withToken("api/preview"), {
     method: "POST",
+    // Not text/plain: the server takes only types a cross-site page cannot send without asking.
+    headers: { "content-type": "application/yaml" },
     body: document.getElementById("preview-text").value,
   });
   const body = await res.json();

@@ -70,6 +70,8 @@ export type Change =
       restart: boolean;
       /** Live pinning to correct without a restart: vcpu index, or "emulator". */
       repins: PinFix[];
+      /** Set by apply: the VNF's plan is the one applied before, so this corrects drift. */
+      driftFix?: boolean;
       start: boolean;
       /** Paused (by hand, or by libvirt on an I/O error): a paused VNF forwards nothing. */
       resume?: boolean;

@@ -4,15 +4,16 @@
  * removed, a redefined one gets its previous XML and state back), so the host is either as it
  * was or resumable by running apply again. Disks are never deleted.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import { buildIso } from "../render/iso.js";
 import { ensureOverlay } from "./overlay.js";
 import { basename, dirname, join } from "node:path";
 import type { Virsh } from "../libvirt/virsh.js";
-import type { JournalRun } from "../state/journal.js";
+import type { DomainStep, JournalItem, JournalRun } from "../state/journal.js";
+import { parseDomainXml, projectionLines } from "../libvirt/domain-xml.js";
 import { NfvError } from "../util/errors.js";
 import { run, runChecked } from "../util/exec.js";
+import { makePrivateWorkDir, writeNewFile } from "../util/private-files.js";
 import type { Change } from "./changes.js";
 import { serialLogPath } from "../desired/desired.js";
 import { day0ImageDigestPath } from "../desired/day0.js";
@@ -70,18 +71,18 @@ async function nmRunning(): Promise<boolean> {
 }
 
 async function buildDay0Iso(c: Extract<Change, { kind: "iso" }>): Promise<void> {
-  const work = await mkdtemp(join(tmpdir(), "nfvhost-day0-"));
+  // The day-0 files hold secrets: a 0700 work directory beside the image (not /tmp, so a killed
+  // run's leftovers are found and removed by the next run there), each file created 0600.
+  const work = await makePrivateWorkDir(dirname(c.path), "day0");
   try {
     const files: { source: string; as: string }[] = [];
     for (const [i, f] of c.files.entries()) {
       // Flat names in the work dir: the path inside the image is buildIso's to check.
       const p = join(work, `${i}-${basename(f.name)}`);
-      await writeFileAtomic(p, f.content, 0o600);
+      await writeNewFile(p, f.content, 0o600);
       files.push({ source: p, as: f.name });
     }
-    const tmp = `${c.path}.tmp`;
-    await buildIso(tmp, c.label, files, c.dirs ?? []);
-    await rename(tmp, c.path);
+    await buildIso(c.path, c.label, files, c.dirs ?? []);
     await writeFileAtomic(`${c.path}.sha256`, `${c.digest}\n`, 0o644);
     // The built image's own digest: verify proves the ISO with it, without the day-0 secrets.
     const image = sha256(await readFile(c.path));
@@ -101,28 +102,89 @@ async function backupFile(ctx: ExecContext, path: string): Promise<string | null
   return backup;
 }
 
-/** Puts a domain back the way the journal says it was. Returns what it did. */
-export async function restoreDomain(
+type DomainItem = Extract<JournalItem, { kind: "domain" }>;
+
+/** Whether the domain libvirt has now carries the definition this item wrote. */
+async function holdsItsDefinition(virsh: Virsh, item: DomainItem): Promise<boolean> {
+  if (!item.xml) return false;
+  const now = await virsh.dumpXml(item.name, { inactive: true });
+  return (
+    projectionLines(parseDomainXml(now)).join("\n") === projectionLines(parseDomainXml(item.xml)).join("\n")
+  );
+}
+
+/**
+ * Undoes one journaled domain change: only what that run did, newest sub-step first.
+ * `happened`: the sub-steps known to have finished (the run's own catch knows them exactly);
+ * null after a kill, when every started sub-step may have happened: each undo below is safe to
+ * run when its step did not happen, except removing a new domain, which is done only when the
+ * domain now carries the definition this run wrote. Returns what it did, for the report.
+ */
+export async function undoDomain(
   virsh: Virsh,
-  name: string,
-  beforeXml: string | null,
-  beforeState: string | null,
-  beforeAutostart: boolean | null,
+  item: DomainItem,
+  happened: ReadonlySet<DomainStep> | null,
 ): Promise<string> {
+  const steps = new Set<DomainStep>(happened ?? item.steps ?? (item.done ? ["define", "start"] : []));
+  const { name, beforeXml, beforeState, beforeAutostart } = item;
   const exists = await virsh.domainExists(name);
   if (beforeXml === null) {
-    if (!exists) return `${name} was not created`;
-    if ((await virsh.domState(name)) !== "shut off") await virsh.destroy(name);
+    // Nothing of this run to undo unless its define went through: a define refused because a
+    // domain of that name exists must leave that domain alone.
+    if (!steps.has("define") || !exists) return `${name}: nothing to undo (this run did not create it)`;
+    if (happened === null && !(await holdsItsDefinition(virsh, item))) {
+      return `${name}: left as it is (its definition is not the one that run wrote)`;
+    }
+    const running = (await virsh.domState(name)) !== "shut off";
+    if (running) await virsh.destroy(name);
     await virsh.undefine(name);
-    return `removed the half-created domain ${name} (no disk was touched)`;
+    return `removed ${name}, which ${item.done ? "that run created" : "this run had defined"}${running ? " (it was running)" : ""}; no disk was touched`;
   }
-  const state = exists ? await virsh.domState(name) : "shut off";
+  const did: string[] = [];
   const wasRunning = beforeState !== null && beforeState !== "shut off";
-  if (state !== "shut off" && !wasRunning) await virsh.destroy(name);
-  await virsh.define(name, beforeXml);
-  if (wasRunning && (await virsh.domState(name)) === "shut off") await virsh.start(name);
-  if (beforeAutostart !== null) await virsh.autostart(name, beforeAutostart);
-  return `restored ${name} to its previous definition${wasRunning ? " and started it again" : ""}`;
+  let state = exists ? await virsh.domState(name) : "shut off";
+  // Running on the definition this run wrote: the old one takes effect only by a restart.
+  if (state !== "shut off" && steps.has("define") && steps.has("start")) {
+    await virsh.destroy(name);
+    state = "shut off";
+    did.push("stopped");
+  } else if (state !== "shut off" && !wasRunning && steps.has("start")) {
+    await virsh.destroy(name);
+    state = "shut off";
+    did.push("stopped");
+  }
+  if (steps.has("repin") && state !== "shut off") {
+    for (const p of item.repins ?? []) {
+      if (p.vcpu === "emulator") await virsh.setEmulatorpin(name, p.before, true);
+      else await virsh.setVcpupin(name, p.vcpu, p.before, true);
+    }
+    if ((item.repins ?? []).length > 0) {
+      did.push(
+        `re-pinned live ${(item.repins ?? []).map((p) => `${p.vcpu === "emulator" ? "emulator" : `vCPU${p.vcpu}`}->${p.before}`).join(" ")}`,
+      );
+    }
+  }
+  if (steps.has("define") || steps.has("repin") || !exists) {
+    await virsh.define(name, beforeXml);
+    did.push("previous definition restored");
+  }
+  if (wasRunning && state === "shut off") {
+    await virsh.start(name);
+    did.push("started again");
+  }
+  if (beforeAutostart !== null && (steps.has("autostart") || !exists)) {
+    await virsh.autostart(name, beforeAutostart);
+    did.push(`autostart ${beforeAutostart ? "on" : "off"} again`);
+  }
+  if (did.includes("previous definition restored")) {
+    const started = did.includes("started again");
+    const rest = did.filter((d) => d !== "previous definition restored" && d !== "started again");
+    return [
+      `restored ${name} to its previous definition${started ? " and started it again" : ""}`,
+      ...rest,
+    ].join(", ");
+  }
+  return did.length > 0 ? `${name}: ${did.join(", ")}` : `${name}: nothing of that run to undo`;
 }
 
 async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecContext): Promise<void> {
@@ -135,15 +197,29 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
     beforeAutostart: c.beforeAutostart,
     action: describeChange(c),
     done: false,
+    steps: [],
+    xml: c.define ? c.xml : null,
+    repins: c.repins.map((p) => ({ vcpu: p.vcpu, before: p.live, after: p.cpuset })),
+    driftFix: c.driftFix ?? false,
   });
+  const happened = new Set<DomainStep>();
+  const step = async (s: DomainStep, fn: () => Promise<void>) => {
+    await ctx.journal.step(item, s);
+    // A re-pin counts as begun once started: half the vCPUs may have moved.
+    if (s === "repin") happened.add(s);
+    await fn();
+    happened.add(s);
+  };
   try {
     // virtlogd writes the serial console log here; qemu (as libvirt-qemu) must reach the ISO.
     await mkdir(dirname(serialLogPath(ctx.stateDir, c.name)), { recursive: true, mode: 0o755 });
     if (c.restart) {
-      const how = await virsh.stop(c.name, ctx.stopTimeoutMs);
-      ctx.notes.push(
-        `${c.name}: ${how === "shutdown" ? "shut down" : "stopped (destroy) after the shutdown timeout"} to apply the new definition`,
-      );
+      await step("stop", async () => {
+        const how = await virsh.stop(c.name, ctx.stopTimeoutMs);
+        ctx.notes.push(
+          `${c.name}: ${how === "shutdown" ? "shut down" : "stopped (destroy) after the shutdown timeout"} to apply the new definition`,
+        );
+      });
     }
     if (c.overlay && (c.define || c.start)) {
       if (await ensureOverlay(c.overlay.path, c.overlay.base))
@@ -151,29 +227,37 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
           `${c.name}: created overlay ${c.overlay.path} over ${c.overlay.base} (the base is never written)`,
         );
     }
-    if (c.define) await virsh.define(c.name, c.xml);
+    if (c.define) await step("define", () => virsh.define(c.name, c.xml));
     const running = !c.start && c.beforeState !== null && c.beforeState !== "shut off";
-    for (const p of c.repins) {
-      if (p.vcpu === "emulator") await virsh.setEmulatorpin(c.name, p.cpuset, running);
-      else await virsh.setVcpupin(c.name, p.vcpu, p.cpuset, running);
+    if (c.repins.length > 0) {
+      await step("repin", async () => {
+        for (const p of c.repins) {
+          if (p.vcpu === "emulator") await virsh.setEmulatorpin(c.name, p.cpuset, running);
+          else await virsh.setVcpupin(c.name, p.vcpu, p.cpuset, running);
+        }
+      });
     }
-    if (c.start) await virsh.start(c.name);
-    if (c.resume) await virsh.resume(c.name);
-    if (c.autostart !== null) await virsh.autostart(c.name, c.autostart);
+    if (c.start) await step("start", () => virsh.start(c.name));
+    if (c.resume) await step("resume", () => virsh.resume(c.name));
+    const autostart = c.autostart;
+    if (autostart !== null) await step("autostart", () => virsh.autostart(c.name, autostart));
     await ctx.journal.markDone(item);
   } catch (e) {
     let restored: string;
     try {
-      restored = await restoreDomain(virsh, c.name, c.beforeXml, c.beforeState, c.beforeAutostart);
+      restored = await undoDomain(virsh, item, happened);
     } catch (r) {
       const why = r instanceof NfvError ? r.details.what : (r as Error).message;
       restored = `could not restore ${c.name} (${why}); it stays as it is and the journal keeps its previous state: run \`nfvhost rollback\` or apply again`;
     }
     const inner =
-      e instanceof NfvError ? e.details : { what: (e as Error).message, value: undefined, fix: undefined };
+      e instanceof NfvError
+        ? e.details
+        : { what: (e as Error).message, value: undefined, fix: undefined, valueLimit: undefined };
     throw new NfvError({
       what: inner.what,
       value: inner.value,
+      valueLimit: inner.valueLimit,
       fix: `${inner.fix ? `${inner.fix}; ` : ""}${restored}; then run apply again (steps already done are kept and skipped)`,
       exitCode: 1,
     });
@@ -212,6 +296,16 @@ async function applyNetwork(c: Extract<Change, { kind: "network" }>, ctx: ExecCo
     }
     throw e;
   }
+}
+
+/**
+ * Journals a file the run replaces besides its changes (the applied plan in the state directory),
+ * so that rollback puts it back too: the next apply then judges drift against the plan the host
+ * was rolled back to. Mark the returned item done once the file is written.
+ */
+export async function recordFileBefore(ctx: ExecContext, path: string): Promise<JournalItem> {
+  const backup = await backupFile(ctx, path);
+  return ctx.journal.record({ kind: "file", path, backup, done: false });
 }
 
 export async function executeChange(c: Change, ctx: ExecContext): Promise<void> {

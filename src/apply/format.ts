@@ -1,4 +1,7 @@
-/** Text output of apply: the diff first, then what was held back or is pending. */
+/**
+ * Text output of apply: the diff first, then what was held back or is pending; and which progress
+ * display goes with it.
+ */
 import { colours, type Colours } from "../util/colour.js";
 import type { ApplyReport } from "./index.js";
 
@@ -44,4 +47,13 @@ export function formatApplyReport(r: ApplyReport, opts: { full: boolean; color: 
   if (r.dryRun) out.push(pc.dim("dry run: nothing was changed"));
   else if (r.applied > 0) out.push(pc.green(`applied ${r.applied} change(s); journal: ${r.journal}`));
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * listr2's renderer for apply's progress: animated on a terminal; none for --json, or when the
+ * output is a pipe or a file, where progress lines would be noise in the log (the report after the
+ * run names every change, with its diff, once).
+ */
+export function progressRenderer(opts: { json: boolean; isTTY: boolean }): "default" | "silent" {
+  return opts.json || !opts.isTTY ? "silent" : "default";
 }

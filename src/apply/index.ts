@@ -5,12 +5,12 @@
  */
 import { Virsh } from "../libvirt/virsh.js";
 import { Journal } from "../state/journal.js";
-import { saveAppliedPlan } from "../state/applied.js";
-import { acquireLock, type LockInfo } from "../state/lock.js";
+import { appliedPlanPath, loadAppliedPlan, saveAppliedPlan } from "../state/applied.js";
+import { acquireHostLock, type LockInfo } from "../state/lock.js";
 import { loadTopology } from "../topology/load.js";
 import { NfvErrors } from "../util/errors.js";
 import { computeChanges, type Change, type ChangeSet } from "./changes.js";
-import { describeChange, executeChange, type ExecContext } from "./execute.js";
+import { describeChange, executeChange, recordFileBefore, type ExecContext } from "./execute.js";
 import { runChanges } from "./schedule.js";
 import type { PendingReboot } from "../desired/preflight.js";
 import { bindHost, prepare } from "../pipeline/index.js";
@@ -112,7 +112,7 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
   parsed.catch(() => undefined); // awaited in prepare; unhandled if the ping or the lock fails
   // libvirtd down: say so before anything is read or changed.
   await pinging;
-  const lock = opts.dryRun ? null : await acquireLock(opts.stateDir, `nfvhost apply ${opts.topologyFile}`);
+  const lock = opts.dryRun ? null : await acquireHostLock(virsh.uri, `nfvhost apply ${opts.topologyFile}`);
   try {
     const ctx = await prepare({ ...opts, createState: !opts.dryRun, parsed }, virsh);
     if (ctx.pre.fatal.length > 0) {
@@ -123,6 +123,14 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
       adopt: opts.adopt,
       topologyName: ctx.parsed.topology.name,
     });
+    // A domain whose VNF plan is the one applied before is only brought back to it (drift).
+    const applied = await loadAppliedPlan(opts.stateDir, ctx.parsed.topology.name);
+    for (const c of set.changes) {
+      if (c.kind !== "domain") continue;
+      const was = applied?.vnfs.find((v) => v.name === c.name);
+      const now = ctx.plan.vnfs.find((v) => v.name === c.name);
+      c.driftFix = was !== undefined && now !== undefined && JSON.stringify(was) === JSON.stringify(now);
+    }
     const report: ApplyReport = {
       topology: ctx.parsed.topology.name,
       connect: virsh.uri,
@@ -170,8 +178,13 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
       await journal.finish("failed", (e as Error).message);
       throw e;
     }
-    await journal.finish("complete");
+    const appliedItem = await recordFileBefore(
+      exec,
+      appliedPlanPath(opts.stateDir, ctx.parsed.topology.name),
+    );
     await saveAppliedPlan(opts.stateDir, ctx.plan);
+    await journal.markDone(appliedItem);
+    await journal.finish("complete");
     return report;
   } finally {
     await lock?.release();

@@ -7,11 +7,12 @@ import { overlayPath } from "./overlay.js";
 import { readDomains, type LiveDomain } from "../libvirt/deployed.js";
 import type { Virsh } from "../libvirt/virsh.js";
 import type { DomIfEntry } from "../libvirt/parse.js";
-import { Journal, type JournalEntry } from "../state/journal.js";
-import { acquireLock } from "../state/lock.js";
+import { Journal, type DomainStep, type JournalEntry } from "../state/journal.js";
+import { acquireHostLock } from "../state/lock.js";
 import { NfvError } from "../util/errors.js";
 import { assertDomainName, assertIfName } from "../util/names.js";
-import { restoreDomain } from "./execute.js";
+import { undoDomain } from "./execute.js";
+import { networkOwner } from "../libvirt/network-owner.js";
 import { readMaybe, writeFileAtomic } from "../host/files.js";
 import { rm } from "node:fs/promises";
 
@@ -198,9 +199,20 @@ export async function destroyVnfs(
       }
       return d;
     });
+    // Stopping a running router cuts its traffic: as with --all, only with consent.
+    const running = targets.filter((d) => d.state !== "shut off");
+    if (running.length > 0 && !opts.yes) {
+      throw new NfvError({
+        what: `destroy ${running.map((d) => d.name).join(" ")}`,
+        value: `${running.length === 1 ? "is" : "are"} running`,
+        expected: "--yes to stop a running VNF",
+        fix: `nfvhost destroy ${targets.map((d) => d.name).join(" ")} --yes (disks are kept; nfvhost rollback defines and starts it again)`,
+        exitCode: 2,
+      });
+    }
   }
   if (targets.length === 0) return [];
-  const lock = await acquireLock(opts.stateDir, `nfvhost destroy ${targets.map((t) => t.name).join(" ")}`);
+  const lock = await acquireHostLock(virsh.uri, `nfvhost destroy ${targets.map((t) => t.name).join(" ")}`);
   const journal = await new Journal(opts.stateDir).begin(
     `destroy ${targets.map((t) => t.name).join(" ")}`,
     virsh.uri,
@@ -252,31 +264,49 @@ export interface RollbackStep {
   note?: string;
 }
 
-/** Undoes the last journal entry, newest step first. */
+/**
+ * Undoes the newest journal entry, complete or not (a killed run's entry is the one to undo),
+ * newest step first, and only what that run did.
+ */
 export async function rollbackLast(
   virsh: Virsh,
   opts: { stateDir: string; yes: Set<string>; dryRun: boolean },
 ): Promise<{ entry: JournalEntry | null; steps: RollbackStep[] }> {
   const journal = new Journal(opts.stateDir);
-  const entry = await journal.last();
-  if (!entry) return { entry: null, steps: [] };
+  const lock = opts.dryRun ? null : await acquireHostLock(virsh.uri, "nfvhost rollback");
   const steps: RollbackStep[] = [];
-  const lock = opts.dryRun ? null : await acquireLock(opts.stateDir, "nfvhost rollback");
+  let entry: JournalEntry | null = null;
   try {
+    // Read under the lock: an apply still running would otherwise be undone under its feet.
+    entry = await journal.last();
+    if (!entry) return { entry: null, steps: [] };
+    const unfinished = entry.status === "in-progress" || entry.status === "failed";
     for (const item of [...entry.items].reverse()) {
-      if (!item.done) continue;
       if (item.kind === "domain") {
+        if (item.driftFix) {
+          steps.push({
+            what: `keep ${item.name} as the applied plan has it`,
+            done: true,
+            note: "that run only put drifted state back to the plan applied before; there is no decision of it to undo",
+          });
+          continue;
+        }
+        const started = new Set(item.steps ?? []);
         const exists = await virsh.domainExists(item.name);
         const running = exists && (await virsh.domState(item.name)) !== "shut off";
         const wasRunning = item.beforeState !== null && item.beforeState !== "shut off";
+        const onlyRepin = item.beforeXml !== null && !started.has("define") && !started.has("start");
         const what =
           item.beforeXml === null
-            ? `remove ${item.name} (created by that run; disks kept)`
-            : exists
-              ? `restore the previous definition of ${item.name}`
-              : `define ${item.name} again${wasRunning ? " and start it" : ""}`;
-        // Touching a running VM (stop it, or swap its definition under it) needs consent.
-        if (running && !opts.yes.has(item.name)) {
+            ? `remove ${item.name} (${item.done ? "created by that run" : "defined by that unfinished run"}; disks kept)`
+            : !exists
+              ? `define ${item.name} again${wasRunning ? " and start it" : ""}`
+              : onlyRepin && started.has("repin")
+                ? `re-pin ${item.name} live as it was`
+                : `restore the previous definition of ${item.name}${wasRunning ? " (running)" : ""}`;
+        // Stopping a running VM (to remove it, or to bring back its old definition) needs consent.
+        const stops = running && (item.beforeXml === null || !onlyRepin);
+        if (stops && !opts.yes.has(item.name)) {
           steps.push({ what, done: false, note: `${item.name} is running: re-run with --yes ${item.name}` });
           continue;
         }
@@ -284,15 +314,8 @@ export async function rollbackLast(
           steps.push({ what, done: false, note: "dry run" });
           continue;
         }
-        if (running && item.beforeXml !== null) await virsh.destroy(item.name);
-        const did = await restoreDomain(
-          virsh,
-          item.name,
-          item.beforeXml,
-          item.beforeState,
-          item.beforeAutostart,
-        );
-        steps.push({ what, done: true, note: did });
+        const happened = item.done ? new Set<DomainStep>(item.steps ?? ["define", "start"]) : null;
+        steps.push({ what, done: true, note: await undoDomain(virsh, item, happened) });
       } else if (item.kind === "network") {
         const what = item.beforeXml === null ? `remove network ${item.name}` : `restore network ${item.name}`;
         if (opts.dryRun) {
@@ -302,14 +325,19 @@ export async function rollbackLast(
         const nets = await virsh.listNetworks();
         const now = nets.find((n) => n.name === item.name);
         if (item.beforeXml === null) {
-          if (now?.active) await virsh.netDestroy(item.name);
-          if (now) await virsh.netUndefine(item.name);
+          // An unfinished define may not have happened: remove only a network nfvhost marked.
+          const ours =
+            now !== undefined &&
+            (item.done || networkOwner(await virsh.netDumpXml(item.name, { inactive: true })) !== null);
+          if (ours && now.active) await virsh.netDestroy(item.name);
+          if (ours) await virsh.netUndefine(item.name);
+          steps.push({ what, done: true, note: ours ? undefined : "it was not created: nothing to remove" });
         } else {
           await virsh.netDefine(item.name, item.beforeXml);
           if (item.beforeAutostart !== null && now && now.autostart !== item.beforeAutostart)
             await virsh.netAutostart(item.name, item.beforeAutostart);
+          steps.push({ what, done: true });
         }
-        steps.push({ what, done: true });
       } else if (item.kind === "file") {
         const what = item.backup ? `restore ${item.path}` : `remove ${item.path} (it was new)`;
         if (opts.dryRun) {
@@ -329,6 +357,13 @@ export async function rollbackLast(
           note: "not lowered: pages and VFs may be in use by others; lower it by hand if you are sure",
         });
       }
+    }
+    if (unfinished) {
+      steps.unshift({
+        what: `that run ended ${entry.status === "failed" ? "with an error" : "without finishing (killed?)"}`,
+        done: true,
+        note: "its unfinished step is undone as far as it got",
+      });
     }
     if (!opts.dryRun && steps.every((s) => s.done || s.note?.startsWith("not lowered"))) {
       entry.status = "rolled-back";

@@ -3,7 +3,7 @@
  * the program; this file only wires them and turns user-fixable errors into clean messages.
  */
 import { Command, CommanderError } from "commander";
-import { NfvError, NfvErrors } from "../util/errors.js";
+import { fromSystemError, NfvError, NfvErrors } from "../util/errors.js";
 import { collectExit, type CommandModule } from "./command.js";
 import { colours, wantsColour } from "../util/colour.js";
 // Commands load on demand: `nfvhost plan` should not pay for the dashboard's web server or the XML
@@ -15,6 +15,8 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   destroy: async () => (await import("./commands/destroy.js")).destroyCommand,
   discover: async () => (await import("./commands/discover.js")).discoverCommand,
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
+  exec: async () => (await import("./commands/exec.js")).execCommand,
+  explain: async () => (await import("./commands/explain.js")).explainCommand,
   export: async () => (await import("./commands/export.js")).exportCommand,
   fleet: async () => (await import("./commands/fleet.js")).fleetCommand,
   plan: async () => (await import("./commands/plan.js")).planCommand,
@@ -82,6 +84,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof NfvError) {
       printError(err);
       return err.exitCode;
+    }
+    // A path the system refused (a file as parent, /proc, read-only): the user's to fix.
+    const refused = fromSystemError(err);
+    if (refused) {
+      printError(refused);
+      return refused.exitCode;
     }
     // Anything else is a bug in nfvhost, not the user's input: say so plainly, keep the stack
     // for whoever reports it.

@@ -11,7 +11,7 @@ import type { SharedOptions } from "./options.js";
 export async function pipelineFor(
   file: string,
   o: SharedOptions,
-  extra: { deployed?: DeployedVnf[] } = {},
+  extra: { deployed?: DeployedVnf[]; timeLimitS?: number } = {},
 ): Promise<PipelineResult> {
   const parsed = loadTopology(file);
   parsed.catch(() => undefined); // awaited by runPipeline
@@ -24,6 +24,7 @@ export async function pipelineFor(
     virsh: withLibvirt ? new Virsh(o.connect, { timeoutMs: 30_000 }) : null,
     stateDir: withLibvirt ? o.state : null,
     libvirtOptional: true,
+    timeLimitS: extra.timeLimitS,
   });
   if (extra.deployed === undefined) return result;
   // --deployed FILE: a snapshot's running VMs given by hand (no libvirt belongs to the snapshot).
@@ -34,5 +35,6 @@ export async function pipelineFor(
     stateDir: null,
     facts: result.facts,
     deployed: extra.deployed,
+    timeLimitS: extra.timeLimitS,
   });
 }

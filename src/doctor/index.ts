@@ -2,6 +2,7 @@
  * nfvhost doctor: audits HostFacts against the seed guide's checklist, virt-host-validate's QEMU
  * checks and the usual NFV tuning. Pure: facts in, report out; the CLI does the reading and printing.
  */
+import { printable } from "../util/errors.js";
 import type { HostFacts } from "../facts/types.js";
 import { biosChecks } from "./checks/bios.js";
 import { cpuChecks } from "./checks/cpu.js";
@@ -52,7 +53,14 @@ export function runDoctor(facts: HostFacts): DoctorReport {
     if (ids.has(c.id)) throw new Error(`doctor: duplicate check id ${c.id}`);
     ids.add(c.id);
   }
-  return { host: facts.hostname ?? facts.root, summary: summarise(checks), checks };
+  // Strings that come from the host or a snapshot are printed: never with their escape sequences.
+  const clean = (c: (typeof checks)[number]) =>
+    JSON.parse(JSON.stringify(c), (_k, v: unknown) => (typeof v === "string" ? printable(v) : v)) as typeof c;
+  return {
+    host: printable(facts.hostname ?? facts.root),
+    summary: summarise(checks),
+    checks: checks.map(clean),
+  };
 }
 
 export function failedChecks(report: DoctorReport): DoctorCheck[] {

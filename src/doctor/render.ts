@@ -1,6 +1,7 @@
 /**
- * Human output of a doctor report: one table grouped by area, then a summary line. Builds a
- * string (no I/O) so tests can read exactly what the user sees.
+ * Human output of a doctor report: on a terminal a compact view (one line per check, grouped by
+ * area), else or with --verbose one table with the evidence and fix of every check; then a summary
+ * line. Builds strings (no I/O) so tests can read exactly what the user sees.
  */
 import Table from "cli-table3";
 import { AREA_TITLES, CHECK_AREAS, type CheckStatus, type DoctorReport } from "./types.js";
@@ -96,4 +97,59 @@ export function renderReport(report: DoctorReport, opts: RenderOptions): string 
   const verdict =
     s.fail > 0 ? paint.fail("FAIL") : s.warn > 0 ? paint.warn("OK with warnings") : paint.pass("OK");
   return `${table.toString()}\n${report.host}: ${counts} (${report.checks.length} checks) - ${verdict}\n`;
+}
+
+/**
+ * Which view `doctor` prints: the full table with --verbose or when the output is not a terminal
+ * (logs and pipes keep every evidence and fix), the compact view on a terminal.
+ */
+export function doctorView(opts: { verbose: boolean; isTTY: boolean }): "compact" | "full" {
+  return opts.verbose || !opts.isTTY ? "full" : "compact";
+}
+
+/** Cuts a line to `width` characters, marking the cut. */
+function fit(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(1, width - 1))}…`;
+}
+
+/**
+ * One line per check under its area heading (`  WARN  title: evidence`, cut to the terminal's
+ * width), the manual BIOS rows folded into one line, then what --verbose adds and the summary.
+ */
+export function renderCompact(report: DoctorReport, opts: RenderOptions): string {
+  const paint = painter(opts.color);
+  const width = Math.max(60, opts.width);
+  const out: string[] = [];
+  for (const area of CHECK_AREAS) {
+    const checks = report.checks.filter((c) => c.area === area);
+    if (checks.length === 0) continue;
+    out.push(paint.area(AREA_TITLES[area]));
+    const manual = checks.filter((c) => c.status === "info" && c.title.startsWith("[manual]"));
+    for (const c of checks.filter((x) => !manual.includes(x))) {
+      const status = c.status.toUpperCase().padEnd(4);
+      const rest = fit(`${c.title}: ${c.evidence.split("\n")[0]}`, width - 8);
+      out.push(`  ${paint[c.status](status)}  ${rest}`);
+    }
+    if (manual.length > 0) {
+      const text = fit(`${manual.length} settings Linux cannot see: check them in the BIOS setup`, width - 8);
+      out.push(`  ${paint.info("INFO")}  ${text}`);
+    }
+  }
+  const s = report.summary;
+  const toFix = s.warn + s.fail;
+  const hint =
+    toFix > 0
+      ? `${toFix} check(s) to fix: nfvhost doctor --verbose shows each one's evidence and exact fix`
+      : "nfvhost doctor --verbose shows the evidence of every check";
+  out.push(paint.dim(fit(hint, width)));
+  const counts = [
+    paint.pass(`${s.pass} pass`),
+    paint.warn(`${s.warn} warn`),
+    paint.fail(`${s.fail} fail`),
+    paint.info(`${s.info} info`),
+  ].join(", ");
+  const verdict =
+    s.fail > 0 ? paint.fail("FAIL") : s.warn > 0 ? paint.warn("OK with warnings") : paint.pass("OK");
+  out.push(`${report.host}: ${counts} (${report.checks.length} checks) - ${verdict}`);
+  return `${out.join("\n")}\n`;
 }

@@ -3,7 +3,6 @@
  * and admission rules for KubeVirt; Nova's and Heat's own code for OpenStack), and describe the
  * guarantees the engine loses. The CLI (src/cli/commands/export.ts) writes what this returns.
  */
-import type { RenderedFile } from "../render/types.js";
 import { NfvError } from "../util/errors.js";
 import { formatDegradation } from "./degradation.js";
 import { checkKubevirtFiles, exportKubevirt, KUBEVIRT_DEFAULTS, type KubevirtOptions } from "./kubevirt.js";
@@ -14,6 +13,7 @@ import {
   heatTemplateText,
   OPENSTACK_DEFAULTS,
   type OpenstackOptions,
+  templateFiles,
 } from "./openstack.js";
 import type { Degradation, Engine, ExportCheck, ExportInput, ExportResult } from "./types.js";
 
@@ -47,6 +47,7 @@ function assertUniqueVnfs(input: ExportInput): void {
       const other = seen.get(v.name);
       if (other !== undefined) {
         throw new NfvError({
+          code: "NFV-EXPORT-DUPLICATE",
           what: `vnfs.${v.name}`,
           value: `${other} and ${h.name}`,
           expected: "each VNF name once in the deployment (the engines name VMs and flavors after it)",
@@ -60,6 +61,7 @@ function assertUniqueVnfs(input: ExportInput): void {
   const dup = hosts.find((n, i) => hosts.indexOf(n) !== i);
   if (dup !== undefined) {
     throw new NfvError({
+      code: "NFV-EXPORT-DUPLICATE",
       what: "hosts",
       value: dup,
       expected: "each host once (its node / compute host name)",
@@ -80,6 +82,7 @@ export async function exportDeployment(
 ): Promise<ExportOutcome> {
   if (input.hosts.length === 0) {
     throw new NfvError({
+      code: "NFV-EXPORT-EMPTY",
       what: "export",
       value: 0,
       expected: "at least one host with a plan",
@@ -109,9 +112,7 @@ export async function exportDeployment(
     out.unchecked.push("Nova and Heat validators skipped (--no-engine-check)");
     return out;
   }
-  const files: Record<string, string> = Object.fromEntries(
-    result.files.map((f: RenderedFile) => [f.path, f.content]),
-  );
+  const files = templateFiles(result.files);
   // The CLI format is built from the same template; the template is what gets checked.
   const name = o.format === "heat" ? HEAT_FILE : "openstack/deploy.sh (its resources as a Heat template)";
   const r = await checkOpenstackTemplate(heatTemplateText(input, o), name, files);

@@ -67,6 +67,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 function vmName(vnf: string): string {
   if (!DNS_LABEL.test(vnf) || vnf.length > 63) {
     throw new NfvError({
+      code: "NFV-EXPORT-NAME",
       what: `vnfs.${vnf}`,
       value: vnf,
       expected:
@@ -292,6 +293,7 @@ function attachment(iface: InterfacePlan, plan: Plan, opts: KubevirtOptions, nam
       if (net?.type === "bridge" && net.bridge) return bridgeNad(net.bridge);
       if (net?.type === "macvtap" && net.dev) return macvtapNad(net.dev, net.mode ?? "bridge");
       throw new NfvError({
+        code: "NFV-EXPORT-NETWORK",
         what: `vnfs.*.interfaces[${iface.index}].network`,
         value: iface.network,
         expected: "a bridge or macvtap network of the plan",

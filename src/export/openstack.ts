@@ -253,7 +253,7 @@ type Word = string | { env: string; hint: string };
 function shellLine(words: Word[]): string {
   return words
     .map((w) =>
-      typeof w === "string" ? displayCommand(w, []) : `"\${${w.env}:?${w.hint.replace(/["$`\\}]/g, "")}}"`,
+      typeof w === "string" ? displayCommand(w, []) : `"\${${w.env}:?${w.hint.replace(/["$`\\}']/g, "")}}"`,
     )
     .join(" ");
 }
@@ -273,6 +273,8 @@ export function cliScript(model: OpenstackModel): string {
     "# Network and image names come from the environment (the variable names say which).",
     "# --file needs compute API microversion 2.56 or lower (personality was removed in 2.57).",
     "set -eu",
+    "# --file paths are relative to this directory, as the Heat template's get_file paths are.",
+    'cd "$(dirname "$0")"',
   ];
   const param = (ref: { get_param: string }) => paramWord(ref.get_param, t.parameters[ref.get_param]!);
   for (const [, r] of Object.entries(t.resources)) {
@@ -431,7 +433,16 @@ function hostFiles(host: ExportHost, dir: string): RenderedFile[] {
   return out;
 }
 
-export const HEAT_FILE = "openstack/stack.yaml";
+export const OPENSTACK_DIR = "openstack";
+export const HEAT_FILE = `${OPENSTACK_DIR}/stack.yaml`;
+
+/** The files a template's get_file may read: paths relative to the template's directory. */
+export function templateFiles(files: readonly RenderedFile[]): Record<string, string> {
+  const prefix = `${OPENSTACK_DIR}/`;
+  return Object.fromEntries(
+    files.filter((f) => f.path.startsWith(prefix)).map((f) => [f.path.slice(prefix.length), f.content]),
+  );
+}
 
 export function exportOpenstack(input: ExportInput, opts: OpenstackOptions): ExportResult {
   const model = buildOpenstack(input, opts);
@@ -446,7 +457,7 @@ export function exportOpenstack(input: ExportInput, opts: OpenstackOptions): Exp
     });
   } else {
     files.push({
-      path: "openstack/deploy.sh",
+      path: `${OPENSTACK_DIR}/deploy.sh`,
       content: cliScript(model),
       mode: MODE_SCRIPT,
       description: "openstack CLI commands: flavors, ports, servers",
@@ -454,7 +465,8 @@ export function exportOpenstack(input: ExportInput, opts: OpenstackOptions): Exp
   }
   for (const d of model.day0) {
     files.push({
-      path: d.path,
+      // Next to the template and the script: Heat's get_file and the CLI's --file read it from there.
+      path: `${OPENSTACK_DIR}/${d.path}`,
       content: d.content,
       mode: MODE_SECRET,
       description: `day-0 file, injected on the config drive as ${d.name}`,

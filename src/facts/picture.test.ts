@@ -30,6 +30,17 @@ describe("renderPicture", () => {
     expect(text).not.toContain("NICs without NUMA affinity");
   });
 
+  it("the legend names the isolated and offline CPUs in words, colour or not", () => {
+    const f = buildHostFacts(SINGLE_NODE_NO_1G);
+    f.kernel.isolatedCpus = [1, 9];
+    f.cpus[2]!.online = false;
+    const plain = renderPicture(f, { color: false });
+    expect(plain).toContain(
+      "legend: a/b = thread siblings of one core; * isolated (isolcpus): 1,9; ~ offline: 2\n",
+    );
+    expect(stripVTControlCharacters(renderPicture(f, { color: true }))).toBe(plain);
+  });
+
   it("several nodes: a NIC with numa_node -1 gets its own row, warnings listed", () => {
     const f = buildHostFacts(AMD_EPYC_NPS4);
     f.nics[0]!.node = -1;

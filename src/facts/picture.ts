@@ -165,6 +165,12 @@ export function renderPicture(facts: HostFacts, opts: { color: boolean }): strin
       nicLines(pc, orphans, facts.nics),
     ]);
   out.push(table.toString());
+  // The marks are the legend's words, so it reads the same without colour.
+  const offline = facts.cpus.filter((c) => !c.online).map((c) => c.id);
+  const units = facts.cpus.some((c) => c.computeUnit);
+  out.push(
+    `legend: a/b = thread siblings of one core; * isolated (isolcpus): ${formatCpuList(k.isolatedCpus) || "none"}; ~ offline: ${formatCpuList(offline) || "none"}${units ? "; AMD compute-unit cores are listed as separate cores" : ""}`,
+  );
 
   if (facts.warnings.length) {
     out.push(pc.yellow(`${facts.warnings.length} warning(s):`));

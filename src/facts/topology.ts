@@ -25,6 +25,16 @@ export function readInt(r: HostReader, rel: string, opts: { optional?: boolean }
   return value;
 }
 
+/** readInt for counters the kernel keeps unsigned: a negative value is garbage. */
+function readCount(r: HostReader, rel: string): number | null {
+  const v = readInt(r, rel);
+  if (v !== null && v < 0) {
+    r.garbage(rel, String(v), "a count of 0 or more");
+    return null;
+  }
+  return v;
+}
+
 /**
  * Linux 5.15-rc1 wrote a NUL after the newline of every cpumap/cpulist file (fixed in rc2 by
  * "cpumask: Omit terminating null byte"): real kernel output, not garbage.
@@ -118,8 +128,9 @@ export function hugepagePools(r: HostReader, dir: string): HugepagePools {
   const pools: HugepagePools = {};
   for (const name of r.list(dir, /^hugepages-\d+kB$/)) {
     const size = name.slice("hugepages-".length, -"kB".length);
-    const total = readInt(r, `${dir}/${name}/nr_hugepages`);
-    const free = readInt(r, `${dir}/${name}/free_hugepages`);
+    // Page counts are never negative: a -5 is a broken or forged file, not a pool.
+    const total = readCount(r, `${dir}/${name}/nr_hugepages`);
+    const free = readCount(r, `${dir}/${name}/free_hugepages`);
     pools[size] = { total: total ?? 0, free: free ?? 0 };
   }
   return pools;
@@ -244,7 +255,9 @@ function groupBy<T>(items: T[], key: (t: T) => string | null): T[][] {
   for (const it of items) {
     const k = key(it);
     if (k === null) continue;
-    out.set(k, [...(out.get(k) ?? []), it]);
+    const group = out.get(k);
+    if (group) group.push(it);
+    else out.set(k, [it]);
   }
   return [...out.values()];
 }
@@ -403,8 +416,9 @@ export function collectTopology(
     };
   });
   // A CPU without topology still sits in a node; if that node lives on one socket, so does it.
+  const hasTopology = new Set(raw.filter((x) => x.hasTopology).map((x) => x.id));
   for (const c of cpus) {
-    if (raw.find((x) => x.id === c.id)!.hasTopology) continue;
+    if (hasTopology.has(c.id)) continue;
     const sockets = new Set(cpus.filter((o) => o.node === c.node && o.socket >= 0).map((o) => o.socket));
     if (sockets.size === 1) c.socket = [...sockets][0]!;
   }

@@ -75,7 +75,8 @@ export async function assertFleetDir(dir: string): Promise<string[]> {
   const marker = join(dir, FLEET_MARKER);
   if (!existsSync(marker) || !existsSync(join(dir, PLAYBOOK)))
     throw new NfvError({
-      what: "NFV-FLEET-DIR: fleet directory",
+      code: "NFV-FLEET-DIR",
+      what: "fleet directory",
       value: dir,
       expected: `the output of nfvhost render FLEET.yaml -i INVENTORY --out DIR (with ${PLAYBOOK} and ${FLEET_MARKER})`,
       fix: "render the fleet first",
@@ -135,13 +136,20 @@ export async function runFleetPlaybook(
   runner: Runner = (c, a) =>
     run(c, a, {
       timeoutMs: opts.timeoutMs ?? 3_600_000,
-      env: { ...process.env, ANSIBLE_RETRY_FILES_ENABLED: "false", ANSIBLE_NOCOLOR: "1" },
+      env: {
+        // Pipelining saves several SSH round trips per task; a user's own setting wins.
+        ANSIBLE_PIPELINING: "True",
+        ...process.env,
+        ANSIBLE_RETRY_FILES_ENABLED: "false",
+        ANSIBLE_NOCOLOR: "1",
+      },
     }),
 ): Promise<FleetRun> {
   const hosts = await assertFleetDir(dir);
   if (opts.forks !== undefined && (!Number.isInteger(opts.forks) || opts.forks < 1))
     throw new NfvError({
-      what: "NFV-FLEET-FORKS: --forks",
+      code: "NFV-FLEET-FORKS",
+      what: "--forks",
       value: opts.forks,
       expected: "a whole number >= 1",
     });
@@ -164,7 +172,8 @@ export async function runFleetPlaybook(
   const recap = parseRecap(r.stdout);
   if (recap.size === 0 && r.code !== 0)
     throw new NfvError({
-      what: "NFV-FLEET-ANSIBLE: ansible-playbook",
+      code: "NFV-FLEET-ANSIBLE",
+      what: "ansible-playbook",
       value: `exit ${r.code}`,
       expected: "a playbook run",
       fix:
@@ -178,6 +187,14 @@ export async function runFleetPlaybook(
     const apply = await readJson<HostOutcome["apply"]>(join(dir, REPORTS, host, "apply.json"));
     const verify = await readJson<HostOutcome["verify"]>(join(dir, REPORTS, host, "verify.json"));
     const plan = await readJson<{ vnfs: { name: string }[] }>(join(dir, host, "plan.json"));
+    const log = async (f: string) =>
+      (await readFile(join(dir, REPORTS, host, f), "utf8").catch(() => ""))
+        .trim()
+        .split("\n")
+        .filter((l) => l !== "");
+    const why = [...(await log("apply.log")), ...(await log("verify.log"))]
+      .filter((l) => /error|fail/i.test(l))
+      .slice(-3);
     const state = (name: string): string => {
       const c = verify?.checks.find((x) => x.subject === name && x.check === "domain running");
       return c ? c.have : verify ? "unknown" : "not verified";
@@ -191,7 +208,8 @@ export async function runFleetPlaybook(
           : rc.changed > 0
             ? "changed"
             : "ok";
-    const message = status === "failed" || status === "unreachable" ? fatalOf(r.stdout, host) : undefined;
+    const fatal = status === "failed" || status === "unreachable" ? fatalOf(r.stdout, host) : undefined;
+    const message = fatal === undefined ? undefined : [fatal, ...why].join(": ");
     outcomes.push({
       host,
       status,

@@ -177,7 +177,8 @@ export async function readDeployed(tree: string): Promise<DeployedVnf[]> {
       for (const v of plan.vnfs ?? []) if (!out.some((d) => d.name === v.name)) out.push(deployedFromPlan(v));
     } catch {
       throw new NfvError({
-        what: "NFV-FLEET-FACTS: applied plan",
+        code: "NFV-FLEET-FACTS",
+        what: "applied plan",
         value: join(dir, f),
         expected: "a plan nfvhost apply wrote (JSON)",
         fix: "take the snapshot again with nfvhost fleet snapshot",
@@ -196,7 +197,8 @@ export function factsSourceOf(host: FleetHost, snapshots: string | undefined): s
   if (host.snapshot !== undefined) return host.snapshot;
   if (host.root !== undefined && existsSync(host.root)) return host.root;
   throw new NfvError({
-    what: `NFV-FLEET-FACTS: host ${host.name}`,
+    code: "NFV-FLEET-FACTS",
+    what: `host ${host.name}`,
     value: snapshots !== undefined ? join(snapshots, host.name) : "no snapshot",
     expected: "the host's facts: a snapshot in --snapshots DIR, or nfvhost_snapshot in the inventory",
     fix: `run: nfvhost fleet snapshot INVENTORY --out DIR, then plan with --snapshots DIR`,
@@ -238,7 +240,8 @@ export async function loadHostInputs(
   const ok = inputs.filter((i): i is HostInput => i !== null);
   if (ok.length === 0)
     throw new NfvError({
-      what: "NFV-FLEET-FACTS: inventory",
+      code: "NFV-FLEET-FACTS",
+      what: "inventory",
       value: inv.file,
       expected: "facts of at least one host",
       fix: "run: nfvhost fleet snapshot INVENTORY --out DIR, then plan with --snapshots DIR",

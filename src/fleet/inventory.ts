@@ -25,7 +25,8 @@ export async function runAnsible(
   } catch (e) {
     if (e instanceof NfvError && e.message.startsWith(`cannot run ${program}`)) {
       throw new NfvError({
-        what: `NFV-FLEET-ANSIBLE: ${program}`,
+        code: "NFV-FLEET-ANSIBLE",
+        what: `${program}`,
         value: "not found",
         expected: "ansible-core installed (nfvhost reads inventories and deploys fleets with it)",
         fix: INSTALL_ANSIBLE,
@@ -44,7 +45,8 @@ function isObj(v: unknown): v is Json {
 
 function badVar(host: string, variable: string, value: unknown, expected: string): NfvError {
   return new NfvError({
-    what: `NFV-FLEET-INVENTORY: host ${host}, variable ${variable}`,
+    code: "NFV-FLEET-INVENTORY",
+    what: `host ${host}, variable ${variable}`,
     value,
     expected,
     fix: `set ${variable} in host_vars/${host}.yml or the group's group_vars (see docs/fleet.md)`,
@@ -159,7 +161,8 @@ export function hostFromVars(name: string, vars: Json, groups: string[]): FleetH
 export function inventoryFromList(file: string, list: unknown): Inventory {
   if (!isObj(list) || !isObj(list._meta) || !isObj(list._meta.hostvars))
     throw new NfvError({
-      what: "NFV-FLEET-INVENTORY: ansible-inventory --list output",
+      code: "NFV-FLEET-INVENTORY",
+      what: "ansible-inventory --list output",
       value: file,
       expected: "a JSON document with _meta.hostvars",
       fix: "run `ansible-inventory -i FILE --list` yourself and check its output",
@@ -174,7 +177,8 @@ export function inventoryFromList(file: string, list: unknown): Inventory {
     const bad = validateDomainName(name);
     if (bad !== null)
       throw new NfvError({
-        what: "NFV-FLEET-INVENTORY: host name",
+        code: "NFV-FLEET-INVENTORY",
+        what: "host name",
         value: name,
         expected: `a name usable as a directory name (${bad})`,
         fix: "rename the host in the inventory and set ansible_host to its address",
@@ -184,7 +188,8 @@ export function inventoryFromList(file: string, list: unknown): Inventory {
   }
   if (hosts.length === 0)
     throw new NfvError({
-      what: "NFV-FLEET-INVENTORY: inventory",
+      code: "NFV-FLEET-INVENTORY",
+      what: "inventory",
       value: file,
       expected: "at least one host",
       fix: "add hosts to the inventory (see docs/fleet.md)",
@@ -196,7 +201,8 @@ export function inventoryFromList(file: string, list: unknown): Inventory {
 export async function loadInventory(file: string, runner: Runner = run): Promise<Inventory> {
   if (!existsSync(file))
     throw new NfvError({
-      what: "NFV-FLEET-INVENTORY: inventory",
+      code: "NFV-FLEET-INVENTORY",
+      what: "inventory",
       value: file,
       expected: "an Ansible inventory file or directory (INI or YAML)",
       fix: "check the path given to -i",
@@ -209,7 +215,8 @@ export async function loadInventory(file: string, runner: Runner = run): Promise
     .join(" ");
   if (r.code !== 0 || warn !== "") {
     throw new NfvError({
-      what: "NFV-FLEET-INVENTORY: inventory",
+      code: "NFV-FLEET-INVENTORY",
+      what: "inventory",
       value: file,
       expected: "an inventory ansible-inventory can parse",
       fix: `${(warn || r.stderr).trim().slice(0, 600) || `ansible-inventory exited ${r.code}`}`,
@@ -235,7 +242,8 @@ export function limitHosts(inv: Inventory, limit: string | undefined): Inventory
   const unknown = words.filter((w) => !known.has(w));
   if (unknown.length > 0)
     throw new NfvError({
-      what: "NFV-FLEET-LIMIT: --limit",
+      code: "NFV-FLEET-LIMIT",
+      what: "--limit",
       value: unknown.join(","),
       expected: `host or group names of the inventory (${[...known].sort().join(", ")})`,
       fix: "check the spelling",

@@ -7,12 +7,12 @@
 import { deployedFromPlan } from "../plan/deployed.js";
 import { planDeployment } from "../plan/planner.js";
 import type { Plan, PlanProblem } from "../plan/types.js";
-import type { HostSpec } from "../topology/types.js";
+import type { HostSpec, NetworkSpec, Topology } from "../topology/types.js";
 import { NfvError } from "../util/errors.js";
 import { coresFor, demandOf, hostCapacity, type HostCapacity } from "./capacity.js";
 import { searchFleet, whyNot, type SearchHost, type SearchVnf } from "./search.js";
-import { hostTopology } from "./topology.js";
-import type { FleetPlan, FleetTopology, HostInput, HostPlan, Misfit } from "./types.js";
+import { hostSection, hostTopologyFast } from "./topology.js";
+import type { FleetGroup, FleetPlan, FleetTopology, HostInput, HostPlan, Misfit } from "./types.js";
 
 /** Which fleet VNFs run where now (a host's applied plan of this fleet names them). */
 export function runningOn(inputs: readonly HostInput[], fleet: FleetTopology): Map<string, string> {
@@ -24,11 +24,52 @@ export function runningOn(inputs: readonly HostInput[], fleet: FleetTopology): M
 }
 
 function hostSpecOf(fleet: FleetTopology, input: HostInput): HostSpec {
-  return hostTopology(fleet, input.host, []).topology.host;
+  return hostSection(fleet, input.host);
 }
 
 function matches(labels: Record<string, string>, groups: string[], sel: Record<string, string>): boolean {
   return Object.entries(sel).every(([k, v]) => (k === "group" ? groups.includes(v) : labels[k] === v));
+}
+
+/** The fleet's VNFs as the search sees them: allowed hosts (pin, selector, evictions), fixed ones. */
+export function searchVnfs(
+  fleet: FleetTopology,
+  hosts: readonly HostInput[],
+  running: Map<string, string>,
+  forbidden: Map<string, Set<string>> = new Map(),
+): SearchVnf[] {
+  return fleet.vnfs.map((v) => {
+    const fixed = running.get(v.spec.name);
+    let allowed: Set<string> | null = null;
+    if (v.host !== undefined) allowed = new Set([v.host]);
+    if (v.selector)
+      allowed = new Set(
+        hosts
+          .filter((h) => matches(h.host.labels, h.host.groups, v.selector!))
+          .map((h) => h.host.name)
+          .filter((n) => allowed === null || allowed.has(n)),
+      );
+    const no = forbidden.get(v.spec.name);
+    if (no) allowed = new Set([...(allowed ?? hosts.map((h) => h.host.name))].filter((n) => !no.has(n)));
+    return { spec: v.spec, priority: v.priority, allowed, ...(fixed !== undefined ? { fixed } : {}) };
+  });
+}
+
+/** The capacity model of a fleet, as the search and the bench's MILP take it. */
+export function searchInputs(
+  inputs: readonly HostInput[],
+  fleet: FleetTopology,
+): [SearchHost[], SearchVnf[], FleetGroup[], NetworkSpec[]] {
+  const hosts = [...inputs].sort((a, b) =>
+    a.host.name < b.host.name ? -1 : a.host.name > b.host.name ? 1 : 0,
+  );
+  const search = hosts.map((h) => ({
+    name: h.host.name,
+    labels: h.host.labels,
+    cap: hostCapacity(h.host.name, h.facts, hostSpecOf(fleet, h), h.deployed),
+  }));
+  const vnfs = searchVnfs(fleet, hosts, runningOn(hosts, fleet)).filter((v) => v.fixed === undefined);
+  return [search, vnfs, fleet.groups, fleet.topology.networks];
 }
 
 export interface FleetPlanOptions {
@@ -53,7 +94,8 @@ export function planFleet(
   for (const v of fleet.vnfs) {
     if (v.host !== undefined && !byName.has(v.host) && !skippedHosts.has(v.host))
       throw new NfvError({
-        what: `NFV-FLEET-PIN: vnfs.${v.spec.name}.host`,
+        code: "NFV-FLEET-PIN",
+        what: `vnfs.${v.spec.name}.host`,
         value: v.host,
         expected: `a host of the inventory (${hosts.map((h) => h.host.name).join(", ")})`,
         fix: "check the name, or the inventory's --limit",
@@ -67,22 +109,7 @@ export function planFleet(
   const searchHosts = (): SearchHost[] =>
     hosts.map((h) => ({ name: h.host.name, labels: h.host.labels, cap: caps.get(h.host.name)! }));
   const forbidden = new Map<string, Set<string>>();
-  const vnfs = (): SearchVnf[] =>
-    fleet.vnfs.map((v) => {
-      const fixed = running.get(v.spec.name);
-      let allowed: Set<string> | null = null;
-      if (v.host !== undefined) allowed = new Set([v.host]);
-      if (v.selector)
-        allowed = new Set(
-          hosts
-            .filter((h) => matches(h.host.labels, h.host.groups, v.selector!))
-            .map((h) => h.host.name)
-            .filter((n) => allowed === null || allowed.has(n)),
-        );
-      const no = forbidden.get(v.spec.name);
-      if (no) allowed = new Set([...(allowed ?? hosts.map((h) => h.host.name))].filter((n) => !no.has(n)));
-      return { spec: v.spec, priority: v.priority, allowed, ...(fixed !== undefined ? { fixed } : {}) };
-    });
+  const vnfs = (): SearchVnf[] => searchVnfs(fleet, hosts, running, forbidden);
 
   if (running.size > 0)
     for (const [vnf, host] of running) {
@@ -94,7 +121,9 @@ export function planFleet(
     }
 
   const maxRounds = opts.maxRounds ?? hosts.length + 2;
-  let plans = new Map<string, { plan: Plan; raw: Record<string, unknown>; vnfs: string[] }>();
+  type HostShare = { plan: Plan; raw: Record<string, unknown>; vnfs: string[]; topology: Topology };
+  let plans = new Map<string, HostShare>();
+  const lastPlans = new Map<string, { key: string; value: HostShare }>();
   let unplaced: string[] = [];
   const planProblems = new Map<string, PlanProblem[]>();
   for (let round = 0; ; round++) {
@@ -109,10 +138,19 @@ export function planFleet(
     let evicted = false;
     for (const h of hosts) {
       const names = perHost.get(h.host.name)!;
-      const { raw, topology } = hostTopology(fleet, h.host, names);
+      // A host whose share did not change since the last round keeps its plan.
+      const key = names.join("\u0000");
+      const cached = lastPlans.get(h.host.name);
+      if (cached && cached.key === key) {
+        plans.set(h.host.name, cached.value);
+        continue;
+      }
+      const { raw, topology } = hostTopologyFast(fleet, h.host, specs.get(h.host.name)!, names);
       const result = planDeployment(h.facts, topology, h.deployed);
       if (result.ok) {
-        plans.set(h.host.name, { plan: result.plan, raw, vnfs: names });
+        const value = { plan: result.plan, raw, vnfs: names, topology };
+        plans.set(h.host.name, value);
+        lastPlans.set(h.host.name, { key, value });
         continue;
       }
       // The model said it fits, the exact planner disagrees: the VNFs it names leave this host.
@@ -125,7 +163,8 @@ export function planFleet(
       const out = named.size > 0 ? [...named].filter((n) => movable.includes(n)) : movable;
       if (out.length === 0) {
         throw new NfvError({
-          what: `NFV-FLEET-HOST: host ${h.host.name}`,
+          code: "NFV-FLEET-HOST",
+          what: `host ${h.host.name}`,
           value: result.problems.map((p) => p.message).join("; "),
           expected: "a host section and facts the planner accepts",
           fix: `plan it alone: nfvhost plan with its topology and --root ${h.source}`,
@@ -154,7 +193,7 @@ export function planFleet(
   for (const h of hosts) {
     const p = plans.get(h.host.name);
     if (!p) continue;
-    const { topology } = hostTopology(fleet, h.host, p.vnfs);
+    const topology = p.topology;
     for (const n of p.vnfs) assignment[n] = h.host.name;
     hostPlans.push({
       host: h.host.name,
@@ -191,6 +230,7 @@ function explainMisfits(
   unplaced: readonly string[],
   planProblems: Map<string, PlanProblem[]>,
 ): Misfit[] {
+  if (unplaced.length === 0) return [];
   // What is left on each host after the fleet's plans: the exact plans' use, not the model's.
   const left = new Map<string, SearchHost>();
   for (const h of hosts) {
@@ -204,14 +244,39 @@ function explainMisfits(
   }
   return unplaced.map((name) => {
     const v = vnfs.find((x) => x.spec.name === name)!;
-    const per = hosts.map((h) => ({
-      host: h.host.name,
-      ...whyNot(v, left.get(h.host.name)!, fleet.topology.networks),
-    }));
+    const assigned = new Map(plans.flatMap((p) => p.plan.vnfs.map((x) => [x.name, p.host] as const)));
+    const groupRule = (h: HostInput): string | null => {
+      for (const g of fleet.groups) {
+        if (!g.vnfs.includes(name)) continue;
+        for (const other of g.vnfs) {
+          const at = assigned.get(other);
+          if (other === name || at === undefined) continue;
+          const there = hosts.find((x) => x.host.name === at)!;
+          if (g.affinity && at !== h.host.name) return `affinity group ${g.name}: ${other} is on ${at}`;
+          if (g.antiAffinity) {
+            const key = g.antiAffinity;
+            const mine = key === "host" ? h.host.name : h.host.labels[key];
+            const theirs = key === "host" ? at : there.host.labels[key];
+            if (mine === undefined || theirs === undefined ? at === h.host.name : mine === theirs)
+              return `anti-affinity group ${g.name}: ${other} is on ${at} (${key} ${theirs ?? at})`;
+          }
+        }
+      }
+      return null;
+    };
+    const per = hosts.map((h) => {
+      const rule = groupRule(h);
+      return rule !== null
+        ? { host: h.host.name, reason: rule, short: Infinity }
+        : { host: h.host.name, ...whyNot(v, left.get(h.host.name)!, fleet.topology.networks) };
+    });
     const closest = [...per].sort((a, b) => a.short - b.short)[0];
-    const any = hosts[0] ? left.get(hosts[0].host.name)! : undefined;
-    const d = any ? demandOf(v.spec, any.cap, fleet.topology.networks) : undefined;
-    const tpc = any?.cap.nodes[0]?.threadsPerCore ?? 2;
+    // What it needs, as the closest host counts it (its page size, its threads per core, its PFs).
+    const near = left.get(
+      closest?.short !== Infinity && closest ? closest.host : (hosts[0]?.host.name ?? ""),
+    );
+    const d = near ? demandOf(v.spec, near.cap, fleet.topology.networks) : undefined;
+    const tpc = near?.cap.nodes[0]?.threadsPerCore ?? 2;
     const needs = [
       `${coresFor(v.spec, tpc)} free core${coresFor(v.spec, tpc) === 1 ? "" : "s"}`,
       ...(d ? [`${d.pages} hugepages`] : []),

@@ -22,27 +22,41 @@ function command(name: string, argv: string, extra: Task = {}): Task {
   return { name, "ansible.builtin.command": { argv: `{{ ${argv} }}` }, ...extra };
 }
 
-/** Report tasks: the command's JSON written on the host, then fetched to REPORTS/<host>/. */
-function keepReport(register: string, file: string, when: string): Task[] {
+/**
+ * Report tasks: the command's JSON (stdout) and its messages (stderr: never a secret) written on
+ * the host as BASE.json and BASE.log, then fetched to REPORTS/<host>/.
+ */
+function keepReport(register: string, base: string, when: string): Task[] {
+  const files = [
+    { file: `${base}.json`, text: `{{ ${register}.stdout | default('') }}` },
+    { file: `${base}.log`, text: `{{ ${register}.stderr | default('') }}` },
+  ];
   return [
     {
-      name: `keep the ${file} report on the host`,
+      name: `keep the ${base} report on the host`,
       "ansible.builtin.copy": {
-        content: `{{ ${register}.stdout | default('') }}`,
-        dest: `{{ nfvhost_bundle }}/${file}`,
+        content: "{{ item.text }}",
+        dest: "{{ nfvhost_bundle }}/{{ item.file }}",
         mode: "0600",
       },
+      loop: files,
+      loop_control: { label: "{{ item.file }}" },
       check_mode: false,
+      // Bookkeeping of nfvhost's own reports: a host is "changed" only when apply changed it.
+      changed_when: false,
       when,
     },
     {
-      name: `bring the ${file} report back`,
+      name: `bring the ${base} report back`,
       "ansible.builtin.fetch": {
-        src: `{{ nfvhost_bundle }}/${file}`,
-        dest: `{{ nfvhost_reports_dir }}/{{ inventory_hostname }}/${file}`,
+        src: "{{ nfvhost_bundle }}/{{ item }}",
+        dest: "{{ nfvhost_reports_dir }}/{{ inventory_hostname }}/{{ item }}",
         flat: true,
       },
+      loop: files.map((f) => f.file),
       check_mode: false,
+      // Bookkeeping of nfvhost's own reports: a host is "changed" only when apply changed it.
+      changed_when: false,
       when,
     },
   ];
@@ -61,8 +75,9 @@ export function buildPlaybook(fleet: string, hosts: readonly string[], version: 
       vars: {
         nfvhost_fleet: fleet,
         nfvhost_version: version,
+        // Play vars outrank inventory vars: the inventory's own names (nfvhost_state_dir, nfvhost_root) are read, never shadowed.
         nfvhost_state:
-          "{{ (nfvhost_root ~ '/var/lib/nfvhost') if nfvhost_root is defined else '/var/lib/nfvhost' }}",
+          "{{ nfvhost_state_dir if nfvhost_state_dir is defined else ((nfvhost_root ~ '/var/lib/nfvhost') if nfvhost_root is defined else '/var/lib/nfvhost') }}",
         nfvhost_bundle: "{{ nfvhost_state }}/bundles/{{ nfvhost_fleet }}",
         nfvhost_reports_dir: `{{ playbook_dir }}/${REPORTS}`,
       },
@@ -90,12 +105,15 @@ export function buildPlaybook(fleet: string, hosts: readonly string[], version: 
           tags: ["apply", "verify"],
         },
         {
+          // The bundle nfvhost apply runs: the host's topology and the plan it was rendered with
+          // (the rendered files beside them are for review; apply renders the same on the host).
           name: "copy this host's bundle",
           "ansible.builtin.copy": {
-            src: "{{ playbook_dir }}/{{ inventory_hostname }}/",
-            dest: "{{ nfvhost_bundle }}/",
-            mode: "u=rwX,go=",
+            src: "{{ playbook_dir }}/{{ inventory_hostname }}/{{ item }}",
+            dest: "{{ nfvhost_bundle }}/{{ item }}",
+            mode: "0600",
           },
+          loop: ["topology.yaml", "plan.json"],
           // The bundle is nfvhost's input, not host configuration: --check needs it for apply --dry-run.
           check_mode: false,
           tags: ["apply", "verify"],
@@ -123,12 +141,13 @@ export function buildPlaybook(fleet: string, hosts: readonly string[], version: 
               no_log: noLog,
               changed_when: false,
               failed_when: "nfvhost_verify.rc != 0",
-              when: "not ansible_check_mode",
+              // verify reads live state (virsh, ip link, /proc of qemu): a snapshot root has none.
+              when: "not ansible_check_mode and nfvhost_root is not defined",
             }),
           ],
           always: [
-            ...keepReport("nfvhost_apply", "apply.json", "nfvhost_apply.stdout is defined"),
-            ...keepReport("nfvhost_verify", "verify.json", "nfvhost_verify.stdout is defined"),
+            ...keepReport("nfvhost_apply", "apply", "nfvhost_apply.stdout is defined"),
+            ...keepReport("nfvhost_verify", "verify", "nfvhost_verify.stdout is defined"),
           ],
         },
         {
@@ -142,9 +161,10 @@ export function buildPlaybook(fleet: string, hosts: readonly string[], version: 
               changed_when: false,
               check_mode: false,
               failed_when: "nfvhost_verify_only.rc != 0",
+              when: "nfvhost_root is not defined",
             }),
           ],
-          always: keepReport("nfvhost_verify_only", "verify.json", "nfvhost_verify_only.stdout is defined"),
+          always: keepReport("nfvhost_verify_only", "verify", "nfvhost_verify_only.stdout is defined"),
         },
       ],
     },

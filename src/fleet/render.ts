@@ -27,14 +27,16 @@ async function checkOut(out: string, force: boolean): Promise<"absent" | "replac
   if (!existsSync(out)) return "absent";
   if (!(await stat(out)).isDirectory())
     throw new NfvError({
-      what: "NFV-FLEET-OUT: --out",
+      code: "NFV-FLEET-OUT",
+      what: "--out",
       value: out,
       expected: "a directory (or a path that does not exist yet)",
     });
   const entries = await readdir(out);
   if (entries.length === 0 || entries.includes(FLEET_MARKER) || force) return "replace";
   throw new NfvError({
-    what: "NFV-FLEET-OUT: --out",
+    code: "NFV-FLEET-OUT",
+    what: "--out",
     value: out,
     expected: "an empty directory, or one an earlier fleet render wrote",
     fix: `choose another directory, or pass --force to replace ${out}`,

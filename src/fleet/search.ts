@@ -68,7 +68,11 @@ class Demands {
   private cache = new Map<string, Demand>();
   constructor(private readonly networks: readonly NetworkSpec[]) {}
   of(v: SearchVnf, h: SearchHost): Demand {
-    const key = `${v.spec.name}\u0000${h.name}`;
+    // A VNF without interfaces needs the same of every host with its page size.
+    const key =
+      v.spec.interfaces.length === 0
+        ? `${v.spec.name}\u0000#${h.cap.pageSizeKiB}`
+        : `${v.spec.name}\u0000${h.name}`;
     let d = this.cache.get(key);
     if (!d) {
       d = demandOf(v.spec, h.cap, this.networks);
@@ -77,6 +81,40 @@ class Demands {
     return d;
   }
 }
+
+/**
+ * Max free cores per host over a segment tree: "the first host from i with a node of at least n
+ * free cores" in O(log hosts), so large fleets are searched first-fit without scanning every host.
+ */
+class FreeCores {
+  private readonly size: number;
+  private readonly tree: number[];
+  constructor(
+    private readonly hosts: readonly SearchHost[],
+    private readonly st: State,
+  ) {
+    this.size = 1;
+    while (this.size < hosts.length) this.size *= 2;
+    this.tree = new Array<number>(2 * this.size).fill(-1);
+    hosts.forEach((_, i) => this.update(i));
+  }
+  update(i: number): void {
+    let k = this.size + i;
+    this.tree[k] = Math.max(-1, ...this.st.cores.get(this.hosts[i]!.name)!);
+    for (k >>= 1; k >= 1; k >>= 1) this.tree[k] = Math.max(this.tree[2 * k]!, this.tree[2 * k + 1]!);
+  }
+  /** First host index >= from whose best node has >= need free cores, or -1. */
+  first(from: number, need: number, k = 1, lo = 0, hi = this.size): number {
+    if (hi <= from || this.tree[k]! < need) return -1;
+    if (hi - lo === 1) return lo < this.hosts.length ? lo : -1;
+    const mid = (lo + hi) >> 1;
+    const left = this.first(from, need, 2 * k, lo, mid);
+    return left !== -1 ? left : this.first(from, need, 2 * k + 1, mid, hi);
+  }
+}
+
+/** Fleets larger than this are searched first-fit through FreeCores, smaller ones best-fit. */
+const BEST_FIT_HOSTS = 64;
 
 /** The node of h that fits v best (least cores left), or null. */
 function bestNode(v: SearchVnf, h: SearchHost, d: Demand, st: State): { node: number; slack: number } | null {
@@ -114,7 +152,7 @@ function runOrder(
   vnfs: readonly SearchVnf[],
   groups: readonly FleetGroup[],
   demands: Demands,
-  order: "large" | "small",
+  order: "large" | "small" | { prefix: number },
 ): SearchResult {
   const st = initState(hosts);
   const byName = new Map(hosts.map((h) => [h.name, h]));
@@ -136,19 +174,30 @@ function runOrder(
     unitAllowed.set(u, Math.min(unitAllowed.get(u) ?? Infinity, v.allowed?.size ?? hosts.length));
   }
   const unit = (v: SearchVnf) => unitOf.get(v.spec.name) ?? v.spec.name;
-  const sorted = [...free].sort((a, b) => {
+  const compare = (kind: "large" | "small") => (a: SearchVnf, b: SearchVnf) => {
     const ua = unit(a);
     const ub = unit(b);
+    // Largest first packs tight fleets where all fits, the constrained (pinned, selected) first;
+    // smallest first keeps the most VNFs when not all fit, whatever their constraints.
+    const constrained = unitAllowed.get(ua)! - unitAllowed.get(ub)!;
+    const size =
+      kind === "large"
+        ? unitWeight.get(ub)! - unitWeight.get(ua)!
+        : unitWeight.get(ua)! - unitWeight.get(ub)!;
     return (
       b.priority - a.priority ||
-      unitAllowed.get(ua)! - unitAllowed.get(ub)! ||
-      (order === "large"
-        ? unitWeight.get(ub)! - unitWeight.get(ua)!
-        : unitWeight.get(ua)! - unitWeight.get(ub)!) ||
+      (kind === "large" ? constrained || size : size || constrained) ||
       (ua < ub ? -1 : ua > ub ? 1 : 0) ||
       (a.spec.name < b.spec.name ? -1 : 1)
     );
-  });
+  };
+  let sorted: SearchVnf[];
+  if (typeof order === "string") sorted = [...free].sort(compare(order));
+  else {
+    // The k VNFs smallest first would keep, packed largest first, then the rest smallest first.
+    const small = [...free].sort(compare("small"));
+    sorted = [...small.slice(0, order.prefix).sort(compare("large")), ...small.slice(order.prefix)];
+  }
 
   const allowedBy = (v: SearchVnf, h: SearchHost): boolean => {
     if (v.allowed !== null && !v.allowed.has(h.name)) return false;
@@ -170,8 +219,27 @@ function runOrder(
     return true;
   };
 
+  const index = new Map(hosts.map((h, i) => [h.name, i]));
+  const freeCores = hosts.length > BEST_FIT_HOSTS ? new FreeCores(hosts, st) : null;
   for (const v of sorted) {
     let best: { h: SearchHost; node: number; slack: number } | null = null;
+    if (freeCores && v.allowed === null && !groupsOf.has(v.spec.name)) {
+      const need = Math.min(coresFor(v.spec, 1), coresFor(v.spec, 2));
+      for (let i = freeCores.first(0, need); i !== -1; i = freeCores.first(i + 1, need)) {
+        const h = hosts[i]!;
+        const fit = bestNode(v, h, demands.of(v, h), st);
+        if (fit) {
+          best = { h, ...fit };
+          break;
+        }
+      }
+      if (best) {
+        take(v, best.h, demands.of(v, best.h), best.node, st, 1);
+        placed.set(v.spec.name, { host: best.h.name, node: best.node });
+        freeCores.update(index.get(best.h.name)!);
+      }
+      continue;
+    }
     for (const h of hosts) {
       if (!allowedBy(v, h)) continue;
       const fit = bestNode(v, h, demands.of(v, h), st);
@@ -183,6 +251,60 @@ function runOrder(
     if (best) {
       take(v, best.h, demands.of(v, best.h), best.node, st, 1);
       placed.set(v.spec.name, { host: best.h.name, node: best.node });
+      freeCores?.update(index.get(best.h.name)!);
+    }
+  }
+
+  // Repair: a VNF left out may fit where one placed VNF (of no higher priority, in no affinity
+  // group) moves elsewhere: try each such single move, within a work budget.
+  const inGroup = new Set(groups.filter((g) => g.affinity).flatMap((g) => g.vnfs));
+  const byVnf = new Map(free.map((v) => [v.spec.name, v]));
+  // Large fleets skip it: its scan is quadratic, and their first-fit leaves little behind.
+  let budget = hosts.length > BEST_FIT_HOSTS ? 0 : 200_000;
+  const bestSpot = (v: SearchVnf, skip: { host: string; node: number } | null) => {
+    let best: { h: SearchHost; node: number; slack: number } | null = null;
+    for (const h of hosts) {
+      budget--;
+      if (!allowedBy(v, h)) continue;
+      const fit = bestNode(v, h, demands.of(v, h), st);
+      if (!fit || (skip && skip.host === h.name && skip.node === fit.node)) continue;
+      if (best === null || fit.slack < best.slack) best = { h, ...fit };
+    }
+    return best;
+  };
+  for (const u of sorted) {
+    if (placed.has(u.spec.name) || inGroup.has(u.spec.name) || budget <= 0) continue;
+    let done = false;
+    for (const h of hosts) {
+      if (done || budget <= 0) break;
+      if (!allowedBy(u, h)) continue;
+      const du = demands.of(u, h);
+      if (du.missing !== null) continue;
+      for (const [name, spot] of [...placed]) {
+        if (spot.host !== h.name || spot.node < 0 || inGroup.has(name)) continue;
+        const v = byVnf.get(name);
+        if (!v || v.priority > u.priority) continue;
+        const dv = demands.of(v, h);
+        take(v, h, dv, spot.node, st, -1);
+        placed.delete(name);
+        const fitU = bestNode(u, h, du, st);
+        if (fitU && fitU.node === spot.node) {
+          take(u, h, du, spot.node, st, 1);
+          placed.set(u.spec.name, { host: h.name, node: spot.node });
+          const elsewhere = bestSpot(v, null);
+          if (elsewhere) {
+            take(v, elsewhere.h, demands.of(v, elsewhere.h), elsewhere.node, st, 1);
+            placed.set(name, { host: elsewhere.h.name, node: elsewhere.node });
+            done = true;
+            break;
+          }
+          take(u, h, du, spot.node, st, -1);
+          placed.delete(u.spec.name);
+        }
+        take(v, h, dv, spot.node, st, 1);
+        placed.set(name, spot);
+        if (budget <= 0) break;
+      }
     }
   }
   return { placed, unplaced: free.filter((v) => !placed.has(v.spec.name)).map((v) => v.spec.name) };
@@ -214,7 +336,21 @@ export function searchFleet(
   const large = runOrder(sortedHosts, vnfs, groups, demands, "large");
   if (large.unplaced.length === 0) return large;
   const small = runOrder(sortedHosts, vnfs, groups, demands, "small");
-  return better(score(small, vnfs), score(large, vnfs)) ? small : large;
+  let best = better(score(small, vnfs), score(large, vnfs)) ? small : large;
+  // Choosing the smallest is right, packing them smallest first is not: pack the k smallest
+  // largest first, the largest k (binary search) that places them all.
+  const free = vnfs.filter((v) => v.fixed === undefined).length;
+  let lo = free - best.unplaced.length + 1;
+  let hi = free - 1;
+  while (lo <= hi) {
+    const k = Math.floor((lo + hi) / 2);
+    const r = runOrder(sortedHosts, vnfs, groups, demands, { prefix: k });
+    if (free - r.unplaced.length >= k) {
+      if (better(score(r, vnfs), score(best, vnfs))) best = r;
+      lo = k + 1;
+    } else hi = k - 1;
+  }
+  return best;
 }
 
 /** Why v cannot go on h, given what the others took: one line, for misfit reports. */

@@ -34,12 +34,20 @@ export function parseFleetTopology(text: string, file: string): FleetTopology {
   const errors: NfvError[] = [];
   const err = (path: Path, what: string, value: unknown, expected: string, fix: string) =>
     errors.push(
-      new NfvError({ what: `NFV-FLEET-TOPO: ${what}`, value, expected, fix, location: src.locate(path) }),
+      new NfvError({
+        code: "NFV-FLEET-TOPO",
+        what: `${what}`,
+        value,
+        expected,
+        fix,
+        location: src.locate(path),
+      }),
     );
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (!isObj(raw)) {
     throw new NfvError({
-      what: "NFV-FLEET-TOPO: fleet topology",
+      code: "NFV-FLEET-TOPO",
+      what: "fleet topology",
       expected: "a mapping with name, networks, vnfs and optionally groups (see docs/fleet.md)",
       fix: "start from examples/fleet/fleet.yaml",
       location: src.locate([]),
@@ -223,7 +231,8 @@ export async function loadFleetTopology(file: string): Promise<FleetTopology> {
     buf = await readFile(file);
   } catch (e) {
     throw new NfvError({
-      what: "NFV-FLEET-TOPO: fleet topology file",
+      code: "NFV-FLEET-TOPO",
+      what: "fleet topology file",
       value: file,
       expected: "a readable file",
       fix: `check the path (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
@@ -232,7 +241,8 @@ export async function loadFleetTopology(file: string): Promise<FleetTopology> {
   }
   if (buf.length > TOPOLOGY_MAX_BYTES)
     throw new NfvError({
-      what: "NFV-FLEET-TOPO: fleet topology file",
+      code: "NFV-FLEET-TOPO",
+      what: "fleet topology file",
       value: `${buf.length} bytes`,
       expected: `at most ${TOPOLOGY_MAX_BYTES} bytes`,
       location: { file },
@@ -240,14 +250,35 @@ export async function loadFleetTopology(file: string): Promise<FleetTopology> {
   return parseFleetTopology(decodeTopologyText(buf, file), file);
 }
 
+/** VNF specs by name, per fleet: per-host topologies look their VNFs up instead of scanning all. */
+const specIndex = new WeakMap<
+  FleetTopology,
+  Map<string, { index: number; spec: Topology["vnfs"][number] }>
+>();
+function specsOf(fleet: FleetTopology) {
+  let m = specIndex.get(fleet);
+  if (!m) {
+    m = new Map(fleet.topology.vnfs.map((spec, index) => [spec.name, { index, spec }]));
+    specIndex.set(fleet, m);
+  }
+  return m;
+}
+
+/** The given VNFs in fleet file order. */
+function inFileOrder(fleet: FleetTopology, vnfs: readonly string[]): Topology["vnfs"] {
+  const m = specsOf(fleet);
+  return vnfs
+    .map((n) => m.get(n))
+    .filter((x): x is NonNullable<typeof x> => x !== undefined)
+    .sort((a, b) => a.index - b.index)
+    .map((x) => x.spec);
+}
+
 /** Networks a VNF's interfaces name. */
 export function networksOf(fleet: FleetTopology, vnfs: readonly string[]): string[] {
-  const want = new Set(vnfs);
   const used = new Set<string>();
-  for (const v of fleet.topology.vnfs) {
-    if (!want.has(v.name)) continue;
+  for (const v of inFileOrder(fleet, vnfs))
     for (const i of v.interfaces) if ("network" in i && i.network) used.add(i.network);
-  }
   return [...used];
 }
 
@@ -267,9 +298,47 @@ export function hostTopologyRaw(fleet: FleetTopology, host: FleetHost, vnfs: rea
   if (section !== undefined) raw.host = section;
   const networks = Object.fromEntries(Object.entries(baseNets).filter(([n]) => nets.has(n)));
   if (Object.keys(networks).length > 0) raw.networks = networks;
-  const list = Object.entries(baseVnfs).filter(([n]) => want.has(n));
+  const list = inFileOrder(fleet, [...want]).map((v): [string, unknown] => [v.name, baseVnfs[v.name]]);
   if (list.length > 0) raw.vnfs = Object.fromEntries(list);
   return raw;
+}
+
+/** A host's `host:` section, validated once as a topology of its own (problems name the host). */
+const sections = new WeakMap<FleetTopology, Map<string, Topology["host"]>>();
+export function hostSection(fleet: FleetTopology, host: FleetHost): Topology["host"] {
+  // Hosts of one group share their section: each distinct section is validated once.
+  let m = sections.get(fleet);
+  if (!m) sections.set(fleet, (m = new Map()));
+  const key = JSON.stringify(host.hostSection ?? null);
+  let spec = m.get(key);
+  if (!spec) {
+    spec = hostTopology(fleet, host, []).topology.host;
+    m.set(key, spec);
+  }
+  return spec;
+}
+
+/**
+ * hostTopology without re-reading YAML: the fleet's validated VNFs and networks with the host's
+ * validated section. What the planner gets; `raw` is what the host's topology.yaml holds.
+ */
+export function hostTopologyFast(
+  fleet: FleetTopology,
+  host: FleetHost,
+  spec: Topology["host"],
+  vnfs: readonly string[],
+): { raw: Raw; topology: Topology } {
+  const want = new Set(vnfs);
+  const nets = new Set(networksOf(fleet, vnfs));
+  return {
+    raw: hostTopologyRaw(fleet, host, vnfs),
+    topology: {
+      ...fleet.topology,
+      host: spec,
+      networks: fleet.topology.networks.filter((n) => nets.has(n.name)),
+      vnfs: inFileOrder(fleet, [...want]),
+    },
+  };
 }
 
 export function hostTopology(

@@ -3,10 +3,11 @@
  * and files (NetworkManager keyfiles, day-0 ISOs). Every path is joined under `root`, so the same
  * code runs against a snapshot root in tests and against / on a host.
  */
-import { createHash } from "node:crypto";
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { NfvError } from "../util/errors.js";
+import { processAlive, writeNewFile } from "../util/private-files.js";
 
 /** ROOT + an absolute host path, refusing anything that escapes ROOT. */
 export function underRoot(root: string, hostPath: string): string {
@@ -54,12 +55,30 @@ export async function readMaybe(path: string): Promise<Buffer | null> {
   }
 }
 
+/**
+ * Replaces a file atomically. The temporary file is new (O_EXCL, a name of this process) and
+ * created with the final mode, so a secret is never more open than it will be, not even through a
+ * temporary file a killed run left (those are removed here, by their dead pid).
+ */
 export async function writeFileAtomic(path: string, content: Buffer | string, mode: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-  const tmp = `${path}.nfvhost-tmp`;
-  await writeFile(tmp, content, { mode });
-  await chmod(tmp, mode);
-  await rename(tmp, path);
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const prefix = `${basename(path)}.nfvhost-tmp-`;
+  for (const n of await readdir(dir)) {
+    const pid = n.startsWith(prefix) ? Number(n.slice(prefix.length).split("-")[0]) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid))
+      await rm(join(dir, n), { force: true });
+  }
+  const tmp = join(dir, `${prefix}${process.pid}-${randomBytes(4).toString("hex")}`);
+  try {
+    await writeNewFile(tmp, content, mode);
+    // The umask may have taken bits the file should have (0644): only ever widened to `mode`.
+    await chmod(tmp, mode);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 export function sha256(data: Buffer | string): string {

@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NfvError } from "../util/errors.js";
+import { NfvError, PROGRAM_MESSAGE_LIMIT } from "../util/errors.js";
 import { displayCommand, run, type RunResult } from "../util/exec.js";
 import {
   parseDomainList,
@@ -97,6 +97,7 @@ export class Virsh {
       throw new NfvError({
         what: `${who}: \`${this.display(args)}\` failed${down}`,
         value: message || `exit ${r.code}`,
+        valueLimit: PROGRAM_MESSAGE_LIMIT,
         fix: fixFor(message, this.uri),
         exitCode: 1,
       });

@@ -9,7 +9,6 @@ import type { HostFacts } from "../facts/types.js";
 import type { LiveDomain } from "../libvirt/deployed.js";
 import type { NetworkListEntry } from "../libvirt/parse.js";
 import { isUnreachable, type Virsh } from "../libvirt/virsh.js";
-import { NfvError } from "../util/errors.js";
 import { planDeployment } from "../plan/planner.js";
 import type { DeployedVnf, Plan, PlanResult } from "../plan/types.js";
 import { loadAppliedPlan } from "../state/applied.js";
@@ -22,6 +21,7 @@ import { readMaybe, readSysfs, underRoot } from "../host/files.js";
 import type { PreflightResult } from "../desired/preflight.js";
 import { TopologyDoesNotFit } from "../plan/misfit-error.js";
 import { deployedFromPlan } from "../plan/deployed.js";
+import { NfvError, NfvErrors } from "../util/errors.js";
 
 export { bindHost, uriKind, type HostBinding } from "./host.js";
 
@@ -77,6 +77,8 @@ export interface PipelineInput {
   libvirtOptional?: boolean;
   /** Running VMs given by hand (plan --deployed FILE, for a snapshot): added to what runs now. */
   deployed?: DeployedVnf[];
+  /** How long exact placement may search when not every VNF fits (plan --time-limit). */
+  timeLimitS?: number;
 }
 
 export interface PipelineResult {
@@ -159,6 +161,28 @@ export function whatRunsNow(
   return { libvirt, deployed, foreign, notes: foreign.map(foreignNote) };
 }
 
+/**
+ * Facts that discover and doctor call garbage (a file that is not what the kernel writes there,
+ * such as nr_hugepages = -5) are not planned on: every decision after them could be wrong.
+ */
+export function refuseGarbageFacts(facts: HostFacts): void {
+  const garbage = facts.warnings.filter((w) => w.kind === "garbage");
+  if (garbage.length === 0) return;
+  throw new NfvErrors(
+    garbage.map(
+      (w) =>
+        new NfvError({
+          what: `host fact ${w.path}`,
+          value: w.message,
+          expected: "the file as the kernel writes it",
+          fix: "check that path on the host (nfvhost doctor shows it), or capture the snapshot again with nfvhost snapshot",
+          exitCode: 1,
+        }),
+    ),
+    `the host facts hold ${garbage.length} file(s) that are not what the kernel writes; nothing was planned`,
+  );
+}
+
 /** load -> discover -> what runs now -> plan. Reads, never changes anything. */
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   // libvirt is read while the topology is validated and the host discovered (virsh runs in its
@@ -178,6 +202,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   Promise.resolve(factsP).catch(() => undefined);
   const parsed = await input.parsed;
   const facts = await factsP;
+  refuseGarbageFacts(facts);
   const snapshot = await libvirt;
   const applied = input.stateDir ? await loadAppliedPlan(input.stateDir, parsed.topology.name) : null;
   const byName = new Map(parsed.topology.vnfs.map((v) => [v.name, v]));
@@ -199,7 +224,12 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const running = whatRunsNow(toDeployed, snapshot, facts, applied, replan);
   running.notes.unshift(...unreachable);
   if (input.deployed) running.deployed.push(...input.deployed);
-  const planned = planDeployment(facts, parsed.topology, running.deployed);
+  const planned = planDeployment(
+    facts,
+    parsed.topology,
+    running.deployed,
+    input.timeLimitS !== undefined ? { timeLimitS: input.timeLimitS } : {},
+  );
   const result: PlanResult = planned.ok
     ? { ok: true, plan: { ...planned.plan, warnings: [...running.notes, ...planned.plan.warnings] } }
     : planned;

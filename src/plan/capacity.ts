@@ -158,7 +158,10 @@ export function shortfalls(ctx: MisfitContext): PlanShortfall[] {
   }
   // VFs per PF: what placed VNFs could not get, plus what the unplaced ones would take.
   const vfNeed = new Map<string, number>();
-  for (const pfs of ctx.vfShort.values()) for (const pf of pfs) vfNeed.set(pf, (vfNeed.get(pf) ?? 0) + 1);
+  for (const [name, pfs] of ctx.vfShort) {
+    if (ctx.unplaced.has(name)) continue; // counted with the unplaced below
+    for (const pf of pfs) vfNeed.set(pf, (vfNeed.get(pf) ?? 0) + 1);
+  }
   for (const w of unplaced) for (const pf of w.pfOf.values()) vfNeed.set(pf, (vfNeed.get(pf) ?? 0) + 1);
   for (const [pf, need] of [...vfNeed].sort((a, b) => a[0].localeCompare(b[0]))) {
     const st = ctx.pfStates.get(pf);
@@ -252,14 +255,14 @@ function aggregateFixes(ctx: MisfitContext, all: PlanShortfall[], misfitNames: s
         extraHousekeeping >= s.short
       ) {
         possible.push(
-          `lower host.cpus.housekeepingCoresPerNode to 1 (frees ${plural(extraHousekeeping, "core")} on ${nodesText(s.nodes)}, at least ${s.short} needed)`,
+          `lower host.cpus.housekeeping-cores-per-node to 1 (frees ${plural(extraHousekeeping, "core")} on ${nodesText(s.nodes)}, at least ${s.short} needed)`,
         );
       } else {
         const extra = s.unit === "cores" ? extraHousekeeping : 0;
         const beyond = s.short - spareUnits - extra;
         impossible.push(
           `${tooSmall(ctx, s.nodes)}: ${s.nodes.length === 1 || s.nodes.length === ctx.model.nodeIds.length ? "it has" : "they have"} ${s.total + spareUnits + extra} ${s.unit} for VNFs in all` +
-            `${extra > 0 ? " (with host.cpus.housekeepingCoresPerNode 1)" : ""}, ` +
+            `${extra > 0 ? " (with host.cpus.housekeeping-cores-per-node 1)" : ""}, ` +
             `at least ${plural(beyond, s.unit === "cores" ? "core" : "CPU")} short; ${moveAdvice(ctx, s.nodes)} or give them fewer vCPUs`,
         );
       }

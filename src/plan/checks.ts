@@ -18,6 +18,8 @@ export interface VnfWork {
   /** PF of each SR-IOV interface by interface index. */
   pfOf: Map<number, string>;
   candidates: number[];
+  /** Nodes of the NICs its macvtap interfaces sit on: preferred when there is room (not a rule). */
+  preferNodes: number[];
   /** Problems that make placement pointless (unknown PF, conflicting nodes...). */
   blocked: boolean;
   existing: DeployedVnf | undefined;
@@ -97,7 +99,7 @@ export function checkExplicitIsolation(
         node,
         need: want,
         have: kept,
-        message: `host.cpus.isolate leaves node ${node} ${plural(kept, "whole core")} for the host, at least ${want} needed (host.cpus.housekeepingCoresPerNode)`,
+        message: `host.cpus.isolate leaves node ${node} ${plural(kept, "whole core")} for the host, at least ${want} needed (host.cpus.housekeeping-cores-per-node)`,
         fixes: [`keep ${plural(want - kept, "more core")} of node ${node} out of host.cpus.isolate`],
         path,
       });
@@ -133,6 +135,7 @@ export function analyseVnf(
     pages: Math.ceil(spec.memoryKiB / sizeKiB),
     pfOf: new Map(),
     candidates: [],
+    preferNodes: [],
     blocked: false,
     existing,
   };
@@ -255,6 +258,7 @@ export function analyseVnf(
       ...work.candidates.filter((n) => local.has(n)),
       ...work.candidates.filter((n) => !local.has(n)),
     ];
+    work.preferNodes = work.candidates.filter((n) => local.has(n));
   }
   return work;
 }

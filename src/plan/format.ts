@@ -7,7 +7,7 @@ import Table from "cli-table3";
 import { formatCpuList } from "../util/cpulist.js";
 import { nameList, shortfallText } from "./capacity.js";
 import { pageSizeText } from "./hostModel.js";
-import type { CpuRole, InterfacePlan, Plan, PlanProblem, VnfPlan } from "./types.js";
+import type { CpuRole, InterfacePlan, PlacementSummary, Plan, PlanProblem, VnfPlan } from "./types.js";
 import { colours } from "../util/colour.js";
 
 export interface FormatOptions {
@@ -122,11 +122,32 @@ export function formatCpuMap(plan: Plan, opts: FormatOptions): string {
     out.push(`${paint.head(`NUMA node ${node}`)} (one row per physical core, sibling threads side by side)`);
     out.push(table.toString());
   }
-  out.push(
-    `legend: ${paint.housekeeping("host = housekeeping")}, ${paint["isolated-free"]("isolated free")}, ` +
-      `${paint.vcpu("VNF vCPUn")}, ${paint.emulator("VNF emulator")}, ${paint.offline("offline")}`,
-  );
+  out.push(...cpuMapLegend(plan, paint));
   return out.join("\n");
+}
+
+/**
+ * The map's legend, readable without colour: each role says in words what it means and which CPUs
+ * hold it, so a log, a pipe or a colour-blind reader gets the whole partition.
+ */
+function cpuMapLegend(plan: Plan, paint: ReturnType<typeof painter>): string[] {
+  const cpusOf = (role: CpuRole["role"]) =>
+    plan.host.cpuRoles.filter((r) => r.role.role === role).map((r) => r.cpu);
+  const rows: [CpuRole["role"], string, string][] = [
+    ["housekeeping", "host", "housekeeping (the host's own work)"],
+    ["vcpu", "VNF vCPUn", "vCPU n of that VNF, pinned here"],
+    ["emulator", "VNF emulator", "that VNF's emulator threads"],
+    ["isolated-free", "isolated free", "isolated, no VNF on it yet"],
+    ["offline", "offline", "offline CPU"],
+  ];
+  const width = Math.max(...rows.map((r) => r[1].length));
+  return [
+    "legend:",
+    ...rows.map(([role, label, meaning]) => {
+      const cpus = formatCpuList(cpusOf(role));
+      return `  ${paint[role](label.padEnd(width))}  ${meaning}: ${cpus ? `CPU ${cpus}` : "none"}`;
+    }),
+  ];
 }
 
 export function formatPlan(plan: Plan, opts: FormatOptions): string {
@@ -165,6 +186,14 @@ export function formatPlan(plan: Plan, opts: FormatOptions): string {
   lines.push(formatCpuMap(plan, opts));
   for (const w of plan.warnings) lines.push(`${colours(opts.color).yellow("warning")}: ${w}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** What the placement achieved when not every VNF fits: the most that fit, proven or bounded. */
+export function formatPlacementSummary(p: PlacementSummary): string {
+  if (p.placed === p.of) return `placement: all ${p.of} new VNFs fit`;
+  return p.proven
+    ? `placement: at most ${p.placed} of the ${p.of} new VNFs fit together (proven optimal)`
+    : `placement: placed ${p.placed} of ${p.of}, at most ${p.bound} possible (search stopped at the time limit; raise --time-limit)`;
 }
 
 /** One problem as the CLI prints it; `where` is the topology file:line it points at, if any. */

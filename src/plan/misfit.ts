@@ -14,21 +14,62 @@ import { allocate, cpuNeed, largestFit } from "./cpuPool.js";
 import type { NodePages } from "./hugepages.js";
 import type { HostModel } from "./hostModel.js";
 import { hugepageSysfsPath, pageSizeText } from "./hostModel.js";
-import type { Problems } from "./problems.js";
-import { HOST_MEMORY_FLOOR_KiB, plural, sizeText } from "./problems.js";
+import { planInterfaces } from "./interfaces.js";
+import { HOST_MEMORY_FLOOR_KiB, Problems, plural, sizeText } from "./problems.js";
+import type { PfState } from "./sriov.js";
+import { MacRegistry } from "./sriov.js";
 import type { PlanResource } from "./types.js";
 
-export function explainMisfit(
+/** What explaining a misfit reads: the plan of the VNFs that fit, and where problems go. */
+export interface MisfitInput {
+  topology: Topology;
+  model: HostModel;
+  pools: Map<number, NodePool>;
+  pagesByNode: Map<number, NodePages>;
+  /** Pages left per node after the VNFs that fit. */
+  pagesFree: Map<number, number>;
+  facts: HostFacts;
+  problems: Problems;
+  /** Other VNFs do not fit either: absolute targets are left to the aggregate problem. */
+  othersMiss: boolean;
+}
+
+/**
+ * A VNF the solver left out because its PFs have too few free VFs or VLANs left: the problems a
+ * VF handout would raise for it (without keeping the VFs). True when it found such a reason.
+ */
+export function vfMisfit(
   w: VnfWork,
   topology: Topology,
-  model: HostModel,
-  pools: Map<number, NodePool>,
-  pagesByNode: Map<number, NodePages>,
-  pagesFree: Map<number, number>,
-  facts: HostFacts,
+  pfStates: Map<string, PfState>,
   problems: Problems,
-  othersMiss = false,
-): void {
+): boolean {
+  const saved = [...pfStates.values()].map((st) => ({
+    st,
+    holder: [...st.holder],
+    settings: [...st.hostdevSettings],
+  }));
+  const scratch = new Problems();
+  planInterfaces(w, w.candidates[0] ?? 0, topology, pfStates, new MacRegistry(), scratch, undefined);
+  for (const { st, holder, settings } of saved) {
+    st.holder = holder;
+    st.hostdevSettings = settings;
+  }
+  const vf = scratch.byVnf.get(w.spec.name)?.filter((p) => p.resource === "vf") ?? [];
+  for (const p of vf) problems.add(p);
+  if (vf.length > 0) return true;
+  // VLANs over a PF's budget: checkVlans reports it.
+  return w.spec.interfaces.some((iface, i) => {
+    if (iface.type !== "sriov") return false;
+    const st = pfStates.get(w.pfOf.get(i) ?? "");
+    if (!st || st.limits.perPf === null) return false;
+    const vlans = [...(iface.vlan !== undefined ? [iface.vlan] : []), ...(iface.trunkVlans ?? [])];
+    return st.vlans.size + vlans.filter((v) => !st.vlans.has(v)).length > st.limits.perPf;
+  });
+}
+
+export function explainMisfit(w: VnfWork, ctx: MisfitInput, missingVfs = false): void {
+  const { topology, model, pools, pagesByNode, pagesFree, facts, problems, othersMiss } = ctx;
   const spec = w.spec;
   const name = spec.name;
   const size = pageSizeText(topology.host.hugepages.sizeKiB);
@@ -117,7 +158,7 @@ export function explainMisfit(
       }
     } else if (model.housekeepingCoresPerNode > 1) {
       fixes.push(
-        `lower host.cpus.housekeepingCoresPerNode to 1 (frees ${plural(model.housekeepingCoresPerNode - 1, "core")} per node)`,
+        `lower host.cpus.housekeeping-cores-per-node to 1 (frees ${plural(model.housekeepingCoresPerNode - 1, "core")} per node)`,
       );
     }
     fixes.push(...relocation());
@@ -186,7 +227,7 @@ export function explainMisfit(
       path: ["vnfs", name, "memory"],
     });
   }
-  if (best.cpuFits && best.pagesShort === 0) {
+  if (best.cpuFits && best.pagesShort === 0 && !missingVfs) {
     // Each resource fits alone but not together with the others the search placed.
     problems.add({
       vnf: name,

@@ -6,7 +6,8 @@ import { GiB, makeTopology, makeVnf, sriovIf } from "../../test/fixtures/plan/to
 import { buildPools } from "./cpuPool.js";
 import { buildHostModel } from "./hostModel.js";
 import { checkPlanInvariants } from "./invariants.js";
-import { placeJointly } from "./placement.js";
+import type { PlacementProblem } from "./solve/index.js";
+import { checkAnswer, solvePlacement } from "./solve/index.js";
 import { planDeployment } from "./planner.js";
 
 /**
@@ -129,24 +130,38 @@ describe("joint placement finds packings file-order greedy misses", () => {
   });
 });
 
-describe("bounded search", () => {
-  it("keeps placing greedily in file order once the step budget is spent", () => {
+describe("when one VNF must stay out", () => {
+  it("proves 8 of 9 is the most and leaves out the one listed last", () => {
     const model = buildHostModel(amd, { isolate: "auto", nohzFull: false, housekeepingCoresPerNode: 1 });
     const pools = buildPools(model, null);
-    const pages = new Map(model.nodeIds.map((n) => [n, 32]));
-    // 9 VNFs of 7 cores on 8 nodes of 7 free cores: one cannot fit, and one step is all we allow.
-    const items = Array.from({ length: 9 }, (_, i) => ({
-      index: i,
-      name: `g${i}`,
-      vcpus: 7,
-      policy: "isolate" as const,
-      pages: 1,
-      candidates: model.nodeIds,
-    }));
-    const r = placeJointly(items, pools, pages, true, 1);
-    expect(r.exhausted).toBe(true);
-    expect(r.unplaced.map((it) => it.name)).toEqual(["g8"]);
-    expect([...r.allocs.values()].map((a) => a.node)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // 9 VNFs of 7 cores on 8 nodes of 7 free cores: one cannot fit.
+    const problem: PlacementProblem = {
+      hosts: [
+        {
+          id: "h",
+          nodes: [...pools.values()].map((p) => ({
+            id: p.node,
+            freeCores: p.cores.map((c) => c.threads.length),
+            sharedThreadsFree: 0,
+            pagesFree: { [String(GiB)]: 32 },
+          })),
+          pfs: [],
+        },
+      ],
+      vnfs: Array.from({ length: 9 }, (_, i) => ({
+        name: `g${i}`,
+        vcpus: 7,
+        threadPolicy: "isolate" as const,
+        pageSizeKiB: GiB,
+        pages: 1,
+        vfs: [],
+      })),
+    };
+    const r = solvePlacement(problem);
+    expect(r.proven).toBe(true);
+    expect(r.unplaced).toEqual(["g8"]);
+    expect(r.placements.map((a) => a.node).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(checkAnswer(problem, r.placements)).toEqual([]);
   });
 });
 
@@ -161,7 +176,8 @@ describe("locality preferences", () => {
     if (!r.ok) return;
     expect(r.plan.vnfs.map((v) => [v.name, v.node])).toEqual([
       ["edge", 6],
-      ["plain", 0],
+      // Best fit: next to edge, so the other nodes stay whole for what comes next.
+      ["plain", 6],
     ]);
   });
 });

@@ -434,3 +434,20 @@ describe("purity", () => {
     expect(r.ok).toBe(true);
   });
 });
+
+describe("priority", () => {
+  it("keeps the VNF with the higher priority when not all fit, and names the others", () => {
+    const facts = buildHostFacts(SEED_C240M5);
+    // 17 free cores per node: two 16-core VNFs fit, a third does not.
+    const topo = makeTopology([
+      makeVnf("first", { vcpus: 16 }),
+      makeVnf("second", { vcpus: 16 }),
+      makeVnf("urgent", { vcpus: 16, priority: 10 }),
+    ]);
+    const r = planDeployment(facts, topo);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.placement).toMatchObject({ placed: 2, of: 3, proven: true, unplaced: ["second"] });
+    expect(r.problems.map((p) => p.vnf)).toEqual(["second"]);
+  });
+});

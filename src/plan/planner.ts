@@ -11,16 +11,17 @@ import { analyseVnf, checkExplicitIsolation, checkPageSize, checkPfCounts } from
 import { checkHostInterfaces } from "./netdevs.js";
 import { autoIsolation, buildCpuRoles, keptEmulator, occupyDeployed } from "./cpuPlan.js";
 import type { PoolCore } from "./cpuPool.js";
-import { allocate, buildPools } from "./cpuPool.js";
+import { buildPools } from "./cpuPool.js";
 import { nodePages } from "./hugepages.js";
 import { buildHostModel, hugepageSysfsPath, pageSizeText } from "./hostModel.js";
 import { checkVlans, holdVf, pfPlan, planInterfaces } from "./interfaces.js";
 import { planKernelArgs } from "./kernelArgs.js";
 import { resolvePfNames } from "./pfNames.js";
 import { addMisfitSummary, vfShortages } from "./capacity.js";
-import { explainMisfit } from "./misfit.js";
-import type { PlacementItem } from "./placement.js";
-import { placeJointly } from "./placement.js";
+import type { MisfitInput } from "./misfit.js";
+import { explainMisfit, vfMisfit } from "./misfit.js";
+import { DEFAULT_TIME_LIMIT_S, solvePlacement } from "./solve/index.js";
+import { hostProblem, realise } from "./solveHost.js";
 import { HOST_MEMORY_FLOOR_KiB, Problems, plural, sizeText } from "./problems.js";
 import { MacRegistry, buildPfStates } from "./sriov.js";
 import type {
@@ -28,15 +29,22 @@ import type {
   HugepageReservation,
   NetworkPlan,
   PfPlan,
+  PlacementSummary,
   Plan,
   PlanResult,
   VnfPlan,
 } from "./types.js";
 
+export interface PlanOptions {
+  /** Wall-clock limit of the exact placement stage, seconds (default DEFAULT_TIME_LIMIT_S). */
+  timeLimitS?: number;
+}
+
 export function planDeployment(
   facts: HostFacts,
   written: Topology,
   deployed: DeployedVnf[] = [],
+  options: PlanOptions = {},
 ): PlanResult {
   const topology = resolvePfNames(facts, written);
   const problems = new Problems();
@@ -84,33 +92,31 @@ export function planDeployment(
   checkPfCounts(topology, facts, problems);
   checkHostInterfaces(topology, facts, problems);
 
-  // --- Joint placement of the new VNFs.
-  const items: PlacementItem[] = works
-    .filter((w) => !w.blocked && !w.existing)
-    .map((w) => ({
-      index: w.index,
-      name: w.spec.name,
-      vcpus: w.spec.vcpus,
-      policy: w.spec.threadPolicy,
-      pages: w.pages,
-      candidates: w.candidates.filter((node) => {
-        const alone = allocate(pools.get(node)!, w.spec.name, w.spec.vcpus, w.spec.threadPolicy, model.smt);
-        return alone !== null && (pagesFree.get(node) ?? 0) >= w.pages;
-      }),
-    }));
-  const placement = placeJointly(
-    items.filter((it) => it.candidates.length > 0),
-    pools,
-    pagesFree,
-    model.smt,
-  );
-  const unplaced = new Set([
-    ...items.filter((it) => it.candidates.length === 0).map((it) => it.name),
-    ...placement.unplaced.map((it) => it.name),
-  ]);
-  if (placement.exhausted && placement.unplaced.length > 0) {
+  // --- Joint placement of the new VNFs: one optimisation over cores, pages and VFs together.
+  for (const d of deployedSorted) for (const pci of d.vfs) holdVf(pfStates, pci, d.name);
+  const fresh = works.filter((w) => !w.blocked && !w.existing);
+  const answer = solvePlacement(hostProblem(fresh, pools, pagesFree, sizeKiB, pfStates), {
+    timeLimitS: options.timeLimitS ?? DEFAULT_TIME_LIMIT_S,
+  });
+  const allocs = realise(answer.placements, fresh, pools, model.smt);
+  for (const p of answer.placements) {
+    const w = fresh.find((x) => x.spec.name === p.vnf)!;
+    pagesFree.set(p.node, (pagesFree.get(p.node) ?? 0) - w.pages);
+  }
+  const placement = { allocs };
+  const unplaced = new Set(answer.unplaced);
+  const placementSummary: PlacementSummary = {
+    placed: answer.placements.length,
+    of: fresh.length,
+    proven: answer.proven,
+    bound: answer.bound,
+    method: answer.method,
+    unplaced: fresh.filter((w) => unplaced.has(w.spec.name)).map((w) => w.spec.name),
+  };
+  if (!answer.proven) {
     warnings.push(
-      `placement search stopped after ${placement.steps} steps; a packing of every VNF may still exist`,
+      `placement stopped at the time limit (${options.timeLimitS ?? DEFAULT_TIME_LIMIT_S} s): placed ${answer.placements.length}, ` +
+        `at most ${answer.bound} possible; raise --time-limit to search further`,
     );
   }
 
@@ -129,10 +135,7 @@ export function planDeployment(
   const macs = new MacRegistry();
   for (const nic of facts.nics)
     if (nic.mac && !nic.physfn) macs.claim(nic.mac, `host NIC ${nic.name ?? nic.pci}`);
-  for (const d of deployedSorted) {
-    d.macs.forEach((m, i) => macs.claim(m, `${d.name} interfaces[${i}]`));
-    for (const pci of d.vfs) holdVf(pfStates, pci, d.name);
-  }
+  for (const d of deployedSorted) d.macs.forEach((m, i) => macs.claim(m, `${d.name} interfaces[${i}]`));
   for (const w of works) {
     if (w.existing) continue;
     w.spec.interfaces.forEach((iface, i) => {
@@ -226,11 +229,32 @@ export function planDeployment(
   }
   // Why each unplaced VNF does not fit; explained after the VFs are handed out, so a VF shortage
   // of a placed VNF counts as "another VNF that does not fit" for the per-VNF fixes.
+  // VLAN budgets of the VNFs that fit first, so a VNF left out is the one told it is short.
+  checkVlans(
+    works.filter((w) => !unplaced.has(w.spec.name)),
+    pfStates,
+    problems,
+  );
+  // VNFs left out for want of VFs or VLANs get the problem a VF handout would have raised.
+  const missingVfs = new Set(
+    works
+      .filter((w) => unplaced.has(w.spec.name) && vfMisfit(w, topology, pfStates, problems))
+      .map((w) => w.spec.name),
+  );
   const vfShort = vfShortages(problems, works);
   const othersMiss = unplaced.size + [...vfShort.keys()].filter((n) => !unplaced.has(n)).length > 1;
+  const misfitCtx: MisfitInput = {
+    topology,
+    model,
+    pools,
+    pagesByNode,
+    pagesFree,
+    facts,
+    problems,
+    othersMiss,
+  };
   for (const w of works) {
-    if (unplaced.has(w.spec.name))
-      explainMisfit(w, topology, model, pools, pagesByNode, pagesFree, facts, problems, othersMiss);
+    if (unplaced.has(w.spec.name)) explainMisfit(w, misfitCtx, missingVfs.has(w.spec.name));
   }
   addMisfitSummary(
     {
@@ -241,7 +265,8 @@ export function planDeployment(
       pagesFree,
       pfStates,
       works,
-      unplaced,
+      // Left out for VFs alone: counted under VFs, not under cores and pages.
+      unplaced: new Set([...unplaced].filter((n) => !missingVfs.has(n))),
       vfShort,
       vnfCount: fileOrder.length,
       deployedCount: deployedSorted.length,
@@ -249,10 +274,14 @@ export function planDeployment(
     problems,
     fileOrder,
   );
-  checkVlans(works, pfStates, problems);
+  checkVlans(
+    works.filter((w) => unplaced.has(w.spec.name)),
+    pfStates,
+    problems,
+  );
 
   const all = problems.all(fileOrder);
-  if (all.length > 0) return { ok: false, problems: all };
+  if (all.length > 0) return { ok: false, problems: all, placement: placementSummary };
 
   // --- Hugepage reservations and the boot count.
   const hugepages: HugepageReservation[] = model.nodeIds.map((node) => {
@@ -354,6 +383,7 @@ export function planDeployment(
     },
     networks,
     vnfs: vnfPlans,
+    placement: placementSummary,
     warnings,
   };
   return { ok: true, plan };

@@ -289,7 +289,7 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
       have: 0,
       message: "2 of 2 VNFs do not fit this host: r, wide",
       fixes: [
-        "lower host.cpus.housekeepingCoresPerNode to 1 (frees 1 core on node 0, at least 1 needed)",
+        "lower host.cpus.housekeeping-cores-per-node to 1 (frees 1 core on node 0, at least 1 needed)",
         "r cannot fit whatever the capacity: see its own problem",
       ],
       misfits: {
@@ -338,7 +338,7 @@ const EXPECTED: Record<string, Omit<PlanProblem, "path">[]> = {
       message: "wide needs 15 free cores on node 0 for 15 vCPUs (thread policy isolate), 14 are left",
       fixes: [
         "for wide alone: reduce wide vcpus to 14",
-        "for wide alone: lower host.cpus.housekeepingCoresPerNode to 1 (frees 1 core per node)",
+        "for wide alone: lower host.cpus.housekeeping-cores-per-node to 1 (frees 1 core per node)",
       ],
     },
   ],

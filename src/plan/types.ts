@@ -149,6 +149,21 @@ export interface NetworkPlan {
   vfPcis?: string[];
 }
 
+/** How the VNFs were placed: everything, or the proven best (or the best found with its bound). */
+export interface PlacementSummary {
+  placed: number;
+  /** New VNFs of the topology the placement considered (running ones stay where they run). */
+  of: number;
+  /** No placement keeps more VNFs (higher priorities first). */
+  proven: boolean;
+  /** Proven upper bound on the new VNFs that can be placed; equals placed when proven. */
+  bound: number;
+  /** first-pass: the fast pass placed every VNF; milp: HiGHS solved it; none: nothing to place. */
+  method: "first-pass" | "milp" | "none";
+  /** The new VNFs left out (file order): leaving them out lets the others fit. */
+  unplaced: string[];
+}
+
 export interface Plan {
   schema: 1;
   topology: string;
@@ -171,6 +186,7 @@ export interface Plan {
   };
   networks: NetworkPlan[];
   vnfs: VnfPlan[];
+  placement?: PlacementSummary;
   warnings: string[];
 }
 
@@ -248,4 +264,5 @@ export interface PlanProblem {
   misfits?: PlanMisfits;
 }
 
-export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] };
+export type PlanResult =
+  { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[]; placement?: PlacementSummary };

@@ -4,11 +4,12 @@
  * Ridge, so names keep their case). The image holds secrets: mode 0600. And a reader for tests and
  * verify: the file list and the content of a file inside an image.
  */
-import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { NfvError } from "../util/errors.js";
 import { runChecked } from "../util/exec.js";
+import { makePrivateWorkDir, writeNewFile } from "../util/private-files.js";
 import { MODE_SECRET } from "./types.js";
 
 // ISO9660 allows A-Z 0-9 _ only; '-' is what OpenStack config drives use (config-2), and Linux,
@@ -58,9 +59,15 @@ export async function buildIso(
       expected: "distinct paths inside the image",
     });
   }
-  await rm(image, { force: true });
-  const empty = dirs.length > 0 ? await mkdtemp(join(tmpdir(), "nfvhost-iso-dir-")) : null;
+  // Built inside a private work directory next to the image into a file created 0600 (xorriso
+  // keeps the mode of a file it writes into), then renamed into place: the image is never
+  // readable by another user, not even while xorriso writes it or after a kill.
+  const work = await makePrivateWorkDir(dirname(image), "iso");
   try {
+    const tmp = join(work, basename(image));
+    await writeNewFile(tmp, "", MODE_SECRET);
+    const empty = join(work, "empty-dir");
+    if (dirs.length > 0) await mkdir(empty, { mode: 0o700 });
     await runChecked("xorriso", [
       "-as",
       "mkisofs",
@@ -68,15 +75,15 @@ export async function buildIso(
       "-V",
       volumeLabel,
       "-o",
-      image,
+      tmp,
       "-graft-points",
       ...entries.map((e) => `/${e.as}=${e.source}`),
       ...dirs.map((d) => `/${d.replace(/\/$/, "")}/=${empty}`),
     ]);
+    await rename(tmp, image);
   } finally {
-    if (empty) await rm(empty, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
   }
-  await chmod(image, MODE_SECRET);
 }
 
 /** Paths of the files in an image, e.g. ["/ciscosdwan_cloud_init.cfg"]. */

@@ -2,8 +2,9 @@
  * The only I/O of render: write the rendered files under an output directory with their modes,
  * then build the ISO images from the files just written.
  */
-import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, normalize, sep } from "node:path";
+import { chmod, lstat, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, isAbsolute, join, normalize, resolve, sep } from "node:path";
 import { mapLimit } from "../util/concurrency.js";
 import { NfvError } from "../util/errors.js";
 import { buildIso } from "./iso.js";
@@ -45,7 +46,6 @@ async function writeIso(path: string, f: RenderedFile, outDir: string): Promise<
     }),
     f.iso!.dirs ?? [],
   );
-  await chmod(path, f.mode);
 }
 
 /** Images built at once: xorriso mostly waits, but a host of many VNFs should not start one per VNF. */
@@ -96,4 +96,118 @@ export async function writeArtifacts(files: RenderedFile[], outDir: string): Pro
   if (failure) throw failure.error;
   if (isoFailure) throw isoFailure.error;
   return [...plain, ...isos].map((f) => target(outDir, f.path));
+}
+
+/** Marks a directory nfvhost rendered into, so a later render may replace it without --force. */
+export const MARKER = ".nfvhost-render.json";
+
+/**
+ * Directories a render must never replace, --force or not: the system's own, libvirt's, and the
+ * user's home. /proc and /sys (and everything under them) are not file systems to write to.
+ */
+const NEVER = [
+  "/",
+  "/bin",
+  "/boot",
+  "/dev",
+  "/etc",
+  "/home",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/media",
+  "/mnt",
+  "/opt",
+  "/root",
+  "/run",
+  "/sbin",
+  "/srv",
+  "/tmp",
+  "/usr",
+  "/usr/local",
+  "/var",
+  "/var/lib",
+  "/var/lib/libvirt",
+  "/var/lib/libvirt/images",
+  "/var/lib/libvirt/qemu",
+  "/var/log",
+  "/var/tmp",
+  "/etc/libvirt",
+  "/etc/NetworkManager",
+];
+const NEVER_UNDER = ["/proc", "/sys", "/dev", "/etc", "/boot", "/usr", "/var/lib/libvirt", "/etc/libvirt"];
+
+function refuseOut(out: string, why: string, fix: string): never {
+  throw new NfvError({ what: "--out", value: out, expected: why, fix, exitCode: 2 });
+}
+
+async function lstatMaybe(path: string) {
+  try {
+    return await lstat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    if (code === "ENOTDIR")
+      refuseOut(path, "a path whose parents are directories", "a part of it is a file: choose another path");
+    throw e;
+  }
+}
+
+/**
+ * Checks --out before anything is rendered: "absent" (created), "replace" (empty, or an earlier
+ * render's output holding only what its marker lists), or an error naming why not. --force
+ * replaces a non-empty directory, but never a system directory or the home directory.
+ */
+export async function checkOutDir(outArg: string, force: boolean): Promise<"absent" | "replace"> {
+  const out = resolve(outArg);
+  const home = homedir();
+  if (NEVER.includes(out) || out === home || NEVER_UNDER.some((d) => out.startsWith(`${d}/`))) {
+    refuseOut(
+      out,
+      "a directory of its own for the rendered files (not a system directory, libvirt's, /proc, /sys or your home)",
+      `choose a new directory, e.g. --out ${join(out === "/" ? "/srv" : out === home ? home : "/srv", "nfvhost-out")}`,
+    );
+  }
+  // Every parent must be a directory (a file as parent is refused here, not by a failed mkdir).
+  for (let p = dirname(out); ; p = dirname(p)) {
+    const st = await lstatMaybe(p);
+    if (st && !st.isDirectory() && !st.isSymbolicLink()) {
+      refuseOut(out, "a path whose parents are directories", `${p} is a file: choose another path`);
+    }
+    if (p === dirname(p)) break;
+  }
+  const st = await lstatMaybe(out);
+  if (!st) return "absent";
+  if (!st.isDirectory()) {
+    refuseOut(
+      out,
+      "a directory (or a path that does not exist yet)",
+      "choose a new directory for the output",
+    );
+  }
+  const entries = await readdir(out);
+  if (entries.length === 0 || force) return "replace";
+  if (entries.includes(MARKER)) {
+    // The marker only vouches for what it lists: anything else in the directory is someone's.
+    let listed: string[] = [];
+    try {
+      const m = JSON.parse(await readFile(join(out, MARKER), "utf8")) as { files?: unknown };
+      if (Array.isArray(m.files)) listed = m.files.filter((f): f is string => typeof f === "string");
+    } catch {
+      listed = [];
+    }
+    const tops = new Set(listed.map((f) => normalize(f).split(sep)[0]!));
+    const foreign = entries.filter((e) => e !== MARKER && !tops.has(e));
+    if (listed.length > 0 && foreign.length === 0) return "replace";
+    refuseOut(
+      out,
+      "only what an earlier nfvhost render wrote there (the files its .nfvhost-render.json lists)",
+      `it also holds ${foreign.length > 0 ? foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ` and ${foreign.length - 5} more` : "") : "files no render listed"}: move them away, choose another directory, or pass --force to replace ${out} and everything in it`,
+    );
+  }
+  refuseOut(
+    out,
+    "an empty directory, or one an earlier nfvhost render wrote",
+    `choose another directory, or pass --force to replace ${out} and everything in it`,
+  );
 }

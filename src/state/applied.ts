@@ -9,18 +9,22 @@ import type { Plan } from "../plan/types.js";
 import { writeFileAtomic } from "../host/files.js";
 import { assertDomainName } from "../util/names.js";
 
-function pathOf(stateDir: string, topology: string): string {
+export function appliedPlanPath(stateDir: string, topology: string): string {
   assertDomainName(topology, "topology name");
   return join(stateDir, "applied", `${topology}.json`);
 }
 
 export async function saveAppliedPlan(stateDir: string, plan: Plan): Promise<void> {
-  await writeFileAtomic(pathOf(stateDir, plan.topology), `${JSON.stringify(plan, null, 2)}\n`, 0o644);
+  await writeFileAtomic(
+    appliedPlanPath(stateDir, plan.topology),
+    `${JSON.stringify(plan, null, 2)}\n`,
+    0o644,
+  );
 }
 
 export async function loadAppliedPlan(stateDir: string, topology: string): Promise<Plan | null> {
   try {
-    return JSON.parse(await readFile(pathOf(stateDir, topology), "utf8")) as Plan;
+    return JSON.parse(await readFile(appliedPlanPath(stateDir, topology), "utf8")) as Plan;
   } catch {
     return null;
   }

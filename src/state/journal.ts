@@ -16,6 +16,20 @@ export type JournalItem =
       beforeAutostart: boolean | null;
       action: string;
       done: boolean;
+      /**
+       * Sub-steps (stop, define, repin, start, autostart) in the order they were started, each
+       * written before it runs: the last one of an unfinished item may or may not have happened.
+       */
+      steps?: DomainStep[];
+      /** The definition this run writes (null: none); a new domain carrying it is this run's. */
+      xml?: string | null;
+      /** Live re-pins, with the pinning before and after. */
+      repins?: { vcpu: number | "emulator"; before: string; after: string }[];
+      /**
+       * The VNF's plan was the one applied before: the run put drifted state back to it, which
+       * rollback keeps (restoring the drift would undo no decision of that run).
+       */
+      driftFix?: boolean;
     }
   | {
       kind: "network";
@@ -35,6 +49,8 @@ export type JournalItem =
       done: boolean;
     }
   | { kind: "pin"; name: string; what: string; before: string; after: string; done: boolean };
+
+export type DomainStep = "stop" | "define" | "repin" | "start" | "resume" | "autostart";
 
 export type JournalStatus = "in-progress" | "complete" | "failed" | "rolled-back";
 
@@ -104,9 +120,12 @@ export class Journal {
     return out;
   }
 
-  /** The newest entry that changed something and was not rolled back. */
+  /**
+   * The newest entry that was not rolled back and recorded a step, finished or not: a run killed
+   * in its first step is the one to undo, never an older one behind it.
+   */
   async last(): Promise<JournalEntry | null> {
-    const all = (await this.list()).filter((e) => e.status !== "rolled-back" && e.items.some((i) => i.done));
+    const all = (await this.list()).filter((e) => e.status !== "rolled-back" && e.items.length > 0);
     return all.at(-1) ?? null;
   }
 
@@ -146,6 +165,12 @@ export class JournalRun {
     this.entry.items.push(item);
     await this.save();
     return item;
+  }
+
+  /** Records that a sub-step of a domain item starts (write-ahead, like record()). */
+  async step(item: Extract<JournalItem, { kind: "domain" }>, step: DomainStep): Promise<void> {
+    (item.steps ??= []).push(step);
+    await this.save();
   }
 
   async markDone(item: JournalItem): Promise<void> {

@@ -1,11 +1,29 @@
 /**
- * One apply at a time per host: an exclusive lock file in the state directory holding the pid of
- * its owner. A lock whose pid is gone (a killed apply) is stale and taken over, and the caller is
- * told so, because a killed apply may have left work that this run now finishes.
+ * One apply (destroy, rollback) at a time per host. The lock is flock(2) on a fixed file per
+ * host, /run/lock/nfvhost/<host>.lock, so it does not depend on --state: two applies with
+ * different state directories still exclude each other. flock is atomic and belongs to the open
+ * file description, so the kernel drops it when its holder dies: a killed apply leaves no lock
+ * to take over, and no starter can ever delete a live owner's lock (the file is never removed).
+ *
+ * Node has no flock(2); util-linux `flock N` locks the descriptor it inherits as fd N and exits.
+ * The lock stays with the description this process keeps open, and is released when it closes.
+ *
+ * The file holds the owner's pid, start time and command while it is held (for the refusal
+ * message) and is emptied on release; content found on acquisition means the previous owner died
+ * while holding it, which the caller is told, because that run may have left work half done.
  */
-import { mkdir, open, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { constants } from "node:fs";
+import { mkdir, open, readFile, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { NfvError } from "../util/errors.js";
+import { run } from "../util/exec.js";
+import { processAlive } from "../util/private-files.js";
+
+export { processAlive };
+
+/** Where host locks live: tmpfs, cleared at boot, the FHS place for lock files. */
+export const LOCK_DIR = "/run/lock/nfvhost";
 
 export interface LockInfo {
   pid: number;
@@ -15,23 +33,26 @@ export interface LockInfo {
 
 export interface HeldLock {
   path: string;
-  /** The owner of a stale lock this run took over, if any. */
+  /** The owner that died holding this lock before this run took it, if any. */
   staleFrom: LockInfo | null;
   release(): Promise<void>;
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
+/**
+ * The lock file of one managed host, named by its libvirt connection: libvirt is where two runs
+ * would destroy each other's work, and the state directory is the user's choice, not the host's.
+ * A test:/// driver lives inside one process, so each process is its own host there. Hashed: a URI
+ * may hold characters no file name should.
+ */
+export function hostLockPath(connect: string, dir = LOCK_DIR): string {
+  const key = connect.trim().startsWith("test:") ? `${connect.trim()}\n${process.pid}` : connect.trim();
+  const host = createHash("sha256").update(key).digest("hex").slice(0, 16);
+  return join(dir, `${host}.lock`);
 }
 
-async function readLock(path: string): Promise<LockInfo | null> {
+function parseInfo(text: string): LockInfo | null {
   try {
-    const parsed = JSON.parse(await readFile(path, "utf8")) as Partial<LockInfo>;
+    const parsed = JSON.parse(text) as Partial<LockInfo>;
     if (typeof parsed.pid !== "number") return null;
     return {
       pid: parsed.pid,
@@ -43,46 +64,103 @@ async function readLock(path: string): Promise<LockInfo | null> {
   }
 }
 
-export async function acquireLock(stateDir: string, command: string): Promise<HeldLock> {
-  await mkdir(stateDir, { recursive: true, mode: 0o755 });
-  const path = join(stateDir, "apply.lock");
-  let staleFrom: LockInfo | null = null;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(path, "wx", 0o644);
-      const info: LockInfo = { pid: process.pid, started: new Date().toISOString(), command };
-      await fh.writeFile(`${JSON.stringify(info)}\n`);
-      await fh.close();
-      return {
-        path,
-        staleFrom,
-        release: async () => {
-          const now = await readLock(path);
-          if (now?.pid === process.pid) await rm(path, { force: true });
-        },
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    const holder = await readLock(path);
-    // Our own pid counts as alive: a second apply inside one process must wait as well.
-    if (holder && (holder.pid === process.pid || processAlive(holder.pid))) {
-      throw new NfvError({
-        what: `state lock ${path}`,
-        value: `held by pid ${holder.pid} (${holder.command}, since ${holder.started})`,
-        expected: "no other nfvhost apply running on this host",
-        fix: `wait for pid ${holder.pid} to finish; if it is not nfvhost, remove ${path}`,
-        exitCode: 1,
-      });
-    }
-    // Dead owner or unreadable file (killed while writing it): stale.
-    staleFrom = holder ?? { pid: 0, started: "?", command: "unreadable lock file" };
-    await rm(path, { force: true });
+/** What a lock file says about its holder (null: empty or being written). */
+export async function readLockInfo(path: string): Promise<LockInfo | null> {
+  try {
+    return parseInfo(await readFile(path, "utf8"));
+  } catch {
+    return null;
   }
+}
+
+/** Exit code util-linux flock gives when the lock is held elsewhere (-E). */
+const HELD = 75;
+
+async function tryFlock(fh: FileHandle, path: string): Promise<boolean> {
+  const r = await run("flock", ["--exclusive", "--nonblock", "--conflict-exit-code", String(HELD), "3"], {
+    fds: [fh.fd],
+  });
+  if (r.code === 0) return true;
+  if (r.code === HELD) return false;
   throw new NfvError({
-    what: `state lock ${path}`,
-    value: "could not be taken",
-    fix: `remove ${path}`,
+    what: `lock ${path}`,
+    value: r.stderr.trim() || `flock exit ${r.code}`,
+    expected: "util-linux flock to lock it",
+    fix: "install util-linux (it provides flock)",
     exitCode: 1,
   });
+}
+
+/**
+ * Takes the lock at `path` or refuses, naming its holder. `waitMs` > 0 waits that long for the
+ * holder to finish (polling; flock has no timeout of its own in non-blocking mode).
+ */
+export async function acquireLockFile(path: string, command: string, waitMs = 0): Promise<HeldLock> {
+  const dir = dirname(path);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+  } catch (e) {
+    throw new NfvError({
+      what: `lock directory ${dir}`,
+      value: (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+      expected: "a directory nfvhost can create files in",
+      fix: "run as root (the host lock lives in /run/lock)",
+      exitCode: 1,
+    });
+  }
+  // O_NOFOLLOW: a symlink planted at the lock path must not make us write through it.
+  const fh = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  const deadline = Date.now() + waitMs;
+  try {
+    for (;;) {
+      if (await tryFlock(fh, path)) break;
+      if (Date.now() >= deadline) {
+        const holder = await readLockInfo(path);
+        throw new NfvError({
+          what: `host lock ${path}`,
+          value: holder
+            ? `held by pid ${holder.pid} (${holder.command}, since ${holder.started})`
+            : "held by a process that has not written its name yet",
+          expected: "no other nfvhost apply, destroy or rollback running on this host",
+          fix: holder
+            ? `wait for pid ${holder.pid} to finish (the lock is released when it exits, also when it is killed)`
+            : "wait a moment and try again",
+          exitCode: 1,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  const before = (await fh.readFile("utf8")).trim();
+  const staleFrom = before
+    ? (parseInfo(before) ?? { pid: 0, started: "?", command: "unreadable lock file" })
+    : null;
+  const info: LockInfo = { pid: process.pid, started: new Date().toISOString(), command };
+  const text = Buffer.from(`${JSON.stringify(info)}\n`);
+  await fh.truncate(0);
+  await fh.write(text, 0, text.length, 0);
+  let released = false;
+  return {
+    path,
+    staleFrom,
+    release: async () => {
+      if (released) return;
+      released = true;
+      // Emptied first: a file with content is how the next owner learns that this one died.
+      await fh.truncate(0).catch(() => undefined);
+      await fh.close();
+    },
+  };
+}
+
+/** The host lock for a libvirt connection. */
+export function acquireHostLock(
+  connect: string,
+  command: string,
+  opts: { waitMs?: number; dir?: string } = {},
+): Promise<HeldLock> {
+  return acquireLockFile(hostLockPath(connect, opts.dir), command, opts.waitMs ?? 0);
 }

@@ -224,6 +224,7 @@ function buildVnf(name: string, v: Raw, fileLab: boolean): VnfSpec {
     memoryKiB: sizeKiB(v.memory),
     threadPolicy: (v["thread-policy"] ?? "isolate") as ThreadPolicy,
     node: v.node,
+    priority: v.priority,
     interfaces: (v.interfaces ?? []).map((i: Raw) => buildInterface(i, kind)),
     day0: v.day0 ? buildDay0(name, v.day0, kind) : undefined,
     lab: v.lab ?? fileLab,

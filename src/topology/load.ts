@@ -5,12 +5,12 @@
  */
 import { isUtf8 } from "node:buffer";
 import { readFile, stat } from "node:fs/promises";
-import { LineCounter, parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { NfvError, NfvErrors } from "../util/errors.js";
 import { buildTopology } from "./build.js";
 import { mapSchemaErrors, schemaValidator } from "./schema-errors.js";
 import { checkSemantics } from "./semantic.js";
-import { SourceMap } from "./source.js";
+import { excerpt, SourceMap } from "./source.js";
 import type { ParsedTopology } from "./types.js";
 
 const YAML_FIX: Record<string, string> = {
@@ -29,27 +29,82 @@ function byPosition(a: NfvError, b: NfvError): number {
   );
 }
 
-function fail(errors: NfvError[], file: string): never {
+/** Problems listed one by one; a file with more is the wrong file or generated wrong. */
+const MAX_LISTED = 50;
+
+function fail(found: NfvError[], file: string): never {
+  // Every refusal says what to do: where a check named only what it expected, that is the fix.
+  const errors = found.map((e) =>
+    e.details.fix || !e.details.expected
+      ? e
+      : new NfvError({ ...e.details, fix: `change it to ${e.details.expected}` }),
+  );
   // ajv can report one spot twice (e.g. through two schema paths); say each thing once.
   // Every topology problem carries the NFV-TOPO- family code (stable for scripts reading --json).
   const coded = errors.map((e) =>
     e.details.code ? e : new NfvError({ ...e.details, code: "NFV-TOPO-INVALID" }),
   );
-  const unique = [...new Map(coded.map((e) => [e.message, e])).values()].sort(byPosition);
+  let unique = [...new Map(coded.map((e) => [e.message, e])).values()].sort(byPosition);
+  if (unique.length > MAX_LISTED) {
+    const rest = unique.length - MAX_LISTED;
+    const last = unique[MAX_LISTED - 1]!.details.location;
+    unique = [
+      ...unique.slice(0, MAX_LISTED),
+      new NfvError({
+        what: `${rest} more problem(s) not listed`,
+        expected: `a topology file (${MAX_LISTED} problems are listed; fix those first)`,
+        fix: "check that this is the topology file you meant; run validate again after fixing the ones above",
+        location: { file, ...(last?.line !== undefined ? { line: last.line } : {}) },
+        code: "NFV-TOPO-INVALID",
+      }),
+    ];
+  }
   throw new NfvErrors(
     unique,
     `${file}: ${unique.length} problem(s)\n${unique.map((e) => e.message).join("\n")}`,
   );
 }
 
+/**
+ * Repeated keys, found with one set per mapping. The yaml library's own check (uniqueKeys) scans
+ * the mapping for every key it adds: 40,000 keys took minutes.
+ */
+function duplicateKeys(doc: Document, src: SourceMap): NfvError[] {
+  const out: NfvError[] = [];
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return;
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const k = String(pair.key.value);
+        if (seen.has(k)) {
+          out.push(
+            new NfvError({
+              what: "YAML syntax error",
+              expected: `each key once in a mapping: ${JSON.stringify(excerpt(k))} is repeated`,
+              fix: YAML_FIX.DUPLICATE_KEY,
+              location: src.at(pair.key.range?.[0] ?? 0),
+            }),
+          );
+        }
+        seen.add(k);
+      }
+    },
+  });
+  return out;
+}
+
 /** Parses and validates topology text; `file` is only used in messages. */
 export function parseTopology(text: string, file: string): ParsedTopology {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const src = new SourceMap(doc, lines, file);
 
   // Warnings (unknown tags, stringified keys) mean the file does not say what it seems to: refuse.
   const problems = [...doc.errors, ...doc.warnings];
+  const duplicates = problems.length === 0 ? duplicateKeys(doc, src) : [];
+  if (duplicates.length > 0) fail(duplicates, file);
   if (problems.length > 0) {
     fail(
       problems.map(
@@ -91,6 +146,25 @@ export function parseTopology(text: string, file: string): ParsedTopology {
           what: "topology",
           expected: "a mapping with name, host, networks and vnfs (see docs/topology.md)",
           fix: "start from examples/topologies/seed-csr1kv.yaml",
+          location: src.locate([]),
+        }),
+      ],
+      file,
+    );
+  }
+
+  // Something that is not a topology at all (/etc/shadow, a compose file): say so once, without
+  // repeating its content back key by key.
+  const TOP = ["name", "host", "networks", "vnfs", "lab"];
+  const keys = Object.keys(raw as Record<string, unknown>);
+  if (keys.length > 0 && !keys.some((k) => TOP.includes(k))) {
+    fail(
+      [
+        new NfvError({
+          what: "not a topology file",
+          value: `${keys.length} top-level key(s), none of ${TOP.join(", ")}`,
+          expected: "a topology: a mapping with name, host, networks and vnfs (see docs/topology.md)",
+          fix: "check the file name; start from examples/topologies/seed-csr1kv.yaml",
           location: src.locate([]),
         }),
       ],

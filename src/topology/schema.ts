@@ -46,13 +46,20 @@ const obj = (properties: Record<string, Schema>, required: string[] = [], descri
   additionalProperties: false,
 });
 const list = (items: Schema, description: string): Schema => ({ type: "array", description, items });
-/** Free text that ends up in a router config line: a line break would inject a command. */
+/**
+ * Free text that ends up in a router config line: printable ASCII only, as IOS-XE takes it. A line
+ * break would inject a command; U+2028, NEL, VT, FF, ESC or NUL would reach the router's parser or
+ * a terminal as something else than they look in the file.
+ */
 const line = (description: string, extra: Schema = {}): Schema => ({
   type: "string",
-  pattern: "^[^\\r\\n]*$",
-  description: `${description} (one line)`,
+  pattern: "^[\\x20-\\x7e]*$",
+  description: `${description} (printable ASCII, one line)`,
   ...extra,
 });
+/** A line whose first character is not a space (IOS-XE would drop it, and the value would differ). */
+const word = (description: string, extra: Schema = {}): Schema =>
+  line(description, { pattern: "^[\\x21-\\x7e][\\x20-\\x7e]*$", ...extra });
 
 const size = (description: string, extra: Schema = {}): Schema => ({
   type: ["string", "integer"],
@@ -293,7 +300,7 @@ const day0Interface = obj(
     address: str("nfv-cidr", "Address with prefix length."),
     dhcp: { type: "boolean", description: "Address from DHCP (instead of address)." },
     mtu: int("IP MTU.", 576, 9216),
-    description: line("Interface description", { maxLength: 200 }),
+    description: word("Interface description", { maxLength: 200 }),
     tunnel: obj(
       {
         encapsulation: {
@@ -344,8 +351,8 @@ const day0 = obj(
       {
         "system-ip": str("nfv-ipv4", "SD-WAN system IP."),
         "site-id": int("SD-WAN site id.", 1, 4294967295),
-        "organization-name": line("Overlay organization name", { minLength: 1 }),
-        "sp-organization-name": line("Service-provider organization name", { minLength: 1 }),
+        "organization-name": word("Overlay organization name", { minLength: 1 }),
+        "sp-organization-name": word("Service-provider organization name", { minLength: 1 }),
         vbond: str("nfv-host", "vBond (validator) address."),
         "vbond-port": int("vBond port.", 1, 65535),
       },
@@ -461,6 +468,11 @@ const vnf = obj(
         "isolate: each vCPU on its own core, siblings carry the emulator; prefer: fill sibling threads; require: prefer, on SMT cores only; share: may share cores with other share VNFs.",
     },
     node: int("Force this NUMA node.", 0, MAX_NUMA_NODE),
+    priority: int(
+      "When not every VNF fits, VNFs of a higher priority are kept first (default 0); ties keep the earlier VNF in the file.",
+      -1000,
+      1000,
+    ),
     lab: {
       type: "boolean",
       description: "Emulated (TCG) domain, not for production; default: the file's lab.",
@@ -472,7 +484,11 @@ const vnf = obj(
       {
         kernel: str("nfv-path", "Kernel image on the host."),
         initrd: str("nfv-path", "Initramfs on the host."),
-        cmdline: line("Kernel command line"),
+        cmdline: {
+          type: "string",
+          pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$",
+          description: "Kernel command line (one line, no control characters)",
+        },
       },
       ["kernel"],
       "Direct kernel boot (generic VNFs, test guests) instead of booting the disk image.",

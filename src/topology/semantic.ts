@@ -34,6 +34,7 @@ import {
   validateIosHostname,
   validateIosUsername,
   validateSysctlKey,
+  validateSysctlValue,
 } from "./values.js";
 
 type Obj = Record<string, unknown>;
@@ -123,11 +124,28 @@ export function checkSemantics(raw: unknown, src: SourceMap): NfvError[] {
         true,
       );
     const v = objOr(host.sysctl)[key];
-    if (typeof v === "string" && /[\r\n]/.test(v)) {
+    const valueProblem =
+      typeof v === "string" || typeof v === "number" ? validateSysctlValue(String(v)) : null;
+    if (valueProblem) {
       p.add(["host", "sysctl", key], {
         what: formatPath(["host", "sysctl", key]),
         value: v,
-        expected: "a single-line value",
+        expected: valueProblem,
+        fix: "write the value sysctl -w would take, without quotes or shell syntax",
+      });
+    }
+  }
+
+  // host.local-repo paths go into /etc/fstab, whose fields are separated by blanks.
+  const repo = objOr(host["local-repo"]);
+  for (const field of ["iso", "mountpoint"]) {
+    const v = repo[field];
+    if (typeof v === "string" && /\s/.test(v)) {
+      p.add(["host", "local-repo", field], {
+        what: formatPath(["host", "local-repo", field]),
+        value: v,
+        expected: "a path without spaces or tabs (/etc/fstab separates its fields with them)",
+        fix: "move or link the file to a path without blanks",
       });
     }
   }
@@ -724,6 +742,7 @@ function checkLicense(p: Problems, path: Path, license: Obj, kind: KindSpec, ver
       what: formatPath([...path, "boot-level"]),
       value: boot,
       expected: `a boot level ${kind.label} accepts: ${listOr(lic.bootLevels)}`,
+      fix: `set boot-level to ${lic.defaultBootLevel ?? lic.bootLevels[0]}, or remove it${lic.defaultBootLevel ? ` (default ${lic.defaultBootLevel})` : ""}`,
     });
   }
   const level = license["throughput-level"];
@@ -735,6 +754,7 @@ function checkLicense(p: Problems, path: Path, license: Obj, kind: KindSpec, ver
           what: formatPath([...path, "throughput-level"]),
           value: level,
           expected: `a throughput in Mbps for ${kind.label} (${listOr(lic.throughputMbps)}): tiers T0-T3 are a Catalyst 8000V feature`,
+          fix: "set throughput-level to the licensed Mbps, e.g. 250",
         });
       } else if (version !== null && !versionInRange(version, { min: lic.tiersSince, max: null })) {
         p.add([...path, "throughput-level"], {
@@ -749,6 +769,7 @@ function checkLicense(p: Problems, path: Path, license: Obj, kind: KindSpec, ver
         what: formatPath([...path, "throughput-level"]),
         value: level,
         expected: `a throughput level ${kind.label} sells, in Mbps: ${listOr(lic.throughputMbps)}${lic.tiersSince ? `, or a tier T0-T3 (from ${lic.tiersSince}a)` : ""}`,
+        fix: "set throughput-level to the level your licence covers",
       });
     }
   }

@@ -2,16 +2,33 @@
  * Where things are in the YAML text: walks the parsed document along a path and turns node
  * offsets into file:line:column, so every message (schema, semantic, planner) points at the line.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from "yaml";
 import type { SourceLocation } from "./types.js";
 import { parseGigabitEthernet } from "./values.js";
 
 export type Path = (string | number)[];
 
+/** A key or value as messages show it: whole when short, else its start and its length. */
+export function excerpt(text: string, max = 48): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 8).join("")}…(${chars.length} chars)`;
+}
+
 /** vnfs.csr1kv-1.interfaces[1].mac; keys that are not plain words are quoted: host.sysctl["net.ipv4.ip_forward"]. */
 export function formatPath(path: Path): string {
   let out = "";
-  for (const seg of path) {
+  for (const raw of path) {
+    const seg = typeof raw === "string" ? excerpt(raw) : raw;
     if (typeof seg === "number") out += `[${seg}]`;
     else if (/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(seg)) out += out === "" ? seg : `.${seg}`;
     else out += `[${JSON.stringify(seg)}]`;
@@ -35,7 +52,28 @@ interface Found {
   depth: number;
 }
 
+const keyOf = (p: { key: unknown }) => (isScalar(p.key) ? String(p.key.value) : String(p.key));
+
 export class SourceMap {
+  /**
+   * Each mapping's entries by key, built on first use: every located message would otherwise scan
+   * its mapping, and a file of 40,000 unknown keys would take 40,000² steps.
+   */
+  private readonly index = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  private entries(map: YAMLMap): Map<string, Pair> {
+    let m = this.index.get(map);
+    if (!m) {
+      m = new Map();
+      for (const p of map.items as Pair[]) {
+        const k = keyOf(p);
+        if (!m.has(k)) m.set(k, p);
+      }
+      this.index.set(map, m);
+    }
+    return m;
+  }
+
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
@@ -60,9 +98,11 @@ export class SourceMap {
       if (!node) break;
       let next: { value: unknown; key: unknown } | undefined;
       if (isMap(node)) {
-        const keyOf = (p: { key: unknown }) => (isScalar(p.key) ? String(p.key.value) : String(p.key));
+        const entries = this.entries(node);
         const wanted = typeof seg === "number" ? [] : [seg, kebab(seg), FILE_KEY[seg] ?? seg];
-        next = node.items.find((p) => wanted.includes(keyOf(p)));
+        for (const w of wanted) {
+          next ??= entries.get(w);
+        }
         // Day-0 interfaces are normalised to GigabitEthernetN; the file may say GiN.
         const gi = typeof seg === "string" ? parseGigabitEthernet(seg) : null;
         if (!next && gi !== null) next = node.items.find((p) => parseGigabitEthernet(keyOf(p)) === gi);

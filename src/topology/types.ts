@@ -164,6 +164,8 @@ export interface VnfSpec {
   threadPolicy: ThreadPolicy;
   /** Force a NUMA node; otherwise the planner chooses. */
   node?: number;
+  /** When not every VNF fits, higher priorities are kept first (default 0). */
+  priority?: number;
   interfaces: InterfaceSpec[];
   day0?: Day0Spec;
   /** Emulated (TCG) domain for labs and CI; loudly marked as not for production. */

@@ -146,12 +146,19 @@ export function validateClockTimezone(value: string): string | null {
 }
 
 /** A sysctl key as sysctl(8) takes it; ".." would climb out of /proc/sys when mapped to a path. */
+/** A sysctl key as /etc/sysctl.d writes it: dotted, first part lower case (net.ipv4.ip_forward). */
+export const SYSCTL_KEY_RE = /^[a-z0-9_]+([./][A-Za-z0-9_-]+)+$/;
+/** A sysctl value sysctl.d and the generated shell step take literally: no quoting, no `$(...)`. */
+export const SYSCTL_VALUE_RE = /^[A-Za-z0-9 ._:-]+$/;
+
 export function validateSysctlKey(value: string): string | null {
-  const parts = value.split(/[./]/);
-  if (parts.length < 2 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) {
-    return "a sysctl key such as net.ipv4.ip_forward";
-  }
-  return null;
+  return SYSCTL_KEY_RE.test(value) ? null : "a dotted sysctl key such as net.ipv4.ip_forward";
+}
+
+export function validateSysctlValue(value: string): string | null {
+  return SYSCTL_VALUE_RE.test(value)
+    ? null
+    : "letters, digits, spaces and . _ : - (e.g. 1, or 4096 87380 6291456)";
 }
 
 /** IOS-XE interface names in day-0: GigabitEthernet<N>, also written Gi<N>. */

@@ -1,10 +1,12 @@
 /**
  * Writes schema/topology.schema.json from ./schema.ts, for editors (YAML language servers read it
- * through a `# yaml-language-server: $schema=...` line), and ./schema-validate.generated.ts, the
- * loader's validator compiled ahead of time. Run after any change to the schema or its formats:
- * npx tsx src/topology/write-schema.ts
+ * through a `# yaml-language-server: $schema=...` line; committed), and
+ * src/generated/topology-validator.ts, the loader's validator compiled ahead of time (not
+ * committed). After a change to the schema or its formats: npx tsx src/topology/write-schema.ts;
+ * `--validator-only` (npm run generate, run by build, typecheck and the test setup) writes only
+ * the validator, and only when its text changed.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { topologySchema } from "./schema.js";
@@ -18,7 +20,21 @@ export function schemaFileText(): string {
   return `${JSON.stringify(topologySchema, null, 2)}\n`;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** Writes the validator module when its text differs from what is on disk; true when written. */
+export async function writeValidator(): Promise<boolean> {
+  const { GENERATED_VALIDATOR_FILE, validatorModuleText } = await import("./schema-validate-gen.js");
+  const text = validatorModuleText();
+  const now = await readFile(GENERATED_VALIDATOR_FILE, "utf8").catch(() => null);
+  if (now === text) return false;
+  await mkdir(dirname(GENERATED_VALIDATOR_FILE), { recursive: true });
+  await writeFile(GENERATED_VALIDATOR_FILE, text);
+  return true;
+}
+
+const main = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (main && process.argv.includes("--validator-only")) {
+  await writeValidator();
+} else if (main) {
   await mkdir(dirname(SCHEMA_FILE), { recursive: true });
   // Formatted as `npm test` checks it (prettier folds short arrays that JSON.stringify unfolds).
   const prettier = await import("prettier");
@@ -28,8 +44,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     await prettier.format(schemaFileText(), { ...options, filepath: SCHEMA_FILE }),
   );
   process.stdout.write(`wrote ${SCHEMA_FILE}\n`);
-  // Imported here only: ajv is needed to generate the validator, never to run it.
-  const { GENERATED_VALIDATOR_FILE, validatorModuleText } = await import("./schema-validate-gen.js");
-  await writeFile(GENERATED_VALIDATOR_FILE, validatorModuleText());
-  process.stdout.write(`wrote ${GENERATED_VALIDATOR_FILE}\n`);
+  // Imported only here: ajv is needed to generate the validator, never to run it.
+  await writeValidator();
+  process.stdout.write("wrote src/generated/topology-validator.ts\n");
 }

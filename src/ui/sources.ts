@@ -4,7 +4,9 @@
  */
 import { discoverHost } from "../facts/discover.js";
 import type { HostFacts } from "../facts/types.js";
+import { readDeployed } from "../libvirt/deployed.js";
 import { Virsh } from "../libvirt/virsh.js";
+import type { DeployedVnf } from "../plan/types.js";
 import { runPipeline } from "../pipeline/index.js";
 import { loadTopology, parseTopology } from "../topology/load.js";
 import type { ParsedTopology } from "../topology/types.js";
@@ -42,10 +44,15 @@ export function createSources(opts: SourceOptions): UiSources {
     return list.map((d) => ({ name: d.name, state: d.state }));
   };
 
+  // The preview worker plans around what runs now (it cannot reach libvirt itself).
+  const deployed = async (f: HostFacts): Promise<DeployedVnf[]> =>
+    virsh && !snapshot ? readDeployed(virsh, f).catch(() => []) : [];
+
   return {
     facts,
     live: () => live().catch(() => []),
     lastVerify: async () => (opts.stateDir ? readLastVerify(opts.stateDir) : null),
+    deployed,
     async plan(text?: string) {
       let parsed: ParsedTopology;
       if (text !== undefined) parsed = parseTopology(text, "preview.yaml");

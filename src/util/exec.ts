@@ -8,13 +8,18 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
-import { NfvError } from "./errors.js";
+import { NfvError, PROGRAM_MESSAGE_LIMIT } from "./errors.js";
 
 export interface RunOptions {
   input?: string | Buffer;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Open file descriptors handed to the child as fd 3, 4, ... (the lock: util-linux `flock` locks
+   * the open file description this process keeps after the child exits).
+   */
+  fds?: readonly number[];
 }
 
 export interface RunResult {
@@ -72,7 +77,8 @@ function spawnRun(command: string, args: readonly string[], opts: RunOptions = {
     const child = spawn(command, [...args], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
+      // Typed as the three pipes the code below uses; extra fds only follow them.
+      stdio: ["pipe", "pipe", "pipe", ...(opts.fds ?? [])] as unknown as ["pipe", "pipe", "pipe"],
       timeout: opts.timeoutMs,
     });
     const out: Buffer[] = [];
@@ -109,6 +115,7 @@ export async function runChecked(
     throw new NfvError({
       what: `${displayCommand(command, args)} failed (exit ${r.code})`,
       value: (r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | "),
+      valueLimit: PROGRAM_MESSAGE_LIMIT,
       exitCode: 1,
     });
   }

@@ -32,6 +32,8 @@ export function validateIfName(name: string): string | null {
     return `${expected} (Linux IFNAMSIZ); this one has ${Buffer.byteLength(name, "utf8")}`;
   }
   if (name === "." || name === "..") return `${expected}, not "." or ".."`;
+  // The kernel takes "-rf", but nmcli, ip and tcpdump would read it as an option.
+  if (name.startsWith("-")) return `${expected}, not starting with '-' (commands would read it as an option)`;
   // eslint-disable-next-line no-control-regex
   if (/[/:\s\u0000-\u001f\u007f]/.test(name)) return expected;
   return null;

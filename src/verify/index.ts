@@ -4,6 +4,9 @@
  * per-node hugepage counters, ip -d link, /proc/cmdline). Each failed check names what differs
  * and the command that fixes it.
  */
+import { checkDrivers, execInVnf, type VnicMapping } from "./guest.js";
+import { KINDS } from "../topology/kinds.js";
+import { NfvError } from "../util/errors.js";
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { bindHost, prepare } from "../pipeline/index.js";
@@ -65,6 +68,8 @@ export interface VerifyOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Keep the result in STATE/verify/last.json (default true). */
   persist?: boolean;
+  /** Also run in-guest checks: the vNIC driver per interface, read over the serial console. */
+  guest?: boolean;
   /** `ip -d -j link show dev PF` runner (tests feed fixture output). */
   ipLink?: (pf: string) => Promise<string>;
 }
@@ -519,6 +524,7 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
   for (const iso of ctx.desired.isos) await verifyDay0Iso(iso.vnf, iso.path, out, opts.topologyFile);
   for (const n of ctx.desired.networks)
     verifyNetwork(n, ctx.live.networks.get(n.name), virsh, out, opts.topologyFile);
+  if (opts.guest) await verifyGuests(plan.vnfs, virsh, out);
   await verifyPfs(plan, opts, out);
   const report: VerifyReport = {
     topology: ctx.parsed.topology.name,
@@ -536,4 +542,53 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
     );
   }
   return report;
+}
+
+/**
+ * verify --guest: the driver each vNIC really got inside the guest (`show platform software
+ * vnic-if interface-mapping` over the serial console), against the plan: a VF -> the vendor's VF
+ * driver, an emulated NIC -> its model's driver. One VNF at a time: each holds its console.
+ */
+export async function verifyGuests(vnfs: readonly VnfPlan[], virsh: Virsh, out: Check[]): Promise<void> {
+  const command = "show platform software vnic-if interface-mapping";
+  for (const v of vnfs) {
+    if (!KINDS[v.kind].prompt || !KINDS[v.kind].guestDrivers) continue;
+    let mapping: VnicMapping[] | null = null;
+    let problem: string | null = null;
+    try {
+      const [r] = await execInVnf(virsh, { name: v.name, kind: v.kind, plan: v }, [command], {
+        via: "serial",
+      });
+      if (r!.error) problem = r!.error;
+      else mapping = r!.parsed as VnicMapping[];
+    } catch (e) {
+      problem = e instanceof NfvError ? e.message : (e as Error).message;
+    }
+    if (!mapping) {
+      add(out, {
+        subject: v.name,
+        check: "vNIC drivers in the guest",
+        ok: false,
+        want: "the guest's vNIC table",
+        have: problem ?? "no answer",
+        evidence: `nfvhost exec ${v.name} -- "${command}"`,
+        fix: `check the console: nfvhost console ${v.name}`,
+      });
+      continue;
+    }
+    for (const c of checkDrivers(v, mapping)) {
+      add(out, {
+        subject: v.name,
+        check: `vNIC driver ${c.interface} (${c.mac})`,
+        ok: c.ok,
+        want: c.want.length ? c.want.join(" or ") : "any driver",
+        have: c.have ?? "not in the guest's table",
+        evidence: `nfvhost exec ${v.name} -- "${command}"`,
+        fix:
+          c.have === null
+            ? "the guest does not see this vNIC: check the domain's interfaces (virsh domiflist)"
+            : "the guest bound another driver than the kind documents: check the vNIC model or the VF's PF",
+      });
+    }
+  }
 }

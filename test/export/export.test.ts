@@ -15,6 +15,7 @@ import {
   exportOpenstack,
   heatTemplateText,
   OPENSTACK_DEFAULTS,
+  templateFiles,
 } from "../../src/export/openstack.js";
 import type { RenderedFile } from "../../src/render/types.js";
 import { expectGolden } from "../support/golden.js";
@@ -77,7 +78,7 @@ it("OpenStack: every example passes Nova's validators and numa_get_constraints a
       templates.push({
         template: heatTemplateText(input, opts),
         file: `${name}${pinHost ? " --pin-host" : ""}`,
-        files: Object.fromEntries(r.files.map((f) => [f.path, f.content])),
+        files: templateFiles(r.files),
       });
     }
   }

@@ -93,3 +93,17 @@ describe("multi-host OpenStack export", () => {
     expect(zone("csr_a")).toBe("nova:pop-1");
   });
 });
+
+describe("input errors", () => {
+  it("a VNF name on two hosts: NFV-EXPORT-DUPLICATE naming both hosts", async () => {
+    const { exportDeployment } = await import("../../src/export/index.js");
+    const a = await exampleHost("seed-csr1kv", "a");
+    const b = await exampleHost("seed-csr1kv", "b");
+    await expect(
+      exportDeployment("kubevirt", { name: "x", hosts: [a, b], env: EXPORT_ENV }),
+    ).rejects.toMatchObject({
+      code: "NFV-EXPORT-DUPLICATE",
+      message: expect.stringMatching(/vnfs\.csr1kv-1: "a and b"/),
+    });
+  });
+});

@@ -5,16 +5,19 @@
 import { expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { checkOpenstackTemplates } from "../../src/export/openstack-check.js";
-import { exportOpenstack, heatTemplateText, OPENSTACK_DEFAULTS } from "../../src/export/openstack.js";
+import {
+  exportOpenstack,
+  heatTemplateText,
+  OPENSTACK_DEFAULTS,
+  templateFiles,
+} from "../../src/export/openstack.js";
 import { exampleInput } from "./inputs.js";
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 it("names each mistake: extra-spec typo, topology, page multiple, Heat property, reference, version", async () => {
   const input = await exampleInput("seed-csr1kv");
-  const files = Object.fromEntries(
-    exportOpenstack(input, OPENSTACK_DEFAULTS).files.map((f) => [f.path, f.content]),
-  );
+  const files = templateFiles(exportOpenstack(input, OPENSTACK_DEFAULTS).files);
   const good = parse(heatTemplateText(input, OPENSTACK_DEFAULTS)) as Any;
   const broken: [string, (t: Any) => void][] = [
     ["typo", (t) => (t.resources.csr1kv_1_flavor.properties.extra_specs["hw:cpu_polcy"] = "dedicated")],

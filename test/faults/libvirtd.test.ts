@@ -21,6 +21,7 @@ import { serialLogPath } from "../../src/desired/desired.js";
 import { applyTopology } from "../../src/apply/index.js";
 import { destroyVnfs } from "../../src/apply/operate.js";
 import { Journal } from "../../src/state/journal.js";
+import { hostLockPath, readLockInfo } from "../../src/state/lock.js";
 import { verifyTopology } from "../../src/verify/index.js";
 import { virsh as virshRaw, waitForGuest } from "../support/guest.js";
 import { createLab } from "../support/lab.js";
@@ -84,7 +85,7 @@ async function hostPicture() {
     hugepages: await hugepages(),
     files: await tree(dir),
     journal: await new Journal(state).list(),
-    lock: existsSync(join(state, "apply.lock")),
+    lock: await readLockInfo(hostLockPath(URI)),
   };
 }
 
@@ -156,7 +157,7 @@ describe("libvirtd really stopped", () => {
 
   it("libvirtd stopped between define and start: a clear failure, no lock left, the definition kept; after a restart apply finishes, nothing lost", async () => {
     const file = await topologyFile();
-    await destroyVnfs(virsh, [VNF], { all: false, yes: false, adopt: false, stateDir: state });
+    await destroyVnfs(virsh, [VNF], { all: false, yes: true, adopt: false, stateDir: state });
     expect(await domState(VNF)).toBe("absent");
     const imageSha = await sha(image);
     const isos = (await readdir(join(state, "day0"))).filter((f) => f.endsWith(".iso"));
@@ -204,7 +205,7 @@ describe("libvirtd really stopped", () => {
     expect(err).toContain("fix: start libvirtd");
     expect(err).toContain(`could not restore ${VNF}`);
     expect(err).toContain("apply again");
-    expect(existsSync(join(state, "apply.lock"))).toBe(false);
+    expect(await readLockInfo(hostLockPath(URI))).toBeNull();
     const journal = await new Journal(state).list();
     expect(journal).toHaveLength(journalBefore + 1);
     const last = journal.at(-1)!;

@@ -45,8 +45,11 @@ interface HostRun {
   drift: string[];
 }
 
+let debugN = 0;
 const fleetRun = async (args: string[]) => {
   const r = await lab.cli(["fleet", ...args, "--json"]);
+  if (process.env.NFVT_FLEET_DEBUG)
+    await writeFile(`/tmp/i13-debug-${debugN++}.log`, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`);
   let hosts: HostRun[] = [];
   try {
     hosts = (JSON.parse(r.stdout) as { hosts: HostRun[] }).hosts;
@@ -113,6 +116,8 @@ beforeAll(async () => {
             hosts: {
               this: null,
               gone: {
+                // Planned from an earlier snapshot, unreachable now.
+                nfvhost_snapshot: roots.seed,
                 ansible_port: await freePort(),
                 ansible_ssh_common_args: `${sshd.sshArgs} -o ConnectTimeout=5`,
               },
@@ -189,10 +194,10 @@ describe("a fleet over SSH with Ansible", () => {
       join(dir, "snaps"),
       "--json",
     ]);
+    if (process.env.NFVT_FLEET_DEBUG) await writeFile("/tmp/i13-debug-plan.log", plan.stdout + plan.stderr);
     expect(plan.code, plan.stderr).toBe(0);
     const p = JSON.parse(plan.stdout) as { assignment: Record<string, string>; warnings: string[] };
     expect(p.assignment).toEqual({ [lab.names.vnf]: "this" });
-    expect(p.warnings.join("\n")).toContain("host gone left out");
 
     const out = join(dir, "out");
     const render = await lab.cli([
@@ -249,8 +254,9 @@ describe("a fleet over SSH with Ansible", () => {
     for (const h of ["snap-seed", "snap-amd", "this"]) {
       const x = first.byName.get(h)!;
       expect(x.status, `${h}: ${JSON.stringify(x)}\n${first.stderr.slice(-3000)}`).toBe("changed");
-      expect(x.verify?.ok, JSON.stringify(x.verify)).toBe(true);
     }
+    // verify reads live state: on this machine only (a snapshot root has no libvirt or links).
+    expect(first.byName.get("this")!.verify?.ok, JSON.stringify(first.byName.get("this"))).toBe(true);
     expect((await readFile(join(roots.seed, SEED_PF), "utf8")).trim()).toBe("2");
     expect(existsSync(join(roots.amd, "etc/NetworkManager/system-connections/ens5f0.nmconnection"))).toBe(
       true,
@@ -302,6 +308,7 @@ describe("a fleet over SSH with Ansible", () => {
     expect(v.code, v.stdout + v.stderr.slice(-2000)).toBe(0);
     expect(v.stdout).toMatch(new RegExp(`this: ok, VNFs ${lab.names.vnf} \\(running\\); verified`));
     expect(v.stdout).toMatch(/4 hosts: 3 ok, 0 changed, 0 failed, 0 unreachable, 1 skipped; 0 with drift/);
+    expect(v.stdout).toMatch(/snap-seed: ok/);
     const s = await lab.cli(["fleet", "status", out, "-i", inventory, "--vault-password-file", vaultPass]);
     expect(s.stdout).toMatch(/gone: unreachable/);
     expect(s.code).toBe(1);

@@ -137,6 +137,7 @@ describe("infeasible topology files", () => {
         "test/fixtures/plan/three-routers.yaml:37: cannot fit: r3 needs 8 free cores on node 0 for 8 vCPUs (thread policy isolate), 1 is left",
         "  fix: reduce r3 vcpus to 1",
         "1 of 3 VNFs does not fit this host (1 problem).",
+        "placement: at most 2 of the 3 new VNFs fit together (proven optimal)",
         "",
       ].join("\n"),
     ],
@@ -148,6 +149,7 @@ describe("infeasible topology files", () => {
         "  fix: raise host.hugepages.count to 48",
         "  fix: reduce big-2 memory to 4GiB",
         "1 of 2 VNFs does not fit this host (1 problem).",
+        "placement: at most 1 of the 2 new VNFs fit together (proven optimal)",
         "",
       ].join("\n"),
     ],
@@ -193,6 +195,7 @@ describe("infeasible topology files", () => {
           ];
         }),
         "36 of 40 VNFs do not fit this host (72 problems).",
+        "placement: at most 4 of the 40 new VNFs fit together (proven optimal)",
         "",
       ].join("\n"),
     ],

@@ -5,8 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { REPO, SEED_PASSWORD, SEED_ROOT, SEED_TOPOLOGY } from "./seed.js";
@@ -54,9 +55,15 @@ describe("nfvhost render", () => {
       topology: string;
     };
     expect(marker.topology).toBe("seed-csr1kv");
-    // Its own earlier render is replaced without --force; a stray file does not survive.
+    // Its own earlier render is replaced without --force...
+    expect(await render(SEED_TOPOLOGY, "--root", SEED_ROOT, "--out", dir)).toBe(0);
+    // ...but not a file its marker does not list: that one is someone's.
     await writeFile(join(dir, "stray.txt"), "x");
-    expect(await render(SEED_TOPOLOGY, "--root", SEED_ROOT, "--out", dir, "--json")).toBe(0);
+    out.length = 0;
+    expect(await render(SEED_TOPOLOGY, "--root", SEED_ROOT, "--out", dir)).toBe(2);
+    expect(err.join("")).toContain("it also holds stray.txt");
+    expect(existsSync(join(dir, "stray.txt"))).toBe(true);
+    expect(await render(SEED_TOPOLOGY, "--root", SEED_ROOT, "--out", dir, "--json", "--force")).toBe(0);
     expect(existsSync(join(dir, "stray.txt"))).toBe(false);
     const listed = JSON.parse(out.join("")) as { path: string; mode: string }[];
     expect(listed.find((f) => f.path === "apply.sh")?.mode).toBe("0755");
@@ -74,13 +81,49 @@ describe("nfvhost render", () => {
     expect(existsSync(join(dir, "apply.sh"))).toBe(true);
   });
 
+  it("refuses a stray marker in a directory with other files, system directories and file parents, without exit 70", async () => {
+    vi.stubEnv("CSR_ADMIN_PASSWORD", SEED_PASSWORD);
+    const dir = join(base, "stray-marker");
+    await mkdir(dir);
+    await writeFile(join(dir, "notes.txt"), "keep me");
+    await writeFile(join(dir, ".nfvhost-render.json"), "{}");
+    expect(await render(SEED_TOPOLOGY, "--root", SEED_ROOT, "--out", dir)).toBe(2);
+    expect(await readFile(join(dir, "notes.txt"), "utf8")).toBe("keep me");
+    await writeFile(join(base, "a-file"), "x");
+    for (const bad of [
+      "/",
+      "/etc",
+      "/var/lib/libvirt",
+      "/proc/x",
+      "/sys/x",
+      homedir(),
+      join(base, "a-file", "x"),
+    ]) {
+      err.length = 0;
+      expect(await render(SEED_TOPOLOGY, "--root", SEED_ROOT, "--out", bad, "--force"), bad).toBe(2);
+      expect(err.join(""), bad).toMatch(/--out.*fix: /s);
+      expect(err.join("")).not.toContain("internal error");
+    }
+  });
+
+  it("removes the staging directory a killed render left, on its next run there", async () => {
+    vi.stubEnv("CSR_ADMIN_PASSWORD", SEED_PASSWORD);
+    const parent = join(base, "killed");
+    const dead = spawnSync("true").pid!;
+    const left = join(parent, `.nfvhost-render-${dead}-abc123`);
+    await mkdir(join(left, "day0"), { recursive: true, mode: 0o700 });
+    await writeFile(join(left, "day0", "iosxe_config.txt"), "secret 9 x", { mode: 0o600 });
+    expect(await render(SEED_TOPOLOGY, "--root", SEED_ROOT, "--out", join(parent, "out"))).toBe(0);
+    expect(await readdir(parent)).toEqual(["out"]);
+  });
+
   it("names the missing secret variable and writes nothing", async () => {
     vi.stubEnv("CSR_ADMIN_PASSWORD", "");
     const dir = join(base, "nosecret");
     expect(await render(SEED_TOPOLOGY, "--root", SEED_ROOT, "--out", dir)).toBe(2);
     expect(err.join("")).toContain("environment variable CSR_ADMIN_PASSWORD");
     expect(existsSync(dir)).toBe(false);
-    expect((await readdir(base)).filter((n) => n.includes(".render-"))).toEqual([]);
+    expect((await readdir(base)).filter((n) => n.includes("render-"))).toEqual([]);
   });
 
   it("writes nothing when the topology does not fit the host", async () => {

@@ -7,39 +7,22 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { discoverHost } from "../../src/facts/discover.js";
 import type { HostFacts } from "../../src/facts/types.js";
-import { planDeployment } from "../../src/plan/planner.js";
-import type { VnfPlan } from "../../src/plan/types.js";
 import { renderDay0 } from "../../src/render/day0/index.js";
 import { DAY0_FORMATS, expectedSummary } from "../../src/render/day0/formats/index.js";
 import { parseBraces } from "../../src/render/day0/formats/cli-tree.js";
 import { day0MediumOf, KINDS } from "../../src/topology/kinds.js";
-import { loadTopology, parseTopology } from "../../src/topology/load.js";
+import { parseTopology } from "../../src/topology/load.js";
 import type { NfvErrors } from "../../src/util/errors.js";
 import { expectGolden } from "../support/golden.js";
+import { VENDOR_ENV, VENDOR_KINDS, vendorVnf } from "../support/vendors.js";
 import { REPO, SEED_ROOT } from "./seed.js";
 
-export const VENDOR_ENV = {
-  XRV_ADMIN_PASSWORD: "Xrv-Test-Password-1",
-  VSRX_ROOT_PASSWORD: "Vsrx-Root-Test-1",
-  VSRX_ADMIN_PASSWORD: "Vsrx-Admin-Test-1",
-  VYOS_PASSWORD: "Vyos-Test-Password-1",
-  PANOS_AUTHCODE: "I1234567-TEST",
-  FGT_LICENSE: "-----BEGIN FGT VM LICENSE-----\nQAAAAnfakeTESTlicence\n-----END FGT VM LICENSE-----\n",
-};
 const SECRETS = Object.values(VENDOR_ENV).filter((v) => v.includes("Test"));
-export const VENDOR_KINDS = ["asav", "xrv9k", "vsrx3", "vmseries", "fortigate", "vyos", "chr"] as const;
 
 let facts: HostFacts;
 beforeAll(async () => {
   facts = await discoverHost({ root: SEED_ROOT });
 });
-
-export async function vendorVnf(kind: string, f: HostFacts): Promise<VnfPlan> {
-  const parsed = await loadTopology(join(REPO, `examples/topologies/vendor-${kind}.yaml`));
-  const r = planDeployment(f, parsed.topology);
-  if (!r.ok) throw new Error(`vendor-${kind} does not plan: ${JSON.stringify(r.problems)}`);
-  return r.plan.vnfs[0]!;
-}
 
 describe.each(VENDOR_KINDS)("kind %s", (kind) => {
   it("has a profile with a sourced reference, and its example plans on the seed host", async () => {

@@ -34,7 +34,7 @@ const WANTED_MODULES = ["virtio_pci", "virtio_net", "ata_piix", "sr_mod", "isofs
  * (for tests that inspect a live domain); `nfvt.hold=forever` never powers off. `nfvt.day0=wait`
  * waits for the cdrom (the SCSI scan is asynchronous), up to 30 s.
  */
-const INIT_SCRIPT = `#!/bin/busybox sh
+export const INIT_SCRIPT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
 mkdir -p /proc /sys /dev /mnt/day0
@@ -43,6 +43,55 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec 0</dev/console 1>/dev/console 2>&1
 for m in $(cat /modules.list); do insmod /modules/$m.ko || echo "NFVT-WARN insmod $m failed"; done
+# A scripted stand-in for an IOS-XE console (nfvt.router=iosxe): user and privileged EXEC prompts,
+# and the show commands nfvhost exec and verify --guest use, printed the way IOS-XE prints them.
+# The vNIC table is read from the guest's own NICs (driver, MAC), so it says what the VM really has.
+cisco_mac() { echo "$1" | tr -d : | sed 's/^\\(....\\)\\(....\\)\\(....\\)$/\\1.\\2.\\3/'; }
+pmd() {
+  case "$1" in
+    virtio_net) echo net_virtio ;; ixgbevf) echo net_ixgbe_vf ;; iavf|i40evf) echo net_i40e_vf ;;
+    e1000) echo net_e1000_em ;; vmxnet3) echo net_vmxnet3 ;; *) echo "net_$1" ;;
+  esac
+}
+fake_router() {
+  host=$(sed -n 's/.*nfvt\\.hostname=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
+  [ -n "$host" ] || host=Router
+  mode=">"
+  printf '\\r\\nPress RETURN to get started!\\r\\n'
+  while true; do
+    printf '\\r\\n%s%s' "$host" "$mode"
+    IFS= read -r line || { sleep 1; continue; }
+    line=$(echo "$line" | tr -d '\\r')
+    case "$line" in
+      "") ;;
+      enable) mode="#" ;;
+      disable) mode=">" ;;
+      "terminal length 0"|"terminal width 0") ;;
+      "show platform software vnic-if interface-mapping")
+        if [ "$mode" != "#" ]; then echo "% Invalid input detected at '^' marker."; continue; fi
+        echo
+        echo "-------------------------------------------------------------"
+        echo " Interface Name        Driver Name         Mac Addr"
+        echo "-------------------------------------------------------------"
+        n=1
+        for nic in $(ls /sys/class/net | grep -v '^lo$' | sort -V); do
+          drv=$(basename "$(readlink /sys/class/net/$nic/device/driver)")
+          printf ' %-21s %-19s %s\\n' "GigabitEthernet$n" "$(pmd "$drv")" "$(cisco_mac "$(cat /sys/class/net/$nic/address)")"
+          n=$((n+1))
+        done
+        echo "-------------------------------------------------------------"
+        ;;
+      "show platform hardware throughput level")
+        echo "The current throughput level is 1000 kb/s" ;;
+      "show sdwan control connections")
+        echo "% This command is not supported in autonomous mode" ;;
+      "show version")
+        echo "Cisco IOS XE Software, Version 17.09.04a (nfvhost test guest: NOT a real IOS-XE)" ;;
+      exit|logout) mode=">"; printf '\\r\\n%s con0 is now available\\r\\n' "$host" ;;
+      *) echo "% Invalid input detected at '^' marker." ;;
+    esac
+  done
+}
 echo NFVT-GUEST-BEGIN
 echo "NFVT-VCPUS=$(grep -c '^processor' /proc/cpuinfo)"
 echo "NFVT-MEMTOTAL-KB=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
@@ -56,18 +105,22 @@ if grep -q 'nfvt.day0=wait' /proc/cmdline; then
   while [ ! -b /dev/sr0 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
 fi
 if [ -b /dev/sr0 ] && mount -t iso9660 -o ro /dev/sr0 /mnt/day0; then
-  for f in /mnt/day0/*; do
-    [ -f "$f" ] || continue
-    echo "NFVT-DAY0-BEGIN \${f##*/}"
-    cat "$f"
+  for d in $(cd /mnt/day0 && find . -type d | sort); do
+    [ "$d" = . ] || echo "NFVT-DAY0-DIR \${d#./}"
+  done
+  for f in $(cd /mnt/day0 && find . -type f | sort); do
+    f=\${f#./}
+    echo "NFVT-DAY0-BEGIN $f"
+    cat "/mnt/day0/$f"
     echo
-    echo "NFVT-DAY0-END \${f##*/}"
+    echo "NFVT-DAY0-END $f"
   done
   umount /mnt/day0
 else
   echo NFVT-DAY0-NONE
 fi
 echo NFVT-GUEST-END
+if grep -q 'nfvt.router=iosxe' /proc/cmdline; then fake_router; fi
 hold=$(sed -n 's/.*nfvt\\.hold=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
 if [ "$hold" = forever ]; then while true; do sleep 3600; done; fi
 [ -n "$hold" ] && sleep "$hold"
@@ -231,8 +284,12 @@ export async function ensureTestGuest(): Promise<TestGuest> {
  * The kernel command line for the test guest: hold keeps it running that long before power-off;
  * waitForDay0 makes /init wait for the cdrom (set it whenever a day-0 ISO is attached).
  */
-export function guestCmdline(opts: { holdSeconds?: number | "forever"; waitForDay0?: boolean } = {}): string {
+export function guestCmdline(
+  opts: { holdSeconds?: number | "forever"; waitForDay0?: boolean; router?: { hostname: string } } = {},
+): string {
   const parts = ["console=ttyS0", "quiet", "loglevel=1", "panic=-1"];
+  // After its report the guest answers on its console like an IOS-XE router (never powers off).
+  if (opts.router) parts.push("nfvt.router=iosxe", `nfvt.hostname=${opts.router.hostname}`);
   if (opts.holdSeconds !== undefined) parts.push(`nfvt.hold=${opts.holdSeconds}`);
   if (opts.waitForDay0) parts.push("nfvt.day0=wait");
   return parts.join(" ");
@@ -289,8 +346,10 @@ export interface GuestReport {
   memTotalKiB: number | null;
   /** In the guest's interface name order (eth0, eth1...). */
   nics: { name: string; mac: string }[];
-  /** File name -> content, from the cdrom; null when the guest found no cdrom. */
+  /** Path inside the cdrom -> content; null when the guest found no cdrom. */
   day0: Record<string, string> | null;
+  /** Directories on the cdrom (openstack, openstack/latest, content...). */
+  day0Dirs: string[];
   warnings: string[];
   /** NFVT-GUEST-END was printed: the guest got through /init. */
   complete: boolean;
@@ -304,6 +363,7 @@ export function parseGuestReport(serial: string): GuestReport {
     memTotalKiB: null,
     nics: [],
     day0: null,
+    day0Dirs: [],
     warnings: [],
     complete: false,
   };
@@ -322,6 +382,7 @@ export function parseGuestReport(serial: string): GuestReport {
     if ((m = /NFVT-VCPUS=(\d+)/.exec(line))) report.vcpus = Number(m[1]);
     else if ((m = /NFVT-MEMTOTAL-KB=(\d+)/.exec(line))) report.memTotalKiB = Number(m[1]);
     else if ((m = /NFVT-NIC (\S+) (\S+)/.exec(line))) report.nics.push({ name: m[1]!, mac: m[2]! });
+    else if ((m = /NFVT-DAY0-DIR (.+)$/.exec(line))) report.day0Dirs.push(m[1]!);
     else if ((m = /NFVT-DAY0-BEGIN (.+)$/.exec(line))) {
       report.day0 ??= {};
       file = m[1]!;

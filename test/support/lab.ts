@@ -4,11 +4,11 @@
  * per suite, the day-0 password in the environment, the suite lock, the veth pair under the
  * guest's macvtap NIC, the filled-in topology file, and cleanup that also runs after a failure.
  */
-import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ApplyOptions } from "../../src/apply/index.js";
 import { Virsh } from "../../src/libvirt/virsh.js";
-import { acquireLock, type HeldLock } from "../../src/state/lock.js";
+import { acquireLockFile, processAlive, readLockInfo, type HeldLock } from "../../src/state/lock.js";
 import { run, runChecked } from "../../src/util/exec.js";
 import { LAB_URI, labApplyOptions } from "./apply-options.js";
 import {
@@ -22,22 +22,33 @@ import {
   type TestGuest,
 } from "./guest.js";
 
-/** One lab run of a suite on a host at a time: each wants CPU 1 for its guest. */
-const SUITE_LOCK_DIR = "/tmp/nfvt-apply-suite";
+/**
+ * One lab run of a suite on a host at a time: each wants CPU 1 for its guest. The file sits where
+ * the suites' earlier lock (an O_EXCL pid file) lived, so a checkout still using that one and this
+ * one exclude each other too.
+ */
+const SUITE_LOCK = "/tmp/nfvt-apply-suite/apply.lock";
 
 /**
  * Takes the suite lock, waiting up to 20 minutes for another suite (a teammate's full `vitest run`
- * may hold it). The lock is apply's own, so a killed run's lock is seen as stale.
+ * may hold it). It is flock(2), like apply's own: a killed run holds nothing. A live pid in the
+ * file while the flock is free is an older checkout's pid-file lock: wait for it as well.
  */
 export async function withSuiteLock(who: string): Promise<HeldLock> {
   const deadline = Date.now() + 20 * 60_000;
   for (;;) {
-    try {
-      return await acquireLock(SUITE_LOCK_DIR, `vitest ${process.pid} ${who}`);
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 2000));
+    const before = await readLockInfo(SUITE_LOCK);
+    const legacy = before !== null && before.pid !== process.pid && processAlive(before.pid);
+    if (!legacy) {
+      try {
+        return await acquireLockFile(SUITE_LOCK, `vitest ${process.pid} ${who}`, 2000);
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        continue;
+      }
     }
+    if (Date.now() > deadline) throw new Error(`suite lock ${SUITE_LOCK} held by pid ${before!.pid}`);
+    await new Promise((r) => setTimeout(r, 2000));
   }
 }
 
@@ -116,8 +127,6 @@ export class Lab {
     await run("ip", ["link", "del", this.names.veth]);
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
     await this.lock?.release();
-    // Empty unless another suite holds it now.
-    await rmdir(SUITE_LOCK_DIR).catch(() => undefined);
   }
 
   /** Writes test/fixtures/apply/lab.yaml with this lab's names and paths to dir/name. */

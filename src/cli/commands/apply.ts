@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { applyTopology, DEFAULT_STATE_DIR } from "../../apply/index.js";
-import { formatApplyReport } from "../../apply/format.js";
+import { formatApplyReport, progressRenderer } from "../../apply/format.js";
 import { directoryRoot, wholeSeconds } from "../../apply/options.js";
 import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson, returning } from "../command.js";
@@ -68,7 +68,7 @@ export const applyCommand: CommandModule = {
             allowUnlocked: bool(raw, "allowUnlocked"),
             stopTimeoutMs: stopTimeoutSeconds * 1000,
             env: process.env,
-            renderer: o.json ? "silent" : process.stdout.isTTY ? "default" : "simple",
+            renderer: progressRenderer({ json: o.json, isTTY: process.stdout.isTTY === true }),
           }).catch((e: unknown) => {
             if (!(e instanceof TopologyDoesNotFit)) throw e;
             return reportPlanProblems(e.problems, e.parsed, {

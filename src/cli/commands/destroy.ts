@@ -35,7 +35,7 @@ export const destroyCommand: CommandModule = {
       .option("--all", "every VNF nfvhost created (needs --yes)")
       .option("--topology-name <name>", "with --all: only the VNFs of this topology (its name: field)")
       .addOption(new Option("--topology <name>").hideHelp())
-      .option("--yes", "confirm --all")
+      .option("--yes", "confirm --all, or stopping a running VNF")
       .option("--adopt", "also a domain nfvhost did not create")
       .option("--delete-overlay", "also delete the VNFs' qcow2 overlays (their disk state; the base stays)")
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")

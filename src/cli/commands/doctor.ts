@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { runDoctor, failedChecks } from "../../doctor/index.js";
-import { renderReport } from "../../doctor/render.js";
+import { doctorView, renderCompact, renderReport } from "../../doctor/render.js";
 import { discoverHost } from "../../facts/discover.js";
 import { NfvError } from "../../util/errors.js";
 import { garbageError } from "./discover.js";
@@ -14,6 +14,7 @@ import { wantsColour } from "../../util/colour.js";
 interface DoctorOptions {
   root?: string;
   json?: boolean;
+  verbose?: boolean;
 }
 
 export const doctorCommand: CommandModule = {
@@ -25,13 +26,19 @@ export const doctorCommand: CommandModule = {
       )
       .option("--root <dir>", "read a snapshot root (directory or .tar.gz) instead of this host", "/")
       .option("--json", "print {host, summary, checks} as JSON")
+      .option(
+        "--verbose",
+        "on a terminal too, print every check's evidence and fix (the table logs and pipes get)",
+      )
       .action(async (opts: DoctorOptions) => {
         const facts = await discoverHost({ root: opts.root ?? "/" });
         const report = runDoctor(facts);
         if (opts.json) printJson(report);
         else {
           const color = wantsColour(process.stdout);
-          process.stdout.write(renderReport(report, { width: process.stdout.columns ?? 120, color }));
+          const view = doctorView({ verbose: opts.verbose === true, isTTY: process.stdout.isTTY === true });
+          const render = view === "compact" ? renderCompact : renderReport;
+          process.stdout.write(render(report, { width: process.stdout.columns ?? 120, color }));
         }
         // Verdicts resting on garbage files (e.g. no vmx because /proc/cpuinfo is garbage) are not
         // host problems: say the input is bad (exit 2) before any failed check (exit 1).

@@ -60,6 +60,7 @@ async function checkOutDir(out: string, force: boolean): Promise<"absent" | "rep
   if (!existsSync(out)) return "absent";
   if (!(await stat(out)).isDirectory()) {
     throw new NfvError({
+      code: "NFV-EXPORT-OUT",
       what: "--out",
       value: out,
       expected: "a directory (or a path that does not exist yet)",
@@ -68,6 +69,7 @@ async function checkOutDir(out: string, force: boolean): Promise<"absent" | "rep
   const entries = await readdir(out);
   if (entries.length === 0 || entries.includes(EXPORT_MARKER) || force) return "replace";
   throw new NfvError({
+    code: "NFV-EXPORT-OUT",
     what: "--out",
     value: out,
     expected: "an empty directory, or one an earlier nfvhost export wrote",
@@ -85,6 +87,7 @@ async function planFleetHosts(
 ): Promise<{ name: string; hosts: ExportHost[] }> {
   if (files.length !== 1 || opts.root.length > 0 || opts.host.length > 0) {
     throw new NfvError({
+      code: "NFV-EXPORT-HOSTS",
       what: "-i/--inventory",
       value: files,
       expected: "one fleet topology, hosts and their facts from the inventory (no --root, no --host)",
@@ -98,6 +101,7 @@ async function planFleetHosts(
   });
   if (plan.misfits.length > 0) {
     throw new NfvError({
+      code: "NFV-EXPORT-MISFIT",
       what: `fleet ${plan.fleet}`,
       value: plan.misfits.map((m) => `${m.vnf}: ${m.message}`),
       expected: "every VNF placed on a host",
@@ -121,6 +125,7 @@ async function planHosts(
   const roots = opts.root.length === 0 ? ["/"] : opts.root;
   if (roots.length !== 1 && roots.length !== files.length) {
     throw new NfvError({
+      code: "NFV-EXPORT-HOSTS",
       what: "--root",
       value: roots,
       expected: `one --root for all topologies, or one per topology (${files.length})`,
@@ -129,6 +134,7 @@ async function planHosts(
   }
   if (opts.host.length > 0 && opts.host.length !== files.length) {
     throw new NfvError({
+      code: "NFV-EXPORT-HOSTS",
       what: "--host",
       value: opts.host,
       expected: `one --host per topology (${files.length})`,
@@ -241,6 +247,7 @@ async function runExport(
   if (failed.length > 0) {
     // A file the engine would reject is a bug in nfvhost's export, not the user's input.
     throw new NfvError({
+      code: "NFV-EXPORT-CHECK",
       what: `export ${engine}`,
       value: failed.flatMap((c) => c.problems.map((p) => `${c.file}: ${p}`)),
       expected: "files the engine accepts",

@@ -2,17 +2,22 @@
  * `nfvhost fleet snapshot|plan|render|apply|verify|status`: many hosts from an Ansible inventory
  * (docs/fleet.md). `nfvhost plan FLEET.yaml -i INVENTORY` and `nfvhost render ... -i` land here.
  */
-import { resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { runFleetPlaybook, type PlaybookOptions } from "../../fleet/ansible.js";
 import { loadHostInputs, snapshotFleet } from "../../fleet/facts.js";
 import { formatFleetPlan, formatFleetRun, formatSnapshotLine } from "../../fleet/format.js";
 import { limitHosts, loadInventory } from "../../fleet/inventory.js";
 import { planFleet } from "../../fleet/plan.js";
-import { fleetPlanJson, renderFleet } from "../../fleet/render.js";
+import { FLEET_MARKER, fleetPlanJson, renderFleet } from "../../fleet/render.js";
 import { loadFleetTopology } from "../../fleet/topology.js";
 import type { FleetPlan } from "../../fleet/types.js";
 import { nfvhostVersion } from "../../fleet/version.js";
+import { assertFleetDir } from "../../fleet/ansible.js";
+import { createFleetUiApp, hostTile, readHostPlan, serveFleetUi } from "../../ui/fleet.js";
+import { REPORTS } from "../../fleet/playbook.js";
+import { createSources } from "../../ui/sources.js";
 import { wantsColour } from "../../util/colour.js";
 import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson } from "../command.js";
@@ -21,7 +26,8 @@ function forksOf(v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (!/^\d+$/.test(v) || Number(v) < 1)
     throw new NfvError({
-      what: "NFV-FLEET-FORKS: --forks",
+      code: "NFV-FLEET-FORKS",
+      what: "--forks",
       value: v,
       expected: "a whole number >= 1",
       exitCode: 2,
@@ -199,6 +205,58 @@ export const fleetCommand: CommandModule = {
         .command("verify")
         .description("verify every host of a rendered fleet (exit 1 on drift or an unreachable host)"),
     ).action((dir: string, o: RunCliOptions) => run(dir, o, "verify"));
+    fleet
+      .command("ui")
+      .description(
+        "the fleet page: hosts as tiles (CPU, page, VF use, VNFs), one click to each host's picture",
+      )
+      .argument("<dir>", "a fleet render (nfvhost render FLEET.yaml -i INVENTORY --out DIR)")
+      .requiredOption("-i, --inventory <file>", "Ansible inventory")
+      .option("--snapshots <dir>", "host snapshots (nfvhost fleet snapshot --out DIR)")
+      .option("--port <n>", "TCP port (0 = any free port)", "8471")
+      .option("--host <addr>", "loopback address to bind", "127.0.0.1")
+      .action(
+        async (dir: string, o: { inventory: string; snapshots?: string; port: string; host: string }) => {
+          const port = Number(o.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535)
+            throw new NfvError({
+              code: "NFV-FLEET-UI",
+              what: "--port",
+              value: o.port,
+              expected: "a TCP port from 0 to 65535",
+            });
+          const out = resolve(dir);
+          const names = await assertFleetDir(out);
+          const inv = await loadInventory(o.inventory);
+          const { inputs } = await loadHostInputs(
+            { ...inv, hosts: inv.hosts.filter((h) => names.includes(h.name)) },
+            o.snapshots,
+          );
+          const marker = JSON.parse(await readFile(join(out, FLEET_MARKER), "utf8")) as { fleet: string };
+          const hosts = await Promise.all(
+            inputs.map(async (i) => {
+              const { plan, verify } = await readHostPlan(out, join(out, REPORTS), i.host.name);
+              return {
+                tile: hostTile(i.host.name, i.host.labels, plan, verify),
+                sources: createSources({
+                  root: i.source,
+                  topology: join(out, i.host.name, "topology.yaml"),
+                  connect: null,
+                  stateDir: null,
+                }),
+              };
+            }),
+          );
+          const ui = await serveFleetUi(createFleetUiApp(marker.fleet, hosts), { host: o.host, port });
+          process.stdout.write(`nfvhost fleet ui: ${ui.url}\nread-only; Ctrl-C stops it\n`);
+          await new Promise<void>((done) => {
+            const stop = () => void ui.close().then(done);
+            process.once("SIGINT", stop);
+            process.once("SIGTERM", stop);
+          });
+        },
+      );
+
     runOptions(
       fleet.command("status").description("per host: its VNFs, their state and drift, with a summary line"),
     ).action((dir: string, o: RunCliOptions) => run(dir, o, "status"));

@@ -1,6 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
-import { formatPlan } from "../../plan/format.js";
+import { formatPlacementSummary, formatPlan } from "../../plan/format.js";
+import { DEFAULT_TIME_LIMIT_S } from "../../plan/solve/index.js";
+import { formatRepack, repackOpinion } from "../../plan/repack.js";
 import type { DeployedVnf } from "../../plan/types.js";
 import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson, returning } from "../command.js";
@@ -64,6 +66,19 @@ async function readDeployedFile(file: string): Promise<DeployedVnf[]> {
   return value;
 }
 
+function parseTimeLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new NfvError({
+      what: "--time-limit",
+      value,
+      expected: "seconds, a number above 0 and at most 3600",
+      fix: "pass e.g. --time-limit 10",
+    });
+  }
+  return n;
+}
+
 export const planCommand: CommandModule = {
   register(program: Command) {
     const cmd = program
@@ -80,6 +95,17 @@ export const planCommand: CommandModule = {
       "JSON list of VMs already running on a snapshot's host (never moved): see docs/plan.md",
     );
     jsonOption(cmd, "print the plan (or the problems) as JSON, documented in docs/plan.md");
+    cmd
+      .option(
+        "--time-limit <seconds>",
+        "how long the exact placement may search when not every VNF fits; the result then says whether it is proven optimal",
+        parseTimeLimit,
+        DEFAULT_TIME_LIMIT_S,
+      )
+      .option(
+        "--repack",
+        "second opinion on a running host: how many more VNFs would fit if running ones could move, and which would restart",
+      );
     // Fleets (docs/fleet.md): the file is a fleet topology planned over an inventory's hosts.
     cmd
       .option("-i, --inventory <file>", "plan a fleet topology over the hosts of this Ansible inventory")
@@ -99,16 +125,28 @@ export const planCommand: CommandModule = {
           });
           return;
         }
+        const timeLimitS = typeof raw.timeLimit === "number" ? raw.timeLimit : DEFAULT_TIME_LIMIT_S;
         const deployedFile = str(raw, "deployed");
         const deployed = deployedFile ? await readDeployedFile(deployedFile) : undefined;
-        const { parsed, result, running } = await pipelineFor(file, o, { deployed });
+        const { parsed, facts, result, running } = await pipelineFor(file, o, { deployed, timeLimitS });
+        if (raw.repack === true) {
+          // What runs now (libvirt, or --deployed for a snapshot) is what could move.
+          const opinion = repackOpinion(facts, parsed.topology, running.deployed, { timeLimitS });
+          if (o.json) printJson({ repack: opinion });
+          else process.stdout.write(formatRepack(opinion));
+          return 0;
+        }
         const color = !o.json && wantsColour(process.stdout);
         if (result.ok) {
           if (o.json) printJson(result.plan);
           else process.stdout.write(formatPlan(result.plan, { color }));
           return 0;
         }
-        return reportPlanProblems(result.problems, parsed, { json: o.json, notes: running.notes });
+        const code = reportPlanProblems(result.problems, parsed, { json: o.json, notes: running.notes });
+        // The most that fit together, proven or with its bound, under the problems.
+        if (!o.json && result.placement && result.placement.placed < result.placement.of)
+          process.stderr.write(`${formatPlacementSummary(result.placement)}\n`);
+        return code;
       }),
     );
   },

@@ -3,15 +3,17 @@
  * engineer would have typed (see docs/render.md). Nothing is written unless everything rendered:
  * the files go to a temporary directory next to DIR, which then takes DIR's place.
  */
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import type { Command } from "commander";
 import { formatPlan } from "../../plan/format.js";
 import { DEFAULT_DAY0_DIR, renderArtifacts, writeArtifacts } from "../../render/index.js";
+import { checkOutDir, MARKER } from "../../render/write.js";
+import { makePrivateWorkDir } from "../../util/private-files.js";
+
+export { MARKER };
 import type { RenderedFile } from "../../render/types.js";
-import { NfvError } from "../../util/errors.js";
 import { type CommandModule, printJson, returning } from "../command.js";
 import { bool, sharedOptions, str, type RawOptions } from "../options.js";
 import { pipelineFor } from "../pipeline.js";
@@ -19,9 +21,6 @@ import { memlockRaisable, preflight } from "../../desired/preflight.js";
 import { DEFAULT_STATE_DIR } from "../../host/paths.js";
 import { reportPlanProblems } from "../plan-problems.js";
 import { wantsColour } from "../../util/colour.js";
-
-/** Marks a directory nfvhost rendered into, so a later render may replace it without --force. */
-export const MARKER = ".nfvhost-render.json";
 
 interface RenderCliOptions {
   out: string;
@@ -33,26 +32,6 @@ interface RenderCliOptions {
   saltSeed?: string;
   day0Dir?: string;
   json?: boolean;
-}
-
-async function checkOutDir(out: string, force: boolean): Promise<"absent" | "replace"> {
-  if (!existsSync(out)) return "absent";
-  const st = await stat(out);
-  if (!st.isDirectory()) {
-    throw new NfvError({
-      what: "--out",
-      value: out,
-      expected: "a directory (or a path that does not exist yet)",
-    });
-  }
-  const entries = await readdir(out);
-  if (entries.length === 0 || entries.includes(MARKER) || force) return "replace";
-  throw new NfvError({
-    what: "--out",
-    value: out,
-    expected: "an empty directory, or one an earlier nfvhost render wrote",
-    fix: `choose another directory, or pass --force to replace ${out} and everything in it`,
-  });
 }
 
 function humanSize(bytes: number): string {
@@ -174,8 +153,8 @@ export const renderCommand: CommandModule = {
             { uuids, stateDir: shared.state, domainType: pre.domainType, locked: pre.locked },
           );
 
-          await mkdir(dirname(out), { recursive: true });
-          const staging = await mkdtemp(join(dirname(out), `.${basename(out)}.render-`));
+          // Private (0700) from the start: it holds the day-0 secrets until it takes DIR's place.
+          const staging = await makePrivateWorkDir(dirname(out), "render");
           try {
             await writeArtifacts(files, staging);
             const marker = {

@@ -4,7 +4,7 @@ import { formatVerifyReport } from "../../verify/format.js";
 import { directoryRoot } from "../../apply/options.js";
 import { verifyTopology } from "../../verify/index.js";
 import { type CommandModule, printJson, returning } from "../command.js";
-import { sharedOptions, str, type RawOptions } from "../options.js";
+import { bool, sharedOptions, str, type RawOptions } from "../options.js";
 import { parseAccel } from "./apply.js";
 import { wantsColour } from "../../util/colour.js";
 
@@ -22,6 +22,7 @@ export const verifyCommand: CommandModule = {
         "/",
       )
       .option("--accel <accel>", "tcg: the domains were applied emulated")
+      .option("--guest", "also check inside each VNF (serial console): the vNIC driver per interface")
       .option("--json", "machine-readable report")
       .action(
         returning(async (file: string, raw: RawOptions) => {
@@ -35,6 +36,7 @@ export const verifyCommand: CommandModule = {
             root,
             accel,
             env: process.env,
+            guest: bool(raw, "guest"),
           });
           if (o.json) printJson(report);
           else process.stdout.write(formatVerifyReport(report, { color: wantsColour(process.stdout) }));

@@ -166,9 +166,6 @@ export const SEED_BIOS_TABLE: readonly BiosRow[] = [
 interface BiosContext {
   facts: HostFacts;
   amd: boolean;
-  /** Where the setting lives: "BIOS setup" or CIMC's path on Cisco UCS. */
-  menu: string;
-  row: BiosRow;
   title: string;
   /** "BIOS setup: Execute Disable = Enabled" (the AMD name on AMD). */
   biosFix: string;
@@ -327,7 +324,7 @@ export function biosChecks(facts: HostFacts): DoctorCheck[] {
     const setting = amd && row.amd ? `${row.amd.setting} (Intel: ${row.setting})` : row.setting;
     const value = amd && row.amd ? row.amd.value : row.value;
     const biosFix = `${menu}: ${amd && row.amd ? row.amd.setting : row.setting} = ${value}`;
-    const ctx: BiosContext = { facts, amd, menu, row, title: `${setting} = ${value}`, biosFix };
+    const ctx: BiosContext = { facts, amd, title: `${setting} = ${value}`, biosFix };
     switch (row.slug) {
       case "execute-disable":
         return executeDisable(ctx);

@@ -1,12 +1,11 @@
 /** Kernel parameters of the seed (section (2): ip_forward on, bridge netfilter off) as a sysctl.d file. */
+import { SYSCTL_KEY_RE, SYSCTL_VALUE_RE } from "../../topology/values.js";
 import type { HostFacts } from "../../facts/types.js";
 import type { Plan } from "../../plan/types.js";
 import { NfvError } from "../../util/errors.js";
 import { sh, type ShellStep } from "../script.js";
 
 export const SYSCTL_FILE = "/etc/sysctl.d/90-nfvhost.conf";
-const KEY_RE = /^[a-z0-9_]+(\.[A-Za-z0-9_-]+)+$/;
-const VALUE_RE = /^[A-Za-z0-9 ._:-]+$/;
 
 export const BR_NETFILTER_FILE = "/etc/modules-load.d/br_netfilter.conf";
 
@@ -23,13 +22,13 @@ export function sysctlFile(plan: Plan): string {
     `# Kernel parameters for topology ${plan.topology}, rendered by nfvhost (seed section (2)).`,
   ];
   for (const [key, value] of Object.entries(plan.host.sysctl)) {
-    if (!KEY_RE.test(key))
+    if (!SYSCTL_KEY_RE.test(key))
       throw new NfvError({
         what: "sysctl key",
         value: key,
         expected: "a dotted key such as net.ipv4.ip_forward",
       });
-    if (!VALUE_RE.test(value))
+    if (!SYSCTL_VALUE_RE.test(value))
       throw new NfvError({ what: `sysctl ${key}`, value, expected: "letters, digits, spaces, . _ : -" });
     lines.push(`${key} = ${value}`);
   }

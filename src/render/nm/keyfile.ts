@@ -33,6 +33,14 @@ function ipSection(name: "ipv4" | "ipv6", ip: NmIpConfig): Section {
   return [name, entries];
 }
 
+/**
+ * A value as NetworkManager's keyfile writer escapes it (GKeyFile syntax): a backslash doubled, a
+ * leading space as \s, line breaks as \n and \r; otherwise "a\b" would be read back as "ab".
+ */
+export function keyfileValue(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/^ /, "\\s");
+}
+
 export function renderKeyfile(conn: NmConnection): string {
   const connection: [string, string][] = [
     ["id", conn.id],
@@ -57,6 +65,9 @@ export function renderKeyfile(conn: NmConnection): string {
   if (conn.ipv4 || conn.ipv6) sections.push(["proxy", []]);
 
   return sections
-    .map(([name, entries]) => [`[${name}]`, ...entries.map(([k, v]) => `${k}=${v}`)].join("\n") + "\n")
+    .map(
+      ([name, entries]) =>
+        [`[${name}]`, ...entries.map(([k, v]) => `${k}=${keyfileValue(v)}`)].join("\n") + "\n",
+    )
     .join("\n");
 }

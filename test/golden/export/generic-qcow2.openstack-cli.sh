@@ -3,6 +3,8 @@
 # Network and image names come from the environment (the variable names say which).
 # --file needs compute API microversion 2.56 or lower (personality was removed in 2.57).
 set -eu
+# --file paths are relative to this directory, as the Heat template's get_file paths are.
+cd "$(dirname "$0")"
 openstack flavor create --private --vcpus 3 --ram 3072 --disk 16 --property hw:cpu_policy=shared --property hw:cpu_sockets=1 --property hw:cpu_cores=3 --property hw:cpu_threads=1 --property hw:mem_page_size=2MB --property hw:numa_nodes=1 --property hw:pci_numa_affinity_policy=required --property hw:locked_memory=true nfv.fw-1
 openstack flavor create --private --vcpus 1 --ram 128 --disk 16 --property hw:cpu_policy=dedicated --property hw:cpu_thread_policy=require --property hw:emulator_threads_policy=isolate --property hw:cpu_sockets=1 --property hw:cpu_cores=1 --property hw:cpu_threads=1 --property hw:mem_page_size=2MB --property hw:numa_nodes=1 --property hw:pci_numa_affinity_policy=required nfv.tiny-lab
 openstack port create --network "${NET_BRIDGE_BR_LAN:?set NET_BRIDGE_BR_LAN: Neutron network bridged to br-lan on the host}" --vnic-type normal --mac-address b6:4f:8b:e0:be:39 fw-1-eth0

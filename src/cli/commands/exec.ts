@@ -1,0 +1,96 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { findDomain } from "../../apply/operate.js";
+import { loadAppliedPlan } from "../../state/applied.js";
+import { resolveConnect, Virsh } from "../../libvirt/virsh.js";
+import { KINDS } from "../../topology/kinds.js";
+import type { VnfKind } from "../../topology/types.js";
+import { NfvError } from "../../util/errors.js";
+import { execInVnf } from "../../verify/guest.js";
+import { DEFAULT_STATE_DIR } from "../../apply/index.js";
+import { type CommandModule, printJson } from "../command.js";
+
+/** Commands from a file: one per line; blank lines and lines starting with ! or # are skipped. */
+async function commandsFrom(file: string): Promise<string[]> {
+  return (await readFile(file, "utf8"))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("!") && !l.startsWith("#"));
+}
+
+export const execCommand: CommandModule = {
+  register(program: Command) {
+    program
+      .command("exec")
+      .description(
+        'run commands inside a VNF (serial console, or SSH with the day-0 user): nfvhost exec csr1kv-1 -- "show platform software vnic-if interface-mapping"',
+      )
+      .argument("<vnf>", "VNF name")
+      .argument("[commands...]", "commands, one argument each (after --)")
+      .option("--via <transport>", "serial (the domain's console pty) or ssh", "serial")
+      .option("--user <name>", "ssh: user (default: the day-0 user of the last applied plan)")
+      .option("--address <ip>", "ssh: address (default: the VNF's first static day-0 address)")
+      .option(
+        "--commands-file <file>",
+        "run the commands in this file (e.g. day0/<vnf>/license-register.txt)",
+      )
+      .option("--kind <kind>", "the VNF's kind when nfvhost did not apply it (its console prompt)")
+      .option("--timeout <seconds>", "per command", "30")
+      .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
+      .option("--state <dir>", "state directory (the last applied plan)", DEFAULT_STATE_DIR)
+      .option("--json", "commands, their output and the parsed form of known show commands")
+      .action(async (name: string, cmds: string[], o: Record<string, unknown>) => {
+        const via = o.via as string;
+        if (via !== "serial" && via !== "ssh")
+          throw new NfvError({ what: "--via", value: via, expected: "serial or ssh" });
+        const commands = [...cmds, ...(o.commandsFile ? await commandsFrom(o.commandsFile as string) : [])];
+        if (commands.length === 0)
+          throw new NfvError({
+            what: "exec",
+            value: "no command",
+            expected: 'commands after --, e.g. -- "show version"',
+          });
+        const timeout = Number(o.timeout);
+        if (!Number.isFinite(timeout) || timeout <= 0)
+          throw new NfvError({ what: "--timeout", value: o.timeout, expected: "seconds > 0" });
+        const virsh = new Virsh(resolveConnect(o.connect as string | undefined));
+        await virsh.ping();
+        const d = await findDomain(virsh, name);
+        if (d.state !== "running") {
+          throw new NfvError({
+            what: `VNF ${name}`,
+            value: d.state,
+            expected: "running",
+            fix: `virsh --connect ${virsh.uri} start ${name}`,
+            exitCode: 1,
+          });
+        }
+        const topology = d.config.metadata?.topology ?? null;
+        const applied = topology ? await loadAppliedPlan(o.state as string, topology) : null;
+        const plan = applied?.vnfs.find((v) => v.name === name);
+        const kind = (o.kind as string | undefined) ?? plan?.kind;
+        if (kind === undefined || !(kind in KINDS)) {
+          throw new NfvError({
+            what: `kind of VNF ${name}`,
+            value: kind ?? "unknown (no applied plan names it)",
+            expected: `one of ${Object.keys(KINDS).join(", ")}`,
+            fix: "pass --kind, e.g. --kind c8000v",
+          });
+        }
+        const results = await execInVnf(
+          virsh,
+          { name, kind: kind as VnfKind, ...(plan ? { plan } : {}) },
+          commands,
+          {
+            via,
+            ...(o.user ? { user: o.user as string } : {}),
+            ...(o.address ? { address: o.address as string } : {}),
+            timeoutMs: timeout * 1000,
+          },
+        );
+        if (o.json) printJson({ vnf: name, via, results });
+        else for (const r of results) process.stdout.write(`${name}# ${r.command}\n${r.output}\n`);
+        if (results.some((r) => r.error)) process.exitCode = 1;
+      });
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * `nfvhost apply` to a pipe or a file (issue 15, section 5): no progress lines, the diff printed
+ * once. The CLI runs in-process with stdout captured (not a terminal), as `apply ... | tee log`
+ * sees it. The topology only sets the VF count and NetworkManager keyfiles of a copied snapshot
+ * root: libvirt is only read (its domains are left as they are).
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "nfvt-apply-pipe-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("apply to a pipe", () => {
+  it("prints no progress frames and each change's diff once", async () => {
+    const root = join(dir, "root");
+    cpSync("examples/hosts/seed-c240m5", root, { recursive: true });
+    const topology = join(dir, "vfs.yaml");
+    writeFileSync(topology, "name: pipe-test\nhost:\n  sriov:\n    - pf: eno2\n      vfs: 6\nvnfs: {}\n");
+    const r = await runCli([
+      "apply",
+      topology,
+      "--root",
+      root,
+      "--connect",
+      "qemu:///system",
+      "--state",
+      join(dir, "state"),
+      "--yes",
+      "eno2",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.stdout + r.stderr;
+    // listr2's progress: spinner frames, ticks, or a line per started/finished step.
+    expect(out).not.toMatch(/[✔✖⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏❯]|\[(STARTED|COMPLETED)\]/);
+    expect(out).not.toContain("\u001b[");
+    expect(out.split("/0000:3b:00.1/sriov_numvfs 4 -> 6")).toHaveLength(2);
+    expect(out.split("+vf.0=mac=")).toHaveLength(2);
+    expect(out.split("+total-vfs=6")).toHaveLength(2);
+    expect(out).toMatch(/applied 8 change\(s\); journal: /);
+    expect(
+      readFileSync(
+        join(root, "sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.1/sriov_numvfs"),
+        "utf8",
+      ).trim(),
+    ).toBe("6");
+  });
+});

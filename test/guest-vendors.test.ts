@@ -1,0 +1,284 @@
+/**
+ * On the real libvirtd with the TCG test guest: (1) each vendor kind's day-0 medium, rendered and
+ * built by nfvhost, attached to the guest, which reads every file back from the cdrom; (2) nfvhost
+ * exec and verify --guest against the guest's scripted IOS-XE-like console (no real IOS-XE was
+ * tried); (3) an overlay apply that boots two VNFs from one base whose checksum does not change.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyTopology } from "../src/apply/index.js";
+import { destroyVnfs } from "../src/apply/operate.js";
+import { ensureOverlay } from "../src/apply/overlay.js";
+import { discoverHost } from "../src/facts/discover.js";
+import { Virsh } from "../src/libvirt/virsh.js";
+import type { InterfacePlan, VnfPlan } from "../src/plan/types.js";
+import { renderDay0 } from "../src/render/day0/index.js";
+import { buildIso, isoVolumeLabel } from "../src/render/iso.js";
+import { renderDomainXml } from "../src/render/libvirt/index.js";
+import { day0MediumOf, KINDS } from "../src/topology/kinds.js";
+import { run, runChecked } from "../src/util/exec.js";
+import { checkDrivers, execInVnf, type VnicMapping } from "../src/verify/guest.js";
+import { verifyGuests, type Check } from "../src/verify/index.js";
+import {
+  bootTestGuest,
+  ensureHugepages,
+  ensureTestGuest,
+  guestCmdline,
+  LIBVIRT_URI,
+  makeGuestDir,
+  removeDomain,
+  testGuestContext,
+  testGuestVnf,
+  uniqueSuffix,
+  type TestGuest,
+} from "./support/guest.js";
+import { withSuiteLock } from "./support/lab.js";
+import { SEED_ROOT } from "./render/seed.js";
+import { VENDOR_ENV, VENDOR_KINDS, vendorVnf } from "./support/vendors.js";
+import type { HeldLock } from "../src/state/lock.js";
+
+const sfx = uniqueSuffix();
+const VETH = `nfvtv${sfx}a`;
+const PEER = `nfvtv${sfx}b`;
+let guest: TestGuest;
+let dir: string;
+let lock: HeldLock;
+
+beforeAll(async () => {
+  lock = await withSuiteLock("test/guest-vendors.test.ts");
+  guest = await ensureTestGuest();
+  await ensureHugepages(2048, 192);
+  dir = await makeGuestDir("nfvt-vendors-");
+  await runChecked("ip", ["link", "add", VETH, "type", "veth", "peer", "name", PEER]);
+  await runChecked("ip", ["link", "set", VETH, "up"]);
+  await runChecked("ip", ["link", "set", PEER, "up"]);
+}, 1_800_000);
+
+afterAll(async () => {
+  await run("ip", ["link", "del", VETH]);
+  await run("rm", ["-rf", dir]);
+  await lock?.release();
+});
+
+const macvtap = (mac: string, index = 0): InterfacePlan => ({
+  index,
+  guestName: `eth${index}`,
+  mac,
+  model: "virtio",
+  type: "macvtap",
+  dev: VETH,
+  mode: "bridge",
+});
+
+describe("each vendor's day-0 medium in a booted guest", () => {
+  const kinds = VENDOR_KINDS.filter((k) => KINDS[k].day0 !== null);
+  it.each(kinds)(
+    "%s: the guest reads every file, directory and the label nfvhost wrote",
+    async (kind) => {
+      const facts = await discoverHost({ root: SEED_ROOT });
+      const vnf = await vendorVnf(kind, facts);
+      const out = renderDay0(vnf, VENDOR_ENV, "lab")!;
+      const medium = day0MediumOf(KINDS[kind], vnf.day0!.mode)!;
+      const work = join(dir, kind);
+      const entries = [];
+      for (const f of out.files.filter((x) => out.iso.files.includes(x.path))) {
+        const local = join(work, f.path);
+        await mkdir(join(local, ".."), { recursive: true });
+        await writeFile(local, f.content, { mode: 0o600 });
+        entries.push({ source: local, as: f.path.slice(out.iso.root.length + 1) });
+      }
+      const iso = join(dir, `${kind}.iso`);
+      await buildIso(iso, out.iso.volumeLabel, entries, out.iso.dirs);
+      expect(await isoVolumeLabel(iso)).toBe(medium.volumeLabel ?? "disk");
+
+      const name = `nfvt-vend-${sfx}-${kind}`;
+      const image = join(dir, `${kind}.qcow2`);
+      await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", image, "16M"]);
+      const serial = join(dir, `${kind}.log`);
+      const xml = renderDomainXml(
+        testGuestVnf({ name, image, interfaces: [] }),
+        testGuestContext(guest, { serialLogPath: serial, day0IsoPath: iso }),
+      );
+      const { report } = await bootTestGuest(name, xml, serial, { timeoutMs: 90_000 });
+      const want = Object.fromEntries(
+        entries.map((e) => [
+          e.as,
+          out.files.find((f) => f.path.endsWith(`/${e.as}`))!.content.replace(/\n$/, ""),
+        ]),
+      );
+      expect(report.day0).toEqual(want);
+      for (const d of out.iso.dirs) expect(report.day0Dirs).toContain(d);
+      for (const f of medium.files.filter((x) => !x.endsWith("/")))
+        expect(Object.keys(report.day0!)).toContain(f);
+    },
+    180_000,
+  );
+});
+
+describe("nfvhost exec and verify --guest against the scripted IOS-XE console", () => {
+  it("parses the vNIC table, throughput level and a refused command; drivers match the plan", async () => {
+    const name = `nfvt-exec-${sfx}`;
+    const image = join(dir, "exec.qcow2");
+    await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", image, "16M"]);
+    const mac = `52:54:00:${sfx.slice(0, 2)}:${sfx.slice(2, 4)}:${sfx.slice(4, 6)}`;
+    const plan: VnfPlan = { ...testGuestVnf({ name, image, interfaces: [macvtap(mac)] }), kind: "c8000v" };
+    const serial = join(dir, "exec.log");
+    const ctx = testGuestContext(guest, { serialLogPath: serial });
+    ctx.cmdline = guestCmdline({ router: { hostname: "c8kv-lab" } });
+    // The test guest is a generic image pretending to be a C8000v: render it as one (virtio NIC).
+    const xml = renderDomainXml(plan, ctx);
+    const virsh = new Virsh(LIBVIRT_URI);
+    await bootTestGuest(name, xml, serial, {
+      timeoutMs: 90_000,
+      whileRunning: async () => {
+        const results = await execInVnf(
+          virsh,
+          { name, kind: "c8000v", plan },
+          [
+            "show platform software vnic-if interface-mapping",
+            "show platform hardware throughput level",
+            "show sdwan control connections",
+          ],
+          { via: "serial", timeoutMs: 20_000 },
+        );
+        const mapping = results[0]!.parsed as VnicMapping[];
+        expect(mapping).toEqual([{ interface: "GigabitEthernet1", driver: "net_virtio", mac }]);
+        expect(results[1]!.parsed).toEqual({ kbps: 1000 });
+        expect(results[2]!.error).toMatch(/^% /);
+        expect(checkDrivers(plan, mapping)).toEqual([
+          expect.objectContaining({
+            interface: "GigabitEthernet1",
+            want: ["net_virtio"],
+            have: "net_virtio",
+            ok: true,
+          }),
+        ]);
+        // verify --guest's evidence, through the same console.
+        const checks: Check[] = [];
+        await verifyGuests([plan], virsh, checks);
+        expect(checks).toEqual([
+          expect.objectContaining({
+            subject: name,
+            status: "pass",
+            have: "net_virtio",
+            check: `vNIC driver GigabitEthernet1 (${mac})`,
+          }),
+        ]);
+        // A driver the plan does not expect is a failure: the same table, a VF planned there.
+        const asVf: VnfPlan = {
+          ...plan,
+          interfaces: [{ ...plan.interfaces[0]!, type: "sriov-hostdev" } as InterfacePlan],
+        };
+        expect(checkDrivers(asVf, mapping)[0]).toMatchObject({
+          ok: false,
+          want: ["net_ixgbe_vf", "net_i40e_vf"],
+        });
+      },
+    });
+  }, 180_000);
+});
+
+async function sha256File(path: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
+}
+
+describe("image overlays", () => {
+  it("boots two VNFs from one base; the base's checksum is unchanged; destroy --delete-overlay removes them", async () => {
+    const base = join(dir, "base.qcow2");
+    await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", base, "32M"]);
+    const before = await sha256File(base);
+    const state = join(dir, "overlay-state");
+    await mkdir(state, { mode: 0o755 });
+    const names = [`nfvt-ovl-${sfx}-a`, `nfvt-ovl-${sfx}-b`];
+    // A 2-CPU CI host has one isolated CPU: apply places the first VNF; the second boots on the
+    // same base beside it through the same overlay and domain code (ensureOverlay, diskPath).
+    const vnfs = [names[0]!]
+      .map(
+        (n, i) => `  ${n}:
+    kind: generic
+    image: { base: ${base}, overlay: per-vnf }
+    vcpus: 1
+    memory: 128MiB
+    thread-policy: share
+    autostart: false
+    boot: { kernel: ${guest.kernel}, initrd: ${guest.initrd}, cmdline: "${guestCmdline({ holdSeconds: "forever" })}" }
+    interfaces:
+      - { type: macvtap, dev: ${VETH}, mac: "52:54:00:${sfx.slice(0, 2)}:${sfx.slice(2, 4)}:0${i + 1}" }`,
+      )
+      .join("\n");
+    const file = join(dir, "overlay.yaml");
+    await writeFile(
+      file,
+      `name: nfvt-ovl-${sfx}\nlab: true\nhost:\n  cpus: { isolate: [1] }\n  hugepages: { size: 2M }\nvnfs:\n${vnfs}\n`,
+    );
+    try {
+      const res = await applyTopology({
+        topologyFile: file,
+        connect: LIBVIRT_URI,
+        stateDir: state,
+        root: "/",
+        dryRun: false,
+        yes: [],
+        adopt: false,
+        allowUnlocked: false,
+        stopTimeoutMs: 0,
+        env: process.env,
+        renderer: "silent",
+      });
+      expect(res).toBeTruthy();
+      const second = join(state, "overlays", `${names[1]}.qcow2`);
+      expect(await ensureOverlay(second, base)).toBe(true);
+      const plan2: VnfPlan = {
+        ...testGuestVnf({ name: names[1]!, image: base, interfaces: [] }),
+        overlay: "per-vnf",
+      };
+      const xml2 = renderDomainXml(plan2, {
+        ...testGuestContext(guest, { serialLogPath: join(dir, "ovl-b.log"), holdSeconds: "forever" }),
+        diskPath: second,
+        topology: `nfvt-ovl-${sfx}`,
+      });
+      await writeFile(join(dir, "ovl-b.xml"), xml2);
+      await runChecked("virsh", ["-c", LIBVIRT_URI, "define", join(dir, "ovl-b.xml")]);
+      await runChecked("virsh", ["-c", LIBVIRT_URI, "start", names[1]!]);
+      for (const n of names) {
+        const overlay = join(state, "overlays", `${n}.qcow2`);
+        const info = JSON.parse(
+          (await runChecked("qemu-img", ["info", "-U", "--output=json", overlay])).stdout,
+        );
+        expect(info["backing-filename"]).toBe(base);
+        expect((await runChecked("virsh", ["-c", LIBVIRT_URI, "domstate", n])).stdout.trim()).toBe("running");
+        const xml = (await runChecked("virsh", ["-c", LIBVIRT_URI, "dumpxml", n])).stdout;
+        expect(xml).toContain(`<source file='${overlay}'`);
+      }
+      // Both guests ran on the base at once, and neither wrote it.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await sha256File(base)).toBe(before);
+      const virsh = new Virsh(LIBVIRT_URI);
+      const kept = await destroyVnfs(virsh, [names[0]!], {
+        all: false,
+        yes: true,
+        adopt: false,
+        stateDir: state,
+      });
+      expect(kept[0]!.disks).toContain(join(state, "overlays", `${names[0]}.qcow2`));
+      expect(existsSync(join(state, "overlays", `${names[0]}.qcow2`))).toBe(true);
+      const gone = await destroyVnfs(virsh, [names[1]!], {
+        all: false,
+        yes: true,
+        adopt: false,
+        stateDir: state,
+        deleteOverlay: true,
+      });
+      expect(gone[0]!.overlayDeleted).toBe(join(state, "overlays", `${names[1]}.qcow2`));
+      expect(existsSync(join(state, "overlays", `${names[1]}.qcow2`))).toBe(false);
+      expect(await sha256File(base)).toBe(before);
+    } finally {
+      for (const n of names) await removeDomain(n);
+    }
+  }, 600_000);
+});
