@@ -127,7 +127,7 @@ export function mapSchemaErrors(errors: AnyErr[], raw: unknown, src: SourceMap):
           {
             what: `${formatPath(at)}: unknown key`,
             expected: `one of ${known.join(", ")}`,
-            fix: guess ? `did you mean \`${guess}\`?` : "rename it to one of those keys, or remove it",
+            ...(guess ? { fix: `did you mean \`${guess}\`?` } : {}),
           },
           at,
           true,
@@ -173,7 +173,7 @@ export function mapSchemaErrors(errors: AnyErr[], raw: unknown, src: SourceMap):
             what: formatPath([...path, tag]),
             value: scalar(tagValue),
             expected: `one of ${listOr(types)}`,
-            fix: guess ? `did you mean \`${guess}\`?` : "rename it to one of those keys, or remove it",
+            ...(guess ? { fix: `did you mean \`${guess}\`?` } : {}),
           },
           [...path, tag],
         );
