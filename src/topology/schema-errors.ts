@@ -8,11 +8,11 @@ import { didYouMean } from "../util/suggest.js";
 import { NfvError } from "../util/errors.js";
 import { FORMATS } from "./formats.js";
 import { listOr } from "./kinds.js";
-import { validate as generated } from "../generated/topology-validator.js";
+import { validate as generated } from "./generated/topology-validator.js";
 import { formatPath, type Path, type SourceMap } from "./source.js";
 
 /**
- * The validator of ./schema.ts, generated ahead of time by ./schema-validate-gen.ts into src/generated/ (ajv's
+ * The validator of ./schema.ts, generated ahead of time by ./schema-validate-gen.ts into src/topology/generated/ (ajv's
  * standalone code, same options and formats): loading ajv and compiling the schema cost every run
  * ~100 ms. A test checks the generated file is current and reports exactly what a compiled one does.
  */
