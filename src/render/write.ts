@@ -79,7 +79,7 @@ export async function writeArtifacts(files: RenderedFile[], outDir: string): Pro
   }
   const plain = files.filter((x) => !x.iso);
   const isos = files.filter((x) => x.iso);
-  // xorriso takes ~100 ms per image, most of it waiting: the files the images are made of are
+  // Each image is its own xorriso process: the files the images are made of are
   // written first, and the images build while the rest is written.
   const inImages = new Set(isos.flatMap((f) => f.iso!.from));
   for (const f of plain.filter((x) => inImages.has(x.path))) await writeOne(target(outDir, f.path), f);
