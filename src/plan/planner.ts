@@ -20,7 +20,7 @@ import { resolvePfNames } from "./pfNames.js";
 import { addMisfitSummary, vfShortages } from "./capacity.js";
 import type { MisfitInput } from "./misfit.js";
 import { explainMisfit, vfMisfit } from "./misfit.js";
-import { DEFAULT_TIME_LIMIT_S, solvePlacement } from "./solve/index.js";
+import { DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S, solvePlacement } from "./solve/index.js";
 import { hostProblem, realise } from "./solveHost.js";
 import { HOST_MEMORY_FLOOR_KiB, Problems, plural, sizeText } from "./problems.js";
 import { MacRegistry, buildPfStates } from "./sriov.js";
@@ -111,12 +111,16 @@ export function planDeployment(
     proven: answer.proven,
     bound: answer.bound,
     method: answer.method,
+    ...(answer.stoppedBy ? { stoppedBy: answer.stoppedBy } : {}),
     unplaced: fresh.filter((w) => unplaced.has(w.spec.name)).map((w) => w.spec.name),
   };
   if (!answer.proven) {
     warnings.push(
-      `placement stopped at the time limit (${options.timeLimitS ?? DEFAULT_TIME_LIMIT_S} s): placed ${answer.placements.length}, ` +
-        `at most ${answer.bound} possible; raise --time-limit to search further`,
+      answer.stoppedBy === "time"
+        ? `placement stopped at the time limit (${options.timeLimitS ?? DEFAULT_TIME_LIMIT_S} s): placed ${answer.placements.length}, ` +
+            `at most ${answer.bound} possible; raise --time-limit to search further`
+        : `placement stopped at its work limit (${DEFAULT_NODE_LIMIT} search nodes) before proving the optimum: placed ${answer.placements.length}, ` +
+            `at most ${answer.bound} possible`,
     );
   }
 

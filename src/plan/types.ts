@@ -160,6 +160,8 @@ export interface PlacementSummary {
   bound: number;
   /** first-pass: the fast pass placed every VNF; milp: HiGHS solved it; none: nothing to place. */
   method: "first-pass" | "milp" | "none";
+  /** Unproven only: the search's work limit (same on any machine) or its wall-clock guard ended it. */
+  stoppedBy?: "work" | "time";
   /** The new VNFs left out (file order): leaving them out lets the others fit. */
   unplaced: string[];
 }

@@ -90,7 +90,7 @@ export const planCommand: CommandModule = {
       .option("--json", "print the plan (or the problems) as JSON, documented in docs/plan.md")
       .option(
         "--time-limit <seconds>",
-        "how long the exact placement may search when not every VNF fits; the result then says whether it is proven optimal",
+        "wall-clock guard of the exact placement when not every VNF fits (it normally ends first at a fixed amount of work, the same on a busy machine); the result says whether it is proven optimal",
         parseTimeLimit,
         DEFAULT_TIME_LIMIT_S,
       )
