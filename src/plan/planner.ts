@@ -20,6 +20,8 @@ import { resolvePfNames } from "./pfNames.js";
 import { addMisfitSummary, vfShortages } from "./capacity.js";
 import type { MisfitInput } from "./misfit.js";
 import { explainMisfit, vfMisfit } from "./misfit.js";
+import type { LeftOutContext } from "./leftOut.js";
+import { leftOutReason, smallestChange } from "./leftOut.js";
 import { DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S, solvePlacement } from "./solve/index.js";
 import { hostProblem, realise } from "./solveHost.js";
 import { HOST_MEMORY_FLOOR_KiB, Problems, plural, sizeText } from "./problems.js";
@@ -36,8 +38,13 @@ import type {
 } from "./types.js";
 
 export interface PlanOptions {
-  /** Wall-clock limit of the exact placement stage, seconds (default DEFAULT_TIME_LIMIT_S). */
+  /** Wall-clock guard of the exact placement stage, seconds (default DEFAULT_TIME_LIMIT_S). */
   timeLimitS?: number;
+  /**
+   * When one VNF is left out, look for the smallest change that makes every VNF fit (default
+   * true; the re-plans that check a change turn it off).
+   */
+  smallestChange?: boolean;
 }
 
 export function planDeployment(
@@ -283,6 +290,30 @@ export function planDeployment(
     pfStates,
     problems,
   );
+  // What binds each VNF left out, against the plan of the others; for a lone one, the smallest
+  // change of the file that makes every VNF fit, checked by planning it.
+  const leftOutCtx: LeftOutContext = {
+    topology,
+    model,
+    pools,
+    pagesByNode,
+    pagesFree,
+    pfStates,
+    placed: answer.placements.length,
+    leftOut: unplaced.size,
+  };
+  const leftOutWorks = fresh.filter((w) => unplaced.has(w.spec.name));
+  if (leftOutWorks.length > 0) {
+    placementSummary.leftOut = leftOutWorks.map((w) => leftOutReason(w, leftOutCtx));
+    if (leftOutWorks.length === 1 && options.smallestChange !== false) {
+      const change = smallestChange(
+        leftOutWorks[0]!,
+        leftOutCtx,
+        (t) => planDeployment(facts, t, deployed, { ...options, smallestChange: false }).ok,
+      );
+      if (change) placementSummary.smallestChange = change;
+    }
+  }
 
   const all = problems.all(fileOrder);
   if (all.length > 0) return { ok: false, problems: all, placement: placementSummary };
