@@ -170,7 +170,13 @@ export class CapacityState {
       }
       if (left > 0) return null;
     }
-    return { slot, ...cores, vfs };
+    return {
+      slot,
+      cores: cores.cores,
+      sharedUsed: cores.sharedUsed,
+      newlyShared: cores.newlyShared,
+      vfs,
+    };
   }
 
   commit(v: SolverVnf, t: Take, sign: 1 | -1 = 1): void {
