@@ -147,8 +147,13 @@ export function firstPass(problem: PlacementProblem, maxSteps = FIRST_PASS_STEPS
   return { takes, complete: false, steps };
 }
 
-/** Search steps (placement attempts) the "as many as possible" local search may spend. */
-export const IMPROVE_STEPS = 200_000;
+/**
+ * Search steps (placement attempts) the "as many as possible" local search may spend: 200,000 up
+ * to 50 VNFs, fewer beyond (each step costs more there, and HiGHS starts from what it found).
+ */
+export function improveSteps(vnfs: number): number {
+  return Math.round(200_000 * Math.min(1, 50 / Math.max(1, vnfs)));
+}
 
 export interface MostResult {
   takes: Map<number, Take>;
@@ -168,7 +173,7 @@ export function mostVnfs(
   problem: PlacementProblem,
   weights: readonly number[],
   firstOrder: readonly Map<number, Take>[] = [],
-  maxSteps = IMPROVE_STEPS,
+  maxSteps = improveSteps(problem.vnfs.length),
 ): MostResult {
   const vnfs = problem.vnfs;
   const base = new CapacityState(problem);
