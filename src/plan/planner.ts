@@ -43,6 +43,8 @@ import type {
 export interface PlanOptions {
   /** Wall-clock guard of the exact placement stage, seconds (default DEFAULT_TIME_LIMIT_S). */
   timeLimitS?: number;
+  /** Branch-and-bound nodes of the exact placement stage (default DEFAULT_NODE_LIMIT): its work limit. */
+  nodeLimit?: number;
   /**
    * When one VNF is left out, look for the smallest change that makes every VNF fit (default
    * true; the re-plans that check a change turn it off).
@@ -205,6 +207,7 @@ function placeNewVnfs(
   const fresh = works.filter((w) => !w.blocked && !w.existing);
   const answer = solvePlacement(hostProblem(fresh, pools, pages.pagesFree, sizeKiB, pfStates), {
     timeLimitS: options.timeLimitS ?? DEFAULT_TIME_LIMIT_S,
+    nodeLimit: options.nodeLimit ?? DEFAULT_NODE_LIMIT,
   });
   const allocs = realise(answer.placements, fresh, pools, model.smt);
   for (const p of answer.placements) {
@@ -226,7 +229,7 @@ function placeNewVnfs(
       answer.stoppedBy === "time"
         ? `placement stopped at the time limit (${options.timeLimitS ?? DEFAULT_TIME_LIMIT_S} s): placed ${answer.placements.length}, ` +
             `at most ${answer.bound} possible; raise --time-limit to search further`
-        : `placement stopped at its work limit (${DEFAULT_NODE_LIMIT} search nodes) before proving the optimum: placed ${answer.placements.length}, ` +
+        : `placement stopped at its work limit (${options.nodeLimit ?? DEFAULT_NODE_LIMIT} search nodes) before proving the optimum: placed ${answer.placements.length}, ` +
             `at most ${answer.bound} possible`,
     );
   }
