@@ -142,7 +142,11 @@ export const planCommand: CommandModule = {
           else process.stdout.write(formatPlan(result.plan, { color }));
           return 0;
         }
-        const code = reportPlanProblems(result.problems, parsed, { json: o.json, notes: running.notes });
+        const code = reportPlanProblems(result.problems, parsed, {
+          json: o.json,
+          notes: running.notes,
+          ...(result.placement ? { placement: result.placement } : {}),
+        });
         // The most that fit together, proven or with its bound, under the problems.
         if (!o.json && result.placement && result.placement.placed < result.placement.of)
           process.stderr.write(`${formatPlacementSummary(result.placement)}\n`);
