@@ -164,9 +164,10 @@ export interface MostResult {
 /**
  * When not every VNF fits: the most valuable set it can find by weight (priority first, then
  * count, then file order; ./milp.ts objectiveWeights), deterministic and bounded by a step budget.
- * Best fit in several orders (smallest share of the host first, fewest vCPUs, fewest pages, the
- * first pass's own order), then local search on the best: insert a VNF left out, move one placed
- * VNF to another node to make room for it, or leave one placed VNF out for it and refill. Every
+ * Best fit in several orders (smallest share of the host first, fewest vCPUs, fewest pages, fewest
+ * candidate nodes; and the first pass's own answer), then local search on the best: insert a VNF
+ * left out, if need be after moving one placed VNF to another node; leave one placed VNF out for
+ * it and refill; clear one of its nodes until it fits there and put the others back. Every
  * accepted change raises the weight, so the search ends.
  */
 export function mostVnfs(
