@@ -133,3 +133,22 @@ describe("VNFs left out", () => {
     expect(s.smallestChange).toBeUndefined();
   });
 });
+
+describe("the placement summary line", () => {
+  const base: PlacementSummary = {
+    placed: 41,
+    of: 45,
+    proven: false,
+    bound: 43,
+    method: "milp",
+    unplaced: ["a", "b", "c", "d"],
+  };
+  it("says which limit stopped an unproven search, and the proven bound", () => {
+    expect(formatPlacementSummary({ ...base, stoppedBy: "work" })).toBe(
+      "placement: placed 41 of 45, at most 43 possible (search stopped at its work limit)",
+    );
+    expect(formatPlacementSummary({ ...base, stoppedBy: "time" })).toBe(
+      "placement: placed 41 of 45, at most 43 possible (search stopped at the time limit; raise --time-limit)",
+    );
+  });
+});
