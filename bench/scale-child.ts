@@ -1,13 +1,27 @@
 /**
- * Child process of the scale benchmark: plans a whole generated fleet and prints wall time and peak
- * RSS as JSON. Run apart from the bench so that its peak memory is the planner's, not the bench's.
- * Usage: node --import tsx bench/scale-child.ts HOSTS PER_HOST SEED
+ * Child process of the scale benchmark: plans a whole generated fleet and prints wall time, CPU
+ * time and peak RSS as JSON. Run apart from the bench so that its peak memory is the planner's, not
+ * the bench's. With BUILT (dist/plan/planner.js, what bin/nfvhost.js runs after `npm run build`) it
+ * plans with the built planner; without it, with the sources through tsx.
+ * Usage: node --import tsx bench/scale-child.ts HOSTS PER_HOST SEED [BUILT]
  */
 import { scaleFleet } from "./generate.js";
+import type { PlannerLoad } from "./planner.js";
 import { loadPlanner } from "./planner.js";
 
-const [hosts, perHost, seed] = process.argv.slice(2).map(Number);
-const planner = await loadPlanner();
+const [hosts, perHost, seed] = process.argv.slice(2, 5).map(Number);
+const built = process.argv[5];
+async function loadBuilt(file: string): Promise<PlannerLoad> {
+  try {
+    const mod = (await import(file)) as { planDeployment?: unknown };
+    if (typeof mod.planDeployment !== "function")
+      return { ok: false, reason: `${file} has no planDeployment` };
+    return { ok: true, plan: mod.planDeployment as Extract<PlannerLoad, { ok: true }>["plan"] };
+  } catch (e) {
+    return { ok: false, reason: `${file} failed to load: ${(e as Error).message.split("\n")[0]}` };
+  }
+}
+const planner = built ? await loadBuilt(built) : await loadPlanner();
 if (!planner.ok) {
   process.stdout.write(`${JSON.stringify({ error: planner.reason })}\n`);
 } else {
@@ -30,6 +44,7 @@ if (!planner.ok) {
   const cpu = process.cpuUsage(cpu0);
   const vnfs = fleet.reduce((a, c) => a + c.topology.vnfs.length, 0);
   const out = {
+    code: built ? "dist (npm run build)" : "src (tsx)",
     hosts: fleet.length,
     vnfs,
     okHosts,

@@ -3,7 +3,7 @@
  * (or JSON) from both, so a user sees one message whichever command they ran first.
  */
 import { formatProblems, problemCountLine } from "../plan/format.js";
-import type { PlanProblem } from "../plan/types.js";
+import type { PlacementSummary, PlanProblem } from "../plan/types.js";
 import type { ParsedTopology } from "../topology/types.js";
 import { colours, wantsColour } from "../util/colour.js";
 import { formatLocation } from "../util/errors.js";
@@ -20,7 +20,13 @@ export function problemLocation(p: PlanProblem, parsed: ParsedTopology): string 
 export function reportPlanProblems(
   problems: readonly PlanProblem[],
   parsed: ParsedTopology,
-  opts: { json: boolean; consequence?: string; notes?: readonly string[] },
+  opts: {
+    json: boolean;
+    consequence?: string;
+    notes?: readonly string[];
+    /** plan: what the placement achieved, which VNFs it left out and why (docs/plan.md). */
+    placement?: PlacementSummary;
+  },
 ): 1 {
   const notes = opts.notes ?? [];
   if (opts.json) {
@@ -29,6 +35,7 @@ export function reportPlanProblems(
       code: "NFV-PLAN-MISFIT",
       ...(notes.length > 0 ? { notes } : {}),
       problems: problems.map((p) => ({ ...p, location: problemLocation(p, parsed) })),
+      ...(opts.placement ? { placement: opts.placement } : {}),
     });
   } else {
     const color = wantsColour(process.stderr);

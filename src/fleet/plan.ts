@@ -146,7 +146,9 @@ export function planFleet(
         continue;
       }
       const { raw, topology } = hostTopologyFast(fleet, h.host, specs.get(h.host.name)!, names);
-      const result = planDeployment(h.facts, topology, h.deployed);
+      // Misfits leave the host; the smallest change to the file that would fit them (re-plans) is
+      // not wanted here.
+      const result = planDeployment(h.facts, topology, h.deployed, { smallestChange: false });
       if (result.ok) {
         const value = { plan: result.plan, raw, vnfs: names, topology };
         plans.set(h.host.name, value);

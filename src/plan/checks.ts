@@ -118,17 +118,24 @@ export function checkExplicitIsolation(
   return set;
 }
 
-export function analyseVnf(
-  spec: VnfSpec,
-  index: number,
-  topology: Topology,
-  facts: HostFacts,
-  model: HostModel,
-  existing: DeployedVnf | undefined,
-  referencedPfs: Set<string>,
-  problems: Problems,
-  sizeKiB: number,
-): VnfWork {
+/** What analysing a VNF reads, and where it writes: the same for every VNF of one plan. */
+export interface AnalyseContext {
+  topology: Topology;
+  facts: HostFacts;
+  model: HostModel;
+  /** Page size of the plan, KiB. */
+  sizeKiB: number;
+  /** VMs already running, by name: a VNF that runs is kept as it runs. */
+  deployedByName: ReadonlyMap<string, DeployedVnf>;
+  /** PFs the VNFs' SR-IOV interfaces use; each analysis adds its own. */
+  referencedPfs: Set<string>;
+  problems: Problems;
+}
+
+/** The constraints of one VNF that do not depend on the other VNFs: PFs, nodes, pages. */
+export function analyseVnf(spec: VnfSpec, index: number, ctx: AnalyseContext): VnfWork {
+  const { topology, facts, model, referencedPfs, problems, sizeKiB } = ctx;
+  const existing = ctx.deployedByName.get(spec.name);
   const work: VnfWork = {
     spec,
     index,

@@ -188,12 +188,28 @@ export function formatPlan(plan: Plan, opts: FormatOptions): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Lines "leaving out ..." printed under the placement summary before the rest are only named. */
+export const LEFT_OUT_SHOWN = 3;
+
 /** What the placement achieved when not every VNF fits: the most that fit, proven or bounded. */
 export function formatPlacementSummary(p: PlacementSummary): string {
   if (p.placed === p.of) return `placement: all ${p.of} new VNFs fit`;
-  return p.proven
+  const head = p.proven
     ? `placement: at most ${p.placed} of the ${p.of} new VNFs fit together (proven optimal)`
-    : `placement: placed ${p.placed} of ${p.of}, at most ${p.bound} possible (search stopped at the time limit; raise --time-limit)`;
+    : p.stoppedBy === "time"
+      ? `placement: placed ${p.placed} of ${p.of}, at most ${p.bound} possible (search stopped at the time limit; raise --time-limit)`
+      : `placement: placed ${p.placed} of ${p.of}, at most ${p.bound} possible (search stopped at its work limit)`;
+  const leftOut = p.leftOut ?? [];
+  // Many VNFs left out (often alike): the first few lines, then their names (--json has each).
+  const shown = leftOut.length > LEFT_OUT_SHOWN + 1 ? leftOut.slice(0, LEFT_OUT_SHOWN) : leftOut;
+  const rest = leftOut.slice(shown.length).map((l) => l.vnf);
+  return [
+    head,
+    ...(leftOut.length > 1 ? [`  leaving out these ${leftOut.length} lets the other ${p.placed} fit:`] : []),
+    ...shown.map((l) => (leftOut.length > 1 ? `    ${l.text}` : `  ${l.text}`)),
+    ...(rest.length > 0 ? [`    ... and ${rest.length} more: ${nameList(rest)}`] : []),
+    ...(p.smallestChange ? [`  ${p.smallestChange.text}`] : []),
+  ].join("\n");
 }
 
 /** One problem as the CLI prints it; `where` is the topology file:line it points at, if any. */

@@ -35,7 +35,9 @@ export function buildHostModel(facts: HostFacts, cpus: CpuSpec): HostModel {
   const coreOfCpu = new Map<number, Core>();
   for (const c of facts.cpus) {
     if (!c.online) continue;
-    const threads = [...new Set([c.id, ...c.siblings.filter((s) => online.has(s))])].sort((a, b) => a - b);
+    const threads = [c.id];
+    for (const s of c.siblings) if (s !== c.id && online.has(s) && !threads.includes(s)) threads.push(s);
+    threads.sort((a, b) => a - b);
     const key = threads.join(",");
     let core = byKey.get(key);
     if (!core) {

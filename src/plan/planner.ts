@@ -6,13 +6,15 @@
  */
 import type { HostFacts } from "../facts/types.js";
 import type { Topology } from "../topology/types.js";
-import type { VnfWork } from "./checks.js";
+import type { AnalyseContext, VnfWork } from "./checks.js";
 import { analyseVnf, checkExplicitIsolation, checkPageSize, checkPfCounts } from "./checks.js";
 import { checkHostInterfaces } from "./netdevs.js";
 import { autoIsolation, buildCpuRoles, keptEmulator, occupyDeployed } from "./cpuPlan.js";
-import type { PoolCore } from "./cpuPool.js";
+import type { CpuAlloc, NodePool, PoolCore } from "./cpuPool.js";
 import { buildPools } from "./cpuPool.js";
+import type { NodePages } from "./hugepages.js";
 import { nodePages } from "./hugepages.js";
+import type { HostModel } from "./hostModel.js";
 import { buildHostModel, hugepageSysfsPath, pageSizeText } from "./hostModel.js";
 import { checkVlans, holdVf, pfPlan, planInterfaces } from "./interfaces.js";
 import { planKernelArgs } from "./kernelArgs.js";
@@ -20,9 +22,12 @@ import { resolvePfNames } from "./pfNames.js";
 import { addMisfitSummary, vfShortages } from "./capacity.js";
 import type { MisfitInput } from "./misfit.js";
 import { explainMisfit, vfMisfit } from "./misfit.js";
-import { DEFAULT_TIME_LIMIT_S, solvePlacement } from "./solve/index.js";
+import type { LeftOutContext } from "./leftOut.js";
+import { leftOutReason, smallestChange } from "./leftOut.js";
+import { DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S, solvePlacement } from "./solve/index.js";
 import { hostProblem, realise } from "./solveHost.js";
 import { HOST_MEMORY_FLOOR_KiB, Problems, plural, sizeText } from "./problems.js";
+import type { PfState } from "./sriov.js";
 import { MacRegistry, buildPfStates } from "./sriov.js";
 import type {
   DeployedVnf,
@@ -36,8 +41,62 @@ import type {
 } from "./types.js";
 
 export interface PlanOptions {
-  /** Wall-clock limit of the exact placement stage, seconds (default DEFAULT_TIME_LIMIT_S). */
+  /** Wall-clock guard of the exact placement stage, seconds (default DEFAULT_TIME_LIMIT_S). */
   timeLimitS?: number;
+  /** Branch-and-bound nodes of the exact placement stage (default DEFAULT_NODE_LIMIT): its work limit. */
+  nodeLimit?: number;
+  /**
+   * When one VNF is left out, look for the smallest change that makes every VNF fit (default
+   * true; the re-plans that check a change turn it off).
+   */
+  smallestChange?: boolean;
+}
+
+/** What every stage of one plan reads, and where it reports: built once per planDeployment call. */
+interface PlanInput {
+  facts: HostFacts;
+  /** The topology with PF names resolved against the host. */
+  topology: Topology;
+  options: PlanOptions;
+  problems: Problems;
+  warnings: string[];
+  model: HostModel;
+  sizeKiB: number;
+  /** "1G" / "2M". */
+  size: string;
+  fileOrder: string[];
+  /** VMs already running, by name order (they are never moved). */
+  deployed: DeployedVnf[];
+  /** As passed by the caller (the smallest-change re-plans get it unchanged). */
+  deployedGiven: DeployedVnf[];
+  deployedByName: Map<string, DeployedVnf>;
+}
+
+/** Hugepages per node: what the plan may hold there, and what is left after the VNFs placed. */
+interface PagePlan {
+  pagesByNode: Map<number, NodePages>;
+  pagesFree: Map<number, number>;
+}
+
+/** The outcome of the joint placement of the new VNFs. */
+interface Placed {
+  /** New VNFs the placement considered (not blocked, not running). */
+  fresh: VnfWork[];
+  allocs: Map<string, CpuAlloc>;
+  unplaced: Set<string>;
+  summary: PlacementSummary;
+}
+
+/** Which CPUs are isolated for VNFs and which stay with the host. */
+interface CpuPartition {
+  /** The isolation list came from host.cpus.isolate, not from the plan. */
+  explicit: boolean;
+  isolated: Set<number>;
+  housekeeping: number[];
+  /** CPUs carrying vCPUs, of running and new VNFs. */
+  vcpuCpus: Set<number>;
+  /** Where a VNF's emulator threads go when it has no siblings of its own. */
+  housekeepingOf(node: number): number[];
 }
 
 export function planDeployment(
@@ -46,96 +105,167 @@ export function planDeployment(
   deployed: DeployedVnf[] = [],
   options: PlanOptions = {},
 ): PlanResult {
+  const input = readInput(facts, written, deployed, options);
+  const isolatedExplicit = checkHostSettings(input);
+  if (input.problems.host.length > 0) return { ok: false, problems: input.problems.all(input.fileOrder) };
+  const pools = holdRunningCpus(input, isolatedExplicit);
+  const pages = pagesPerNode(input);
+  const { works, pfStates } = analyseVnfs(input);
+  const placed = placeNewVnfs(input, works, pools, pages, pfStates);
+  const cpus = partitionCpus(input, pools, isolatedExplicit, placed.allocs);
+  const macs = claimMacs(input, works, pfStates);
+  const vnfPlans = planVnfs(input, works, placed.allocs, cpus, pfStates, macs);
+  warnRunningOutsideTopology(input);
+  explainLeftOut(input, works, placed, pools, pages, pfStates);
+
+  const all = input.problems.all(input.fileOrder);
+  if (all.length > 0) return { ok: false, problems: all, placement: placed.summary };
+  return { ok: true, plan: assemblePlan(input, cpus, pages, pfStates, vnfPlans, placed.summary) };
+}
+
+function readInput(
+  facts: HostFacts,
+  written: Topology,
+  deployed: DeployedVnf[],
+  options: PlanOptions,
+): PlanInput {
   const topology = resolvePfNames(facts, written);
-  const problems = new Problems();
-  const warnings: string[] = [];
-  const model = buildHostModel(facts, topology.host.cpus);
   const sizeKiB = topology.host.hugepages.sizeKiB;
-  const size = pageSizeText(sizeKiB);
-  const fileOrder = topology.vnfs.map((v) => v.name);
   const deployedSorted = [...deployed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const deployedByName = new Map(deployedSorted.map((d) => [d.name, d]));
+  return {
+    facts,
+    topology,
+    options,
+    problems: new Problems(),
+    warnings: [],
+    model: buildHostModel(facts, topology.host.cpus),
+    sizeKiB,
+    size: pageSizeText(sizeKiB),
+    fileOrder: topology.vnfs.map((v) => v.name),
+    deployed: deployedSorted,
+    deployedGiven: deployed,
+    deployedByName: new Map(deployedSorted.map((d) => [d.name, d])),
+  };
+}
 
+/** Host-wide settings that make any plan pointless when wrong; the explicit isolation list, if any. */
+function checkHostSettings(input: PlanInput): Set<number> | null {
+  const { facts, sizeKiB, size, problems, model, topology, warnings } = input;
   checkPageSize(facts, sizeKiB, size, problems);
-  const isolatedExplicit = checkExplicitIsolation(model, topology, problems, warnings);
-  if (problems.host.length > 0) return { ok: false, problems: problems.all(fileOrder) };
+  return checkExplicitIsolation(model, topology, problems, warnings);
+}
 
-  // --- CPUs held by VMs that already run: never moved, new VNFs go around them.
+/** CPUs held by VMs that already run: never moved, new VNFs go around them. */
+function holdRunningCpus(input: PlanInput, isolatedExplicit: Set<number> | null): Map<number, NodePool> {
+  const { model, fileOrder, deployed, warnings } = input;
   const pools = buildPools(model, isolatedExplicit);
   const poolCoreOf = new Map<number, PoolCore>();
   for (const pool of pools.values())
     for (const c of pool.cores) for (const t of c.threads) poolCoreOf.set(t, c);
   const inTopology = new Set(fileOrder);
-  for (const d of deployedSorted) occupyDeployed(d, model, poolCoreOf, !inTopology.has(d.name), warnings);
+  for (const d of deployed) occupyDeployed(d, model, poolCoreOf, !inTopology.has(d.name), warnings);
+  return pools;
+}
 
-  // --- Hugepages per node.
-  const pagesByNode = nodePages(facts, model.nodeIds, sizeKiB, topology.host.hugepages.count, deployedSorted);
+function pagesPerNode(input: PlanInput): PagePlan {
+  const { facts, model, sizeKiB, topology, deployed } = input;
+  const pagesByNode = nodePages(facts, model.nodeIds, sizeKiB, topology.host.hugepages.count, deployed);
   const pagesFree = new Map<number, number>();
   for (const np of pagesByNode.values()) pagesFree.set(np.node, Math.max(0, np.capacity - np.inUse));
+  return { pagesByNode, pagesFree };
+}
 
-  // --- Per-VNF constraints that do not depend on the other VNFs.
-  const referencedPfs = new Set<string>();
-  const works: VnfWork[] = topology.vnfs.map((spec, index) =>
-    analyseVnf(
-      spec,
-      index,
-      topology,
-      facts,
-      model,
-      deployedByName.get(spec.name),
-      referencedPfs,
-      problems,
-      sizeKiB,
-    ),
-  );
-  const pfStates = buildPfStates(facts, topology, referencedPfs, warnings);
+/** Per-VNF constraints that do not depend on the other VNFs, and the PFs they use. */
+function analyseVnfs(input: PlanInput): { works: VnfWork[]; pfStates: Map<string, PfState> } {
+  const { topology, facts, problems, warnings } = input;
+  const ctx: AnalyseContext = {
+    topology,
+    facts,
+    model: input.model,
+    sizeKiB: input.sizeKiB,
+    deployedByName: input.deployedByName,
+    referencedPfs: new Set<string>(),
+    problems,
+  };
+  const works = topology.vnfs.map((spec, index) => analyseVnf(spec, index, ctx));
+  const pfStates = buildPfStates(facts, topology, ctx.referencedPfs, warnings);
   checkPfCounts(topology, facts, problems);
   checkHostInterfaces(topology, facts, problems);
+  return { works, pfStates };
+}
 
-  // --- Joint placement of the new VNFs: one optimisation over cores, pages and VFs together.
-  for (const d of deployedSorted) for (const pci of d.vfs) holdVf(pfStates, pci, d.name);
+/** Joint placement of the new VNFs: one optimisation over cores, pages and VFs together. */
+function placeNewVnfs(
+  input: PlanInput,
+  works: VnfWork[],
+  pools: Map<number, NodePool>,
+  pages: PagePlan,
+  pfStates: Map<string, PfState>,
+): Placed {
+  const { options, model, sizeKiB, deployed, warnings } = input;
+  for (const d of deployed) for (const pci of d.vfs) holdVf(pfStates, pci, d.name);
   const fresh = works.filter((w) => !w.blocked && !w.existing);
-  const answer = solvePlacement(hostProblem(fresh, pools, pagesFree, sizeKiB, pfStates), {
+  const answer = solvePlacement(hostProblem(fresh, pools, pages.pagesFree, sizeKiB, pfStates), {
     timeLimitS: options.timeLimitS ?? DEFAULT_TIME_LIMIT_S,
+    nodeLimit: options.nodeLimit ?? DEFAULT_NODE_LIMIT,
   });
   const allocs = realise(answer.placements, fresh, pools, model.smt);
   for (const p of answer.placements) {
     const w = fresh.find((x) => x.spec.name === p.vnf)!;
-    pagesFree.set(p.node, (pagesFree.get(p.node) ?? 0) - w.pages);
+    pages.pagesFree.set(p.node, (pages.pagesFree.get(p.node) ?? 0) - w.pages);
   }
-  const placement = { allocs };
   const unplaced = new Set(answer.unplaced);
-  const placementSummary: PlacementSummary = {
+  const summary: PlacementSummary = {
     placed: answer.placements.length,
     of: fresh.length,
     proven: answer.proven,
     bound: answer.bound,
     method: answer.method,
+    ...(answer.stoppedBy ? { stoppedBy: answer.stoppedBy } : {}),
     unplaced: fresh.filter((w) => unplaced.has(w.spec.name)).map((w) => w.spec.name),
   };
   if (!answer.proven) {
     warnings.push(
-      `placement stopped at the time limit (${options.timeLimitS ?? DEFAULT_TIME_LIMIT_S} s): placed ${answer.placements.length}, ` +
-        `at most ${answer.bound} possible; raise --time-limit to search further`,
+      answer.stoppedBy === "time"
+        ? `placement stopped at the time limit (${options.timeLimitS ?? DEFAULT_TIME_LIMIT_S} s): placed ${answer.placements.length}, ` +
+            `at most ${answer.bound} possible; raise --time-limit to search further`
+        : `placement stopped at its work limit (${options.nodeLimit ?? DEFAULT_NODE_LIMIT} search nodes) before proving the optimum: placed ${answer.placements.length}, ` +
+            `at most ${answer.bound} possible`,
     );
   }
+  return { fresh, allocs, unplaced, summary };
+}
 
-  // --- CPU partition.
+function partitionCpus(
+  input: PlanInput,
+  pools: Map<number, NodePool>,
+  isolatedExplicit: Set<number> | null,
+  allocs: Map<string, CpuAlloc>,
+): CpuPartition {
+  const { model, deployed } = input;
   const isolated = isolatedExplicit ?? autoIsolation(pools);
   const housekeeping = [...model.online].filter((c) => !isolated.has(c)).sort((a, b) => a - b);
   const vcpuCpus = new Set<number>();
-  for (const d of deployedSorted) for (const c of d.vcpuPins) vcpuCpus.add(c);
-  for (const a of placement.allocs.values()) for (const c of a.vcpuPins) vcpuCpus.add(c);
+  for (const d of deployed) for (const c of d.vcpuPins) vcpuCpus.add(c);
+  for (const a of allocs.values()) for (const c of a.vcpuPins) vcpuCpus.add(c);
   const housekeepingOf = (node: number): number[] => {
     const onNode = housekeeping.filter((c) => model.coreOfCpu.get(c)?.node === node && !vcpuCpus.has(c));
     return onNode.length > 0 ? onNode : housekeeping.filter((c) => !vcpuCpus.has(c));
   };
+  return { explicit: isolatedExplicit !== null, isolated, housekeeping, vcpuCpus, housekeepingOf };
+}
 
-  // --- SR-IOV and MACs, in file order so the first VNF gets the first VF.
+/**
+ * MACs unique across the host: host NICs and running VMs first, then the ones the file gives
+ * (a clash is a problem), then the VFs' administrative MACs (NetworkManager sets them at boot):
+ * given, seen on the host, or generated.
+ */
+function claimMacs(input: PlanInput, works: VnfWork[], pfStates: Map<string, PfState>): MacRegistry {
+  const { facts, deployed, problems, topology } = input;
   const macs = new MacRegistry();
   for (const nic of facts.nics)
     if (nic.mac && !nic.physfn) macs.claim(nic.mac, `host NIC ${nic.name ?? nic.pci}`);
-  for (const d of deployedSorted) d.macs.forEach((m, i) => macs.claim(m, `${d.name} interfaces[${i}]`));
+  for (const d of deployed) d.macs.forEach((m, i) => macs.claim(m, `${d.name} interfaces[${i}]`));
   for (const w of works) {
     if (w.existing) continue;
     w.spec.interfaces.forEach((iface, i) => {
@@ -156,8 +286,6 @@ export function planDeployment(
       }
     });
   }
-
-  // VF administrative MACs (NetworkManager sets them at boot): given, seen on the host, or generated.
   for (const st of pfStates.values()) {
     st.adminMacs = st.adminMacs.map((m, i) => {
       if (m === null) return macs.generate(`${topology.name}/${st.name}/vf${i}`, `${st.name} VF ${i}`);
@@ -165,19 +293,31 @@ export function planDeployment(
       return m;
     });
   }
+  return macs;
+}
 
+/** Each VNF that runs or was placed: pins, emulator, memory, interfaces (in file order: VFs too). */
+function planVnfs(
+  input: PlanInput,
+  works: VnfWork[],
+  allocs: Map<string, CpuAlloc>,
+  cpus: CpuPartition,
+  pfStates: Map<string, PfState>,
+  macs: MacRegistry,
+): VnfPlan[] {
+  const { model, topology, problems, warnings, sizeKiB } = input;
   const vnfPlans: VnfPlan[] = [];
   for (const w of works) {
     const d = w.existing;
-    const alloc = placement.allocs.get(w.spec.name);
+    const alloc = allocs.get(w.spec.name);
     if (!d && !alloc) continue;
     const node = d ? d.node : alloc!.node;
     const vcpuPins = d ? [...d.vcpuPins] : alloc!.vcpuPins;
     const emulatorCpus = d
-      ? keptEmulator(d, model, isolated, vcpuCpus, housekeepingOf(node), warnings)
+      ? keptEmulator(d, model, cpus.isolated, cpus.vcpuCpus, cpus.housekeepingOf(node), warnings)
       : w.spec.threadPolicy === "isolate" && alloc!.ownSiblings.length > 0
         ? alloc!.ownSiblings
-        : housekeepingOf(node);
+        : cpus.housekeepingOf(node);
     const interfaces = planInterfaces(w, node, topology, pfStates, macs, problems, d);
     const plan: VnfPlan = {
       name: w.spec.name,
@@ -220,15 +360,35 @@ export function planDeployment(
     }
     vnfPlans.push(plan);
   }
-  for (const d of deployedSorted) {
-    if (!topology.vnfs.some((v) => v.name === d.name)) {
-      warnings.push(
+  return vnfPlans;
+}
+
+function warnRunningOutsideTopology(input: PlanInput): void {
+  for (const d of input.deployed) {
+    if (!input.topology.vnfs.some((v) => v.name === d.name)) {
+      input.warnings.push(
         `${d.name} runs on this host but is not in the topology; its CPUs, pages, VFs and MACs are kept`,
       );
     }
   }
-  // Why each unplaced VNF does not fit; explained after the VFs are handed out, so a VF shortage
-  // of a placed VNF counts as "another VNF that does not fit" for the per-VNF fixes.
+}
+
+/**
+ * Why each VNF left out does not fit. Explained after the VFs are handed out, so a VF shortage of
+ * a placed VNF counts as "another VNF that does not fit" for the per-VNF fixes. Adds to the
+ * placement summary what binds each one and, for a lone one, the smallest change that fits it.
+ */
+function explainLeftOut(
+  input: PlanInput,
+  works: VnfWork[],
+  placed: Placed,
+  pools: Map<number, NodePool>,
+  pages: PagePlan,
+  pfStates: Map<string, PfState>,
+): void {
+  const { topology, model, facts, problems, fileOrder, options } = input;
+  const { unplaced } = placed;
+  const { pagesByNode, pagesFree } = pages;
   // VLAN budgets of the VNFs that fit first, so a VNF left out is the one told it is short.
   checkVlans(
     works.filter((w) => !unplaced.has(w.spec.name)),
@@ -269,7 +429,7 @@ export function planDeployment(
       unplaced: new Set([...unplaced].filter((n) => !missingVfs.has(n))),
       vfShort,
       vnfCount: fileOrder.length,
-      deployedCount: deployedSorted.length,
+      deployedCount: input.deployed.length,
     },
     problems,
     fileOrder,
@@ -279,11 +439,39 @@ export function planDeployment(
     pfStates,
     problems,
   );
+  // What binds each VNF left out, against the plan of the others; for a lone one, the smallest
+  // change of the file that makes every VNF fit, checked by planning it.
+  const leftOutCtx: LeftOutContext = {
+    topology,
+    model,
+    pools,
+    pagesByNode,
+    pagesFree,
+    pfStates,
+    placed: placed.summary.placed,
+    leftOut: unplaced.size,
+  };
+  const leftOutWorks = placed.fresh.filter((w) => unplaced.has(w.spec.name));
+  if (leftOutWorks.length === 0) return;
+  placed.summary.leftOut = leftOutWorks.map((w) => leftOutReason(w, leftOutCtx));
+  if (leftOutWorks.length === 1 && options.smallestChange !== false) {
+    const change = smallestChange(
+      leftOutWorks[0]!,
+      leftOutCtx,
+      (t) => planDeployment(facts, t, input.deployedGiven, { ...options, smallestChange: false }).ok,
+    );
+    if (change) placed.summary.smallestChange = change;
+  }
+}
 
-  const all = problems.all(fileOrder);
-  if (all.length > 0) return { ok: false, problems: all, placement: placementSummary };
-
-  // --- Hugepage reservations and the boot count.
+/** Hugepages to reserve per node, and the boot count that keeps them after a reboot. */
+function reserveHugepages(
+  input: PlanInput,
+  pages: PagePlan,
+  vnfPlans: VnfPlan[],
+): { hugepages: HugepageReservation[]; bootCount: number } {
+  const { model, sizeKiB, size, topology, facts, warnings } = input;
+  const { pagesByNode } = pages;
   const hugepages: HugepageReservation[] = model.nodeIds.map((node) => {
     const np = pagesByNode.get(node)!;
     const planned = vnfPlans.filter((v) => v.node === node && v.memory.pageSizeKiB === sizeKiB);
@@ -318,6 +506,21 @@ export function planDeployment(
     }
   }
 
+  return { hugepages, bootCount };
+}
+
+/** The plan as a value: host tuning, networks, VNFs, placement summary, warnings. */
+function assemblePlan(
+  input: PlanInput,
+  cpus: CpuPartition,
+  pages: PagePlan,
+  pfStates: Map<string, PfState>,
+  vnfPlans: VnfPlan[],
+  placementSummary: PlacementSummary,
+): Plan {
+  const { facts, topology, model, sizeKiB, warnings, deployed } = input;
+  const { isolated, housekeeping } = cpus;
+  const { hugepages, bootCount } = reserveHugepages(input, pages, vnfPlans);
   const nohz = topology.host.cpus.nohzFull;
   const isolatedList = [...isolated].sort((a, b) => a - b);
   const kernelArgs = planKernelArgs({
@@ -329,7 +532,7 @@ export function planDeployment(
     nohzFull: nohz,
   });
 
-  const cpuRoles = buildCpuRoles(facts, model, isolated, vnfPlans, deployedSorted);
+  const cpuRoles = buildCpuRoles(facts, model, isolated, vnfPlans, deployed);
   const sriov: PfPlan[] = [...pfStates.values()].map((s) => pfPlan(s));
   const networks: NetworkPlan[] = topology.networks.map((n) => {
     if (n.type === "sriov-pool") {
@@ -349,7 +552,7 @@ export function planDeployment(
       cpu: {
         isolated: isolatedList,
         housekeeping,
-        source: isolatedExplicit ? "explicit" : "auto",
+        source: cpus.explicit ? "explicit" : "auto",
         nohzFull: nohz ? isolatedList : [],
         rcuNocbs: nohz ? isolatedList : [],
       },
@@ -386,5 +589,5 @@ export function planDeployment(
     placement: placementSummary,
     warnings,
   };
-  return { ok: true, plan };
+  return plan;
 }

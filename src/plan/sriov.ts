@@ -2,7 +2,7 @@
  * SR-IOV bookkeeping: the VFs of every PF the plan touches, who holds which VF, VLAN budgets per
  * driver, and MAC addresses (given, or generated deterministically).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { HostFacts, NicFact } from "../facts/types.js";
 import type { SriovPfSpec, Topology } from "../topology/types.js";
 
@@ -122,9 +122,9 @@ export function buildPfStates(
 
 /** A locally administered unicast MAC derived from a stable key; `attempt` moves past collisions. */
 export function generatedMac(key: string, attempt: number): string {
-  const h = createHash("sha256")
-    .update(attempt === 0 ? key : `${key}#${attempt}`)
-    .digest();
+  // One-shot hash: the same digest as createHash().update().digest(), without the stream object
+  // (a fleet plan generates tens of thousands of MACs).
+  const h = hash("sha256", attempt === 0 ? key : `${key}#${attempt}`, "buffer");
   const bytes = [(h[0]! & 0xfc) | 0x02, h[1]!, h[2]!, h[3]!, h[4]!, h[5]!];
   return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }

@@ -160,8 +160,44 @@ export interface PlacementSummary {
   bound: number;
   /** first-pass: the fast pass placed every VNF; milp: HiGHS solved it; none: nothing to place. */
   method: "first-pass" | "milp" | "none";
+  /** Unproven only: the search's work limit (same on any machine) or its wall-clock guard ended it. */
+  stoppedBy?: "work" | "time";
   /** The new VNFs left out (file order): leaving them out lets the others fit. */
   unplaced: string[];
+  /** Why each VNF left out does not fit next to the others (absent when every VNF fits). */
+  leftOut?: PlacementLeftOut[];
+  /**
+   * When exactly one VNF is left out: the least costly change of the topology file (its own keys)
+   * that makes every VNF fit, checked by planning again; absent when no single change does.
+   */
+  smallestChange?: PlacementChange;
+}
+
+/** One value of the topology file to change, by its path in the file. */
+export interface PlacementChange {
+  /** Path of the key in the topology file: ["vnfs", "v02", "vcpus"], ["host", "hugepages", "count"]. */
+  path: string[];
+  value: string | number;
+  from: string | number;
+  /** "smallest change that makes every VNF fit: set vnfs.v02.vcpus to 4 (now 6)". */
+  text: string;
+}
+
+/** A VNF the placement left out, and what binds it once the others are placed. */
+export interface PlacementLeftOut {
+  vnf: string;
+  /** The resource that binds on the node that comes closest. */
+  resource: PlanResource;
+  node: number | null;
+  /** "7 cores for 14 vCPUs (thread policy require), 12 x 1G pages, 1 VF of eno2". */
+  needs: string;
+  /** "3 free cores on node 1 and 3 of 22 1G pages left on node 1". */
+  binding: string;
+  /**
+   * Alone: "leaving out v02 (needs ...; binding: ...) lets the other 7 fit"; one of several:
+   * "v02 (needs ...; binding: ...)", under "leaving out these N lets the other M fit".
+   */
+  text: string;
 }
 
 export interface Plan {

@@ -68,6 +68,14 @@ describe("--json failures", () => {
       "--json",
     ]);
     expect(r.code).toBe(1);
-    expect((JSON.parse(r.stdout) as { code: string }).code).toBe("NFV-PLAN-MISFIT");
+    const doc = JSON.parse(r.stdout) as {
+      code: string;
+      placement: { placed: number; of: number; leftOut: { vnf: string; binding: string }[] };
+    };
+    expect(doc.code).toBe("NFV-PLAN-MISFIT");
+    // What the placement achieved and why each VNF is left out, as the text output says it.
+    expect(doc.placement).toMatchObject({ placed: 4, of: 40 });
+    expect(doc.placement.leftOut).toHaveLength(36);
+    expect(doc.placement.leftOut[0]).toMatchObject({ vnf: "r4", binding: expect.stringContaining("node 0") });
   });
 });

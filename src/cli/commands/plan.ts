@@ -98,7 +98,7 @@ export const planCommand: CommandModule = {
     cmd
       .option(
         "--time-limit <seconds>",
-        "how long the exact placement may search when not every VNF fits; the result then says whether it is proven optimal",
+        "wall-clock guard of the exact placement when not every VNF fits (it normally ends first at a fixed amount of work, the same on a busy machine); the result says whether it is proven optimal",
         parseTimeLimit,
         DEFAULT_TIME_LIMIT_S,
       )
@@ -142,7 +142,11 @@ export const planCommand: CommandModule = {
           else process.stdout.write(formatPlan(result.plan, { color }));
           return 0;
         }
-        const code = reportPlanProblems(result.problems, parsed, { json: o.json, notes: running.notes });
+        const code = reportPlanProblems(result.problems, parsed, {
+          json: o.json,
+          notes: running.notes,
+          ...(result.placement ? { placement: result.placement } : {}),
+        });
         // The most that fit together, proven or with its bound, under the problems.
         if (!o.json && result.placement && result.placement.placed < result.placement.of)
           process.stderr.write(`${formatPlacementSummary(result.placement)}\n`);

@@ -15,7 +15,21 @@ export interface MilpRun {
   objective: number | null;
   /** Proven bound on the objective (maximisation: no solution is better). */
   dualBound: number | null;
+  /** Branch-and-bound nodes HiGHS processed. */
+  nodes: number | null;
   ms: number;
+}
+
+export interface MilpLimits {
+  /** Wall-clock guard in seconds. */
+  timeLimitS: number;
+  /**
+   * Branch-and-bound nodes HiGHS may process: the work limit. Unlike the wall clock it does not
+   * depend on how busy the machine is, so the same problem always gets the same answer.
+   */
+  nodeLimit: number;
+  /** A known solution (column name -> value) HiGHS starts from; it completes missing columns. */
+  start?: Record<string, number>;
 }
 
 // Runs in the worker (CommonJS, evaluated from this string so it needs no file of its own next
@@ -30,6 +44,16 @@ parentPort.on("message", async (msg) => {
     const model = highs.createModel({ format: "lp", data: msg.lp });
     try {
       for (const [k, v] of Object.entries(msg.options)) model.options.set(k, v);
+      if (msg.start) {
+        // A MIP start (the first pass's answer): its x columns by name; HiGHS completes the rest.
+        const indices = [];
+        const values = [];
+        for (const [name, value] of Object.entries(msg.start)) {
+          const i = model.getColByName(name);
+          if (i >= 0) { indices.push(i); values.push(value); }
+        }
+        if (indices.length > 0) model.setSolution({ indices, values });
+      }
       const t0 = performance.now();
       model.run();
       const ms = performance.now() - t0;
@@ -47,7 +71,9 @@ parentPort.on("message", async (msg) => {
         objective = model.getObjectiveValue();
       }
       try { dualBound = Number(model.info.get("mip_dual_bound")); } catch { dualBound = null; }
-      out = { status, values, objective, dualBound, ms };
+      let nodes = null;
+      try { nodes = Number(model.info.get("mip_node_count")); } catch { nodes = null; }
+      out = { status, values, objective, dualBound, nodes, ms };
     } finally {
       model.dispose();
     }
@@ -77,6 +103,7 @@ function getWorker(): Worker {
 const STATUS_TEXT: Record<string, string> = {
   optimal: "Optimal",
   timeLimit: "Time limit reached",
+  solutionLimit: "Work limit reached",
   infeasible: "Infeasible",
   empty: "Empty",
 };
@@ -85,7 +112,8 @@ const STATUS_TEXT: Record<string, string> = {
  * Solves an LP-format MILP (maximisation) and waits for the answer. Symmetry detection is off:
  * HiGHS 1.15.1 returned a wrong "optimal" 23 instead of 24 on a symmetric packing with it on.
  */
-export function solveMilp(lp: string, timeLimitS: number): MilpRun {
+export function solveMilp(lp: string, limits: MilpLimits): MilpRun {
+  const { timeLimitS, nodeLimit, start } = limits;
   const w = getWorker();
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
@@ -96,10 +124,11 @@ export function solveMilp(lp: string, timeLimitS: number): MilpRun {
     // Objective coefficients are integers: a gap below 1 proves the optimum.
     mip_abs_gap: 0.999,
     time_limit: timeLimitS,
+    mip_max_nodes: nodeLimit,
     random_seed: 0,
   };
   const t0 = performance.now();
-  w.postMessage({ lp, options, port: port2, flag }, [port2]);
+  w.postMessage({ lp, options, start: start ?? null, port: port2, flag }, [port2]);
   // Loading the module takes part of the budget; the extra 30 s only guards against a dead worker.
   const waited = Atomics.wait(flag, 0, 0, (timeLimitS + 30) * 1000);
   const msg = receiveMessageOnPort(port1)?.message as
@@ -109,6 +138,7 @@ export function solveMilp(lp: string, timeLimitS: number): MilpRun {
         values: Record<string, number> | null;
         objective: number | null;
         dualBound: number | null;
+        nodes: number | null;
         ms: number;
       }
     | undefined;
@@ -120,6 +150,7 @@ export function solveMilp(lp: string, timeLimitS: number): MilpRun {
     values: new Map(Object.entries(msg.values ?? {})),
     objective: msg.objective,
     dualBound: msg.dualBound !== null && Number.isFinite(msg.dualBound) ? msg.dualBound : null,
+    nodes: msg.nodes !== null && Number.isFinite(msg.nodes) ? msg.nodes : null,
     ms: performance.now() - t0,
   };
 }

@@ -5,7 +5,7 @@
  * whether it is proven optimal or gives the proven bound. Every answer is re-checked against the
  * capacities (checkAnswer) before it is returned.
  */
-import { firstPass } from "./firstPass.js";
+import { firstPass, mostVnfs } from "./firstPass.js";
 import { solveMilp } from "./highs.js";
 import { buildMilp, objectiveWeights } from "./milp.js";
 import type { Take } from "./state.js";
@@ -14,16 +14,36 @@ import type { PlacementAnswer, PlacementProblem, SolveOptions, SolverPlacement }
 
 export type * from "./types.js";
 
-export const DEFAULT_TIME_LIMIT_S = 5;
+/**
+ * Wall-clock guard of the exact stage, seconds. The work limit below ends the search first on any
+ * machine that is not many times slower or busier than this one; the clock only guards the CLI.
+ */
+export const DEFAULT_TIME_LIMIT_S = 30;
+
+/**
+ * Branch-and-bound nodes HiGHS may process (the work limit). The answer does not depend on the
+ * machine's load: the same problem always stops at the same node with the same result.
+ */
+export const DEFAULT_NODE_LIMIT = 2_000;
 
 export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {}): PlacementAnswer {
   const t0 = performance.now();
   const n = problem.vnfs.length;
+  // Answers are assembled field by field: `{ ...x, more }` is a slow path in V8, paid per plan.
   const done = (a: Omit<PlacementAnswer, "ms">): PlacementAnswer => {
     const problems = checkAnswer(problem, a.placements);
     if (problems.length > 0)
       throw new Error(`placement solver answer breaks capacity: ${problems.join("; ")}`);
-    return { ...a, ms: performance.now() - t0 };
+    const out: PlacementAnswer = {
+      placements: a.placements,
+      unplaced: a.unplaced,
+      proven: a.proven,
+      bound: a.bound,
+      method: a.method,
+      ms: performance.now() - t0,
+    };
+    if (a.stoppedBy) out.stoppedBy = a.stoppedBy;
+    return out;
   };
   if (n === 0) return done({ placements: [], unplaced: [], proven: true, bound: 0, method: "none" });
   const first = opts.exactOnly ? null : firstPass(problem);
@@ -31,28 +51,37 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
   const fromTakes = (takes: Map<number, Take>) => {
     const placements: SolverPlacement[] = [];
     const unplaced: string[] = [];
-    problem.vnfs.forEach((v, i) => {
+    for (let i = 0; i < problem.vnfs.length; i++) {
+      const v = problem.vnfs[i]!;
       const t = takes.get(i);
       if (t) placements.push(s.placement(v, t));
       else unplaced.push(v.name);
-    });
+    }
     return { placements, unplaced };
   };
   if (first?.complete)
     return done({ ...fromTakes(first.takes), proven: true, bound: n, method: "first-pass" });
-  // The first pass may already reach a simple upper bound (common with many alike VNFs): then it
+  const { weights } = objectiveWeights(problem.vnfs);
+  // Not everything fits: the most valuable set a bounded local search finds is the floor HiGHS
+  // starts from, so a work or time limit can only cost the proof, never VNFs it already placed.
+  const most = first ? mostVnfs(problem, weights, [first.takes]).takes : null;
+  // The incumbent may already reach a simple upper bound (common with many alike VNFs): then it
   // is optimal and HiGHS is not needed. Only without priorities: the bound counts VNFs.
   const uniform = problem.vnfs.every((v) => (v.priority ?? 0) === (problem.vnfs[0]!.priority ?? 0));
   // ...and only when it kept the first VNFs of the file, as the tie rule wants.
-  const keptFirst = first !== null && [...first.takes.keys()].every((i) => i < first.takes.size);
-  if (first && uniform && keptFirst && first.takes.size >= quickBound(problem, s)) {
-    return done({ ...fromTakes(first.takes), proven: true, bound: first.takes.size, method: "first-pass" });
+  const keptFirst = most !== null && [...most.keys()].every((i) => i < most.size);
+  if (most && uniform && keptFirst && most.size >= quickBound(problem, s)) {
+    return done({ ...fromTakes(most), proven: true, bound: most.size, method: "first-pass" });
   }
 
   const slots = problem.vnfs.map((v) => s.slots(v));
   const model = buildMilp(problem, s, slots);
-  const run = solveMilp(model.lp, opts.timeLimitS ?? DEFAULT_TIME_LIMIT_S);
-  const { weights } = objectiveWeights(problem.vnfs);
+  const start = most ? model.startFor(new Map([...most].map(([i, t]) => [i, t.slot.node]))) : null;
+  const run = solveMilp(model.lp, {
+    timeLimitS: opts.timeLimitS ?? DEFAULT_TIME_LIMIT_S,
+    nodeLimit: opts.nodeLimit ?? DEFAULT_NODE_LIMIT,
+    ...(start ? { start } : {}),
+  });
   const weightOf = (names: Set<string>) =>
     problem.vnfs.reduce((a, v, i) => a + (names.has(v.name) ? weights[i]! : 0), 0);
 
@@ -101,10 +130,13 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
     for (const i of [...byVnf.keys()].sort((a, b) => a - b)) placements.push(byVnf.get(i)!);
   }
   const proven = run.status === "Optimal";
+  const stoppedBy: Pick<PlacementAnswer, "stoppedBy"> = proven
+    ? {}
+    : { stoppedBy: run.status === "Time limit reached" ? "time" : "work" };
   const countBound =
     run.dualBound !== null ? Math.min(n, Math.floor(run.dualBound / model.perVnf + 1e-9)) : n;
-  // A time-limited solve that found less than the first pass: keep the first pass.
-  const firstAnswer = first ? fromTakes(first.takes) : null;
+  // A solve stopped by a limit that found less than the local search: keep the local search's.
+  const firstAnswer = most ? fromTakes(most) : null;
   const milpNames = new Set(placements.map((p) => p.vnf));
   if (
     !proven &&
@@ -116,9 +148,16 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
       proven: false,
       bound: Math.max(firstAnswer.placements.length, countBound),
       method: "first-pass",
+      ...stoppedBy,
     });
   }
-  if (!proven && run.status !== "Time limit reached" && placements.length === 0 && !firstAnswer)
+  if (
+    !proven &&
+    run.status !== "Time limit reached" &&
+    run.status !== "Work limit reached" &&
+    placements.length === 0 &&
+    !firstAnswer
+  )
     throw new Error(`HiGHS ended with status ${run.status}`);
   return done({
     placements,
@@ -126,6 +165,7 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
     proven,
     bound: proven ? placements.length : Math.max(placements.length, countBound),
     method: "milp",
+    ...stoppedBy,
   });
 }
 

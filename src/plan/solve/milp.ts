@@ -20,6 +20,12 @@ export interface MilpModel {
   /** Objective scale: every placed VNF adds at least this much (for the bound on the count). */
   perVnf: number;
   weights: number[];
+  /**
+   * A known answer (VNF index -> node index) as a MIP start for HiGHS: its x columns, with
+   * interchangeable nodes relabelled and identical VNFs reordered the way the model's symmetry
+   * rows want. Null when the answer cannot be stated in the model's columns.
+   */
+  startFor(answer: ReadonlyMap<number, number>): Record<string, number> | null;
 }
 
 /** Whole cores a VNF takes on a node whose free cores all have t threads. */
@@ -330,7 +336,44 @@ export function buildMilp(problem: PlacementProblem, s: CapacityState, slotsIn: 
   if (ints.length > 0) lines.push("General", ...ints.map((v) => ` ${v}`));
   if (bins.length > 0) lines.push("Binary", ...bins.map((v) => ` ${v}`));
   lines.push("End", "");
-  return { lp: lines.join("\n"), x, perVnf, weights };
+  const startFor = (answer: ReadonlyMap<number, number>): Record<string, number> | null => {
+    // Identical VNFs: the earliest ones of each group hold the nodes the group was given.
+    const nodeOf = new Map(answer);
+    const groupsBySig = new Map<string, number[]>();
+    vnfs.forEach((v, vi) => {
+      if (slots[vi]!.length === 0 || v.affinity || v.antiAffinity) return;
+      const key = sig(vi);
+      groupsBySig.set(key, [...(groupsBySig.get(key) ?? []), vi]);
+    });
+    for (const members of groupsBySig.values()) {
+      const given = members.filter((vi) => nodeOf.has(vi)).map((vi) => nodeOf.get(vi)!);
+      members.forEach((vi, k) => {
+        if (k < given.length) nodeOf.set(vi, given[k]!);
+        else nodeOf.delete(vi);
+      });
+    }
+    // Interchangeable nodes: numbered in the order VNFs (file order) first use them.
+    const relabel = new Map<string, Map<number, number>>();
+    const out: Record<string, number> = {};
+    for (const name of x.keys()) out[name] = 0;
+    for (let vi = 0; vi < vnfs.length; vi++) {
+      const ni = nodeOf.get(vi);
+      if (ni === undefined) continue;
+      let target = ni;
+      const cls = classOf.get(ni);
+      if (cls !== undefined) {
+        const m = relabel.get(cls) ?? new Map<number, number>();
+        relabel.set(cls, m);
+        if (!m.has(ni)) m.set(ni, classes.get(cls)![m.size]!);
+        target = m.get(ni)!;
+      }
+      const name = xName(vi, target);
+      if (!x.has(name)) return null;
+      out[name] = 1;
+    }
+    return out;
+  };
+  return { lp: lines.join("\n"), x, perVnf, weights, startFor };
 }
 
 function formatTerms(terms: [number, string][]): string {

@@ -152,6 +152,61 @@ describe("placement solver", () => {
     expect(leftOut).toBeGreaterThan(10);
   }, 120_000);
 
+  it("stopped at once by its work limit, answers from the local search: sound, never above the optimum, the same every time", () => {
+    let belowOptimum = 0;
+    fc.assert(
+      fc.property(problemGen, (g) => {
+        const p = build(g);
+        const a = solvePlacement(p, { nodeLimit: 0 });
+        expect(checkAnswer(p, a.placements)).toEqual([]);
+        const { weights } = objectiveWeights(p.vnfs);
+        const placed = new Set(a.placements.map((x) => x.vnf));
+        const value = p.vnfs.reduce((s, v, i) => s + (placed.has(v.name) ? weights[i]! : 0), 0);
+        const best = oracle(p);
+        expect(value).toBeLessThanOrEqual(best);
+        if (a.proven) expect(value).toBe(best);
+        else {
+          expect(a.stoppedBy).toBe("work");
+          expect(a.bound).toBeGreaterThanOrEqual(a.placements.length);
+        }
+        if (value < best) belowOptimum++;
+        // A work limit, unlike a clock, gives the same answer on every run.
+        const again = solvePlacement(p, { nodeLimit: 0 });
+        expect(again.placements).toEqual(a.placements);
+      }),
+      { numRuns: 100, seed: 12 },
+    );
+    // The local search alone is close: below the optimum on few of these instances.
+    expect(belowOptimum).toBeLessThan(10);
+  }, 120_000);
+
+  it("raising the priority of a VNF it places never leaves that VNF out", () => {
+    fc.assert(
+      fc.property(problemGen, fc.nat(), (g, pickIndex) => {
+        const p = build(g);
+        const a = solvePlacement(p);
+        if (a.placements.length === 0) return;
+        const chosen = a.placements[pickIndex % a.placements.length]!.vnf;
+        const top = Math.max(0, ...p.vnfs.map((v) => v.priority ?? 0)) + 1;
+        const raised = {
+          ...p,
+          vnfs: p.vnfs.map((v) => (v.name === chosen ? { ...v, priority: top } : v)),
+        };
+        const b = solvePlacement(raised);
+        expect(b.placements.map((x) => x.vnf)).toContain(chosen);
+        // ...and a VNF that fits alone, raised above all others, is always placed.
+        const lone = p.vnfs.find((v) => solvePlacement({ ...p, vnfs: [v] }).placements.length === 1);
+        if (!lone) return;
+        const first = solvePlacement({
+          ...p,
+          vnfs: p.vnfs.map((v) => (v.name === lone.name ? { ...v, priority: top } : v)),
+        });
+        expect(first.placements.map((x) => x.vnf)).toContain(lone.name);
+      }),
+      { numRuns: 100, seed: 13 },
+    );
+  }, 120_000);
+
   it("keeps a higher priority over any number of lower ones, and file order on ties", () => {
     const host: SolverHost = {
       id: "h",

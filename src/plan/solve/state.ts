@@ -10,7 +10,10 @@ export interface NodeState {
   id: number;
   /** free[t] = free whole cores with t usable threads. */
   free: number[];
+  /** Free threads on shared cores (cores split between share VNFs). */
   shared: number;
+  /** Whole cores this search split for share VNFs, by thread count (given back when they empty). */
+  converted: number[];
   pages: Map<number, number>;
   /** What the node had at the start, to score how tight a placement leaves it. */
   coreCap: number;
@@ -65,6 +68,7 @@ export class CapacityState {
           id: n.id,
           free,
           shared: n.sharedThreadsFree,
+          converted: new Array<number>(MAX_THREADS + 1).fill(0),
           pages,
           coreCap: Math.max(1, n.freeCores.length),
           pageCap: Math.max(
@@ -166,15 +170,39 @@ export class CapacityState {
       }
       if (left > 0) return null;
     }
-    return { slot, ...cores, vfs };
+    return {
+      slot,
+      cores: cores.cores,
+      sharedUsed: cores.sharedUsed,
+      newlyShared: cores.newlyShared,
+      vfs,
+    };
   }
 
   commit(v: SolverVnf, t: Take, sign: 1 | -1 = 1): void {
     const node = this.nodes[t.slot.node]!;
     t.cores.forEach((k, th) => (node.free[th]! -= sign * k));
-    t.newlyShared.forEach((k, th) => (node.free[th]! -= sign * k));
-    const newThreads = t.newlyShared.reduce((s, k, th) => s + k * th, 0);
-    node.shared += sign * (newThreads - (v.threadPolicy === "share" ? v.vcpus : 0));
+    // Shared threads are counted in total, not per VNF, so VNFs can leave in any order (the local
+    // search removes them out of order): a share VNF splits free cores, smallest first, until
+    // the shared threads cover every share vCPU; when one leaves, split cores that are no longer
+    // needed become whole again.
+    if (v.threadPolicy === "share") {
+      node.shared -= sign * v.vcpus;
+      for (let th = 1; th <= MAX_THREADS && node.shared < 0; th++) {
+        while (node.shared < 0 && node.free[th]! > 0) {
+          node.free[th]!--;
+          node.converted[th]!++;
+          node.shared += th;
+        }
+      }
+      for (let th = MAX_THREADS; th >= 1; th--) {
+        while (node.converted[th]! > 0 && node.shared >= th) {
+          node.converted[th]!--;
+          node.free[th]!++;
+          node.shared -= th;
+        }
+      }
+    }
     node.pages.set(v.pageSizeKiB, (node.pages.get(v.pageSizeKiB) ?? 0) - sign * v.pages);
     for (const f of t.vfs) {
       const p = this.pfs[f.pf]!;

@@ -98,14 +98,21 @@ export interface PlacementAnswer {
   proven: boolean;
   /** Proven upper bound on how many VNFs can be placed (equals placements.length when proven). */
   bound: number;
+  /**
+   * What ended an unproven search: "work" (the node limit, the same on any machine) or "time"
+   * (the wall-clock guard, which depends on the machine's load). Absent when proven.
+   */
+  stoppedBy?: "work" | "time";
   /** first-pass: every VNF placed by the fast pass; milp: HiGHS; none: nothing to place. */
   method: "first-pass" | "milp" | "none";
   ms: number;
 }
 
 export interface SolveOptions {
-  /** Wall-clock limit of the exact stage in seconds (default 5). */
+  /** Wall-clock guard of the exact stage in seconds (default DEFAULT_TIME_LIMIT_S). */
   timeLimitS?: number;
+  /** Branch-and-bound nodes of the exact stage (default DEFAULT_NODE_LIMIT): the work limit. */
+  nodeLimit?: number;
   /** Skip the fast first pass (tests of the exact stage). */
   exactOnly?: boolean;
 }
