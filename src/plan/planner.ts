@@ -380,6 +380,7 @@ export function planDeployment(
       firewalld: topology.host.firewalld,
       thp: topology.host.thp,
       ...(topology.host.localRepo ? { localRepo: { ...topology.host.localRepo } } : {}),
+      ...(topology.host.lang !== undefined ? { lang: topology.host.lang } : {}),
     },
     networks,
     vnfs: vnfPlans,
