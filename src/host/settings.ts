@@ -154,7 +154,8 @@ export interface HostReading {
 /** What apply replaced, enough to put it back (kept in the journal). */
 export type HostUndo =
   | { kind: "file"; path: string; before: string | null; mode: number }
-  | { kind: "runtime"; path: string; before: string | null }
+  /** `before`: the file's text as it was (a choices file: every choice, the bracketed one in force). */
+  | { kind: "runtime"; path: string; before: string | null; selected?: boolean }
   | { kind: "service"; unit: string; links: UnitLink[]; wasActive: boolean }
   | { kind: "moved"; pairs: { from: string; to: string }[] }
   | { kind: "mount"; target: string; mounted: boolean }
@@ -477,8 +478,18 @@ export async function applySetting(exec: HostExecutor, s: HostSetting): Promise<
         else if (!exec.live) await mkdir(dirname(p), { recursive: true });
         before = await readText(exec, s.path);
       }
+      // The kernel shows a choices file with the new choice bracketed; a snapshot's copy is made to.
+      const text =
+        !exec.live && s.selected && before !== null
+          ? before
+              .trim()
+              .split(/\s+/)
+              .map((w) => w.replace(/^\[|\]$/g, ""))
+              .map((w) => (w === s.value ? `[${w}]` : w))
+              .join(" ")
+          : s.value;
       try {
-        await writeKernelValue(p, s.value);
+        await writeKernelValue(p, text);
       } catch (e) {
         throw new NfvError({
           what: `write ${s.path} (${s.what})`,
@@ -491,7 +502,8 @@ export async function applySetting(exec: HostExecutor, s: HostSetting): Promise<
       return {
         kind: "runtime",
         path: s.path,
-        before: before === null ? null : s.selected ? selectedValue(before) : before.trim(),
+        before: before === null ? null : before.trim(),
+        ...(s.selected ? { selected: true } : {}),
       };
     }
     case "service": {
@@ -581,9 +593,15 @@ export async function undoSetting(exec: HostExecutor, u: HostUndo): Promise<stri
       return `restored ${u.path}`;
     }
     case "runtime": {
-      if (u.before === null) return `${u.path}: it did not exist before; left as it is`;
-      await writeKernelValue(underRoot(exec.root, u.path), u.before);
-      return `${u.path} = ${u.before} again`;
+      if (u.before === null) {
+        // Under a snapshot root apply created it (standing in for the module load): it goes again.
+        if (exec.live) return `${u.path}: it did not exist before; left as it is`;
+        await rm(underRoot(exec.root, u.path), { force: true });
+        return `removed ${u.path} (it was new)`;
+      }
+      const value = exec.live && u.selected ? selectedValue(u.before) : u.before;
+      await writeKernelValue(underRoot(exec.root, u.path), value);
+      return `${u.path} = ${value} again`;
     }
     case "service": {
       for (const l of u.links) {
