@@ -19,7 +19,7 @@ import { serialLogPath } from "../desired/desired.js";
 import { day0ImageDigestPath } from "../desired/day0.js";
 import { readMaybe, sha256, underRoot, writeFileAtomic, writeSysfs } from "../host/files.js";
 import { hostExecutor, type HostExecutor } from "../host/executor.js";
-import { applySetting, type HostUndo } from "../host/settings.js";
+import { applySetting, captureUndo, type HostUndo } from "../host/settings.js";
 
 export interface ExecContext {
   virsh: Virsh;
@@ -324,10 +324,11 @@ export async function executeChange(c: Change, ctx: ExecContext): Promise<void> 
         what: c.setting.what,
         root: host.root,
         commands: host.commands,
-        undo: null as HostUndo | null,
+        // Read before the change and journaled first (write-ahead), like every other step.
+        undo: (await captureUndo(host, c.setting)) as HostUndo | null,
         done: false,
       });
-      item.undo = await applySetting(host, c.setting);
+      await applySetting(host, c.setting);
       await ctx.journal.markDone(item);
       return;
     }

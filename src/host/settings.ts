@@ -450,28 +450,109 @@ export function needsCommands(s: HostSetting, exec: HostExecutor): boolean {
   );
 }
 
-/** Converges one setting and returns how to undo it. Call only when readSetting said !ok. */
-export async function applySetting(exec: HostExecutor, s: HostSetting): Promise<HostUndo> {
+/**
+ * What it takes to put a setting back as it is now: read BEFORE the change and journaled first, so
+ * a run killed in the middle of a change can still be rolled back (each undo is safe to run when
+ * the change did not happen).
+ */
+export async function captureUndo(exec: HostExecutor, s: HostSetting): Promise<HostUndo> {
   switch (s.kind) {
     case "file":
     case "line":
     case "cmdline": {
       const p = underRoot(exec.root, s.path);
       const before = await readText(exec, s.path);
-      const mode = s.kind === "cmdline" ? await modeOf(p, 0o644) : s.mode;
+      const mode = before === null ? (s.kind === "cmdline" ? 0o644 : s.mode) : await modeOf(p, 0o644);
+      return { kind: "file", path: s.path, before, mode };
+    }
+    case "runtime": {
+      const before = await readText(exec, s.path);
+      if (before === null && s.ifPresent) return { kind: "none" };
+      return {
+        kind: "runtime",
+        path: s.path,
+        before: before === null ? null : before.trim(),
+        ...(s.selected ? { selected: true } : {}),
+      };
+    }
+    case "service":
+      return {
+        kind: "service",
+        unit: s.unit,
+        links: await unitLinks(exec, s.unit),
+        wasActive: (await unitActive(exec, s.unit)) === true,
+      };
+    case "move-aside": {
+      const re = new RegExp(s.pattern);
+      const names = (await readdir(underRoot(exec.root, s.dir)).catch(() => [] as string[]))
+        .filter((n) => re.test(n))
+        .sort();
+      return {
+        kind: "moved",
+        pairs: names.map((n) => ({ from: posix.join(s.dir, n), to: posix.join(s.to, n) })),
+      };
+    }
+    case "mount":
+      return { kind: "mount", target: s.target, mounted: exec.live };
+    case "boot":
+      return {
+        kind: "boot",
+        stamp: s.stamp,
+        stampBefore: await readMaybeText(s.stamp),
+        commands: s.commands,
+      };
+    case "grubby": {
+      const entries = parseGrubbyArgs((await runChecked("grubby", ["--info=ALL"])).stdout);
+      // The inverse, from the default entry's arguments before: put back what was there.
+      const before = entries[0] ?? [];
+      const valueOf = (key: string) => before.find((w) => w.split("=")[0] === key) ?? null;
+      const restore: string[] = [];
+      const drop: string[] = [];
+      for (const a of s.set) {
+        const had = valueOf(a.key);
+        if (had === null) drop.push(a.key);
+        else if (had !== argText(a)) restore.push(had);
+      }
+      for (const k of s.remove) {
+        const had = valueOf(k);
+        if (had !== null) restore.push(had);
+      }
+      const undo: HostCommand[] = [];
+      if (drop.length)
+        undo.push({ command: "grubby", args: ["--update-kernel=ALL", `--remove-args=${drop.join(" ")}`] });
+      if (restore.length)
+        undo.push({ command: "grubby", args: ["--update-kernel=ALL", `--args=${restore.join(" ")}`] });
+      return { kind: "commands", commands: undo };
+    }
+  }
+}
+
+/** Converges one setting (after captureUndo). Call only when readSetting said !ok. */
+export async function applySetting(exec: HostExecutor, s: HostSetting): Promise<void> {
+  switch (s.kind) {
+    case "file":
+    case "line":
+    case "cmdline": {
+      const p = underRoot(exec.root, s.path);
+      const before = await readText(exec, s.path);
       const after =
         s.kind === "file"
           ? s.content
           : s.kind === "line"
             ? setLine(before, s.prefix, s.line)
             : editCmdline(before, s.variable, s.set, s.remove);
-      await writeFileAtomic(p, after, before === null ? mode : await modeOf(p, mode));
-      return { kind: "file", path: s.path, before, mode: before === null ? mode : await modeOf(p, mode) };
+      // An existing file keeps its mode; a new one gets the setting's.
+      await writeFileAtomic(
+        p,
+        after,
+        before === null ? (s.kind === "cmdline" ? 0o644 : s.mode) : await modeOf(p, 0o644),
+      );
+      return;
     }
     case "runtime": {
       const p = underRoot(exec.root, s.path);
       let before = await readText(exec, s.path);
-      if (before === null && s.ifPresent) return { kind: "none" };
+      if (before === null && s.ifPresent) return;
       if (before === null) {
         if (exec.live && s.load) await runChecked(s.load.command, s.load.args);
         // A snapshot root has no kernel behind it: the module's directory is created instead.
@@ -499,69 +580,36 @@ export async function applySetting(exec: HostExecutor, s: HostSetting): Promise<
           exitCode: 1,
         });
       }
-      return {
-        kind: "runtime",
-        path: s.path,
-        before: before === null ? null : before.trim(),
-        ...(s.selected ? { selected: true } : {}),
-      };
+      return;
     }
     case "service": {
-      const links = await unitLinks(exec, s.unit);
-      const wasActive = (await unitActive(exec, s.unit)) === true;
       if (exec.live) await runChecked("systemctl", ["disable", "--now", s.unit]);
-      else for (const l of links) await rm(underRoot(exec.root, l.path), { force: true });
-      return { kind: "service", unit: s.unit, links, wasActive };
+      else
+        for (const l of await unitLinks(exec, s.unit))
+          await rm(underRoot(exec.root, l.path), { force: true });
+      return;
     }
     case "move-aside": {
       const re = new RegExp(s.pattern);
       const names = (await readdir(underRoot(exec.root, s.dir))).filter((n) => re.test(n)).sort();
       await mkdir(underRoot(exec.root, s.to), { recursive: true, mode: 0o755 });
-      const pairs: { from: string; to: string }[] = [];
-      for (const n of names) {
-        const from = posix.join(s.dir, n);
-        const to = posix.join(s.to, n);
-        await rename(underRoot(exec.root, from), underRoot(exec.root, to));
-        pairs.push({ from, to });
-      }
-      return { kind: "moved", pairs };
+      for (const n of names)
+        await rename(underRoot(exec.root, posix.join(s.dir, n)), underRoot(exec.root, posix.join(s.to, n)));
+      return;
     }
     case "mount": {
       await mkdir(underRoot(exec.root, s.target), { recursive: true, mode: 0o755 });
-      if (!exec.live) return { kind: "mount", target: s.target, mounted: false };
-      await runChecked("mount", ["-t", s.fstype, "-o", s.options, s.source, s.target]);
-      return { kind: "mount", target: s.target, mounted: true };
+      if (exec.live) await runChecked("mount", ["-t", s.fstype, "-o", s.options, s.source, s.target]);
+      return;
     }
     case "boot": {
-      const stampBefore = await readMaybeText(s.stamp);
       await runAll(s.commands);
       await writeFileAtomic(s.stamp, `${await inputsDigest(exec, s.inputs)}\n`, 0o644);
-      return { kind: "boot", stamp: s.stamp, stampBefore, commands: s.commands };
+      return;
     }
-    case "grubby": {
-      const entries = parseGrubbyArgs((await runChecked("grubby", ["--info=ALL"])).stdout);
-      // The inverse, from the default entry's arguments before: put back what was there.
-      const before = entries[0] ?? [];
-      const valueOf = (key: string) => before.find((w) => w.split("=")[0] === key) ?? null;
-      const restore: string[] = [];
-      const drop: string[] = [];
-      for (const a of s.set) {
-        const had = valueOf(a.key);
-        if (had === null) drop.push(a.key);
-        else if (had !== argText(a)) restore.push(had);
-      }
-      for (const k of s.remove) {
-        const had = valueOf(k);
-        if (had !== null) restore.push(had);
-      }
+    case "grubby":
       await runAll(settingCommands(s));
-      const undo: HostCommand[] = [];
-      if (drop.length)
-        undo.push({ command: "grubby", args: ["--update-kernel=ALL", `--remove-args=${drop.join(" ")}`] });
-      if (restore.length)
-        undo.push({ command: "grubby", args: ["--update-kernel=ALL", `--args=${restore.join(" ")}`] });
-      return { kind: "commands", commands: undo };
-    }
+      return;
   }
 }
 
@@ -625,8 +673,11 @@ export async function undoSetting(exec: HostExecutor, u: HostUndo): Promise<stri
       return `moved back ${u.pairs.map((m) => m.from).join(", ") || "nothing"}`;
     }
     case "mount": {
-      if (u.mounted && exec.live) await runChecked("umount", [u.target]);
-      return u.mounted ? `unmounted ${u.target}` : `${u.target}: nothing mounted by that run`;
+      // Only what is mounted now: a run killed before its mount left nothing to unmount.
+      const mounts = exec.live ? ((await readText(exec, "/proc/mounts")) ?? "") : "";
+      const now = mounts.split("\n").some((l) => l.split(" ")[1] === u.target);
+      if (u.mounted && now) await runChecked("umount", [u.target]);
+      return u.mounted && now ? `unmounted ${u.target}` : `${u.target}: nothing mounted by that run`;
     }
     case "boot": {
       if (u.stampBefore === null) await rm(u.stamp, { force: true });

@@ -50,7 +50,7 @@ export type JournalItem =
       /** Where it acted: "/" or a snapshot root; whether commands ran (rollback does the same). */
       root: string;
       commands: boolean;
-      /** What it replaced; null until the change is made (a killed run: nothing known to undo). */
+      /** How to put back what it replaces, read before the change (journaled write-ahead). */
       undo: HostUndo | null;
       done: boolean;
     }
