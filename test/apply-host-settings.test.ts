@@ -10,7 +10,7 @@
  * its boot entries' arguments, so add, remove and rollback are real edits). Anything else that
  * would touch this machine (systemctl, modprobe, mount) must not run under a snapshot root.
  */
-import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
+import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -253,6 +253,22 @@ describe("apply converges every host setting on a snapshot root", () => {
       await expectGolden(join(GOLDEN, `${h.name}.txt`), `${log.join("\n")}\n`);
     });
   }
+
+  it("lab mode leaves the boot loader, SELinux and firewalld alone (npm test never retunes its machine)", async () => {
+    const { root, state } = await hostRoot(["el7-common", "el7-bios"]);
+    const lab = join(state, "..", "lab.yaml");
+    await writeFile(lab, (await readFile(TOPO, "utf8")).replace(/^host:/m, "lab: true\nhost:"));
+    const host = new FakeHost();
+    const r = await withRunner(host, () =>
+      applyTopology(applyOpts(root, state, { topologyFile: lab, dryRun: true })),
+    );
+    const names = r.changes.map((c) => c.name);
+    for (const id of ["kernel-args", "boot-loader", "selinux-config", "selinux-enforce", "firewalld"])
+      expect(names).not.toContain(id);
+    expect(names).toEqual(expect.arrayContaining(["sysctl-file", "thp", "lang", "repo-file"]));
+    expect(r.pending[0]!.what).toContain("lab mode: apply leaves the boot loader alone");
+    expect(host.calls).toEqual([]);
+  });
 
   it("under --root without the test hook, the boot loader is not run: it is reported for the host", async () => {
     const { root, state } = await hostRoot(["el7-common", "el7-efi"]);

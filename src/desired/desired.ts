@@ -27,6 +27,13 @@ export interface DesiredOptions {
   day0: Record<string, { label: string; files: { name: string; content: Buffer }[]; dirs?: string[] }>;
   /** How the host boots (read by the caller from the root): EL7 regenerates a different grub.cfg. */
   firmware: BootFirmware;
+  /** Lab mode (labRun): the boot loader, SELinux and firewalld are left alone. */
+  lab?: boolean;
+}
+
+/** The topology is lab-wide, or every VNF is emulated (a topology with no VNF is not a lab). */
+export function labRun(topologyLab: boolean, plan: Plan): boolean {
+  return topologyLab || (plan.vnfs.length > 0 && plan.vnfs.every((v) => v.lab));
 }
 
 export { day0IsoPath, overlayPath, serialLogPath } from "../host/paths.js";
@@ -105,6 +112,10 @@ export async function buildDesired(
     domainType: pre.domainType,
     locked: pre.locked,
   });
-  const host = hostSettings(plan, facts, { firmware: opts.firmware, stateDir: opts.stateDir });
+  const host = hostSettings(plan, facts, {
+    firmware: opts.firmware,
+    stateDir: opts.stateDir,
+    ...(opts.lab ? { lab: true } : {}),
+  });
   return { host, sysfs, nm, isos, networks, domains };
 }

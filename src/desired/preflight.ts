@@ -183,7 +183,7 @@ export async function preflight(
       .join(" ");
     const remove = ka.changes.filter((c) => c.want === null).map((c) => c.key);
     res.pending.push({
-      what: `kernel arguments need a reboot: ${ka.changes.map((c) => `${c.key} (now ${c.have ?? "absent"}, want ${c.want ?? "removed"})`).join(", ")}; apply writes them to the boot loader (${kernelArgsCommand(facts, args, remove)})`,
+      what: `kernel arguments need a reboot: ${ka.changes.map((c) => `${c.key} (now ${c.have ?? "absent"}, want ${c.want ?? "removed"})`).join(", ")}; ${opts.lab ? "lab mode: apply leaves the boot loader alone (to tune this host: " : "apply writes them to the boot loader ("}${kernelArgsCommand(facts, args, remove)})`,
       command: REBOOT_ADVICE,
     });
   }

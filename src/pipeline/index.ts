@@ -342,7 +342,7 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
   const { parsed, facts, result } = pipe;
   // The desired-state builders (renderers, XML library) load only for apply and verify: `plan`
   // starts without them.
-  const [{ day0Presence, renderDay0, saltSeed }, { buildDesired }, { memlockRaisable, preflight }] =
+  const [{ day0Presence, renderDay0, saltSeed }, { buildDesired, labRun }, { memlockRaisable, preflight }] =
     await Promise.all([
       import("../desired/day0.js"),
       import("../desired/desired.js"),
@@ -353,7 +353,12 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
   const pre = await preflight(
     facts,
     plan,
-    { accel: opts.accel, lab: parsed.topology.lab, allowUnlocked: opts.allowUnlocked, memlockRaisable },
+    {
+      accel: opts.accel,
+      lab: labRun(parsed.topology.lab, plan),
+      allowUnlocked: opts.allowUnlocked,
+      memlockRaisable,
+    },
     () => true,
   );
   const day0 =
@@ -364,6 +369,7 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
   const host = hostExecutor(opts.root, opts.hostCommands ? { commands: true } : {});
   const desired = await buildDesired(plan, facts, pre, {
     firmware: await bootFirmware(opts.root),
+    lab: labRun(parsed.topology.lab, plan),
     uuids: Object.fromEntries(liveDomains.filter((d) => d.config.uuid).map((d) => [d.name, d.config.uuid!])),
     root: opts.root,
     stateDir: opts.stateDir,

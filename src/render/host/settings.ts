@@ -21,6 +21,12 @@ export interface HostSettingsContext {
   firmware: BootFirmware;
   /** nfvhost's state directory: the boot loader's stamp lives there. */
   stateDir: string;
+  /**
+   * Lab mode (emulated VNFs on a machine that is not an NFV host, such as CI or a laptop): the
+   * boot loader, SELinux and firewalld are left alone; the settings the file spells out (sysctl,
+   * THP, repository, LANG) still apply.
+   */
+  lab?: boolean;
 }
 
 export const THP_PATH = "/sys/kernel/mm/transparent_hugepage/enabled";
@@ -167,7 +173,7 @@ export function hostSettings(plan: Plan, facts: HostFacts, ctx: HostSettingsCont
   const h = plan.host;
 
   // Seed (2): SELinux and firewalld.
-  if (h.selinux !== "keep") {
+  if (h.selinux !== "keep" && !ctx.lab) {
     const mode = h.selinux;
     if (!["enforcing", "permissive", "disabled"].includes(mode))
       throw new NfvError({
@@ -199,7 +205,7 @@ export function hostSettings(plan: Plan, facts: HostFacts, ctx: HostSettingsCont
     }
   }
   if (h.firewalld === "disabled") {
-    if (facts.firewalld.installed !== false)
+    if (facts.firewalld.installed !== false && !ctx.lab)
       out.push({
         kind: "service",
         id: "firewalld",
@@ -308,7 +314,7 @@ export function hostSettings(plan: Plan, facts: HostFacts, ctx: HostSettingsCont
   }
 
   // Seed (2): kernel arguments, for the boot loader this host has.
-  out.push(...(kernelArgSettings(plan, facts, ctx) ?? []));
+  if (!ctx.lab) out.push(...(kernelArgSettings(plan, facts, ctx) ?? []));
 
   // Transparent hugepages, now and at every boot.
   const thp = thpStep(plan, facts);
