@@ -16,7 +16,7 @@ export default tseslint.config(
       "test/golden/",
       "test/fixtures/",
       // ajv's standalone output, written by `npm run generate` (src/topology/schema-validate-gen.ts).
-      "src/generated/",
+      "src/topology/generated/",
     ],
   },
   js.configs.recommended,

@@ -3,6 +3,7 @@
  * host -> (unless --dry-run) journaled, locked execution in the guide's order. A second run with
  * the same file finds nothing to do and says so.
  */
+import { resolve } from "node:path";
 import { Virsh } from "../libvirt/virsh.js";
 import { Journal } from "../state/journal.js";
 import { appliedPlanPath, loadAppliedPlan, saveAppliedPlan } from "../state/applied.js";
@@ -139,7 +140,10 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
   parsed.catch(() => undefined); // awaited in prepare; unhandled if the ping or the lock fails
   // libvirtd down: say so before anything is read or changed.
   await pinging;
-  const lock = opts.dryRun ? null : await acquireHostLock(virsh.uri, `nfvhost apply ${opts.topologyFile}`);
+  // A snapshot root (--root) is a host of its own: its files are written under the root, so it
+  // does not share the live host's lock (a fleet applies several roots on one machine at once).
+  const lockKey = opts.root === "/" ? virsh.uri : `${virsh.uri}#root=${resolve(opts.root)}`;
+  const lock = opts.dryRun ? null : await acquireHostLock(lockKey, `nfvhost apply ${opts.topologyFile}`);
   try {
     const ctx = await prepare({ ...opts, createState: !opts.dryRun, parsed }, virsh);
     if (ctx.pre.fatal.length > 0) {

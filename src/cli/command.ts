@@ -9,16 +9,25 @@ export interface CommandModule {
 /** Writes JSON the same way for every --json output: stable, two-space indented, newline. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  // A script parses stdout as ONE document: once the command printed its own (a doctor report, a
+  // verify result), a failure after it must not append an error document.
+  const box = exitBox.getStore();
+  if (box) box.jsonPrinted = true;
 }
 
-/** The exit code of the main() call in progress: actions return theirs, main() returns it. */
-const exitBox = new AsyncLocalStorage<{ code: number }>();
+/** What the main() call in progress produced: the exit code actions return, and whether a JSON
+ * document already went to stdout. */
+export interface RunOutcome {
+  code: number;
+  jsonPrinted: boolean;
+}
 
-/** Runs `fn` (commander's parse) and gives the exit code its action returned. */
-export async function collectExit(fn: () => Promise<unknown>): Promise<number> {
-  const box = { code: 0 };
-  await exitBox.run(box, fn);
-  return box.code;
+const exitBox = new AsyncLocalStorage<RunOutcome>();
+
+/** Runs `fn` (commander's parse) with `outcome` collecting its exit code and output kind. */
+export async function collectExit(fn: () => Promise<unknown>, outcome: RunOutcome): Promise<number> {
+  await exitBox.run(outcome, fn);
+  return outcome.code;
 }
 
 /**

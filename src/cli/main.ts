@@ -59,8 +59,9 @@ function printError(err: NfvError): void {
 /** Runs the CLI and returns the process exit code; never throws for user-fixable problems. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(await loadCommands(argv));
+  const outcome = { code: 0, jsonPrinted: false };
   try {
-    const code = await collectExit(() => program.parseAsync(argv));
+    const code = await collectExit(() => program.parseAsync(argv), outcome);
     // A command not yet converted to returning its code may still set process.exitCode.
     return code || (typeof process.exitCode === "number" ? process.exitCode : 0);
   } catch (err) {
@@ -70,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
     // --json: a script reads stdout, so every failure is a JSON document there too (the human
     // message still goes to stderr).
     const json = argv.slice(2).includes("--json");
-    if (json && (err instanceof NfvErrors || err instanceof NfvError)) {
+    if (json && !outcome.jsonPrinted && (err instanceof NfvErrors || err instanceof NfvError)) {
       const errors = err instanceof NfvErrors ? err.errors : [err];
       process.stdout.write(
         `${JSON.stringify({ ok: false, errors: errors.map((e) => e.toJSON()) }, null, 2)}\n`,

@@ -3,6 +3,8 @@
  * (the environment it reads secrets from is passed in); writeArtifacts and the ISO build are the
  * only I/O. Layout of the output directory: see README.txt it writes, and docs/render.md.
  */
+import { dirname } from "node:path";
+import { DEFAULT_STATE_DIR, day0IsoPath } from "../host/paths.js";
 import type { HostFacts } from "../facts/types.js";
 import type { Plan } from "../plan/types.js";
 import { assertAbsolutePath, assertDomainName } from "../util/names.js";
@@ -39,7 +41,8 @@ export function renderArtifacts(
   /** What the pipeline read of the host (UUIDs of existing domains, preflight): apply's values. */
   host: Omit<LibvirtContext, "day0" | "day0Dir"> = {},
 ): RenderedFile[] {
-  const day0Dir = opts.day0Dir ?? DEFAULT_DAY0_DIR;
+  // Apply keeps the ISOs under its --state directory: render says the same path unless told otherwise.
+  const day0Dir = opts.day0Dir ?? dirname(day0IsoPath(host.stateDir ?? DEFAULT_STATE_DIR, "x"));
   assertAbsolutePath(day0Dir, "day-0 image directory");
   const files: RenderedFile[] = [];
   const steps: { step: ShellStep; script: string }[] = [];

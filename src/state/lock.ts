@@ -115,7 +115,10 @@ export async function acquireLockFile(path: string, command: string, waitMs = 0)
     for (;;) {
       if (await tryFlock(fh, path)) break;
       if (Date.now() >= deadline) {
-        const holder = await readLockInfo(path);
+        const recorded = await readLockInfo(path);
+        // A record naming a process that is gone was left by a killed holder: the live holder has
+        // not written its name over it yet.
+        const holder = recorded && processAlive(recorded.pid) ? recorded : null;
         throw new NfvError({
           what: `host lock ${path}`,
           value: holder

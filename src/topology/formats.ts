@@ -68,7 +68,7 @@ export interface AjvFormat {
 }
 
 /**
- * FORMATS as ajv format definitions. The generated validator (src/generated/topology-validator.ts)
+ * FORMATS as ajv format definitions. The generated validator (src/topology/generated/topology-validator.ts)
  * calls these by name, so the words and the yes/no come from the same functions.
  */
 export const AJV_FORMATS: Readonly<Record<string, AjvFormat>> = Object.fromEntries(

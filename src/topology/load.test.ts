@@ -195,7 +195,7 @@ describe("errors", () => {
     expect(errorsOf(MINIMAL.replace("vcpus:", "vpcus:"))[1]).toContain("fix: did you mean `vcpus`?");
     const far = errorsOf(`${MINIMAL}    zzzzzz: 1\n`);
     expect(far).toEqual([
-      "t.yaml:8:5: vnfs.r1.zzzzzz: unknown key; expected one of kind, image, vcpus, memory, thread-policy, node, priority, lab, autostart, interfaces, day0, boot, cpu-mode, cpu-model, version; fix: rename it to one of those keys, or remove it",
+      "t.yaml:8:5: vnfs.r1.zzzzzz: unknown key; expected one of kind, image, vcpus, memory, thread-policy, node, priority, lab, autostart, interfaces, day0, boot, cpu-mode, cpu-model, version; fix: change it to one of kind, image, vcpus, memory, thread-policy, node, priority, lab, autostart, interfaces, day0, boot, cpu-mode, cpu-model, version",
     ]);
   });
 

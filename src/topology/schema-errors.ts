@@ -8,11 +8,11 @@ import { didYouMean } from "../util/suggest.js";
 import { NfvError } from "../util/errors.js";
 import { FORMATS } from "./formats.js";
 import { listOr } from "./kinds.js";
-import { validate as generated } from "../generated/topology-validator.js";
+import { validate as generated } from "./generated/topology-validator.js";
 import { formatPath, type Path, type SourceMap } from "./source.js";
 
 /**
- * The validator of ./schema.ts, generated ahead of time by ./schema-validate-gen.ts into src/generated/ (ajv's
+ * The validator of ./schema.ts, generated ahead of time by ./schema-validate-gen.ts into src/topology/generated/ (ajv's
  * standalone code, same options and formats): loading ajv and compiling the schema cost every run
  * ~100 ms. A test checks the generated file is current and reports exactly what a compiled one does.
  */
@@ -127,7 +127,7 @@ export function mapSchemaErrors(errors: AnyErr[], raw: unknown, src: SourceMap):
           {
             what: `${formatPath(at)}: unknown key`,
             expected: `one of ${known.join(", ")}`,
-            fix: guess ? `did you mean \`${guess}\`?` : "rename it to one of those keys, or remove it",
+            ...(guess ? { fix: `did you mean \`${guess}\`?` } : {}),
           },
           at,
           true,
@@ -173,7 +173,7 @@ export function mapSchemaErrors(errors: AnyErr[], raw: unknown, src: SourceMap):
             what: formatPath([...path, tag]),
             value: scalar(tagValue),
             expected: `one of ${listOr(types)}`,
-            fix: guess ? `did you mean \`${guess}\`?` : "rename it to one of those keys, or remove it",
+            ...(guess ? { fix: `did you mean \`${guess}\`?` } : {}),
           },
           [...path, tag],
         );

@@ -1,5 +1,5 @@
 /**
- * Generates src/generated/topology-validator.ts: the topology schema's ajv validator as code, so a
+ * Generates src/topology/generated/topology-validator.ts: the topology schema's ajv validator as code, so a
  * run of nfvhost imports it instead of loading ajv and compiling the schema (~100 ms per process).
  * Not committed: `npm run generate` writes it, and build, typecheck and the test setup run that
  * first, so a schema change (a new field) never leaves a stale validator behind.
@@ -14,7 +14,7 @@ import { topologySchema } from "./schema.js";
 
 export const GENERATED_VALIDATOR_FILE = resolve(
   dirname(fileURLToPath(import.meta.url)),
-  "../generated/topology-validator.ts",
+  "./generated/topology-validator.ts",
 );
 
 /** The options the validator is compiled with; the error mapping relies on verbose and allErrors. */
@@ -38,7 +38,7 @@ export function compileValidator(opts: { source?: boolean } = {}): Ajv {
   return ajv;
 }
 
-/** The text of src/generated/topology-validator.ts. */
+/** The text of src/topology/generated/topology-validator.ts. */
 export function validatorModuleText(): string {
   const ajv = compileValidator({ source: true });
   const code = standalone.default(ajv, ajv.compile(topologySchema));
@@ -49,7 +49,7 @@ export function validatorModuleText(): string {
     "// Written by `npm run generate` (build, typecheck and the test setup run it); not committed.",
     "// Not linted or formatted (eslint.config.js, .prettierignore): it is ajv's output as is.",
     'import { createRequire } from "node:module";',
-    'import { AJV_FORMATS as formats } from "../topology/formats.js";',
+    'import { AJV_FORMATS as formats } from "../formats.js";',
     "",
     // ajv's runtime helpers (string length in code points, deep equality) are CommonJS requires.
     "const require = createRequire(import.meta.url);",

@@ -1,5 +1,5 @@
 /**
- * The loader's validator is generated ahead of time (src/generated/topology-validator.ts). It must be
+ * The loader's validator is generated ahead of time (src/topology/generated/topology-validator.ts). It must be
  * current, and it must report exactly what ajv compiling ./schema.ts at run time reports: the error
  * messages users see are built from every field of ajv's errors (paths, params, schema, data).
  */

@@ -1,7 +1,7 @@
 /**
  * Writes schema/topology.schema.json from ./schema.ts, for editors (YAML language servers read it
  * through a `# yaml-language-server: $schema=...` line; committed), and
- * src/generated/topology-validator.ts, the loader's validator compiled ahead of time (not
+ * src/topology/generated/topology-validator.ts, the loader's validator compiled ahead of time (not
  * committed). After a change to the schema or its formats: npx tsx src/topology/write-schema.ts;
  * `--validator-only` (npm run generate, run by build, typecheck and the test setup) writes only
  * the validator, and only when its text changed.
@@ -46,5 +46,5 @@ if (main && process.argv.includes("--validator-only")) {
   process.stdout.write(`wrote ${SCHEMA_FILE}\n`);
   // Imported only here: ajv is needed to generate the validator, never to run it.
   await writeValidator();
-  process.stdout.write("wrote src/generated/topology-validator.ts\n");
+  process.stdout.write("wrote src/topology/generated/topology-validator.ts\n");
 }

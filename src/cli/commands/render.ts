@@ -83,7 +83,10 @@ export const renderCommand: CommandModule = {
         "--salt-seed <seed>",
         "derive secret salts from this seed for stable output (default: $NFVHOST_SECRET_SALT_SEED, else random)",
       )
-      .option("--day0-dir <dir>", "where apply.sh puts the day-0 ISOs on the host", DEFAULT_DAY0_DIR)
+      .option(
+        "--day0-dir <dir>",
+        `where apply.sh puts the day-0 ISOs on the host (default: STATE/day0, ${DEFAULT_DAY0_DIR})`,
+      )
       .option("--json", "print the list of files as JSON")
       // Fleets (docs/fleet.md): DIR/<host>/ per host plus the playbook DIR/site.yml.
       .option("-i, --inventory <file>", "render a fleet topology over the hosts of this Ansible inventory")
