@@ -281,6 +281,23 @@ describe("apply converges every host setting on a snapshot root", () => {
       command: "on the host: grub2-mkconfig -o /boot/efi/EFI/centos/grub.cfg",
     });
     expect(await readFile(join(root, "etc/default/grub"), "utf8")).toContain("intel_iommu=on iommu=pt");
+    // verify of that root: the regeneration is the host's to run, a warning with its command.
+    const v = await withRunner(host, () =>
+      verifyTopology({
+        topologyFile: TOPO,
+        connect: CONNECT,
+        stateDir: state,
+        root,
+        env: {},
+        persist: false,
+      }),
+    );
+    expect(v.checks.filter((c) => c.status === "fail")).toEqual([]);
+    expect(v.checks.find((c) => c.check.startsWith("/boot/efi/EFI/centos/grub.cfg"))).toMatchObject({
+      status: "warn",
+      fix: "on the host: grub2-mkconfig -o /boot/efi/EFI/centos/grub.cfg",
+    });
+    expect(host.calls).toEqual([]);
   });
 });
 

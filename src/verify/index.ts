@@ -453,8 +453,18 @@ function verifyNetwork(
   });
 }
 
+/** A boot-loader command under a snapshot root: nfvhost does not run it there, the host does. */
+function deferredHere(s: HostSetting, commands: boolean): boolean {
+  return !commands && (s.kind === "boot" || s.kind === "grubby");
+}
+
 /** What one host setting should be, where its evidence is, as a check. */
-function hostCheck(s: HostSetting, r: HostReading, file: string): Parameters<typeof add>[1] {
+function hostCheck(
+  s: HostSetting,
+  r: HostReading,
+  file: string,
+  commands: boolean,
+): Parameters<typeof add>[1] {
   const evidence = (() => {
     switch (s.kind) {
       case "service":
@@ -492,17 +502,23 @@ function hostCheck(s: HostSetting, r: HostReading, file: string): Parameters<typ
         return `generated from the current inputs (${settingCommands(s).map(commandText).join("; ")})`;
     }
   })();
-  // Under a snapshot root some state (a run state, a mount, grubby's entries) cannot be read.
+  // Under a snapshot root some state (a run state, a mount, grubby's entries) cannot be read, and
+  // the boot loader is the host's to regenerate: warnings, not drift.
   const unread = r.unknown === true;
+  const deferred = deferredHere(s, commands);
   return {
     subject: "host",
     check: s.what,
     ok: r.ok && !unread,
-    warnOnly: unread && r.ok,
+    warnOnly: (unread && r.ok) || deferred,
     want,
-    have: r.have,
+    have: deferred ? `${r.have} (under --root the boot loader is not run: run it on the host)` : r.have,
     evidence,
-    fix: unread ? "check it on the host" : `nfvhost apply ${file}`,
+    fix: deferred
+      ? `on the host: ${settingCommands(s).map(commandText).join(" && ")}`
+      : unread
+        ? "check it on the host"
+        : `nfvhost apply ${file}`,
   };
 }
 
@@ -521,13 +537,14 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
   const host = ctx.desired.host ?? [];
   for (const s of host) {
     const r = ctx.live.host?.get(s.id);
-    if (r) add(out, hostCheck(s, r, opts.topologyFile));
+    if (r) add(out, hostCheck(s, r, opts.topologyFile, ctx.host.commands));
   }
   // The boot loader holds the planned arguments: the running kernel gets them at the next boot,
   // which is the operator's decision (a pending reboot, not drift apply could fix).
   const bootSettings = host.filter((s) => s.id === "kernel-args" || s.id === "boot-loader");
   const bootReady =
-    bootSettings.length > 0 && bootSettings.every((s) => ctx.live.host?.get(s.id)?.ok === true);
+    bootSettings.length > 0 &&
+    bootSettings.every((s) => ctx.live.host?.get(s.id)?.ok === true || deferredHere(s, ctx.host.commands));
 
   // Host: kernel arguments, isolation, IOMMU, per-node pages.
   const words = facts.kernel.cmdline.split(/\s+/).filter(Boolean);
