@@ -279,6 +279,7 @@ describe("apply converges every host setting on a snapshot root", () => {
     expect(r.pending).toContainEqual({
       what: "/boot/efi/EFI/centos/grub.cfg (EFI boot) regenerated: not run under --root (it would change this machine's boot loader)",
       command: "on the host: grub2-mkconfig -o /boot/efi/EFI/centos/grub.cfg",
+      onHost: true,
     });
     expect(await readFile(join(root, "etc/default/grub"), "utf8")).toContain("intel_iommu=on iommu=pt");
     // verify of that root: the regeneration is the host's to run, a warning with its command.

@@ -118,6 +118,7 @@ function hostPending(set: ChangeSet): PendingReboot[] {
   const out: PendingReboot[] = set.deferred.map((d) => ({
     what: d.what,
     command: `on the host: ${d.command}`,
+    onHost: true,
   }));
   for (const c of set.changes) {
     if (c.kind === "host" && c.setting.reboot && c.setting.id === "selinux-config")

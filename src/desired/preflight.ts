@@ -13,6 +13,8 @@ import { bootLoaderFor } from "../render/host/boot.js";
 export interface PendingReboot {
   what: string;
   command: string;
+  /** A command for the host itself (not run under --root), rather than the reboot. */
+  onHost?: boolean;
 }
 
 export interface PreflightResult {
