@@ -191,6 +191,17 @@ describe("SELinux, firewalld, local repository", () => {
     expect(permissive.lines.join("\n")).not.toContain("firewalld");
   });
 
+  it("leaves SELinux alone where it is not installed (Debian), as apply does", () => {
+    const deb = facts({
+      os: os("debian", "12"),
+      selinux: { configured: null, current: null },
+      firewalld: { installed: false, enabled: null, active: null, evidence: "no unit" },
+    });
+    const step = securityStep(plan(), deb)!;
+    expect(step.lines.join("\n")).not.toContain("/etc/selinux/config");
+    expect(step.reboot).toBeUndefined();
+  });
+
   it("renders the seed's local.repo and fstab line", () => {
     const r = localRepo(
       plan(
