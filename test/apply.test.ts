@@ -202,6 +202,20 @@ describe("nfvhost apply on the real libvirtd", () => {
     expect(await virsh.qemuPid(VNF)).toBe(pid);
   }, 300_000);
 
+  it("a paused VNF is drift: verify fails it, apply resumes it without a restart", async () => {
+    const file = await topologyFile("lab.yaml");
+    const pid = await virsh.qemuPid(VNF);
+    await runChecked("virsh", ["-c", URI, "suspend", VNF]);
+    expect(failed(await verify(file)).map((c) => `${c.subject}: ${c.check}: ${c.have}`)).toContain(
+      `${VNF}: domain running: paused`,
+    );
+    const r = await applyTopology(opts(file));
+    expect(r.changes.map((c) => c.summary)).toEqual([`domain ${VNF}: resume (it was paused)`]);
+    expect(await domState(VNF)).toBe("running");
+    expect(failed(await verify(file))).toEqual([]);
+    expect(await virsh.qemuPid(VNF)).toBe(pid);
+  }, 300_000);
+
   it("catches a changed memory size; holds it back while running; converges with --yes NAME", async () => {
     const file = await topologyFile("lab.yaml");
     await runChecked("virsh", ["-c", URI, "setmaxmem", VNF, "2G", "--config"]);

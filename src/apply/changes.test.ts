@@ -78,7 +78,7 @@ describe("change set", () => {
 
   it("has nothing to do when the running domain matches", () => {
     const set = computeChanges(desired(xml()), live([{ config: xml(), state: "running" }]), opts);
-    expect(set).toEqual({ changes: [], held: [], orphans: [] });
+    expect(set).toEqual({ changes: [], held: [], orphans: [], deferred: [] });
   });
 
   it("resumes a paused VNF (paused is drift, not converged), and nothing else", () => {
@@ -248,7 +248,7 @@ describe("change set", () => {
 
     it("leaves a foreign network that already says what the plan says as it is (autostart too)", () => {
       const set = computeChanges(wantNet([]), withNet(bare(), true, false), opts);
-      expect(set).toEqual({ changes: [], held: [], orphans: [] });
+      expect(set).toEqual({ changes: [], held: [], orphans: [], deferred: [] });
     });
 
     it("takes a foreign network over with --adopt, writing nfvhost's mark even when it matches", () => {

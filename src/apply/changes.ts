@@ -22,10 +22,12 @@ import type {
   LiveNetwork,
   LiveState,
 } from "../desired/types.js";
+import { commandText, settingCommands, type HostSetting } from "../host/settings.js";
 
 export type { Desired, DesiredDomain, DesiredFile, DesiredNetwork, DesiredSysfs, LiveNetwork, LiveState };
 
 export type Change =
+  | { kind: "host"; setting: HostSetting; have: string; diff: string[] }
   | { kind: "sysfs"; path: string; from: string | null; to: string; what: string }
   | {
       kind: "file";
@@ -94,6 +96,11 @@ export interface ChangeSet {
   held: HeldBack[];
   /** Managed domains of this topology that the file no longer lists: reported, never touched. */
   orphans: string[];
+  /**
+   * Boot-loader commands not run because the host settings act on a snapshot root (they would
+   * change this machine's boot loader): the operator runs them on the host.
+   */
+  deferred: { what: string; command: string }[];
 }
 
 export interface ComputeOptions {
@@ -101,6 +108,8 @@ export interface ComputeOptions {
   yes: Set<string>;
   adopt: boolean;
   topologyName: string;
+  /** Host commands (boot loader) may run; false under a snapshot root (they are deferred). */
+  hostCommands?: boolean;
 }
 
 function lineDiff(before: string[], after: string[]): string[] {
@@ -143,8 +152,60 @@ function livePinDrift(want: DomainSummary, live: DomainSummary): PinFix[] {
   return out;
 }
 
-export function computeChanges(desired: Desired, live: LiveState, opts: ComputeOptions): ChangeSet {
+/** The lines a host setting's change shows: the file's diff, the value, the commands. */
+function hostDiff(s: HostSetting, r: { have: string; before?: string | null; after?: string }): string[] {
+  if (r.after !== undefined) {
+    return lineDiff(
+      r.before ? r.before.replace(/\n$/, "").split("\n") : [],
+      r.after.replace(/\n$/, "").split("\n"),
+    );
+  }
+  switch (s.kind) {
+    case "runtime":
+      return [`-${s.path} = ${r.have}`, `+${s.path} = ${s.value}`];
+    case "service":
+      return [`-${s.unit}: ${r.have}`, `+${s.unit}: not enabled, inactive`];
+    case "move-aside":
+      return r.have.split(", ").map((n) => `~ ${s.dir}/${n} -> ${s.to}/${n}`);
+    case "mount":
+      return [`+mount -t ${s.fstype} -o ${s.options} ${s.source} ${s.target}`];
+    default:
+      return settingCommands(s).map((c) => `+run: ${commandText(c)}`);
+  }
+}
+
+/**
+ * Host settings that differ. A boot-loader regeneration also follows a change of its inputs in
+ * the same run; under a snapshot root it is deferred (reported, not run).
+ */
+function hostChanges(
+  desired: Desired,
+  live: LiveState,
+  opts: ComputeOptions,
+): Pick<ChangeSet, "changes" | "deferred"> {
   const changes: Change[] = [];
+  const deferred: ChangeSet["deferred"] = [];
+  const changedPaths = new Set<string>();
+  for (const s of desired.host ?? []) {
+    const r = live.host?.get(s.id);
+    if (!r) continue;
+    const inputChanged = s.kind === "boot" && s.inputs.some((p) => changedPaths.has(p));
+    if (r.ok && !inputChanged) continue;
+    if ((s.kind === "boot" || s.kind === "grubby") && !opts.hostCommands) {
+      deferred.push({
+        what: `${s.what}: not run under --root (it would change this machine's boot loader)`,
+        command: settingCommands(s).map(commandText).join(" && "),
+      });
+      continue;
+    }
+    if ("path" in s) changedPaths.add(s.path);
+    changes.push({ kind: "host", setting: s, have: r.have, diff: hostDiff(s, r) });
+  }
+  return { changes, deferred };
+}
+
+export function computeChanges(desired: Desired, live: LiveState, opts: ComputeOptions): ChangeSet {
+  const { changes, deferred } = hostChanges(desired, live, opts);
   const held: HeldBack[] = [];
 
   for (const s of desired.sysfs) {
@@ -344,5 +405,5 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
   const orphans = [...live.domains.values()]
     .filter((d) => d.managed && d.config.metadata?.topology === opts.topologyName && !wanted.has(d.name))
     .map((d) => d.name);
-  return { changes, held, orphans };
+  return { changes, held, orphans, deferred };
 }

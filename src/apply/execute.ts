@@ -18,6 +18,8 @@ import type { Change } from "./changes.js";
 import { serialLogPath } from "../desired/desired.js";
 import { day0ImageDigestPath } from "../desired/day0.js";
 import { readMaybe, sha256, underRoot, writeFileAtomic, writeSysfs } from "../host/files.js";
+import { hostExecutor, type HostExecutor } from "../host/executor.js";
+import { applySetting, captureUndo, type HostUndo } from "../host/settings.js";
 
 export interface ExecContext {
   virsh: Virsh;
@@ -25,12 +27,16 @@ export interface ExecContext {
   root: string;
   stateDir: string;
   stopTimeoutMs: number;
+  /** Where host settings act (default: `root`, commands only on this machine). */
+  host?: HostExecutor;
   /** Lines for the report: what was done besides the change itself (fallbacks, restores). */
   notes: string[];
 }
 
 export function describeChange(c: Change): string {
   switch (c.kind) {
+    case "host":
+      return `${c.setting.what} (now: ${c.have})`;
     case "sysfs":
       return `${c.what}: ${c.path} ${c.from ?? "(absent)"} -> ${c.to}`;
     case "file":
@@ -310,6 +316,22 @@ export async function recordFileBefore(ctx: ExecContext, path: string): Promise<
 
 export async function executeChange(c: Change, ctx: ExecContext): Promise<void> {
   switch (c.kind) {
+    case "host": {
+      const host = ctx.host ?? hostExecutor(ctx.root);
+      const item = await ctx.journal.record({
+        kind: "host",
+        id: c.setting.id,
+        what: c.setting.what,
+        root: host.root,
+        commands: host.commands,
+        // Read before the change and journaled first (write-ahead), like every other step.
+        undo: (await captureUndo(host, c.setting)) as HostUndo | null,
+        done: false,
+      });
+      await applySetting(host, c.setting);
+      await ctx.journal.markDone(item);
+      return;
+    }
     case "sysfs": {
       const item = await ctx.journal.record({
         kind: "sysfs",

@@ -40,7 +40,10 @@ export function formatApplyReport(r: ApplyReport, opts: { full: boolean; color: 
     }
   }
   for (const h of r.held) out.push(pc.yellow(`held back: ${h.what}: ${h.why}; ${h.fix}`));
-  for (const p of r.pending) out.push(pc.yellow(`pending reboot: ${p.what}\n    run: ${p.command}`));
+  for (const p of r.pending)
+    out.push(
+      pc.yellow(`${p.onHost ? "pending on the host" : "pending reboot"}: ${p.what}\n    run: ${p.command}`),
+    );
   for (const o of r.orphans)
     out.push(`not in the topology any more (left running): ${o}; remove it with: nfvhost destroy ${o}`);
   for (const n of r.notes) out.push(`note: ${n}`);

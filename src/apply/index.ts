@@ -13,7 +13,7 @@ import { NfvErrors } from "../util/errors.js";
 import { computeChanges, type Change, type ChangeSet } from "./changes.js";
 import { describeChange, executeChange, recordFileBefore, type ExecContext } from "./execute.js";
 import { runChanges } from "./schedule.js";
-import type { PendingReboot } from "../desired/preflight.js";
+import { REBOOT_ADVICE, type PendingReboot } from "../desired/preflight.js";
 import { bindHost, prepare } from "../pipeline/index.js";
 
 export {
@@ -54,6 +54,11 @@ export interface ApplyOptions {
    * one after another); never set by the CLI.
    */
   domainConcurrency?: number;
+  /**
+   * Test hook: under a snapshot root, run the host commands (boot loader) through the injected
+   * process runner so they are recorded, instead of reporting them; never set by the CLI.
+   */
+  hostCommands?: boolean;
 }
 
 export interface ChangeView {
@@ -82,6 +87,8 @@ export interface ApplyReport {
 
 function nameOf(c: Change): string {
   switch (c.kind) {
+    case "host":
+      return c.setting.id;
     case "sysfs":
     case "file":
       return c.path;
@@ -100,6 +107,27 @@ export function viewOf(c: Change): ChangeView {
         ? c.files.map((f) => `+${f.name} (${f.content.length} bytes)`)
         : c.diff;
   return { kind: c.kind, name: nameOf(c), summary: describeChange(c), diff };
+}
+
+/**
+ * What waits for the operator: boot-loader commands not run under --root, and settings this run
+ * changes that take full effect only at the next boot (SELinux to or from disabled). The kernel
+ * arguments' own reboot is preflight's (it compares with the running kernel).
+ */
+function hostPending(set: ChangeSet): PendingReboot[] {
+  const out: PendingReboot[] = set.deferred.map((d) => ({
+    what: d.what,
+    command: `on the host: ${d.command}`,
+    onHost: true,
+  }));
+  for (const c of set.changes) {
+    if (c.kind === "host" && c.setting.reboot && c.setting.id === "selinux-config")
+      out.push({
+        what: `${c.setting.what} (now: ${c.have}) takes full effect after a reboot`,
+        command: REBOOT_ADVICE,
+      });
+  }
+  return out;
 }
 
 export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
@@ -126,6 +154,7 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
       yes: new Set(opts.yes),
       adopt: opts.adopt,
       topologyName: ctx.parsed.topology.name,
+      hostCommands: ctx.host.commands,
     });
     // A domain whose VNF plan is the one applied before is only brought back to it (drift).
     const applied = await loadAppliedPlan(opts.stateDir, ctx.parsed.topology.name);
@@ -141,7 +170,7 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
       dryRun: opts.dryRun,
       changes: set.changes.map(viewOf),
       held: set.held,
-      pending: ctx.pre.pending,
+      pending: [...ctx.pre.pending, ...hostPending(set)],
       warnings: [...ctx.pre.warnings, ...ctx.plan.warnings],
       orphans: set.orphans,
       notes: [],
@@ -161,6 +190,7 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
     const exec: ExecContext = {
       virsh,
       journal,
+      host: ctx.host,
       root: opts.root,
       stateDir: opts.stateDir,
       stopTimeoutMs: opts.stopTimeoutMs,

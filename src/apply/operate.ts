@@ -14,6 +14,7 @@ import { assertDomainName, assertIfName } from "../util/names.js";
 import { undoDomain } from "./execute.js";
 import { networkOwner } from "../libvirt/network-owner.js";
 import { readMaybe, writeFileAtomic } from "../host/files.js";
+import { undoSetting } from "../host/settings.js";
 import { rm } from "node:fs/promises";
 
 export async function findDomain(virsh: Virsh, name: string): Promise<LiveDomain> {
@@ -283,7 +284,24 @@ export async function rollbackLast(
     entry = await journal.last();
     if (!entry) return { entry: null, steps: [] };
     const unfinished = entry.status === "in-progress" || entry.status === "failed";
-    for (const item of [...entry.items].reverse()) {
+    // The boot loader is regenerated last, from the inputs (grub defaults) already put back.
+    const items = [...entry.items].reverse();
+    const isBoot = (i: (typeof items)[number]) => i.kind === "host" && i.undo?.kind === "boot";
+    for (const item of [...items.filter((i) => !isBoot(i)), ...items.filter(isBoot)]) {
+      if (item.kind === "host") {
+        const what = `put back ${item.what}`;
+        if (opts.dryRun) {
+          steps.push({ what, done: false, note: "dry run" });
+          continue;
+        }
+        if (!item.undo) {
+          steps.push({ what, done: true, note: "that run had not changed it yet: nothing to undo" });
+          continue;
+        }
+        const host = { root: item.root, live: item.root === "/", commands: item.commands };
+        steps.push({ what, done: true, note: await undoSetting(host, item.undo) });
+        continue;
+      }
       if (item.kind === "domain") {
         if (item.driftFix) {
           steps.push({

@@ -15,6 +15,7 @@ import type { Desired, DesiredSysfs } from "./types.js";
 import { sha256, underRoot } from "../host/files.js";
 import { day0IsoPath } from "../host/paths.js";
 import type { PreflightResult } from "./preflight.js";
+import { hostSettings, type BootFirmware } from "../render/host/settings.js";
 
 export interface DesiredOptions {
   /** UUIDs of domains that exist: a redefinition must keep the UUID. */
@@ -24,6 +25,15 @@ export interface DesiredOptions {
   topologyName: string;
   /** Day-0 files per VNF (name in the ISO -> content), from the day-0 renderer. */
   day0: Record<string, { label: string; files: { name: string; content: Buffer }[]; dirs?: string[] }>;
+  /** How the host boots (read by the caller from the root): EL7 regenerates a different grub.cfg. */
+  firmware: BootFirmware;
+  /** Lab mode (labRun): the boot loader, SELinux and firewalld are left alone. */
+  lab?: boolean;
+}
+
+/** The topology is lab-wide, or every VNF is emulated (a topology with no VNF is not a lab). */
+export function labRun(topologyLab: boolean, plan: Plan): boolean {
+  return topologyLab || (plan.vnfs.length > 0 && plan.vnfs.every((v) => v.lab));
 }
 
 export { day0IsoPath, overlayPath, serialLogPath } from "../host/paths.js";
@@ -102,6 +112,10 @@ export async function buildDesired(
     domainType: pre.domainType,
     locked: pre.locked,
   });
-  void facts;
-  return { sysfs, nm, isos, networks, domains };
+  const host = hostSettings(plan, facts, {
+    firmware: opts.firmware,
+    stateDir: opts.stateDir,
+    ...(opts.lab ? { lab: true } : {}),
+  });
+  return { host, sysfs, nm, isos, networks, domains };
 }

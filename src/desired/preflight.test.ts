@@ -58,14 +58,19 @@ function facts(over: (f: HostFacts) => void): HostFacts {
 const base = { lab: false, allowUnlocked: false, memlockRaisable: async () => true };
 
 describe("preflight", () => {
-  it("gives the exact reboot command for the host's distribution", () => {
-    expect(kernelArgsCommand(seed(), "isolcpus=1-8")).toMatch(
-      /^grubby --update-kernel=ALL --args="isolcpus=1-8" && reboot$/,
+  it("says how the boot loader this host has gets the arguments, adds and removes, and never chains a reboot", () => {
+    expect(kernelArgsCommand(seed(), "isolcpus=1-8", ["nohz_full"])).toBe(
+      "GRUB_CMDLINE_LINUX in /etc/default/grub with isolcpus=1-8 without nohz_full, then grub2-mkconfig -o /boot/grub2/grub.cfg (UEFI boot: -o /boot/efi/EFI/centos/grub.cfg)",
+    );
+    const el8 = facts((f) => Object.assign(f.os, { id: "rocky", version: "8.9", like: ["rhel"] }));
+    expect(kernelArgsCommand(el8, "isolcpus=1-8", ["nohz_full"])).toBe(
+      'grubby --update-kernel=ALL --args="isolcpus=1-8"; grubby --update-kernel=ALL --remove-args="nohz_full"',
     );
     const deb = facts((f) => Object.assign(f.os, { id: "debian", like: [] }));
-    expect(kernelArgsCommand(deb, "isolcpus=1")).toContain(
-      "/etc/default/grub.d/90-nfvhost.cfg && update-grub && reboot",
+    expect(kernelArgsCommand(deb, "isolcpus=1")).toBe(
+      "/etc/default/grub.d/nfvhost.cfg setting isolcpus=1, then update-grub",
     );
+    for (const f of [seed(), el8, deb]) expect(kernelArgsCommand(f, "a=1", ["b"])).not.toMatch(/reboot/);
   });
 
   it("refuses KVM without /dev/kvm unless the VNF is emulated, which is loudly not for production", async () => {
@@ -121,7 +126,9 @@ describe("preflight", () => {
       () => false,
     );
     expect(r.fatal[0]!.message).toMatch(/IOMMU.*off.*intel_iommu=on/);
-    expect(r.pending[0]!.command).toContain('--args="intel_iommu=on"');
+    expect(r.pending[0]!.what).toContain("GRUB_CMDLINE_LINUX in /etc/default/grub with intel_iommu=on");
+    // The reboot is the operator's: said, never chained to a command.
+    expect(r.pending[0]!.command).toBe("reboot when the host may go down (nfvhost never reboots it)");
     const single = buildHostFacts(SINGLE_NODE_NO_1G);
     expect(
       (

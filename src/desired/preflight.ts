@@ -8,10 +8,13 @@ import type { HostFacts } from "../facts/types.js";
 import type { Plan, VnfPlan } from "../plan/types.js";
 import { NfvError } from "../util/errors.js";
 import { run } from "../util/exec.js";
+import { bootLoaderFor } from "../render/host/boot.js";
 
 export interface PendingReboot {
   what: string;
   command: string;
+  /** A command for the host itself (not run under --root), rather than the reboot. */
+  onHost?: boolean;
 }
 
 export interface PreflightResult {
@@ -43,15 +46,30 @@ export async function memlockRaisable(bytes: number): Promise<boolean> {
   return r.code === 0;
 }
 
-function isRhelLike(facts: HostFacts): boolean {
-  return [facts.os.id ?? "", ...facts.os.like].some((x) => /rhel|fedora|centos|rocky|alma/.test(x));
+/**
+ * How the planned kernel arguments reach the boot command line on this host's boot loader (what
+ * `nfvhost apply` does). Never with a reboot: that stays the operator's decision.
+ */
+export function kernelArgsCommand(facts: HostFacts, args: string, remove: readonly string[] = []): string {
+  const loader = bootLoaderFor(facts.os);
+  const rm = remove.join(" ");
+  switch (loader.kind) {
+    case "grubby":
+      return [
+        ...(args ? [`grubby --update-kernel=ALL --args="${args}"`] : []),
+        ...(rm ? [`grubby --update-kernel=ALL --remove-args="${rm}"`] : []),
+      ].join("; ");
+    case "grub2-mkconfig":
+      return `GRUB_CMDLINE_LINUX in /etc/default/grub${args ? ` with ${args}` : ""}${rm ? ` without ${rm}` : ""}, then grub2-mkconfig -o /boot/grub2/grub.cfg (UEFI boot: -o /boot/efi/EFI/${loader.efiDir}/grub.cfg)`;
+    case "update-grub":
+      return `/etc/default/grub.d/nfvhost.cfg${args ? ` setting ${args}` : ""}${rm ? ` without ${rm}` : ""}, then update-grub`;
+    case "unknown":
+      return `on ${loader.os}, put on the kernel command line by hand: ${args}${rm ? `; remove: ${rm}` : ""}`;
+  }
 }
 
-/** The exact command that puts the planned kernel arguments on the boot command line. */
-export function kernelArgsCommand(facts: HostFacts, args: string): string {
-  if (isRhelLike(facts)) return `grubby --update-kernel=ALL --args="${args}" && reboot`;
-  return `printf 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX ${args}"\\n' > /etc/default/grub.d/90-nfvhost.cfg && update-grub && reboot`;
-}
+/** The operator's step after apply wrote the boot configuration: nfvhost never reboots a host. */
+export const REBOOT_ADVICE = "reboot when the host may go down (nfvhost never reboots it)";
 
 function usesVf(v: VnfPlan): boolean {
   return v.interfaces.some((i) => i.type === "sriov-pool" || i.type === "sriov-hostdev");
@@ -165,9 +183,10 @@ export async function preflight(
       .filter((c) => c.want !== null)
       .map((c) => (c.want === "" ? c.key : `${c.key}=${c.want}`))
       .join(" ");
+    const remove = ka.changes.filter((c) => c.want === null).map((c) => c.key);
     res.pending.push({
-      what: `kernel arguments need a reboot: ${ka.changes.map((c) => `${c.key} (now ${c.have ?? "absent"}, want ${c.want ?? "removed"})`).join(", ")}`,
-      command: kernelArgsCommand(facts, args),
+      what: `kernel arguments need a reboot: ${ka.changes.map((c) => `${c.key} (now ${c.have ?? "absent"}, want ${c.want ?? "removed"})`).join(", ")}; ${opts.lab ? "lab mode: apply leaves the boot loader alone (to tune this host: " : "apply writes them to the boot loader ("}${kernelArgsCommand(facts, args, remove)})`,
+      command: REBOOT_ADVICE,
     });
   }
   return res;

@@ -4,6 +4,7 @@
  */
 import type { LiveDomain } from "../libvirt/deployed.js";
 import type { VnfPlan } from "../plan/types.js";
+import type { HostReading, HostSetting } from "../host/settings.js";
 
 export interface DesiredSysfs {
   path: string;
@@ -37,6 +38,11 @@ export interface DesiredDomain {
 }
 
 export interface Desired {
+  /**
+   * sysctl, THP, SELinux, firewalld, local repository, LANG, kernel arguments (guide's order).
+   * Absent in hand-made desired states of libvirt-only tests: no host setting.
+   */
+  host?: HostSetting[];
   sysfs: DesiredSysfs[];
   nm: DesiredFile[];
   /** Day-0 ISO: built from `files` when the digest of its inputs changed. */
@@ -65,6 +71,8 @@ export interface LiveNetwork {
 export interface LiveState {
   domains: Map<string, LiveDomain & { autostart: boolean }>;
   networks: Map<string, LiveNetwork>;
+  /** Each host setting as the host has it, by setting id (absent: no host setting was read). */
+  host?: Map<string, HostReading>;
   sysfs: Map<string, string | null>;
   files: Map<string, Buffer | null>;
   /** Digest sidecar of each day-0 ISO (what it was built from). */

@@ -18,6 +18,8 @@ import { mapLimit, READ_CONCURRENCY } from "../util/concurrency.js";
 import { formatCpuList } from "../util/cpulist.js";
 import type { Desired, LiveState } from "../desired/types.js";
 import { readMaybe, readSysfs, underRoot } from "../host/files.js";
+import { bootFirmware, hostExecutor, type HostExecutor } from "../host/executor.js";
+import { readSetting, type HostReading } from "../host/settings.js";
 import type { PreflightResult } from "../desired/preflight.js";
 import { TopologyDoesNotFit } from "../plan/misfit-error.js";
 import { deployedFromPlan } from "../plan/deployed.js";
@@ -254,6 +256,11 @@ export interface PrepareOptions {
    * ISO by the digest apply recorded when it built it.
    */
   day0?: "render" | "presence";
+  /**
+   * Test hook: run host commands (boot loader, systemctl) through the injected runner under a
+   * snapshot root, so they are recorded; never set by the CLI (under --root they are reported).
+   */
+  hostCommands?: boolean;
 }
 
 export interface ApplyContext {
@@ -264,6 +271,8 @@ export interface ApplyContext {
   desired: Desired;
   live: LiveState;
   running: RunningNow;
+  /** Where host settings act: this machine, or a snapshot root (commands not run). */
+  host: HostExecutor;
 }
 
 /**
@@ -276,6 +285,7 @@ export async function readLive(
   desired: Desired,
   root: string,
   snapshot?: LibvirtSnapshot,
+  host: HostExecutor = hostExecutor(root),
 ): Promise<LiveState> {
   const { networkOwner } = await import("../libvirt/network-owner.js");
   const { domains: listed, autostart, networks: netList } = snapshot ?? (await readLibvirt(virsh));
@@ -304,7 +314,9 @@ export async function readLive(
     const dig = await readMaybe(`${iso.path}.sha256`);
     isoDigests.set(iso.path, iso0 && dig ? dig.toString("utf8").trim() : null);
   }
-  return { domains, networks, sysfs, files, isoDigests };
+  const hostReadings = new Map<string, HostReading>();
+  for (const s of desired.host ?? []) hostReadings.set(s.id, await readSetting(host, s));
+  return { domains, networks, host: hostReadings, sysfs, files, isoDigests };
 }
 
 /** A misfit with what runs now, so apply reports it exactly as plan does. */
@@ -330,7 +342,7 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
   const { parsed, facts, result } = pipe;
   // The desired-state builders (renderers, XML library) load only for apply and verify: `plan`
   // starts without them.
-  const [{ day0Presence, renderDay0, saltSeed }, { buildDesired }, { memlockRaisable, preflight }] =
+  const [{ day0Presence, renderDay0, saltSeed }, { buildDesired, labRun }, { memlockRaisable, preflight }] =
     await Promise.all([
       import("../desired/day0.js"),
       import("../desired/desired.js"),
@@ -341,7 +353,12 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
   const pre = await preflight(
     facts,
     plan,
-    { accel: opts.accel, lab: parsed.topology.lab, allowUnlocked: opts.allowUnlocked, memlockRaisable },
+    {
+      accel: opts.accel,
+      lab: labRun(parsed.topology.lab, plan),
+      allowUnlocked: opts.allowUnlocked,
+      memlockRaisable,
+    },
     () => true,
   );
   const day0 =
@@ -349,13 +366,16 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
       ? day0Presence(plan)
       : await renderDay0(plan, opts.env, await saltSeed(opts.stateDir, opts.createState ?? false));
   const liveDomains = pipe.running.libvirt.domains;
+  const host = hostExecutor(opts.root, opts.hostCommands ? { commands: true } : {});
   const desired = await buildDesired(plan, facts, pre, {
+    firmware: await bootFirmware(opts.root),
+    lab: labRun(parsed.topology.lab, plan),
     uuids: Object.fromEntries(liveDomains.filter((d) => d.config.uuid).map((d) => [d.name, d.config.uuid!])),
     root: opts.root,
     stateDir: opts.stateDir,
     topologyName: parsed.topology.name,
     day0,
   });
-  const live = await readLive(virsh, desired, opts.root, pipe.running.libvirt);
-  return { parsed, facts, plan, pre, desired, live, running: pipe.running };
+  const live = await readLive(virsh, desired, opts.root, pipe.running.libvirt, host);
+  return { parsed, facts, plan, pre, desired, live, running: pipe.running, host };
 }

@@ -583,6 +583,7 @@ function assemblePlan(
       firewalld: topology.host.firewalld,
       thp: topology.host.thp,
       ...(topology.host.localRepo ? { localRepo: { ...topology.host.localRepo } } : {}),
+      ...(topology.host.lang !== undefined ? { lang: topology.host.lang } : {}),
     },
     networks,
     vnfs: vnfPlans,

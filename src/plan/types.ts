@@ -219,6 +219,8 @@ export interface Plan {
     firewalld: string;
     thp: string;
     localRepo?: { iso: string; mountpoint: string };
+    /** System LANG; absent: left alone. */
+    lang?: string;
   };
   networks: NetworkPlan[];
   vnfs: VnfPlan[];

@@ -11,6 +11,8 @@ import { assertAbsolutePath, assertDomainName } from "../util/names.js";
 import { renderDay0, day0IsoName } from "./day0/index.js";
 import { hugepagesStep, thpStep } from "./host/hugepages.js";
 import { kernelArgsStep } from "./host/kernel-args.js";
+import { bootLoaderFor } from "./host/boot.js";
+import { bootArgs, GRUB_DROPIN, grubDropIn, langStep } from "./host/settings.js";
 import { localRepo } from "./host/local-repo.js";
 import { securityStep } from "./host/security.js";
 import { brNetfilterFile, needsBrNetfilter, sysctlFile, sysctlStep } from "./host/sysctl.js";
@@ -69,11 +71,22 @@ export function renderArtifacts(
     }
     addStep(sysctlStep(plan, facts), "host/sysctl.sh");
   }
-  const repo = localRepo(plan);
+  const repo = localRepo(plan, facts);
   if (repo) {
     files.push(...repo.files);
     addStep(repo.step, "host/local-repo/setup.sh");
   }
+  if (bootLoaderFor(facts.os).kind === "update-grub") {
+    const { set, remove } = bootArgs(plan);
+    files.push({
+      path: "host/grub.d/nfvhost.cfg",
+      content: grubDropIn(plan.topology, set, remove),
+      mode: MODE_FILE,
+      description: `kernel arguments for update-grub (${GRUB_DROPIN}): replaces the ones nfvhost manages`,
+    });
+  }
+  const lang = langStep(plan, facts);
+  if (lang) addStep(lang, "host/lang.sh");
   addStep(kernelArgsStep(plan, facts), "host/kernel-args.sh");
   addStep(hugepagesStep(plan, facts), "host/hugepages.sh");
   const thp = thpStep(plan, facts);

@@ -5,6 +5,7 @@
  */
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { HostUndo } from "../host/settings.js";
 
 export type JournalItem =
   | {
@@ -41,6 +42,18 @@ export type JournalItem =
       done: boolean;
     }
   | { kind: "sysfs"; path: string; before: string | null; after: string; done: boolean }
+  | {
+      kind: "host";
+      /** The host setting's id and words (src/host/settings.ts). */
+      id: string;
+      what: string;
+      /** Where it acted: "/" or a snapshot root; whether commands ran (rollback does the same). */
+      root: string;
+      commands: boolean;
+      /** How to put back what it replaces, read before the change (journaled write-ahead). */
+      undo: HostUndo | null;
+      done: boolean;
+    }
   | {
       kind: "file";
       path: string;

@@ -89,6 +89,7 @@ function buildHost(h: Raw = {}): HostSpec {
     selinux: h.selinux ?? "disabled",
     firewalld: h.firewalld ?? "disabled",
     thp: h.thp ?? "keep",
+    lang: h.lang,
     localRepo: h["local-repo"]
       ? { iso: h["local-repo"].iso, mountpoint: h["local-repo"].mountpoint }
       : undefined,

@@ -187,6 +187,12 @@ const host = obj(
       default: "keep",
       description: "Transparent hugepages mode.",
     },
+    lang: {
+      type: "string",
+      pattern: "^[A-Za-z]{2,3}(_[A-Z]{2})?(\\.[A-Za-z0-9-]+)?(@[A-Za-z0-9]+)?$|^C(\\.UTF-8)?$|^POSIX$",
+      description:
+        "System locale LANG (seed: en_US.UTF-8), written to /etc/locale.conf (EL) or /etc/default/locale (Debian). Absent: left alone.",
+    },
     "local-repo": obj(
       {
         iso: str("nfv-path", "Installation DVD ISO used as a local package repository."),

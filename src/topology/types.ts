@@ -70,6 +70,8 @@ export interface HostSpec {
   firewalld: "disabled" | "keep";
   thp: "always" | "madvise" | "never" | "keep";
   localRepo?: LocalRepoSpec;
+  /** System LANG (seed: en_US.UTF-8); absent: left alone. */
+  lang?: string;
 }
 
 export type NetworkSpec =

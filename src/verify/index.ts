@@ -13,7 +13,14 @@ import { bindHost, prepare } from "../pipeline/index.js";
 import { readMaybe, readSysfs, sha256 } from "../host/files.js";
 import { day0ImageDigestPath } from "../desired/day0.js";
 import type { LiveNetwork } from "../desired/types.js";
-import { kernelArgsCommand } from "../desired/preflight.js";
+import { kernelArgsCommand, REBOOT_ADVICE } from "../desired/preflight.js";
+import {
+  argText,
+  commandText,
+  settingCommands,
+  type HostReading,
+  type HostSetting,
+} from "../host/settings.js";
 import {
   networkProjectionLines,
   parseDomainXml,
@@ -446,6 +453,75 @@ function verifyNetwork(
   });
 }
 
+/** A boot-loader command under a snapshot root: nfvhost does not run it there, the host does. */
+function deferredHere(s: HostSetting, commands: boolean): boolean {
+  return !commands && (s.kind === "boot" || s.kind === "grubby");
+}
+
+/** What one host setting should be, where its evidence is, as a check. */
+function hostCheck(
+  s: HostSetting,
+  r: HostReading,
+  file: string,
+  commands: boolean,
+): Parameters<typeof add>[1] {
+  const evidence = (() => {
+    switch (s.kind) {
+      case "service":
+        return `/etc/systemd/system/*.wants/${s.unit}, systemctl is-active ${s.unit}`;
+      case "move-aside":
+        return s.dir;
+      case "mount":
+        return "/proc/mounts";
+      case "boot":
+        return `${s.stamp} (digest of ${s.inputs.join(", ")} when grub.cfg was generated)`;
+      case "grubby":
+        return "grubby --info=ALL";
+      default:
+        return s.path;
+    }
+  })();
+  const want = (() => {
+    switch (s.kind) {
+      case "file":
+        return "as nfvhost writes it";
+      case "line":
+        return s.line;
+      case "cmdline":
+      case "grubby":
+        return `${s.set.map(argText).join(" ")}${s.remove.length ? ` (without ${s.remove.join(", ")})` : ""}`;
+      case "runtime":
+        return s.value;
+      case "service":
+        return "not enabled, inactive";
+      case "move-aside":
+        return `none left (moved to ${s.to})`;
+      case "mount":
+        return `${s.source} mounted`;
+      case "boot":
+        return `generated from the current inputs (${settingCommands(s).map(commandText).join("; ")})`;
+    }
+  })();
+  // Under a snapshot root some state (a run state, a mount, grubby's entries) cannot be read, and
+  // the boot loader is the host's to regenerate: warnings, not drift.
+  const unread = r.unknown === true;
+  const deferred = deferredHere(s, commands);
+  return {
+    subject: "host",
+    check: s.what,
+    ok: r.ok && !unread,
+    warnOnly: (unread && r.ok) || deferred,
+    want,
+    have: deferred ? `${r.have} (under --root the boot loader is not run: run it on the host)` : r.have,
+    evidence,
+    fix: deferred
+      ? `on the host: ${settingCommands(s).map(commandText).join(" && ")}`
+      : unread
+        ? "check it on the host"
+        : `nfvhost apply ${file}`,
+  };
+}
+
 export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport> {
   // verify reads this machine's /proc and sysfs: the libvirt must be this machine's too.
   bindHost({ root: opts.root, connect: opts.connect, purpose: "verify" });
@@ -457,30 +533,48 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
   const out: Check[] = [];
   const lab = ctx.parsed.topology.lab || plan.vnfs.every((v) => v.lab);
 
+  // Host settings apply converges: SELinux, firewalld, sysctl, repository, LANG, boot loader, THP.
+  const host = ctx.desired.host ?? [];
+  for (const s of host) {
+    const r = ctx.live.host?.get(s.id);
+    if (r) add(out, hostCheck(s, r, opts.topologyFile, ctx.host.commands));
+  }
+  // The boot loader holds the planned arguments: the running kernel gets them at the next boot,
+  // which is the operator's decision (a pending reboot, not drift apply could fix).
+  const bootSettings = host.filter((s) => s.id === "kernel-args" || s.id === "boot-loader");
+  const bootReady =
+    bootSettings.length > 0 &&
+    bootSettings.every((s) => ctx.live.host?.get(s.id)?.ok === true || deferredHere(s, ctx.host.commands));
+
   // Host: kernel arguments, isolation, IOMMU, per-node pages.
-  const have = new Set(facts.kernel.cmdline.split(/\s+/));
-  const missing = plan.host.kernelArgs.args
-    .map((a) => (a.value === null ? a.key : `${a.key}=${a.value}`))
-    .filter((a) => !have.has(a));
+  const words = facts.kernel.cmdline.split(/\s+/).filter(Boolean);
+  const have = new Set(words);
+  const missing = plan.host.kernelArgs.args.map(argText).filter((a) => !have.has(a));
+  const unwanted = plan.host.kernelArgs.changes.filter((c) => c.want === null).map((c) => c.key);
+  const argsOk = missing.length === 0 && unwanted.length === 0;
   add(out, {
     subject: "host",
     check: "kernel arguments",
-    ok: missing.length === 0,
-    warnOnly: lab,
-    want: plan.host.kernelArgs.line,
-    have: missing.length ? `missing: ${missing.join(" ")}` : "all present",
+    ok: argsOk,
+    warnOnly: lab || bootReady,
+    want: `${plan.host.kernelArgs.line}${unwanted.length ? ` (without ${unwanted.join(", ")})` : ""}`,
+    have: argsOk
+      ? "all present"
+      : `${[missing.length ? `missing: ${missing.join(" ")}` : "", unwanted.length ? `still there: ${unwanted.join(", ")}` : ""].filter(Boolean).join("; ")}${bootReady ? "; pending reboot: the boot loader has the planned arguments" : ""}`,
     evidence: "/proc/cmdline",
-    fix: `${kernelArgsCommand(facts, missing.join(" "))}${lab ? " (lab mode: reported, not required)" : ""}`,
+    fix: bootReady
+      ? REBOOT_ADVICE
+      : `nfvhost apply ${opts.topologyFile} (${kernelArgsCommand(facts, missing.join(" "), unwanted)}), then ${REBOOT_ADVICE}${lab ? " (lab mode: reported, not required)" : ""}`,
   });
   add(out, {
     subject: "host",
     check: "isolated CPUs",
     ok: cpus(facts.kernel.isolatedCpus) === cpus(plan.host.cpu.isolated),
-    warnOnly: lab,
+    warnOnly: lab || bootReady,
     want: cpus(plan.host.cpu.isolated),
-    have: cpus(facts.kernel.isolatedCpus),
+    have: `${cpus(facts.kernel.isolatedCpus)}${bootReady ? " (pending reboot)" : ""}`,
     evidence: "/sys/devices/system/cpu/isolated",
-    fix: "reboot with the planned isolcpus= (see kernel arguments)",
+    fix: bootReady ? REBOOT_ADVICE : "reboot with the planned isolcpus= (see kernel arguments)",
   });
   const vfUsers = plan.vnfs.some((v) =>
     v.interfaces.some((i) => i.type === "sriov-pool" || i.type === "sriov-hostdev"),

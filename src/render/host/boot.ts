@@ -30,6 +30,11 @@ const EFI_DIRS: Record<string, string> = {
   scientific: "redhat",
 };
 
+/** Debian, Ubuntu and their derivatives (apt, update-grub, /etc/default/locale). */
+export function debianLike(os: OsFact): boolean {
+  return [os.id ?? "", ...os.like].some((i) => /^(debian|ubuntu)$/i.test(i));
+}
+
 export function bootLoaderFor(os: OsFact): BootLoader {
   const ids = [os.id ?? "", ...os.like].map((s) => s.toLowerCase());
   if (ids.some((i) => i === "debian" || i === "ubuntu")) return { kind: "update-grub" };

@@ -12,6 +12,20 @@ import { hugepagesStep, thpStep } from "./hugepages.js";
 import { kernelArgsStep } from "./kernel-args.js";
 import { localRepo } from "./local-repo.js";
 import { securityStep } from "./security.js";
+import { bootArgs, grubDropIn } from "./settings.js";
+
+/** The command-line variables update-grub ends up with: /etc/default/grub, then the drop-in. */
+async function grubSees(defaults: string, dropIn: string): Promise<string> {
+  const r = await run("sh", [
+    "-c",
+    '. "$1"; . "$2"; printf \'LINUX=%s|DEFAULT=%s\' "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT"',
+    "sh",
+    defaults,
+    dropIn,
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout;
+}
 
 const os = (id: string, version: string, like: string[] = []): OsFact => ({
   id,
@@ -65,7 +79,7 @@ describe("kernel arguments", () => {
     );
   });
 
-  it("edits /etc/default/grub and runs update-grub on Debian, idempotently", async () => {
+  it("writes /etc/default/grub.d/nfvhost.cfg and runs update-grub on Debian, idempotently", async () => {
     const step = kernelArgsStep(seedPlan, facts({ os: os("debian", "12") }));
     const dir = await mkdtemp(join(tmpdir(), "nfvhost-render-deb-"));
     try {
@@ -73,17 +87,20 @@ describe("kernel arguments", () => {
       await writeFile(join(dir, "bin/update-grub"), `#!/bin/sh\necho update-grub >>"${dir}/calls"\n`);
       await chmod(join(dir, "bin/update-grub"), 0o755);
       await writeFile(join(dir, "grub"), 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX=""\n');
+      await mkdir(join(dir, "host/grub.d"), { recursive: true });
+      const { set, remove } = bootArgs(seedPlan);
+      await writeFile(join(dir, "host/grub.d/nfvhost.cfg"), grubDropIn("t", set, remove));
       const script = stepScript("kernel-args.sh", step, "t").content;
       await writeFile(join(dir, "kernel-args.sh"), script);
       const env = {
         ...process.env,
-        GRUB_DEFAULTS: join(dir, "grub"),
+        GRUB_DROPIN: join(dir, "grub.d/nfvhost.cfg"),
         PATH: `${dir}/bin:${process.env.PATH}`,
       };
       for (let i = 0; i < 2; i++)
         expect((await run("bash", [join(dir, "kernel-args.sh")], { env })).code).toBe(0);
-      expect(await readFile(join(dir, "grub"), "utf8")).toBe(
-        'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX="hugepagesz=1G hugepages=32 default_hugepagesz=1G intel_iommu=on iommu=pt isolcpus=1-8,37-44"\n',
+      expect(await grubSees(join(dir, "grub"), join(dir, "grub.d/nfvhost.cfg"))).toBe(
+        "LINUX=hugepagesz=1G hugepages=32 default_hugepagesz=1G intel_iommu=on iommu=pt isolcpus=1-8,37-44|DEFAULT=quiet",
       );
       expect(await readFile(join(dir, "calls"), "utf8")).toBe("update-grub\nupdate-grub\n");
       const sc = await run("shellcheck", [join(dir, "kernel-args.sh")]);
@@ -93,7 +110,7 @@ describe("kernel arguments", () => {
     }
   });
 
-  it("removes isolation the plan no longer wants (grubby and /etc/default/grub)", async () => {
+  it("removes isolation the plan no longer wants (grubby and grub.d/nfvhost.cfg), replacing, never appending", async () => {
     const p = plan((h) => {
       h.kernelArgs.args = h.kernelArgs.args.filter((a) => a.key !== "isolcpus");
       h.kernelArgs.changes = [
@@ -102,27 +119,18 @@ describe("kernel arguments", () => {
       ];
     });
     expect(kernelArgsStep(p, facts({ os: os("rocky", "9") })).lines).toContain(
-      'grubby --update-kernel=ALL --remove-args="isolcpus nohz_full"',
+      'grubby --update-kernel=ALL --remove-args="isolcpus nohz_full rcu_nocbs"',
     );
-    const step = kernelArgsStep(p, facts({ os: os("debian", "12") }));
     const dir = await mkdtemp(join(tmpdir(), "nfvhost-render-rm-"));
     try {
-      await mkdir(join(dir, "bin"));
-      await writeFile(join(dir, "bin/update-grub"), "#!/bin/sh\nexit 0\n");
-      await chmod(join(dir, "bin/update-grub"), 0o755);
       await writeFile(
         join(dir, "grub"),
-        'GRUB_CMDLINE_LINUX="quiet isolcpus=1-8,37-44 nohz_full=1-8 iommu=pt"\n',
+        'GRUB_CMDLINE_LINUX="quiet isolcpus=1-8,37-44 nohz_full=1-8 iommu=pt hugepages=4"\nGRUB_CMDLINE_LINUX_DEFAULT="rcu_nocbs=1 splash"\n',
       );
-      await writeFile(join(dir, "k.sh"), stepScript("k.sh", step, "t").content);
-      const env = {
-        ...process.env,
-        GRUB_DEFAULTS: join(dir, "grub"),
-        PATH: `${dir}/bin:${process.env.PATH}`,
-      };
-      expect((await run("bash", [join(dir, "k.sh")], { env })).code).toBe(0);
-      expect(await readFile(join(dir, "grub"), "utf8")).toBe(
-        'GRUB_CMDLINE_LINUX="quiet hugepagesz=1G hugepages=32 default_hugepagesz=1G intel_iommu=on iommu=pt"\n',
+      const { set, remove } = bootArgs(p);
+      await writeFile(join(dir, "nfvhost.cfg"), grubDropIn("t", set, remove));
+      expect(await grubSees(join(dir, "grub"), join(dir, "nfvhost.cfg"))).toBe(
+        "LINUX=quiet hugepagesz=1G hugepages=32 default_hugepagesz=1G intel_iommu=on iommu=pt|DEFAULT=splash",
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -181,6 +189,17 @@ describe("SELinux, firewalld, local repository", () => {
     )!;
     expect(permissive.lines).toContain("sed -i 's/^SELINUX=[a-z]*$/SELINUX=permissive/' /etc/selinux/config");
     expect(permissive.lines.join("\n")).not.toContain("firewalld");
+  });
+
+  it("leaves SELinux alone where it is not installed (Debian), as apply does", () => {
+    const deb = facts({
+      os: os("debian", "12"),
+      selinux: { configured: null, current: null },
+      firewalld: { installed: false, enabled: null, active: null, evidence: "no unit" },
+    });
+    const step = securityStep(plan(), deb)!;
+    expect(step.lines.join("\n")).not.toContain("/etc/selinux/config");
+    expect(step.reboot).toBeUndefined();
   });
 
   it("renders the seed's local.repo and fstab line", () => {

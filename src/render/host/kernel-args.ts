@@ -8,6 +8,7 @@ import type { KernelArg, Plan } from "../../plan/types.js";
 import { NfvError } from "../../util/errors.js";
 import { sh, type ShellStep } from "../script.js";
 import { bootLoaderFor } from "./boot.js";
+import { bootArgs, GRUB_DROPIN } from "./settings.js";
 
 const KEY_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 // No quote, backslash, '/', '&', '$' or space: the value goes into a sed expression and a "..." word.
@@ -63,10 +64,9 @@ export function kernelArgsStep(plan: Plan, facts: HostFacts): ShellStep {
   const ka = plan.host.kernelArgs;
   const line = ka.args.map(argText).join(" ");
   const loader = bootLoaderFor(facts.os);
-  // Arguments the running kernel has and the plan no longer wants (e.g. isolcpus of a VNF removed).
-  const remove = ka.changes
-    .filter((c) => c.want === null && !ka.args.some((a) => a.key === c.key))
-    .map((c) => c.key);
+  // CPU isolation the plan does not set (e.g. isolcpus of a VNF removed): the same keys apply
+  // drops (host/settings.ts), whatever the running kernel has, so a rerun after the reboot agrees.
+  const { remove } = bootArgs(plan);
   for (const key of remove) argText({ key, value: null });
   const changes: string[] = [];
   if (ka.changes.length > 0) {
@@ -104,10 +104,12 @@ export function kernelArgsStep(plan: Plan, facts: HostFacts): ShellStep {
       break;
     case "update-grub":
       lines.push(
-        "# Debian/Ubuntu: edit GRUB_CMDLINE_LINUX, then update-grub regenerates /boot/grub/grub.cfg.",
+        `# Debian/Ubuntu: update-grub reads ${GRUB_DROPIN} after /etc/default/grub; it replaces the`,
+        "# arguments nfvhost manages (never a second copy), then update-grub regenerates /boot/grub/grub.cfg.",
+        `GRUB_DROPIN="\${GRUB_DROPIN:-${GRUB_DROPIN}}"`,
+        'install -D -m 0644 host/grub.d/nfvhost.cfg "$GRUB_DROPIN"',
+        sh("update-grub"),
       );
-      lines.push(...grubSedLines(ka.args, remove));
-      lines.push(sh("update-grub"));
       break;
     case "unknown":
       lines.push(

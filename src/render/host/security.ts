@@ -13,7 +13,10 @@ export function securityStep(plan: Plan, facts: HostFacts): ShellStep | null {
   const lines: string[] = [];
   const changes: string[] = [];
   const selinux = plan.host.selinux;
-  if (selinux !== "keep") {
+  // Only where SELinux is installed (apply's rule too, src/render/host/settings.ts): Debian and
+  // Ubuntu have no /etc/selinux/config for sed to edit.
+  const installed = facts.selinux.configured !== null || facts.selinux.current !== null;
+  if (selinux !== "keep" && installed) {
     if (!MODES.includes(selinux))
       throw new NfvError({
         what: "host.selinux",
@@ -58,6 +61,8 @@ export function securityStep(plan: Plan, facts: HostFacts): ShellStep | null {
   if (lines.length === 0) return null;
   const now = facts.selinux.configured;
   const reboot =
-    selinux !== "keep" && now !== selinux ? { reboot: `SELinux ${now ?? "unknown"} -> ${selinux}` } : {};
+    selinux !== "keep" && installed && now !== selinux
+      ? { reboot: `SELinux ${now ?? "unknown"} -> ${selinux}` }
+      : {};
   return { id: "selinux-firewalld", title: "SELinux and firewalld (seed (2))", changes, lines, ...reboot };
 }

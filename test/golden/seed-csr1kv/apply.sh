@@ -69,6 +69,8 @@ set_grub_arg() {
   remove_grub_arg "$1"
   sed -i -E -e "/^GRUB_CMDLINE_LINUX=/ s/\"\$/ $2\"/" -e 's/=" /="/' "$GRUB_DEFAULTS"
 }
+remove_grub_arg nohz_full
+remove_grub_arg rcu_nocbs
 set_grub_arg hugepagesz hugepagesz=1G
 set_grub_arg hugepages hugepages=32
 set_grub_arg default_hugepagesz default_hugepagesz=1G
