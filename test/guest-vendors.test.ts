@@ -1,10 +1,11 @@
 /**
  * On the real libvirtd with the TCG test guest: (1) each vendor kind's day-0 medium, rendered and
  * built by nfvhost, attached to the guest, which reads every file back from the cdrom; (2) nfvhost
- * exec and verify --guest against the guest's scripted IOS-XE-like console (no real IOS-XE was
- * tried); (3) an overlay apply that boots two VNFs from one base whose checksum does not change.
+ * exec and verify --guest against the guest's scripted IOS-XE-like console, and over SSH with the
+ * day-0 user and its password from the environment against a router sshd of the test's own on
+ * 127.0.0.1 (test/support/router-sshd.ts; no real IOS-XE was tried); (3) an overlay apply that boots two VNFs from one base whose checksum does not change.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,13 +15,14 @@ import { destroyVnfs } from "../src/apply/operate.js";
 import { ensureOverlay } from "../src/apply/overlay.js";
 import { discoverHost } from "../src/facts/discover.js";
 import { Virsh } from "../src/libvirt/virsh.js";
-import type { InterfacePlan, VnfPlan } from "../src/plan/types.js";
+import type { InterfacePlan, Plan, VnfPlan } from "../src/plan/types.js";
 import { renderDay0 } from "../src/render/day0/index.js";
 import { buildIso, isoVolumeLabel } from "../src/render/iso.js";
 import { renderDomainXml } from "../src/render/libvirt/index.js";
 import { day0MediumOf, KINDS } from "../src/topology/kinds.js";
 import { run, runChecked } from "../src/util/exec.js";
-import { checkDrivers, execInVnf, type VnicMapping } from "../src/verify/guest.js";
+import { saveAppliedPlan } from "../src/state/applied.js";
+import { checkDrivers, execInVnf, type ParsedCommand, type VnicMapping } from "../src/verify/guest.js";
 import { verifyGuests, type Check } from "../src/verify/index.js";
 import {
   bootTestGuest,
@@ -35,7 +37,9 @@ import {
   uniqueSuffix,
   type TestGuest,
 } from "./support/guest.js";
+import { runCli } from "./support/cli.js";
 import { withSuiteLock } from "./support/lab.js";
+import { startRouterSshd } from "./support/router-sshd.js";
 import { SEED_ROOT } from "./render/seed.js";
 import { VENDOR_ENV, VENDOR_KINDS, vendorVnf } from "./support/vendors.js";
 import type { HeldLock } from "../src/state/lock.js";
@@ -118,19 +122,43 @@ describe("each vendor's day-0 medium in a booted guest", () => {
   );
 });
 
+/** The day-0 user of the exec test's router, and the variable its password is read from. */
+const ADMIN = "nfvtadm";
+const ADMIN_PASSWORD_ENV = "NFVT_EXEC_ADMIN_PASSWORD";
+
 describe("nfvhost exec and verify --guest against the scripted IOS-XE console", () => {
-  it("parses the vNIC table, throughput level and a refused command; drivers match the plan", async () => {
+  it("serial console and SSH with the day-0 user: the vNIC table, throughput level and a refused command parsed; drivers match the plan", async () => {
     const name = `nfvt-exec-${sfx}`;
+    const topology = `nfvt-exec-${sfx}`;
     const image = join(dir, "exec.qcow2");
     await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", image, "16M"]);
     const mac = `52:54:00:${sfx.slice(0, 2)}:${sfx.slice(2, 4)}:${sfx.slice(4, 6)}`;
-    const plan: VnfPlan = { ...testGuestVnf({ name, image, interfaces: [macvtap(mac)] }), kind: "c8000v" };
+    const plan: VnfPlan = {
+      ...testGuestVnf({ name, image, interfaces: [macvtap(mac)] }),
+      kind: "c8000v",
+      // The management address is loopback, where the test's router sshd listens.
+      day0: {
+        mode: "autonomous",
+        hostname: "c8kv-lab",
+        users: { [ADMIN]: { privilege: 15, passwordEnv: ADMIN_PASSWORD_ENV } },
+        nameServers: [],
+        routes: [],
+        interfaces: { GigabitEthernet1: { address: "127.0.0.1/8" } },
+        ntp: [],
+        extraConfig: [],
+      },
+    };
     const serial = join(dir, "exec.log");
-    const ctx = testGuestContext(guest, { serialLogPath: serial });
+    const ctx = { ...testGuestContext(guest, { serialLogPath: serial }), topology };
     ctx.cmdline = guestCmdline({ router: { hostname: "c8kv-lab" } });
     // The test guest is a generic image pretending to be a C8000v: render it as one (virtio NIC).
     const xml = renderDomainXml(plan, ctx);
     const virsh = new Virsh(LIBVIRT_URI);
+    // exec finds the VNF's kind, day-0 user and management address in the applied plan, as after
+    // `nfvhost apply`; only the fields it reads are filled in.
+    const state = join(dir, "exec-state");
+    await saveAppliedPlan(state, { schema: 1, topology, vnfs: [plan] } as unknown as Plan);
+    const password = `Exec-${randomBytes(6).toString("hex")}`;
     await bootTestGuest(name, xml, serial, {
       timeoutMs: 90_000,
       whileRunning: async () => {
@@ -176,9 +204,103 @@ describe("nfvhost exec and verify --guest against the scripted IOS-XE console", 
           ok: false,
           want: ["net_ixgbe_vf", "net_i40e_vf"],
         });
+
+        // Over SSH: the router's sshd reports the vNICs libvirt gave the running domain.
+        const live = (await runChecked("virsh", ["-c", LIBVIRT_URI, "dumpxml", name])).stdout;
+        const nics = [
+          ...live.matchAll(/<mac address='([^']+)'\/>\s*(?:<[^>]*>\s*)*?<model type='(\w+)'/g),
+        ].map((m) => ({ mac: m[1]!, driver: m[2] === "virtio" ? "virtio_net" : m[2]! }));
+        expect(nics).toEqual([{ mac, driver: "virtio_net" }]);
+        const sshd = await startRouterSshd({ user: ADMIN, password, nics });
+        process.env[ADMIN_PASSWORD_ENV] = password;
+        try {
+          const shows = [
+            "show platform software vnic-if interface-mapping",
+            "show platform hardware throughput level",
+          ];
+          const r = await runCli([
+            "exec",
+            name,
+            "--via",
+            "ssh",
+            "--ssh-config",
+            sshd.clientConfig,
+            "--state",
+            state,
+            "--json",
+            "--",
+            ...shows,
+          ]);
+          expect(r.code, r.stderr).toBe(0);
+          expect(r.stdout + r.stderr).not.toContain(password);
+          const doc = JSON.parse(r.stdout) as { via: string; results: ParsedCommand[] };
+          expect(doc.via).toBe("ssh");
+          expect(doc.results.map((x) => x.parsed)).toEqual([
+            [{ interface: "GigabitEthernet1", driver: "net_virtio", mac }],
+            { kbps: 1000 },
+          ]);
+          // The commands reached the router's sshd as the day-0 user, by password.
+          expect(await sshd.commands()).toEqual(shows);
+
+          const sshChecks: Check[] = [];
+          await verifyGuests([plan], virsh, sshChecks, {
+            via: "ssh",
+            sshConfig: sshd.clientConfig,
+            env: process.env,
+          });
+          expect(sshChecks).toEqual([
+            expect.objectContaining({
+              subject: name,
+              status: "pass",
+              have: "net_virtio",
+              evidence: `nfvhost exec ${name} --via ssh -- "show platform software vnic-if interface-mapping"`,
+            }),
+          ]);
+
+          // A wrong password: refused, the error names the variable and never a password.
+          process.env[ADMIN_PASSWORD_ENV] = `${password}-wrong`;
+          const bad = await runCli([
+            "exec",
+            name,
+            "--via",
+            "ssh",
+            "--ssh-config",
+            sshd.clientConfig,
+            "--state",
+            state,
+            "--",
+            "show version",
+          ]);
+          expect(bad.code).toBe(1);
+          expect(bad.stderr).toContain(`$${ADMIN_PASSWORD_ENV}`);
+          expect(bad.stdout + bad.stderr).not.toContain(password);
+          // No password in the environment: key authentication only, and the fix says what to export.
+          delete process.env[ADMIN_PASSWORD_ENV];
+          const none = await runCli([
+            "exec",
+            name,
+            "--via",
+            "ssh",
+            "--ssh-config",
+            sshd.clientConfig,
+            "--state",
+            state,
+            "--",
+            "show version",
+          ]);
+          expect(none.code).toBe(1);
+          expect(none.stderr).toContain(`export ${ADMIN_PASSWORD_ENV}`);
+          expect(await sshd.commands()).toEqual([
+            ...shows,
+            "show platform software vnic-if interface-mapping",
+          ]);
+        } finally {
+          delete process.env[ADMIN_PASSWORD_ENV];
+          await sshd.stop();
+        }
       },
     });
-  }, 180_000);
+  }, 240_000);
 });
 
 async function sha256File(path: string): Promise<string> {

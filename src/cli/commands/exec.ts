@@ -6,7 +6,7 @@ import { resolveConnect, Virsh } from "../../libvirt/virsh.js";
 import { KINDS } from "../../topology/kinds.js";
 import type { VnfKind } from "../../topology/types.js";
 import { NfvError } from "../../util/errors.js";
-import { execInVnf } from "../../verify/guest.js";
+import { execInVnf, type ExecTarget } from "../../verify/guest.js";
 import { DEFAULT_STATE_DIR } from "../../apply/index.js";
 import { type CommandModule, printJson } from "../command.js";
 
@@ -16,6 +16,35 @@ async function commandsFrom(file: string): Promise<string[]> {
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l !== "" && !l.startsWith("!") && !l.startsWith("#"));
+}
+
+/**
+ * --via/--guest-via, --port and --ssh-config as an ExecTarget's transport fields; the port and the
+ * config file are refused with serial, where they would silently mean nothing.
+ */
+export function sshTargetOptions(
+  o: Record<string, unknown>,
+  viaFlag: "--via" | "--guest-via",
+): Pick<ExecTarget, "via" | "port" | "sshConfig"> {
+  const via = (o[viaFlag === "--via" ? "via" : "guestVia"] as string | undefined) ?? "serial";
+  if (via !== "serial" && via !== "ssh")
+    throw new NfvError({ what: viaFlag, value: via, expected: "serial or ssh" });
+  const port = o.port as string | undefined;
+  const config = o.sshConfig as string | undefined;
+  if (via === "serial" && (port !== undefined || config !== undefined))
+    throw new NfvError({
+      what: port !== undefined ? "--port" : "--ssh-config",
+      value: port ?? config,
+      expected: `${viaFlag} ssh (the serial console has no port or ssh config)`,
+      fix: `add ${viaFlag} ssh, or drop the option`,
+    });
+  if (port !== undefined && (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535))
+    throw new NfvError({ what: "--port", value: port, expected: "a TCP port 1-65535" });
+  return {
+    via,
+    ...(port !== undefined ? { port: Number(port) } : {}),
+    ...(config !== undefined ? { sshConfig: config } : {}),
+  };
 }
 
 export const execCommand: CommandModule = {
@@ -30,6 +59,11 @@ export const execCommand: CommandModule = {
       .option("--via <transport>", "serial (the domain's console pty) or ssh", "serial")
       .option("--user <name>", "ssh: user (default: the day-0 user of the last applied plan)")
       .option("--address <ip>", "ssh: address (default: the VNF's first static day-0 address)")
+      .option("--port <port>", "ssh: port (default: ssh's own, 22 or the ssh config's)")
+      .option(
+        "--ssh-config <file>",
+        "ssh: an ssh_config file instead of ~/.ssh/config (known hosts, keys, jump hosts)",
+      )
       .option(
         "--commands-file <file>",
         "run the commands in this file (e.g. day0/<vnf>/license-register.txt)",
@@ -40,9 +74,8 @@ export const execCommand: CommandModule = {
       .option("--state <dir>", "state directory (the last applied plan)", DEFAULT_STATE_DIR)
       .option("--json", "commands, their output and the parsed form of known show commands")
       .action(async (name: string, cmds: string[], o: Record<string, unknown>) => {
-        const via = o.via as string;
-        if (via !== "serial" && via !== "ssh")
-          throw new NfvError({ what: "--via", value: via, expected: "serial or ssh" });
+        const ssh = sshTargetOptions(o, "--via");
+        const via = ssh.via;
         const commands = [...cmds, ...(o.commandsFile ? await commandsFrom(o.commandsFile as string) : [])];
         if (commands.length === 0)
           throw new NfvError({
@@ -82,9 +115,11 @@ export const execCommand: CommandModule = {
           { name, kind: kind as VnfKind, ...(plan ? { plan } : {}) },
           commands,
           {
-            via,
             ...(o.user ? { user: o.user as string } : {}),
             ...(o.address ? { address: o.address as string } : {}),
+            ...ssh,
+            // The day-0 user's password, when its password-env is set here (never on argv or disk).
+            env: process.env,
             timeoutMs: timeout * 1000,
           },
         );

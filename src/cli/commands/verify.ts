@@ -6,6 +6,7 @@ import { resolveConnect } from "../../libvirt/virsh.js";
 import { verifyTopology } from "../../verify/index.js";
 import { type CommandModule, printJson } from "../command.js";
 import { parseAccel } from "./apply.js";
+import { sshTargetOptions } from "./exec.js";
 import { wantsColour } from "../../util/colour.js";
 
 export const verifyCommand: CommandModule = {
@@ -23,6 +24,11 @@ export const verifyCommand: CommandModule = {
       )
       .option("--accel <accel>", "tcg: the domains were applied emulated")
       .option("--guest", "also check inside each VNF (serial console): the vNIC driver per interface")
+      .option(
+        "--guest-via <transport>",
+        "with --guest: serial (default) or ssh (management address, day-0 user)",
+      )
+      .option("--ssh-config <file>", "with --guest-via ssh: an ssh_config file instead of ~/.ssh/config")
       .option("--json", "machine-readable report")
       .action(async (file: string, o: Record<string, unknown>) => {
         const root = directoryRoot(o.root as string, "verify");
@@ -35,6 +41,7 @@ export const verifyCommand: CommandModule = {
           accel,
           env: process.env,
           guest: Boolean(o.guest),
+          guestTarget: sshTargetOptions(o, "--guest-via"),
         });
         if (o.json) printJson(report);
         else process.stdout.write(formatVerifyReport(report, { color: wantsColour(process.stdout) }));
