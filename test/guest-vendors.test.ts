@@ -448,6 +448,17 @@ describe("image overlays", () => {
       expect(gone[0]!.overlayDeleted).toBe(join(state, "overlays", `${names[1]}.qcow2`));
       expect(existsSync(join(state, "overlays", `${names[1]}.qcow2`))).toBe(false);
       expect(existsSync(join(state, "overlays", `${names[0]}.qcow2`))).toBe(true);
+      // The overlay the first VNF left goes only with --delete-overlay, also after its domain went.
+      const cli = (extra: string[]) =>
+        runCli(["destroy", names[0]!, "--connect", LIBVIRT_URI, "--state", state, ...extra]);
+      expect((await cli([])).code).not.toBe(0);
+      expect(existsSync(join(state, "overlays", `${names[0]}.qcow2`))).toBe(true);
+      const late = await cli(["--delete-overlay"]);
+      expect(late.code, late.stderr).toBe(0);
+      expect(late.stdout).toBe(
+        `${names[0]} was destroyed before; overlay deleted: ${join(state, "overlays", `${names[0]}.qcow2`)}\n`,
+      );
+      expect(existsSync(join(state, "overlays", `${names[0]}.qcow2`))).toBe(false);
       expect(existsSync(base)).toBe(true);
       expect(await sha256File(base)).toBe(before);
     } finally {
