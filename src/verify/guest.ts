@@ -223,6 +223,7 @@ function sshFailure(
     expected,
     fix,
     exitCode: 1,
+    code: "NFV-EXEC-SSH",
   });
 }
 
