@@ -15,6 +15,7 @@ import { undoDomain } from "./execute.js";
 import { networkOwner } from "../libvirt/network-owner.js";
 import { readMaybe, writeFileAtomic } from "../host/files.js";
 import { undoSetting } from "../host/settings.js";
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 
 export async function findDomain(virsh: Virsh, name: string): Promise<LiveDomain> {
@@ -165,6 +166,7 @@ export async function destroyVnfs(
 ): Promise<DestroyResult[]> {
   const domains = await readDomains(virsh);
   let targets: LiveDomain[];
+  const leftovers: string[] = [];
   if (opts.all) {
     if (!opts.yes) {
       throw new NfvError({
@@ -181,9 +183,25 @@ export async function destroyVnfs(
   } else {
     if (names.length === 0)
       throw new NfvError({ what: "destroy", value: "no VNF named", expected: "VNF names or --all --yes" });
-    targets = names.map((n) => {
+    targets = names.flatMap((n) => {
       assertDomainName(n, "VNF");
       const d = domains.find((x) => x.name === n);
+      // Destroyed earlier with its disk kept: --delete-overlay still removes the overlay it left.
+      const overlay = overlayPath(opts.stateDir, n);
+      if (!d && opts.deleteOverlay && existsSync(overlay)) {
+        const user = domains.find((x) => x.config.disks.some((k) => k.source === overlay));
+        if (user) {
+          throw new NfvError({
+            what: `overlay ${overlay}`,
+            value: `the disk of domain ${user.name}`,
+            expected: `an overlay no domain uses (VNF ${n} is gone)`,
+            fix: `nfvhost destroy ${user.name} --delete-overlay if that domain is to go`,
+            exitCode: 1,
+          });
+        }
+        leftovers.push(n);
+        return [];
+      }
       if (!d)
         throw new NfvError({
           what: `VNF ${n}`,
@@ -200,7 +218,7 @@ export async function destroyVnfs(
           exitCode: 1,
         });
       }
-      return d;
+      return [d];
     });
     // Stopping a running router cuts its traffic: as with --all, only with consent.
     const running = targets.filter((d) => d.state !== "shut off");
@@ -214,8 +232,11 @@ export async function destroyVnfs(
       });
     }
   }
-  if (targets.length === 0) return [];
-  const lock = await acquireHostLock(virsh.uri, `nfvhost destroy ${targets.map((t) => t.name).join(" ")}`);
+  if (targets.length === 0 && leftovers.length === 0) return [];
+  const lock = await acquireHostLock(
+    virsh.uri,
+    `nfvhost destroy ${[...targets.map((t) => t.name), ...leftovers].join(" ")}`,
+  );
   const journal = await new Journal(opts.stateDir).begin(
     `destroy ${targets.map((t) => t.name).join(" ")}`,
     virsh.uri,
@@ -250,6 +271,11 @@ export async function destroyVnfs(
         disks: disks.filter((p) => !(overlayDeleted && p === overlay)),
         ...(overlayDeleted ? { overlayDeleted: overlay } : {}),
       });
+    }
+    for (const name of leftovers) {
+      const overlay = overlayPath(opts.stateDir, name);
+      await rm(overlay, { force: true });
+      out.push({ name, stopped: false, undefined: false, disks: [], overlayDeleted: overlay });
     }
     await journal.finish("complete");
   } catch (e) {

@@ -1,11 +1,16 @@
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { VnfPlan } from "../plan/types.js";
+import { run } from "../util/exec.js";
 import {
+  ASKPASS,
   checkDrivers,
   parseCommand,
   parseSdwanControl,
   parseThroughputLevel,
   parseVnicMapping,
+  sshDefaults,
+  sshInvocation,
 } from "./guest.js";
 
 // As IOS-XE prints it (jbarozet 08-router-vnics; weiborao's SR-IOV guide), CRs already dropped.
@@ -109,5 +114,73 @@ describe("driver checks against the plan", () => {
       ["GigabitEthernet2", "net_ixgbe_vf", true],
       ["GigabitEthernet3", null, false],
     ]);
+  });
+});
+
+describe("exec over SSH", () => {
+  const base = { user: "admin", address: "192.0.2.1", command: "show version", timeoutMs: 20_000 };
+
+  it("with the day-0 password in the environment: password auth through the askpass, never on argv", () => {
+    const call = sshInvocation({ ...base, port: 2222, sshConfig: "/t/ssh_config", passwordEnv: "ADMIN_PW" });
+    expect(call.args).toEqual([
+      "-n",
+      "-T",
+      "-F",
+      "/t/ssh_config",
+      "-o",
+      "BatchMode=no",
+      "-o",
+      "PubkeyAuthentication=no",
+      "-o",
+      "PreferredAuthentications=keyboard-interactive,password",
+      "-o",
+      "NumberOfPasswordPrompts=1",
+      "-o",
+      "ConnectTimeout=20",
+      "-p",
+      "2222",
+      "-l",
+      "admin",
+      "--",
+      "192.0.2.1",
+      "show version",
+    ]);
+    expect(call.env).toEqual({
+      SSH_ASKPASS: ASKPASS,
+      SSH_ASKPASS_REQUIRE: "force",
+      NFVHOST_ASKPASS_ENV: "ADMIN_PW",
+    });
+    expect(existsSync(ASKPASS)).toBe(true);
+  });
+
+  it("without it: keys only, no prompt that could hang a script", () => {
+    const call = sshInvocation({ ...base, passwordEnv: null });
+    expect(call.args.slice(0, 6)).toEqual(["-n", "-T", "-o", "BatchMode=yes", "-o", "ConnectTimeout=20"]);
+    expect(call.env).toEqual({});
+  });
+
+  it("the askpass answers only a password prompt, from the variable it is told", async () => {
+    const env = { ...process.env, NFVHOST_ASKPASS_ENV: "NFVT_ASKPASS_TEST", NFVT_ASKPASS_TEST: "s3cret" };
+    const pw = await run(ASKPASS, ["admin@192.0.2.1's password: "], { env });
+    expect(pw).toMatchObject({ code: 0, stdout: "s3cret\n" });
+    const hostKey = await run(ASKPASS, ["Are you sure you want to continue connecting (yes/no)? "], { env });
+    expect(hostKey).toMatchObject({ code: 1, stdout: "" });
+    const injected = await run(ASKPASS, ["Password: "], { env: { ...env, NFVHOST_ASKPASS_ENV: "X;id" } });
+    expect(injected).toMatchObject({ code: 1, stdout: "" });
+  });
+
+  it("the defaults: the first static day-0 address and the day-0 user with its password-env", () => {
+    const vnf = {
+      day0: {
+        users: {
+          admin: { privilege: 15, passwordEnv: "ADMIN_PW" },
+          ops: { privilege: 1, passwordEnv: "OPS_PW" },
+        },
+        interfaces: { GigabitEthernet1: { dhcp: true }, GigabitEthernet2: { address: "10.0.0.5/24" } },
+      },
+    } as unknown as VnfPlan;
+    expect(sshDefaults(vnf)).toEqual({ user: "admin", address: "10.0.0.5", passwordEnv: "ADMIN_PW" });
+    expect(sshDefaults(vnf, "ops")).toEqual({ user: "ops", address: "10.0.0.5", passwordEnv: "OPS_PW" });
+    expect(sshDefaults(vnf, "other")).toEqual({ user: "other", address: "10.0.0.5" });
   });
 });

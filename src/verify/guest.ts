@@ -8,7 +8,10 @@
 import type { InterfacePlan, VnfPlan } from "../plan/types.js";
 import { KINDS, type NicModel } from "../topology/kinds.js";
 import { NfvError } from "../util/errors.js";
-import { run } from "../util/exec.js";
+import { fileURLToPath } from "node:url";
+import type { Environment } from "../render/secrets/env.js";
+import { run, type RunResult } from "../util/exec.js";
+import { assertEnvVarName } from "../util/names.js";
 import { execOnConsole, serialPty, type ConsoleCommandResult } from "../libvirt/console-exec.js";
 import type { Virsh } from "../libvirt/virsh.js";
 
@@ -96,19 +99,132 @@ export interface ExecTarget {
   /** ssh: user@address; the day-0 user and the management address unless given. */
   user?: string;
   address?: string;
+  /** ssh: port; absent: ssh's own (22, or the ssh config's). */
+  port?: number;
+  /** ssh: an ssh_config(5) file used instead of ~/.ssh/config (`ssh -F`): host keys, keys, jump hosts. */
+  sshConfig?: string;
+  /**
+   * ssh: where the day-0 user's password-env is read. Set there: password authentication (through
+   * bin/nfvhost-askpass, never on disk or argv); not set: key authentication only (BatchMode).
+   */
+  env?: Environment;
   timeoutMs?: number;
 }
 
+export interface SshDefaults {
+  user?: string;
+  address?: string;
+  /** The day-0 user's password-env (the variable's name, never its value). */
+  passwordEnv?: string;
+}
+
 /** The management address (first vNIC with a static day-0 address) and the first day-0 user. */
-export function sshDefaults(vnf: VnfPlan): { user?: string; address?: string } {
+export function sshDefaults(vnf: VnfPlan, user?: string): SshDefaults {
   const day0 = vnf.day0;
   if (!day0) return {};
   const first = Object.entries(day0.interfaces).find(([, c]) => c.address !== undefined);
-  const user = Object.keys(day0.users)[0];
+  const name = user ?? Object.keys(day0.users)[0];
+  const passwordEnv = name !== undefined ? day0.users[name]?.passwordEnv : undefined;
   return {
-    ...(user !== undefined ? { user } : {}),
+    ...(name !== undefined ? { user: name } : {}),
     ...(first ? { address: first[1].address!.split("/")[0]! } : {}),
+    ...(passwordEnv !== undefined ? { passwordEnv } : {}),
   };
+}
+
+/** The askpass program ssh runs for a password prompt (src/verify and dist/verify -> bin/). */
+export const ASKPASS = fileURLToPath(new URL("../../bin/nfvhost-askpass", import.meta.url));
+
+export interface SshInvocation {
+  args: string[];
+  /** Added to ssh's environment: the askpass hook, and which variable holds the password. */
+  env: Record<string, string>;
+}
+
+/**
+ * ssh's argv and environment for one command. IOS-XE, like most routers, runs one exec command per
+ * SSH session and closes it, so every command gets its own session. With a password: password and
+ * keyboard-interactive only (a key agent's keys would use up the router's few auth tries first).
+ */
+export function sshInvocation(o: {
+  user: string;
+  address: string;
+  command: string;
+  timeoutMs: number;
+  port?: number;
+  sshConfig?: string;
+  passwordEnv: string | null;
+}): SshInvocation {
+  const auth = o.passwordEnv
+    ? [
+        "-o",
+        "BatchMode=no",
+        "-o",
+        "PubkeyAuthentication=no",
+        "-o",
+        "PreferredAuthentications=keyboard-interactive,password",
+        "-o",
+        "NumberOfPasswordPrompts=1",
+      ]
+    : ["-o", "BatchMode=yes"];
+  return {
+    args: [
+      "-n",
+      "-T",
+      ...(o.sshConfig !== undefined ? ["-F", o.sshConfig] : []),
+      ...auth,
+      "-o",
+      `ConnectTimeout=${Math.ceil(o.timeoutMs / 1000)}`,
+      ...(o.port !== undefined ? ["-p", String(o.port)] : []),
+      "-l",
+      o.user,
+      "--",
+      o.address,
+      o.command,
+    ],
+    env: o.passwordEnv
+      ? { SSH_ASKPASS: ASKPASS, SSH_ASKPASS_REQUIRE: "force", NFVHOST_ASKPASS_ENV: o.passwordEnv }
+      : {},
+  };
+}
+
+/** Why an ssh session failed, from OpenSSH's exit 255 and its last words, with the fix. */
+function sshFailure(
+  r: RunResult,
+  o: {
+    vnf: string;
+    user: string;
+    address: string;
+    port?: number;
+    passwordEnv: string | null;
+    day0Env?: string;
+  },
+): NfvError {
+  const said = r.stderr.trim().split("\n").pop() ?? "";
+  const target = `${o.user}@${o.address}${o.port !== undefined ? ` port ${o.port}` : ""}`;
+  let expected = "an SSH session to the router";
+  let fix = "check that the VNF is up and its management address answers (or use --via serial)";
+  if (/Permission denied|Too many authentication failures/i.test(r.stderr)) {
+    expected = o.passwordEnv
+      ? `the password in $${o.passwordEnv} accepted for ${o.user}`
+      : "a key-authenticated session (BatchMode: no password prompt)";
+    fix = o.passwordEnv
+      ? `check that $${o.passwordEnv} holds ${o.user}'s day-0 password`
+      : o.day0Env
+        ? `export ${o.day0Env} (the day-0 password of ${o.user}), or install your key for ${o.user} on the router`
+        : `install your key for ${o.user} on the router, or use --via serial`;
+  } else if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(r.stderr)) {
+    expected = "a router host key that ssh knows";
+    fix = `compare the key's fingerprint with the router's (\`show ip ssh\` on its console), then add it to known_hosts (ssh-keyscan${o.port !== undefined ? ` -p ${o.port}` : ""} ${o.address}) or pass --ssh-config with a UserKnownHostsFile`;
+  }
+  return new NfvError({
+    what: `ssh ${target} (${o.vnf})`,
+    value: said || `exit ${r.code}`,
+    expected,
+    fix,
+    exitCode: 1,
+    code: "NFV-EXEC-SSH",
+  });
 }
 
 const SAFE_ARG = /^[\x20-\x7e]+$/;
@@ -127,7 +243,7 @@ export async function execInVnf(
   const kind = KINDS[vnf.kind];
   const timeoutMs = target.timeoutMs ?? 30_000;
   if (target.via === "ssh") {
-    const defaults = vnf.plan ? sshDefaults(vnf.plan) : {};
+    const defaults = vnf.plan ? sshDefaults(vnf.plan, target.user) : {};
     const user = target.user ?? defaults.user;
     const address = target.address ?? defaults.address;
     if (!user || !address) {
@@ -144,30 +260,40 @@ export async function execInVnf(
         value: `${user}@${address}`,
         expected: "a user name and an IP address",
       });
+    if (
+      target.port !== undefined &&
+      !(Number.isInteger(target.port) && target.port > 0 && target.port < 65536)
+    )
+      throw new NfvError({ what: "ssh port", value: target.port, expected: "an integer 1-65535" });
+    const env = target.env ?? {};
+    const day0Env = defaults.passwordEnv;
+    if (day0Env !== undefined) assertEnvVarName(day0Env, `password-env of day-0 user ${user}`);
+    const password = day0Env !== undefined ? env[day0Env] : undefined;
+    const passwordEnv = day0Env !== undefined && password !== undefined && password !== "" ? day0Env : null;
     const out: ParsedCommand[] = [];
     for (const command of commands) {
-      // BatchMode: key authentication only; a password prompt would hang a script.
-      const r = await run(
-        "ssh",
-        [
-          "-o",
-          "BatchMode=yes",
-          "-o",
-          `ConnectTimeout=${Math.ceil(timeoutMs / 1000)}`,
-          "-l",
+      const call = sshInvocation({
+        user,
+        address,
+        command,
+        timeoutMs,
+        passwordEnv,
+        ...(target.port !== undefined ? { port: target.port } : {}),
+        ...(target.sshConfig !== undefined ? { sshConfig: target.sshConfig } : {}),
+      });
+      const r = await run("ssh", call.args, {
+        timeoutMs,
+        // The password reaches ssh's askpass as it reaches nfvhost: in the environment.
+        env: { ...process.env, ...(passwordEnv ? { [passwordEnv]: password } : {}), ...call.env },
+      });
+      if (r.code === 255 || (r.code !== 0 && r.stdout.trim() === "")) {
+        throw sshFailure(r, {
+          vnf: vnf.name,
           user,
           address,
-          command,
-        ],
-        { timeoutMs },
-      );
-      if (r.code !== 0 && r.stdout.trim() === "") {
-        throw new NfvError({
-          what: `ssh ${user}@${address} (${vnf.name})`,
-          value: r.stderr.trim().split("\n").pop(),
-          expected: "a key-authenticated SSH session (BatchMode)",
-          fix: `install your key for ${user} on the router, or use --via serial`,
-          exitCode: 1,
+          passwordEnv,
+          ...(target.port !== undefined ? { port: target.port } : {}),
+          ...(day0Env !== undefined ? { day0Env } : {}),
         });
       }
       out.push(parseCommand({ command, output: r.stdout.replace(/\r/g, "").trim() }));

@@ -4,7 +4,7 @@
  * per-node hugepage counters, ip -d link, /proc/cmdline). Each failed check names what differs
  * and the command that fixes it.
  */
-import { checkDrivers, execInVnf, type VnicMapping } from "./guest.js";
+import { checkDrivers, execInVnf, type ExecTarget, type VnicMapping } from "./guest.js";
 import { KINDS } from "../topology/kinds.js";
 import { NfvError } from "../util/errors.js";
 import { readdir, readFile, readlink } from "node:fs/promises";
@@ -77,6 +77,8 @@ export interface VerifyOptions {
   persist?: boolean;
   /** Also run in-guest checks: the vNIC driver per interface, read over the serial console. */
   guest?: boolean;
+  /** How --guest reaches the guests (default: the serial console); ssh reads passwords from env. */
+  guestTarget?: Omit<ExecTarget, "env" | "user" | "address">;
   /** `ip -d -j link show dev PF` runner (tests feed fixture output). */
   ipLink?: (pf: string) => Promise<string>;
 }
@@ -618,7 +620,8 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
   for (const iso of ctx.desired.isos) await verifyDay0Iso(iso.vnf, iso.path, out, opts.topologyFile);
   for (const n of ctx.desired.networks)
     verifyNetwork(n, ctx.live.networks.get(n.name), virsh, out, opts.topologyFile);
-  if (opts.guest) await verifyGuests(plan.vnfs, virsh, out);
+  if (opts.guest)
+    await verifyGuests(plan.vnfs, virsh, out, { via: "serial", ...opts.guestTarget, env: opts.env });
   await verifyPfs(plan, opts, out);
   const report: VerifyReport = {
     topology: ctx.parsed.topology.name,
@@ -640,19 +643,25 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
 
 /**
  * verify --guest: the driver each vNIC really got inside the guest (`show platform software
- * vnic-if interface-mapping` over the serial console), against the plan: a VF -> the vendor's VF
- * driver, an emulated NIC -> its model's driver. One VNF at a time: each holds its console.
+ * vnic-if interface-mapping` over the serial console, or over SSH to the management address with
+ * the day-0 user), against the plan: a VF -> the vendor's VF driver, an emulated NIC -> its
+ * model's driver. One VNF at a time: each holds its console.
  */
-export async function verifyGuests(vnfs: readonly VnfPlan[], virsh: Virsh, out: Check[]): Promise<void> {
+export async function verifyGuests(
+  vnfs: readonly VnfPlan[],
+  virsh: Virsh,
+  out: Check[],
+  target: ExecTarget = { via: "serial" },
+): Promise<void> {
   const command = "show platform software vnic-if interface-mapping";
+  const evidence = (v: VnfPlan) =>
+    `nfvhost exec ${v.name}${target.via === "ssh" ? " --via ssh" : ""} -- "${command}"`;
   for (const v of vnfs) {
     if (!KINDS[v.kind].prompt || !KINDS[v.kind].guestDrivers) continue;
     let mapping: VnicMapping[] | null = null;
     let problem: string | null = null;
     try {
-      const [r] = await execInVnf(virsh, { name: v.name, kind: v.kind, plan: v }, [command], {
-        via: "serial",
-      });
+      const [r] = await execInVnf(virsh, { name: v.name, kind: v.kind, plan: v }, [command], target);
       if (r!.error) problem = r!.error;
       else mapping = r!.parsed as VnicMapping[];
     } catch (e) {
@@ -665,8 +674,11 @@ export async function verifyGuests(vnfs: readonly VnfPlan[], virsh: Virsh, out: 
         ok: false,
         want: "the guest's vNIC table",
         have: problem ?? "no answer",
-        evidence: `nfvhost exec ${v.name} -- "${command}"`,
-        fix: `check the console: nfvhost console ${v.name}`,
+        evidence: evidence(v),
+        fix:
+          target.via === "ssh"
+            ? `check the management address and the day-0 user, or use the console: nfvhost console ${v.name}`
+            : `check the console: nfvhost console ${v.name}`,
       });
       continue;
     }
@@ -677,7 +689,7 @@ export async function verifyGuests(vnfs: readonly VnfPlan[], virsh: Virsh, out: 
         ok: c.ok,
         want: c.want.length ? c.want.join(" or ") : "any driver",
         have: c.have ?? "not in the guest's table",
-        evidence: `nfvhost exec ${v.name} -- "${command}"`,
+        evidence: evidence(v),
         fix:
           c.have === null
             ? "the guest does not see this vNIC: check the domain's interfaces (virsh domiflist)"

@@ -2,23 +2,34 @@
  * `nfvhost apply` to a pipe or a file (issue 15, section 5): no progress lines, the diff printed
  * once. The CLI runs in-process with stdout captured (not a terminal), as `apply ... | tee log`
  * sees it. The topology only sets the VF count and NetworkManager keyfiles of a copied snapshot
- * root: libvirt is only read (its domains are left as they are).
+ * root: libvirt is only read (its domains are left as they are). Also as a real process whose
+ * stdout and stderr are a file (`apply ... > apply.log 2>&1`).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { REPO } from "../render/seed.js";
+
+/** listr2's progress: spinner frames, ticks, or a line per started/finished step. */
+const PROGRESS = /[✔✖⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏❯]|\[(STARTED|COMPLETED)\]/;
+
+function vfTopology(name: string): { root: string; topology: string } {
+  const root = join(dir, `${name}-root`);
+  cpSync("examples/hosts/seed-c240m5", root, { recursive: true });
+  const topology = join(dir, `${name}.yaml`);
+  writeFileSync(topology, "name: pipe-test\nhost:\n  sriov:\n    - pf: eno2\n      vfs: 6\nvnfs: {}\n");
+  return { root, topology };
+}
 
 const dir = mkdtempSync(join(tmpdir(), "nfvt-apply-pipe-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("apply to a pipe", () => {
   it("prints no progress frames and each change's diff once", async () => {
-    const root = join(dir, "root");
-    cpSync("examples/hosts/seed-c240m5", root, { recursive: true });
-    const topology = join(dir, "vfs.yaml");
-    writeFileSync(topology, "name: pipe-test\nhost:\n  sriov:\n    - pf: eno2\n      vfs: 6\nvnfs: {}\n");
+    const { root, topology } = vfTopology("pipe");
     const r = await runCli([
       "apply",
       topology,
@@ -33,8 +44,7 @@ describe("apply to a pipe", () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const out = r.stdout + r.stderr;
-    // listr2's progress: spinner frames, ticks, or a line per started/finished step.
-    expect(out).not.toMatch(/[✔✖⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏❯]|\[(STARTED|COMPLETED)\]/);
+    expect(out).not.toMatch(PROGRESS);
     expect(out).not.toContain("\u001b[");
     expect(out.split("/0000:3b:00.1/sriov_numvfs 4 -> 6")).toHaveLength(2);
     expect(out.split("+vf.0=mac=")).toHaveLength(2);
@@ -51,4 +61,42 @@ describe("apply to a pipe", () => {
       ).trim(),
     ).toBe("6");
   });
+
+  it("as a process writing to a file: the same, once, and no terminal control codes", async () => {
+    const { root, topology } = vfTopology("file");
+    const log = join(dir, "apply.log");
+    const fd = openSync(log, "w");
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          join(REPO, "src/cli/run.ts"),
+          "apply",
+          topology,
+          "--root",
+          root,
+          "--connect",
+          "qemu:///system",
+          "--state",
+          join(dir, "file-state"),
+          "--yes",
+          "eno2",
+        ],
+        { cwd: REPO, stdio: ["ignore", fd, fd] },
+      );
+      child.on("error", reject);
+      child.on("close", resolve);
+    });
+    closeSync(fd);
+    const out = readFileSync(log, "utf8");
+    expect(code, out).toBe(0);
+    expect(out).not.toMatch(PROGRESS);
+    expect(out).not.toContain("\u001b[");
+    expect(out).not.toContain("\r");
+    expect(out.split("/0000:3b:00.1/sriov_numvfs 4 -> 6")).toHaveLength(2);
+    expect(out.split("+total-vfs=6")).toHaveLength(2);
+    expect(out).toMatch(/applied 8 change\(s\); journal: /);
+  }, 120_000);
 });

@@ -29,6 +29,20 @@ const BUSYBOX = "/bin/busybox";
 const WANTED_MODULES = ["virtio_pci", "virtio_net", "ata_piix", "sr_mod", "isofs"];
 
 /**
+ * Shell functions of the scripted IOS-XE stand-in, shared by the guest's console (/init) and the
+ * SSH one (test/support/router-sshd.ts): a MAC the way IOS-XE prints it, and the DPDK PMD name
+ * IOS-XE shows for a Linux driver.
+ */
+export const ROUTER_SHELL_HELPERS = `cisco_mac() { echo "$1" | tr -d : | sed 's/^\\(....\\)\\(....\\)\\(....\\)$/\\1.\\2.\\3/'; }
+pmd() {
+  case "$1" in
+    virtio_net) echo net_virtio ;; ixgbevf) echo net_ixgbe_vf ;; iavf|i40evf) echo net_i40e_vf ;;
+    e1000) echo net_e1000_em ;; vmxnet3) echo net_vmxnet3 ;; *) echo "net_$1" ;;
+  esac
+}
+`;
+
+/**
  * The guest's /init. Every line the test reads starts with NFVT- so kernel messages in between do
  * not matter. `nfvt.hold=N` on the kernel command line keeps the guest running N seconds first
  * (for tests that inspect a live domain); `nfvt.hold=forever` never powers off. `nfvt.day0=wait`
@@ -46,14 +60,7 @@ for m in $(cat /modules.list); do insmod /modules/$m.ko || echo "NFVT-WARN insmo
 # A scripted stand-in for an IOS-XE console (nfvt.router=iosxe): user and privileged EXEC prompts,
 # and the show commands nfvhost exec and verify --guest use, printed the way IOS-XE prints them.
 # The vNIC table is read from the guest's own NICs (driver, MAC), so it says what the VM really has.
-cisco_mac() { echo "$1" | tr -d : | sed 's/^\\(....\\)\\(....\\)\\(....\\)$/\\1.\\2.\\3/'; }
-pmd() {
-  case "$1" in
-    virtio_net) echo net_virtio ;; ixgbevf) echo net_ixgbe_vf ;; iavf|i40evf) echo net_i40e_vf ;;
-    e1000) echo net_e1000_em ;; vmxnet3) echo net_vmxnet3 ;; *) echo "net_$1" ;;
-  esac
-}
-fake_router() {
+${ROUTER_SHELL_HELPERS}fake_router() {
   host=$(sed -n 's/.*nfvt\\.hostname=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
   [ -n "$host" ] || host=Router
   mode=">"

@@ -38,7 +38,10 @@ export const destroyCommand: CommandModule = {
       .addOption(new Option("--topology <name>").hideHelp())
       .option("--yes", "confirm --all, or stopping a running VNF")
       .option("--adopt", "also a domain nfvhost did not create")
-      .option("--delete-overlay", "also delete the VNFs' qcow2 overlays (their disk state; the base stays)")
+      .option(
+        "--delete-overlay",
+        "also delete the VNFs' qcow2 overlays (their disk state; the base stays), also one a VNF destroyed before left",
+      )
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
       .option("--state <dir>", "state directory (lock, journal)", DEFAULT_STATE_DIR)
       .option("--json", "machine-readable output")
@@ -61,7 +64,9 @@ export const destroyCommand: CommandModule = {
           else
             for (const r of res)
               process.stdout.write(
-                `destroyed ${r.name}${r.stopped ? " (was running)" : ""}; ${r.overlayDeleted ? `overlay deleted: ${r.overlayDeleted}; ` : ""}disks kept: ${r.disks.join(", ") || "none"}\n`,
+                r.undefined
+                  ? `destroyed ${r.name}${r.stopped ? " (was running)" : ""}; ${r.overlayDeleted ? `overlay deleted: ${r.overlayDeleted}; ` : ""}disks kept: ${r.disks.join(", ") || "none"}\n`
+                  : `${r.name} was destroyed before; overlay deleted: ${r.overlayDeleted}\n`,
               );
           return 0;
         }),

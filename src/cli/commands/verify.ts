@@ -6,6 +6,7 @@ import { verifyTopology } from "../../verify/index.js";
 import { type CommandModule, printJson, returning } from "../command.js";
 import { bool, sharedOptions, str, type RawOptions } from "../options.js";
 import { parseAccel } from "./apply.js";
+import { sshTargetOptions } from "./exec.js";
 import { wantsColour } from "../../util/colour.js";
 
 export const verifyCommand: CommandModule = {
@@ -23,12 +24,18 @@ export const verifyCommand: CommandModule = {
       )
       .option("--accel <accel>", "tcg: the domains were applied emulated")
       .option("--guest", "also check inside each VNF (serial console): the vNIC driver per interface")
+      .option(
+        "--guest-via <transport>",
+        "with --guest: serial (default) or ssh (management address, day-0 user)",
+      )
+      .option("--ssh-config <file>", "with --guest-via ssh: an ssh_config file instead of ~/.ssh/config")
       .option("--json", "machine-readable report")
       .action(
         returning(async (file: string, raw: RawOptions) => {
           const o = sharedOptions(raw);
           const root = directoryRoot(o.root, "verify");
           const accel = parseAccel(str(raw, "accel"));
+          const guestTarget = sshTargetOptions(raw, "--guest-via");
           const report = await verifyTopology({
             topologyFile: file,
             connect: o.connect,
@@ -36,7 +43,9 @@ export const verifyCommand: CommandModule = {
             root,
             accel,
             env: process.env,
-            guest: bool(raw, "guest"),
+            // --guest-via names how to reach the guests: it asks for the in-guest checks too.
+            guest: bool(raw, "guest") || str(raw, "guestVia") !== undefined,
+            guestTarget,
           });
           if (o.json) printJson(report);
           else process.stdout.write(formatVerifyReport(report, { color: wantsColour(process.stdout) }));
