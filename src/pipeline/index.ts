@@ -20,7 +20,7 @@ import { formatCpuList } from "../util/cpulist.js";
 import type { Desired, LiveState } from "../desired/types.js";
 import { day0Presence, renderDay0, saltSeed } from "../desired/day0.js";
 import { buildDesired } from "../desired/desired.js";
-import { readMaybe, readSysfs, underRoot } from "../host/files.js";
+import { readMaybe, readSysfs, resolveInRoot } from "../host/files.js";
 import { memlockRaisable, preflight, type PreflightResult } from "../desired/preflight.js";
 import { TopologyDoesNotFit } from "../plan/misfit-error.js";
 import { deployedFromPlan } from "../plan/deployed.js";
@@ -265,7 +265,7 @@ export async function readLive(
   const sysfs = new Map<string, string | null>();
   for (const s of desired.sysfs) sysfs.set(s.path, await readSysfs(root, s.path));
   const files = new Map<string, Buffer | null>();
-  for (const f of desired.nm) files.set(f.path, await readMaybe(underRoot(root, f.path)));
+  for (const f of desired.nm) files.set(f.path, await readMaybe(await resolveInRoot(root, f.path)));
   const isoDigests = new Map<string, string | null>();
   for (const iso of desired.isos) {
     const iso0 = await readMaybe(iso.path);
