@@ -8,7 +8,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     // The topology validator is generated, not committed (src/topology/schema-validate-gen.ts).
-    globalSetup: ["test/support/generate.ts"],
+    globalSetup: ["test/support/generate.ts", "test/support/machine-libvirtd.ts"],
     include: ["test/faults/**/*.test.ts"],
     fileParallelism: false,
     testTimeout: 600_000,

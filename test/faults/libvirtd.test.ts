@@ -14,7 +14,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readFile, readdir, readlink, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serialLogPath } from "../../src/desired/desired.js";
@@ -22,9 +22,11 @@ import { applyTopology } from "../../src/apply/index.js";
 import { destroyVnfs } from "../../src/apply/operate.js";
 import { Journal } from "../../src/state/journal.js";
 import { hostLockPath, readLockInfo } from "../../src/state/lock.js";
+import { run } from "../../src/util/exec.js";
 import { verifyTopology } from "../../src/verify/index.js";
 import { virsh as virshRaw, waitForGuest } from "../support/guest.js";
 import { createLab } from "../support/lab.js";
+import { machineRecordPath } from "../support/machine-libvirtd.js";
 import { PrivateLibvirtd, systemLibvirtd, type SystemLibvirtd } from "./support/libvirtd.js";
 
 const daemon = new PrivateLibvirtd();
@@ -266,6 +268,38 @@ describe("libvirtd really stopped", () => {
     expect(v.checks.filter((c) => c.status === "fail")).toEqual([]);
   }, 600_000);
 
+  it("scripts/start-test-daemons.sh trusts the socket: a libvirtd whose socket is gone is named, not signalled, not doubled", async () => {
+    const script = join(process.cwd(), "scripts/start-test-daemons.sh");
+    const inNs = (args: string[]) =>
+      run("nsenter", ["-t", String(daemon.holderPid), "-m", "--", ...args], { timeoutMs: 60_000 });
+    // Answering: nothing to do.
+    const ok = await inNs(["bash", script]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const pid = daemon.pid!;
+    await rm(daemon.socket);
+    try {
+      const r = await inNs(["bash", script]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `libvirtd (pid ${pid}) runs but does not answer on /run/libvirt/libvirt-sock`,
+      );
+      expect(r.stderr).toContain(`not signalled: stop it yourself (kill ${pid})`);
+      expect(daemon.pid).toBe(pid);
+      expect(existsSync(`/proc/${pid}`)).toBe(true);
+      const libvirtds = (await inNs(["pgrep", "-x", "libvirtd"])).stdout.split("\n").filter(Boolean);
+      const mine = await Promise.all(
+        libvirtds.map(
+          async (p) =>
+            (await readlink(`/proc/${p}/ns/mnt`).catch(() => "")) === (await readlink(`/proc/${pid}/ns/mnt`)),
+        ),
+      );
+      expect(mine.filter(Boolean)).toHaveLength(1);
+    } finally {
+      await daemon.stop("SIGTERM");
+      await daemon.start();
+    }
+  });
+
   it("the machine's own libvirtd was never signalled: same pid, same start time, still answering", async () => {
     // The private daemon was stopped three times above; the machine's must not have noticed.
     expect(
@@ -275,5 +309,12 @@ describe("libvirtd really stopped", () => {
     expect(machineDaemon!.pid).not.toBe(daemon.pid);
     expect(await systemLibvirtd()).toEqual(machineDaemon);
     expect(machineDaemon!.answers).toBe(true);
+    // Under `npm test`, the main run recorded the daemon before its first test: the same one.
+    const record = await machineRecordPath(process.ppid);
+    const before = record === null ? null : await readFile(record, "utf8").catch(() => null);
+    if (before !== null) {
+      expect(JSON.parse(before)).toEqual(machineDaemon);
+      await rm(record!, { force: true });
+    }
   });
 });
