@@ -25,17 +25,32 @@ export async function machineRecordPath(vitestMainPid: number): Promise<string |
   return key === null ? null : `/tmp/nfvt-machine-libvirtd-${key}.json`;
 }
 
-export default async function setup(): Promise<void> {
+/** Whether the process running this vitest also runs the fault suite after it (`npm test`'s sh -c). */
+async function faultRunFollows(vitestMainPid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${vitestMainPid}/stat`, "utf8").catch(() => null);
+  if (stat === null) return false;
+  const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  const cmdline = await readFile(`/proc/${parent}/cmdline`, "utf8").catch(() => "");
+  return cmdline.includes("vitest.faults.config");
+}
+
+export default async function setup(): Promise<() => Promise<void>> {
   // Records of runs that ended before their fault suite (a failing main run) are removed here.
   for (const n of await readdir("/tmp")) {
     const m = /^nfvt-machine-libvirtd-(\d+)-(\d+)\.json$/.exec(n);
     if (m && (await runnerKey(Number(m[1]))) !== `${m[1]}-${m[2]}`) await rm(`/tmp/${n}`, { force: true });
   }
   const path = await machineRecordPath(process.pid);
-  if (path === null) return;
+  // The record is kept only for a fault run that follows in the same shell; otherwise it goes.
+  const teardown = async () => {
+    const faultRun = process.argv.some((x) => x.includes("vitest.faults.config"));
+    if (path !== null && (faultRun || !(await faultRunFollows(process.pid)))) await rm(path, { force: true });
+  };
+  if (path === null) return teardown;
   const found = await systemLibvirtd();
   // The first run of the pair writes it; the second keeps the first one's picture.
   await writeFile(path, `${JSON.stringify(found)}\n`, { flag: "wx" }).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== "EEXIST") throw e;
   });
+  return teardown;
 }
