@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
-// Fault suites stop the shared libvirtd: a plain `vitest run` leaves them out and `npm test` runs
-// them afterwards, alone (vitest.faults.config.ts). Named on the command line
+// Fault suites stop and restart a libvirtd of their own: a plain `vitest run` leaves them out and
+// `npm test` runs them afterwards, alone (vitest.faults.config.ts). Named on the command line
 // (`vitest run test/faults`), they run here too; they take the apply suite's lock, so they never
 // overlap test/apply.test.ts.
 const faultsNamed = process.argv.some((a) => a.includes("test/faults"));
@@ -9,7 +9,7 @@ const faultsNamed = process.argv.some((a) => a.includes("test/faults"));
 export default defineConfig({
   test: {
     // The topology validator is generated, not committed (src/topology/schema-validate-gen.ts).
-    globalSetup: ["test/support/generate.ts"],
+    globalSetup: ["test/support/generate.ts", "test/support/machine-libvirtd.ts"],
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", ...(faultsNamed ? [] : ["test/faults/**"])],
     testTimeout: 60_000,

@@ -1,14 +1,14 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Fault suites (test/faults): they stop and restart the host's libvirtd, which would break every
- * other suite talking to it at that moment, so they run after the main `vitest run`, one file at
- * a time.
+ * Fault suites (test/faults): they stop, SIGKILL and restart a libvirtd of their own in a private
+ * mount namespace (never the machine's), one file at a time; they run after the main `vitest run`
+ * because their guests want the CPU and hugepages the lab suites use.
  */
 export default defineConfig({
   test: {
     // The topology validator is generated, not committed (src/topology/schema-validate-gen.ts).
-    globalSetup: ["test/support/generate.ts"],
+    globalSetup: ["test/support/generate.ts", "test/support/machine-libvirtd.ts"],
     include: ["test/faults/**/*.test.ts"],
     fileParallelism: false,
     testTimeout: 600_000,

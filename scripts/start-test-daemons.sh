@@ -15,10 +15,19 @@ mount_hugetlbfs() {
 }
 mount_hugetlbfs 2M /dev/hugepages
 mount_hugetlbfs 1G /dev/hugepages1G
-if ! virsh -c qemu:///system version >/dev/null 2>&1; then libvirtd -d; fi
+if ! virsh -c qemu:///system version >/dev/null 2>&1; then
+  # libvirtd -d fails by itself when another one holds its pid file; that one is never signalled.
+  libvirtd -d || true
+fi
 for _ in $(seq 1 50); do
   if virsh -c qemu:///system version >/dev/null 2>&1; then exit 0; fi
   sleep 0.2
 done
-echo "libvirtd did not answer on qemu:///system" >&2
+holder=$(cat /run/libvirtd.pid 2>/dev/null || true)
+if [ -n "$holder" ] && [ "$(cat "/proc/$holder/comm" 2>/dev/null)" = libvirtd ]; then
+  echo "libvirtd (pid $holder) runs but does not answer on /run/libvirt/libvirt-sock (its socket was removed?);" \
+    "not signalled: stop it yourself (kill $holder) and run this script again" >&2
+else
+  echo "libvirtd did not answer on qemu:///system (/run/libvirt/libvirt-sock)" >&2
+fi
 exit 1

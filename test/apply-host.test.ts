@@ -3,7 +3,7 @@
  * copy of the seed server's snapshot root: this machine has no SR-IOV hardware, so the sysfs
  * writes land in the copy. libvirt is only read (the plan keeps what runs there).
  */
-import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { executeChange } from "../src/apply/execute.js";
 import { prepare } from "../src/apply/index.js";
 import { Virsh } from "../src/libvirt/virsh.js";
 import { Journal } from "../src/state/journal.js";
+import { run } from "../src/util/exec.js";
 
 const SEED = new URL("../examples/hosts/seed-c240m5", import.meta.url).pathname;
 const TOPO = new URL("../examples/topologies/seed-csr1kv.yaml", import.meta.url).pathname;
@@ -32,8 +33,24 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * The snapshot's libvirt: nothing defined. Not this machine's libvirtd, whose domains (other
+ * suites' lab VNFs running side by side) are not the seed server's and would count as taken.
+ */
+class EmptyLibvirt extends Virsh {
+  override async listDomains() {
+    return [];
+  }
+  override async autostartDomains() {
+    return new Set<string>();
+  }
+  override async listNetworks() {
+    return [];
+  }
+}
+
 async function changeSet(yes: string[] = []) {
-  const virsh = new Virsh("qemu:///system");
+  const virsh = new EmptyLibvirt("qemu:///system");
   const ctx = await prepare({ topologyFile: TOPO, root, stateDir: state, allowUnlocked: false, env }, virsh);
   return {
     ctx,
@@ -56,7 +73,7 @@ describe("apply's host steps on a snapshot root", () => {
     const files = host.filter((c) => c.kind === "file").map((c) => (c as { path: string }).path);
     expect(files).toContain("/etc/NetworkManager/system-connections/eno2.nmconnection");
     // The seed already boots with the planned arguments: no reboot pending.
-    expect(ctx.pre.pending).toEqual([]);
+    expect(ctx.pre.pending, JSON.stringify(ctx.pre.pending)).toEqual([]);
 
     const run = await new Journal(state).begin(TOPO, "qemu:///system");
     const exec = {
@@ -106,5 +123,39 @@ describe("apply's host steps on a snapshot root", () => {
     expect(low.set.changes).toContainEqual(
       expect.objectContaining({ kind: "sysfs", path: hp[0]!.sysfsPath, from: "0" }),
     );
+  });
+
+  it("apply --root refuses a link in the snapshot that leads outside it (NFV-ROOT-SYMLINK) and writes nothing there", async () => {
+    const outside = join(dir, "outside");
+    await mkdir(outside);
+    await writeFile(join(outside, "keep"), "mine\n");
+    await rm(join(root, "etc/NetworkManager"), { recursive: true, force: true });
+    await mkdir(join(root, "etc/NetworkManager"), { recursive: true });
+    await symlink(outside, join(root, "etc/NetworkManager/system-connections"));
+    const before = await new Journal(state).list();
+    const r = await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "test/fixtures/apply/cli.ts",
+        "apply",
+        TOPO,
+        "--root",
+        root,
+        "--state",
+        state,
+        "--json",
+      ],
+      { env: { ...process.env, ...env }, timeoutMs: 120_000 },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    // The refusal comes from reading the keyfiles before any change (NFV-ROOT-SYMLINK, src/host/files.test.ts).
+    expect(r.stderr).toContain(`/etc/NetworkManager/system-connections -> ${outside}`);
+    expect(r.stderr).toContain("expected links inside the snapshot root that stay inside it");
+    expect(r.stderr).toContain(`fix: replace ${join(root, "etc/NetworkManager/system-connections")}`);
+    expect(await readdir(outside)).toEqual(["keep"]);
+    expect(await new Journal(state).list()).toEqual(before);
+    await rm(join(root, "etc/NetworkManager"), { recursive: true, force: true });
   });
 });

@@ -17,7 +17,7 @@ import { makePrivateWorkDir, writeNewFile } from "../util/private-files.js";
 import type { Change } from "./changes.js";
 import { serialLogPath } from "../desired/desired.js";
 import { day0ImageDigestPath } from "../desired/day0.js";
-import { readMaybe, sha256, underRoot, writeFileAtomic, writeSysfs } from "../host/files.js";
+import { readMaybe, resolveInRoot, sha256, writeFileAtomic, writeSysfs } from "../host/files.js";
 import { hostExecutor, type HostExecutor } from "../host/executor.js";
 import { applySetting, captureUndo, type HostUndo } from "../host/settings.js";
 
@@ -356,7 +356,7 @@ export async function executeChange(c: Change, ctx: ExecContext): Promise<void> 
       return;
     }
     case "file": {
-      const path = underRoot(ctx.root, c.path);
+      const path = await resolveInRoot(ctx.root, c.path);
       const backup = await backupFile(ctx, path);
       const item = await ctx.journal.record({ kind: "file", path, backup, done: false });
       await writeFileAtomic(path, c.content, c.mode);

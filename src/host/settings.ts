@@ -18,10 +18,10 @@ import {
   symlink,
   writeFile,
 } from "node:fs/promises";
-import { dirname, posix } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { NfvError } from "../util/errors.js";
 import { displayCommand, run, runChecked } from "../util/exec.js";
-import { sha256, underRoot, writeFileAtomic } from "./files.js";
+import { resolveInRoot, sha256, writeFileAtomic } from "./files.js";
 import type { HostExecutor } from "./executor.js";
 
 /** A kernel argument: `key` alone or `key=value` (same shape as the plan's). */
@@ -167,7 +167,7 @@ export const argText = (a: BootArg): string => (a.value === null ? a.key : `${a.
 
 async function readText(exec: HostExecutor, hostPath: string): Promise<string | null> {
   try {
-    return await readFile(underRoot(exec.root, hostPath), "utf8");
+    return await readFile(await resolveInRoot(exec.root, hostPath), "utf8");
   } catch {
     return null;
   }
@@ -257,19 +257,28 @@ export interface UnitLink {
   file?: boolean;
 }
 
+/**
+ * A path whose last component is a link nfvhost reads, removes or makes itself (a unit's enable
+ * link): only the directories on the way are resolved inside the root; the link is not followed,
+ * so its target (absolute, as systemd writes them) is never opened.
+ */
+async function linkInRoot(root: string, hostPath: string): Promise<string> {
+  return join(await resolveInRoot(root, posix.dirname(hostPath)), posix.basename(hostPath));
+}
+
 /** The links that enable `unit` at boot (what systemctl enable makes and disable removes). */
 async function unitLinks(exec: HostExecutor, unit: string): Promise<UnitLink[]> {
   const dir = "/etc/systemd/system";
   let names: string[];
   try {
-    names = await readdir(underRoot(exec.root, dir));
+    names = await readdir(await resolveInRoot(exec.root, dir));
   } catch {
     return [];
   }
   const out: UnitLink[] = [];
   for (const n of names.filter((x) => x.endsWith(".wants")).sort()) {
     const p = `${dir}/${n}/${unit}`;
-    const full = underRoot(exec.root, p);
+    const full = await linkInRoot(exec.root, p);
     try {
       if ((await lstat(full)).isSymbolicLink()) out.push({ path: p, target: await readlink(full) });
       else out.push({ path: p, target: (await readFile(full, "utf8")).trim(), file: true });
@@ -349,14 +358,14 @@ export async function readSetting(exec: HostExecutor, s: HostSetting): Promise<H
       const re = new RegExp(s.pattern);
       let names: string[] = [];
       try {
-        names = (await readdir(underRoot(exec.root, s.dir))).filter((n) => re.test(n)).sort();
+        names = (await readdir(await resolveInRoot(exec.root, s.dir))).filter((n) => re.test(n)).sort();
       } catch {
         /* no such directory: nothing to move */
       }
       return { have: names.length ? names.join(", ") : "(none)", ok: names.length === 0 };
     }
     case "mount": {
-      const dir = underRoot(exec.root, s.target);
+      const dir = await resolveInRoot(exec.root, s.target);
       let isDir = false;
       try {
         isDir = (await stat(dir)).isDirectory();
@@ -460,7 +469,7 @@ export async function captureUndo(exec: HostExecutor, s: HostSetting): Promise<H
     case "file":
     case "line":
     case "cmdline": {
-      const p = underRoot(exec.root, s.path);
+      const p = await resolveInRoot(exec.root, s.path);
       const before = await readText(exec, s.path);
       const mode = before === null ? (s.kind === "cmdline" ? 0o644 : s.mode) : await modeOf(p, 0o644);
       return { kind: "file", path: s.path, before, mode };
@@ -484,7 +493,7 @@ export async function captureUndo(exec: HostExecutor, s: HostSetting): Promise<H
       };
     case "move-aside": {
       const re = new RegExp(s.pattern);
-      const names = (await readdir(underRoot(exec.root, s.dir)).catch(() => [] as string[]))
+      const names = (await readdir(await resolveInRoot(exec.root, s.dir)).catch(() => [] as string[]))
         .filter((n) => re.test(n))
         .sort();
       return {
@@ -533,7 +542,7 @@ export async function applySetting(exec: HostExecutor, s: HostSetting): Promise<
     case "file":
     case "line":
     case "cmdline": {
-      const p = underRoot(exec.root, s.path);
+      const p = await resolveInRoot(exec.root, s.path);
       const before = await readText(exec, s.path);
       const after =
         s.kind === "file"
@@ -550,7 +559,7 @@ export async function applySetting(exec: HostExecutor, s: HostSetting): Promise<
       return;
     }
     case "runtime": {
-      const p = underRoot(exec.root, s.path);
+      const p = await resolveInRoot(exec.root, s.path);
       let before = await readText(exec, s.path);
       if (before === null && s.ifPresent) return;
       if (before === null) {
@@ -586,19 +595,22 @@ export async function applySetting(exec: HostExecutor, s: HostSetting): Promise<
       if (exec.live) await runChecked("systemctl", ["disable", "--now", s.unit]);
       else
         for (const l of await unitLinks(exec, s.unit))
-          await rm(underRoot(exec.root, l.path), { force: true });
+          await rm(await linkInRoot(exec.root, l.path), { force: true });
       return;
     }
     case "move-aside": {
       const re = new RegExp(s.pattern);
-      const names = (await readdir(underRoot(exec.root, s.dir))).filter((n) => re.test(n)).sort();
-      await mkdir(underRoot(exec.root, s.to), { recursive: true, mode: 0o755 });
+      const names = (await readdir(await resolveInRoot(exec.root, s.dir))).filter((n) => re.test(n)).sort();
+      await mkdir(await resolveInRoot(exec.root, s.to), { recursive: true, mode: 0o755 });
       for (const n of names)
-        await rename(underRoot(exec.root, posix.join(s.dir, n)), underRoot(exec.root, posix.join(s.to, n)));
+        await rename(
+          await resolveInRoot(exec.root, posix.join(s.dir, n)),
+          await resolveInRoot(exec.root, posix.join(s.to, n)),
+        );
       return;
     }
     case "mount": {
-      await mkdir(underRoot(exec.root, s.target), { recursive: true, mode: 0o755 });
+      await mkdir(await resolveInRoot(exec.root, s.target), { recursive: true, mode: 0o755 });
       if (exec.live) await runChecked("mount", ["-t", s.fstype, "-o", s.options, s.source, s.target]);
       return;
     }
@@ -632,7 +644,7 @@ export async function undoSetting(exec: HostExecutor, u: HostUndo): Promise<stri
     case "none":
       return "nothing to undo";
     case "file": {
-      const p = underRoot(exec.root, u.path);
+      const p = await resolveInRoot(exec.root, u.path);
       if (u.before === null) {
         await rm(p, { force: true });
         return `removed ${u.path} (it was new)`;
@@ -644,16 +656,16 @@ export async function undoSetting(exec: HostExecutor, u: HostUndo): Promise<stri
       if (u.before === null) {
         // Under a snapshot root apply created it (standing in for the module load): it goes again.
         if (exec.live) return `${u.path}: it did not exist before; left as it is`;
-        await rm(underRoot(exec.root, u.path), { force: true });
+        await rm(await resolveInRoot(exec.root, u.path), { force: true });
         return `removed ${u.path} (it was new)`;
       }
       const value = exec.live && u.selected ? selectedValue(u.before) : u.before;
-      await writeKernelValue(underRoot(exec.root, u.path), value);
+      await writeKernelValue(await resolveInRoot(exec.root, u.path), value);
       return `${u.path} = ${value} again`;
     }
     case "service": {
       for (const l of u.links) {
-        const p = underRoot(exec.root, l.path);
+        const p = await linkInRoot(exec.root, l.path);
         if (await exists(p)) continue;
         await mkdir(dirname(p), { recursive: true });
         if (l.file) await writeFile(p, `${l.target}\n`);
@@ -667,8 +679,8 @@ export async function undoSetting(exec: HostExecutor, u: HostUndo): Promise<stri
     }
     case "moved": {
       for (const m of u.pairs) {
-        const to = underRoot(exec.root, m.to);
-        if (await exists(to)) await rename(to, underRoot(exec.root, m.from));
+        const to = await resolveInRoot(exec.root, m.to);
+        if (await exists(to)) await rename(to, await resolveInRoot(exec.root, m.from));
       }
       return `moved back ${u.pairs.map((m) => m.from).join(", ") || "nothing"}`;
     }

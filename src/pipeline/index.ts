@@ -17,7 +17,7 @@ import type { ParsedTopology } from "../topology/types.js";
 import { mapLimit, READ_CONCURRENCY } from "../util/concurrency.js";
 import { formatCpuList } from "../util/cpulist.js";
 import type { Desired, LiveState } from "../desired/types.js";
-import { readMaybe, readSysfs, underRoot } from "../host/files.js";
+import { readMaybe, readSysfs, resolveInRoot } from "../host/files.js";
 import { bootFirmware, hostExecutor, type HostExecutor } from "../host/executor.js";
 import { readSetting, type HostReading } from "../host/settings.js";
 import type { PreflightResult } from "../desired/preflight.js";
@@ -307,7 +307,7 @@ export async function readLive(
   const sysfs = new Map<string, string | null>();
   for (const s of desired.sysfs) sysfs.set(s.path, await readSysfs(root, s.path));
   const files = new Map<string, Buffer | null>();
-  for (const f of desired.nm) files.set(f.path, await readMaybe(underRoot(root, f.path)));
+  for (const f of desired.nm) files.set(f.path, await readMaybe(await resolveInRoot(root, f.path)));
   const isoDigests = new Map<string, string | null>();
   for (const iso of desired.isos) {
     const iso0 = await readMaybe(iso.path);

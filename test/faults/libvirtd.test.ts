@@ -1,20 +1,20 @@
 /**
- * Issue 5, "Done when", faults: libvirtd really stopped. The host's own libvirtd is stopped (by
- * its pid) while `nfvhost apply` runs: before the apply starts (it must refuse with a message
+ * Issue 5, "Done when", faults: libvirtd really stopped. A libvirtd of this suite's own, in a
+ * private mount namespace (./support/libvirtd.ts), is stopped (by its pid) while `nfvhost apply` runs: before the apply starts (it must refuse with a message
  * naming libvirt and the fix, and change nothing: hugepages, files, journal, lock), and in the
  * middle of an apply, between `virsh define` and `virsh start` of the VNF (SIGKILL there: a crash
  * that leaves its socket file behind). Each time the daemon is started again with
- * scripts/start-test-daemons.sh and the next apply converges, nothing lost. And libvirtd crashing
- * under a running VNF: the guest runs on, and after the restart apply has nothing to do.
+ * and the next apply converges, nothing lost. And libvirtd crashing under a running VNF: the guest
+ * runs on, and after the restart apply has nothing to do. Issue 12: the machine's own libvirtd is
+ * never signalled; the last test proves its pid and start time unchanged.
  *
- * Runs only from `vitest run -c vitest.faults.config.ts` (after the main run, one file at a
- * time): stopping the shared daemon would break any suite running beside it. Resources are named
- * nfvt-faults-* and removed in afterAll; libvirtd is always started again, also on failure.
+ * Runs from `vitest run -c vitest.faults.config.ts`. Resources are named nfvt-faults-* and removed
+ * in afterAll; the private daemon is always started again, also on failure, then ended.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readFile, readdir, readlink, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serialLogPath } from "../../src/desired/desired.js";
@@ -22,19 +22,28 @@ import { applyTopology } from "../../src/apply/index.js";
 import { destroyVnfs } from "../../src/apply/operate.js";
 import { Journal } from "../../src/state/journal.js";
 import { hostLockPath, readLockInfo } from "../../src/state/lock.js";
+import { run } from "../../src/util/exec.js";
 import { verifyTopology } from "../../src/verify/index.js";
 import { virsh as virshRaw, waitForGuest } from "../support/guest.js";
 import { createLab } from "../support/lab.js";
-import { libvirtdPid, startLibvirtd, whileLibvirtdStopped } from "./support/libvirtd.js";
+import { machineRecordPath } from "../support/machine-libvirtd.js";
+import { PrivateLibvirtd, systemLibvirtd, type SystemLibvirtd } from "./support/libvirtd.js";
 
+const daemon = new PrivateLibvirtd();
 // Takes the apply suite's lock: never a guest on CPU 1 at the same time as test/apply.test.ts.
-const lab = createLab({ prefix: "faults", letter: "f", suite: "test/faults/libvirtd.test.ts" });
+const lab = createLab({
+  prefix: "faults",
+  letter: "f",
+  suite: "test/faults/libvirtd.test.ts",
+  libvirt: { uri: daemon.uri },
+});
 const { sfx, vnf: VNF, mac: MAC } = lab.names;
 const { env, uri: URI, virsh } = lab;
 
 let dir: string;
 let state: string;
 let image: string;
+let machineDaemon: SystemLibvirtd | null;
 
 const topologyFile = () => lab.writeTopology();
 const opts = (file: string) => lab.applyOptions(file);
@@ -94,6 +103,7 @@ async function convergesAndBoots(file: string): Promise<void> {
   const { report } = await waitForGuest(VNF, serialLogPath(state, VNF), {
     timeoutMs: 240_000,
     untilShutOff: false,
+    uri: URI,
   });
   expect(report.nics.map((n) => n.mac)).toEqual([MAC]);
   expect(report.day0?.["iosxe_config.txt"]).toContain(`hostname nfvt-${sfx}`);
@@ -105,17 +115,19 @@ async function convergesAndBoots(file: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  // A run that failed before its finally (a killed vitest) may have left the daemon stopped.
-  await lab.setUp(async () => {
-    if ((await libvirtdPid()) === null) await startLibvirtd();
-  });
+  machineDaemon = await systemLibvirtd();
+  await lab.setUp(() => daemon.open());
   ({ dir, state, image } = lab);
 }, 1_800_000);
 
 afterAll(async () => {
-  // Whatever happened above: the daemon runs again before anything else is cleaned up.
-  if ((await libvirtdPid()) === null) await startLibvirtd();
-  await lab.tearDown();
+  // Whatever happened above: the private daemon runs again before the lab is cleaned up.
+  try {
+    if (daemon.holderPid !== null && daemon.pid === null) await daemon.start();
+    await lab.tearDown();
+  } finally {
+    await daemon.close();
+  }
 });
 
 describe("libvirtd really stopped", () => {
@@ -125,16 +137,17 @@ describe("libvirtd really stopped", () => {
     expect(before.journal).toEqual([]);
     expect(await domState(VNF)).toBe("absent");
 
-    const down = await whileLibvirtdStopped(async (pid) => {
-      expect(await libvirtdPid()).toBeNull();
-      expect((await virshRaw(["version"])).code).not.toBe(0);
-      const apply = await cli(["apply", file, "--state", state]);
-      const status = await cli(["status"]);
-      const verify = await cli(["verify", file, "--state", state]);
+    const down = await daemon.whileStopped(async (pid) => {
+      expect(daemon.pid).toBeNull();
+      expect((await virshRaw(["version"], 60_000, URI)).code).not.toBe(0);
+      const apply = await cli(["apply", file, "--state", state, "--connect", URI]);
+      const status = await cli(["status", "--connect", URI]);
+      const verify = await cli(["verify", file, "--state", state, "--connect", URI]);
       const after = await hostPicture();
       return { pid, apply, status, verify, after };
     });
-    expect(await libvirtdPid()).not.toBe(down.pid);
+    expect(daemon.pid).not.toBeNull();
+    expect(daemon.pid).not.toBe(down.pid);
 
     expect(down.apply.code, down.apply.stderr).toBe(1);
     const msg = down.apply.stderr;
@@ -167,7 +180,7 @@ describe("libvirtd really stopped", () => {
 
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "test/faults/support/pause-after-define.ts", file, state, VNF],
+      ["--import", "tsx", "test/faults/support/pause-after-define.ts", file, state, VNF, URI],
       { env, stdio: ["pipe", "pipe", "pipe"] },
     );
     let out = "";
@@ -189,8 +202,8 @@ describe("libvirtd really stopped", () => {
         });
       });
       // SIGKILL: a daemon that crashes, not one stopped politely; its socket file stays behind.
-      const code = await whileLibvirtdStopped(async () => {
-        expect(existsSync("/run/libvirt/libvirt-sock")).toBe(true);
+      const code = await daemon.whileStopped(async () => {
+        expect(existsSync(daemon.socket)).toBe(true);
         child.stdin.end("go\n");
         return exited;
       }, "SIGKILL");
@@ -199,7 +212,8 @@ describe("libvirtd really stopped", () => {
       child.kill("SIGKILL");
     }
     expect(out).not.toContain("DONE");
-    expect(err).toContain(`domain ${VNF}: \`virsh --connect ${URI} start ${VNF}\` failed`);
+    // The command is quoted for a shell: the URI carries a `?`.
+    expect(err).toContain(`domain ${VNF}: \`virsh --connect '${URI}' start ${VNF}\` failed`);
     expect(err).toContain(`libvirtd is not running or not reachable at ${URI}`);
     expect(err).toContain("Connection refused");
     expect(err).toContain("fix: start libvirtd");
@@ -229,11 +243,11 @@ describe("libvirtd really stopped", () => {
     expect(await domState(VNF)).toBe("running");
     const pid = await virsh.qemuPid(VNF);
     expect(pid).not.toBeNull();
-    const uuid = (await virshRaw(["domuuid", VNF])).stdout.trim();
+    const uuid = (await virshRaw(["domuuid", VNF], 60_000, URI)).stdout.trim();
     const serialBefore = await readFile(serialLogPath(state, VNF), "utf8");
 
-    const down = await whileLibvirtdStopped(async () => {
-      const apply = await cli(["apply", file, "--state", state]);
+    const down = await daemon.whileStopped(async () => {
+      const apply = await cli(["apply", file, "--state", state, "--connect", URI]);
       // The VM does not depend on the daemon: its qemu process runs on.
       const alive = existsSync(`/proc/${pid}`);
       return { apply, alive };
@@ -244,7 +258,7 @@ describe("libvirtd really stopped", () => {
 
     expect(await domState(VNF)).toBe("running");
     expect(await virsh.qemuPid(VNF)).toBe(pid);
-    expect((await virshRaw(["domuuid", VNF])).stdout.trim()).toBe(uuid);
+    expect((await virshRaw(["domuuid", VNF], 60_000, URI)).stdout.trim()).toBe(uuid);
     // The guest was not rebooted: its serial log only grew.
     expect((await readFile(serialLogPath(state, VNF), "utf8")).startsWith(serialBefore)).toBe(true);
     const r = await applyTopology(opts(file));
@@ -253,4 +267,54 @@ describe("libvirtd really stopped", () => {
     const v = await verifyTopology({ topologyFile: file, connect: URI, stateDir: state, root: "/", env });
     expect(v.checks.filter((c) => c.status === "fail")).toEqual([]);
   }, 600_000);
+
+  it("scripts/start-test-daemons.sh trusts the socket: a libvirtd whose socket is gone is named, not signalled, not doubled", async () => {
+    const script = join(process.cwd(), "scripts/start-test-daemons.sh");
+    const inNs = (args: string[]) =>
+      run("nsenter", ["-t", String(daemon.holderPid), "-m", "--", ...args], { timeoutMs: 60_000 });
+    // Answering: nothing to do.
+    const ok = await inNs(["bash", script]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const pid = daemon.pid!;
+    await rm(daemon.socket);
+    try {
+      const r = await inNs(["bash", script]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `libvirtd (pid ${pid}) runs but does not answer on /run/libvirt/libvirt-sock`,
+      );
+      expect(r.stderr).toContain(`not signalled: stop it yourself (kill ${pid})`);
+      expect(daemon.pid).toBe(pid);
+      expect(existsSync(`/proc/${pid}`)).toBe(true);
+      const libvirtds = (await inNs(["pgrep", "-x", "libvirtd"])).stdout.split("\n").filter(Boolean);
+      const mine = await Promise.all(
+        libvirtds.map(
+          async (p) =>
+            (await readlink(`/proc/${p}/ns/mnt`).catch(() => "")) === (await readlink(`/proc/${pid}/ns/mnt`)),
+        ),
+      );
+      expect(mine.filter(Boolean)).toHaveLength(1);
+    } finally {
+      await daemon.stop("SIGTERM");
+      await daemon.start();
+    }
+  });
+
+  it("the machine's own libvirtd was never signalled: same pid, same start time, still answering", async () => {
+    // The private daemon was stopped three times above; the machine's must not have noticed.
+    expect(
+      machineDaemon,
+      "no libvirtd runs on this machine: run scripts/start-test-daemons.sh",
+    ).not.toBeNull();
+    expect(machineDaemon!.pid).not.toBe(daemon.pid);
+    expect(await systemLibvirtd()).toEqual(machineDaemon);
+    expect(machineDaemon!.answers).toBe(true);
+    // Under `npm test`, the main run recorded the daemon before its first test: the same one.
+    const record = await machineRecordPath(process.ppid);
+    const before = record === null ? null : await readFile(record, "utf8").catch(() => null);
+    if (before !== null) {
+      expect(JSON.parse(before)).toEqual(machineDaemon);
+      await rm(record!, { force: true });
+    }
+  });
 });

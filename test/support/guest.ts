@@ -400,19 +400,19 @@ export function parseGuestReport(serial: string): GuestReport {
   return report;
 }
 
-/** virsh against the system libvirtd, argument array only. */
-export function virsh(args: readonly string[], timeoutMs = 60_000) {
-  return run("virsh", ["-c", LIBVIRT_URI, ...args], { timeoutMs });
+/** virsh against the system libvirtd (or the fault suites' own, by its URI), argument array only. */
+export function virsh(args: readonly string[], timeoutMs = 60_000, uri = LIBVIRT_URI) {
+  return run("virsh", ["-c", uri, ...args], { timeoutMs });
 }
 
 /** Destroys and undefines a test domain; quiet when it is already gone. */
-export async function removeDomain(name: string): Promise<void> {
-  await virsh(["destroy", name]);
-  await virsh(["undefine", name]);
+export async function removeDomain(name: string, uri = LIBVIRT_URI): Promise<void> {
+  await virsh(["destroy", name], 60_000, uri);
+  await virsh(["undefine", name], 60_000, uri);
 }
 
-async function domainState(name: string): Promise<string> {
-  const r = await virsh(["domstate", name]);
+async function domainState(name: string, uri = LIBVIRT_URI): Promise<string> {
+  const r = await virsh(["domstate", name], 60_000, uri);
   return r.code === 0 ? r.stdout.trim() : "gone";
 }
 
@@ -425,13 +425,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function waitForGuest(
   name: string,
   serialLogPath: string,
-  opts: { timeoutMs?: number; untilShutOff?: boolean } = {},
+  opts: { timeoutMs?: number; untilShutOff?: boolean; uri?: string } = {},
 ): Promise<{ report: GuestReport; serial: string }> {
   const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
   const untilShutOff = opts.untilShutOff ?? true;
   for (;;) {
     // State first: a guest that stops right after this read has already written its report.
-    const state = await domainState(name);
+    const state = await domainState(name, opts.uri);
     const stopped = state !== "running" && state !== "paused";
     if (stopped) await sleep(200); // virtlogd's last write
     const serial = (await readText(serialLogPath)) ?? "";

@@ -71,15 +71,20 @@ export interface LabSpec {
   suite: string;
   /** Timeout of one CLI run. */
   cliTimeoutMs?: number;
+  /**
+   * A libvirtd of the suite's own (test/faults/support/libvirtd.ts): its URI, set in NFVHOST_CONNECT
+   * for CLI runs too. It mounts its own hugetlbfs, so the host's mounts are not required.
+   */
+  libvirt?: { uri: string };
 }
 
 export class Lab {
   readonly names: LabNames;
-  readonly uri = LAB_URI;
+  readonly uri: string;
   /** The lab fixture names this variable for the day-0 admin password. */
   readonly passwordEnv = "NFVT_APPLY_ADMIN_PASSWORD";
   readonly env: Record<string, string | undefined>;
-  readonly virsh = new Virsh(LAB_URI);
+  readonly virsh: Virsh;
   guest!: TestGuest;
   dir!: string;
   state!: string;
@@ -97,7 +102,10 @@ export class Lab {
       mac: `52:54:00:${sfx.slice(0, 2)}:${sfx.slice(2, 4)}:${sfx.slice(4, 6)}`,
       hostname: `nfvt-${sfx}`,
     };
+    this.uri = spec.libvirt?.uri ?? LAB_URI;
+    this.virsh = new Virsh(this.uri);
     this.env = { ...process.env, [this.passwordEnv]: `nfvt-${sfx}-Secret1` };
+    if (spec.libvirt) this.env.NFVHOST_CONNECT = this.uri;
   }
 
   /**
@@ -108,8 +116,9 @@ export class Lab {
     this.lock = await withSuiteLock(this.spec.suite);
     await afterLock?.();
     this.guest = await ensureTestGuest();
-    // libvirt needs a 2 MiB hugetlbfs mount (the helper mounts one and restarts libvirtd if absent).
-    await ensureHugepages(2048, 0);
+    // libvirt needs a 2 MiB hugetlbfs mount (the helper mounts one and asks for a libvirtd restart
+    // if absent); a suite's own libvirtd has its own mount.
+    if (!this.spec.libvirt) await ensureHugepages(2048, 0);
     this.dir = await makeGuestDir(`nfvt-${this.spec.prefix}-`);
     this.state = join(this.dir, "state");
     await mkdir(this.state, { mode: 0o755 });
@@ -123,7 +132,7 @@ export class Lab {
 
   /** Removes the domain, the veth pair and the working dir, and gives the suite lock back. */
   async tearDown(): Promise<void> {
-    await removeDomain(this.names.vnf);
+    await removeDomain(this.names.vnf, this.uri);
     await run("ip", ["link", "del", this.names.veth]);
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
     await this.lock?.release();
@@ -150,7 +159,7 @@ export class Lab {
   }
 
   applyOptions(file: string, over: Partial<ApplyOptions> = {}): ApplyOptions {
-    return labApplyOptions(file, this.state, this.env, over);
+    return labApplyOptions(file, this.state, this.env, { connect: this.uri, ...over });
   }
 
   /** Runs the CLI from source as its own process, as a user would. */
@@ -163,7 +172,7 @@ export class Lab {
 
   /** virsh domstate, or "absent" when libvirt does not know the domain. */
   async domState(name: string): Promise<string> {
-    const r = await virshRaw(["domstate", name]);
+    const r = await virshRaw(["domstate", name], 60_000, this.uri);
     return r.code === 0 ? r.stdout.trim() : "absent";
   }
 }

@@ -2,13 +2,13 @@
  * Runs applyTopology in its own process and stops it right after `virsh define` of VNF succeeded:
  * it prints "DEFINED <vnf>" and waits for a line on stdin, so the test can stop libvirtd between
  * the define and the start of the same step. Then the apply goes on against the stopped daemon.
- * Arguments: TOPOLOGY STATE_DIR VNF. Prints "DONE" on success, the error on stderr otherwise.
+ * Arguments: TOPOLOGY STATE_DIR VNF URI. Prints "DONE" on success, the error on stderr otherwise.
  */
 import { applyTopology } from "../../../src/apply/index.js";
 import { Virsh } from "../../../src/libvirt/virsh.js";
-import { LAB_URI, labApplyOptions } from "../../support/apply-options.js";
+import { labApplyOptions } from "../../support/apply-options.js";
 
-const [file, stateDir, vnf] = process.argv.slice(2);
+const [file, stateDir, vnf, uri] = process.argv.slice(2);
 
 class PausingVirsh extends Virsh {
   override async define(name: string, xml: string): Promise<void> {
@@ -21,7 +21,9 @@ class PausingVirsh extends Virsh {
 }
 
 try {
-  await applyTopology(labApplyOptions(file!, stateDir!, process.env, { virsh: new PausingVirsh(LAB_URI) }));
+  await applyTopology(
+    labApplyOptions(file!, stateDir!, process.env, { connect: uri!, virsh: new PausingVirsh(uri!) }),
+  );
   process.stdout.write("DONE\n");
 } catch (e) {
   process.stderr.write(`error: ${(e as Error).message}\n`);
