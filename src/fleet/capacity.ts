@@ -12,6 +12,8 @@ export interface NodeCapacity {
   node: number;
   /** Whole cores VNFs may take (isolatable, not reserved for the host, not held by running VMs). */
   cores: number;
+  /** Per free whole core, the threads vCPUs may use there (2, or 1 with an offline sibling). */
+  coreThreads: number[];
   threadsPerCore: number;
   /** Hugepages of the host's page size this node can still give. */
   pages: number;
@@ -23,6 +25,8 @@ export interface HostCapacity {
   nodes: NodeCapacity[];
   /** Free VFs per PF name (topology `pf:` as written), with the PF's node. */
   pfs: Map<string, { node: number; free: number }>;
+  /** A key equal for hosts that take the same VNFs (page size, PFs and their nodes, devices). */
+  signature: string;
   /** Interface names a VNF may attach to: netdevs, bridges the host section creates. */
   netdevs: Set<string>;
 }
@@ -88,6 +92,7 @@ export function hostCapacity(
     return {
       node,
       cores: usable.length,
+      coreThreads: usable.map((t) => t.length),
       threadsPerCore: tpc,
       pages: Math.max(0, Math.min(share, memoryPages) - inUse),
     };
@@ -106,7 +111,12 @@ export function hostCapacity(
     ...facts.nics.flatMap((n) => (n.name ? [n.name] : [])),
     ...spec.bridges.map((b) => b.name),
   ]);
-  return { host, pageSizeKiB: size, nodes, pfs, netdevs };
+  const signature = [
+    String(size),
+    [...pfs].map(([pf, p]) => `${pf}@${p.node}`).join(","),
+    [...netdevs].sort().join(","),
+  ].join("|");
+  return { host, pageSizeKiB: size, nodes, pfs, netdevs, signature };
 }
 
 /** Whole cores a VNF takes on a node: a core per vCPU (isolate), per sibling set (others). */
