@@ -53,14 +53,15 @@ export function hostCapacity(
   const held = new Set<number>();
   for (const d of deployed) for (const c of [...d.vcpuPins, ...d.emulatorCpus]) held.add(c);
   const coresByNode = new Map<number, number[][]>();
-  const seen = new Set<string>();
+  // A core is its online threads, met once: at its lowest online thread (CPUs in id order).
   for (const c of [...online].sort((a, b) => a.id - b.id)) {
-    const threads = [...new Set([c.id, ...c.siblings.filter((s) => onlineIds.has(s))])].sort((a, b) => a - b);
-    const key = threads.join(",");
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (!coresByNode.has(c.node)) coresByNode.set(c.node, []);
-    coresByNode.get(c.node)!.push(threads);
+    const threads = c.siblings.filter((s) => s !== c.id && onlineIds.has(s));
+    if (threads.some((t) => t < c.id)) continue;
+    threads.push(c.id);
+    threads.sort((a, b) => a - b);
+    let list = coresByNode.get(c.node);
+    if (!list) coresByNode.set(c.node, (list = []));
+    list.push(threads);
   }
   const nodeIds = [...new Set([...facts.nodes.map((n) => n.id), ...coresByNode.keys()])].sort(
     (a, b) => a - b,

@@ -73,6 +73,7 @@ function solverHost(h: SearchHost, unit: number): SolverHost {
 
 /** The VFs a VNF takes, per PF as the topology names it (an interface's pf:, a pool's pf). */
 function vfNeeds(spec: VnfSpec, networks: readonly NetworkSpec[]): SolverVfNeed[] {
+  if (spec.interfaces.length === 0) return [];
   const byPf = new Map<string, { count: number; vlans: Set<number> }>();
   for (const i of spec.interfaces) {
     if (i.type !== "sriov") continue;
@@ -149,15 +150,16 @@ export function fleetProblem(
     }
     return !m;
   };
-  const pageSizes = new Set(hosts.map((h) => h.cap.pageSizeKiB));
+  const pageSizes = [...new Set(hosts.map((h) => h.cap.pageSizeKiB))];
+  const groupsOf = new Map<string, FleetGroup[]>();
+  for (const g of groups) for (const v of g.vnfs) groupsOf.set(v, [...(groupsOf.get(v) ?? []), g]);
   const out: SolverVnf[] = [];
   vnfs.forEach((v, i) => {
     if (v.fixed !== undefined) return;
     const name = v.spec.name;
     // Rules from group mates that already run: same host, or never their host / label value.
     const mates: ((h: SearchHost) => boolean)[] = [];
-    for (const g of groups) {
-      if (!g.vnfs.includes(name)) continue;
+    for (const g of groupsOf.get(name) ?? []) {
       for (const other of g.vnfs) {
         const at = other === name ? undefined : fixedAt.get(other);
         if (at === undefined) continue;
@@ -177,7 +179,7 @@ export function fleetProblem(
       mates.length === 0 &&
       v.spec.interfaces.length === 0 &&
       v.spec.node === undefined &&
-      [...pageSizes].every((s) => v.spec.memoryKiB % s === 0);
+      pageSizes.every((s) => v.spec.memoryKiB % s === 0);
     const allowed = simple
       ? null
       : hosts
