@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { bindHost, prepare } from "../pipeline/index.js";
 import { readMaybe, readSysfs, sha256 } from "../host/files.js";
 import { day0ImageDigestPath } from "../desired/day0.js";
-import type { LiveNetwork } from "../desired/types.js";
+import type { Desired, LiveNetwork, LiveState } from "../desired/types.js";
 import { kernelArgsCommand } from "../desired/preflight.js";
 import {
   networkProjectionLines,
@@ -367,6 +367,44 @@ export async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): 
   }
 }
 
+/** Under a snapshot root: every sysfs value and NetworkManager keyfile of the plan is in place. */
+function verifyRootState(
+  plan: Plan,
+  desired: Desired,
+  live: LiveState,
+  opts: VerifyOptions,
+  out: Check[],
+): void {
+  const pools = new Set(plan.host.hugepages.map((h) => h.sysfsPath));
+  for (const s of desired.sysfs) {
+    // Hugepage pools have their own check above (reserved and in use).
+    if (pools.has(s.path)) continue;
+    const have = live.sysfs.get(s.path) ?? null;
+    const n = have === null ? null : Number(have);
+    add(out, {
+      subject: "host",
+      check: s.what,
+      ok: n !== null && (s.rule === "at-least" ? n >= s.value : n === s.value),
+      want: s.rule === "at-least" ? `>= ${s.value}` : String(s.value),
+      have: have ?? "absent",
+      evidence: join(opts.root, s.path),
+      fix: `nfvhost apply ${opts.topologyFile} --root ${opts.root}`,
+    });
+  }
+  for (const f of desired.nm) {
+    const have = live.files.get(f.path) ?? null;
+    add(out, {
+      subject: "host",
+      check: `NetworkManager profile ${f.path}`,
+      ok: have !== null && have.equals(f.content),
+      want: "as planned",
+      have: have === null ? "absent" : have.equals(f.content) ? "as planned" : "differs",
+      evidence: join(opts.root, f.path),
+      fix: `nfvhost apply ${opts.topologyFile} --root ${opts.root}`,
+    });
+  }
+}
+
 /** The day-0 ISO apply built: present, and the same bytes (digest recorded when it was built). */
 async function verifyDay0Iso(vnf: string, path: string, out: Check[], file: string): Promise<void> {
   const [image, recorded] = await Promise.all([readMaybe(path), readMaybe(day0ImageDigestPath(path))]);
@@ -525,7 +563,10 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
   for (const n of ctx.desired.networks)
     verifyNetwork(n, ctx.live.networks.get(n.name), virsh, out, opts.topologyFile);
   if (opts.guest) await verifyGuests(plan.vnfs, virsh, out);
-  await verifyPfs(plan, opts, out);
+  // A snapshot root has no links to ask `ip link` about: there the proof is what apply --root
+  // wrote under it, VF counts and hugepage pools in its sysfs and the NetworkManager keyfiles.
+  if (opts.root !== "/") verifyRootState(plan, ctx.desired, ctx.live, opts, out);
+  else await verifyPfs(plan, opts, out);
   const report: VerifyReport = {
     topology: ctx.parsed.topology.name,
     connect: virsh.uri,
