@@ -46,7 +46,7 @@ export const FIRST_FIT_HOSTS = 64;
  * page size divides its memory (demandOf), so its units there are whole pages.
  */
 function pageUnit(hosts: readonly SearchHost[]): number {
-  return Math.min(...hosts.map((h) => h.cap.pageSizeKiB));
+  return hosts.length === 0 ? 1 : Math.min(...hosts.map((h) => h.cap.pageSizeKiB));
 }
 
 function solverHost(h: SearchHost, unit: number): SolverHost {

@@ -40,12 +40,31 @@ export interface FleetPlanCliOptions {
   snapshots?: string;
   limit?: string;
   json?: boolean;
+  /** Seconds the exact placement may search when not every VNF fits (plan's --time-limit). */
+  timeLimit?: number;
+}
+
+function timeLimitOf(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600)
+    throw new NfvError({
+      code: "NFV-FLEET-TIME",
+      what: "--time-limit",
+      value,
+      expected: "seconds, a number above 0 and at most 3600",
+      fix: "pass e.g. --time-limit 30",
+      exitCode: 2,
+    });
+  return n;
 }
 
 export async function computeFleetPlan(file: string, o: FleetPlanCliOptions): Promise<FleetPlan> {
   const [fleet, inv] = await Promise.all([loadFleetTopology(file), loadInventory(o.inventory)]);
   const { inputs, skipped } = await loadHostInputs(limitHosts(inv, o.limit), o.snapshots);
-  const plan = planFleet(inputs, fleet, o.inventory, { skipped });
+  const plan = planFleet(inputs, fleet, o.inventory, {
+    skipped,
+    ...(o.timeLimit !== undefined ? { timeLimitS: o.timeLimit } : {}),
+  });
   return plan;
 }
 
@@ -158,6 +177,11 @@ export const fleetCommand: CommandModule = {
       .requiredOption("-i, --inventory <file>", "Ansible inventory")
       .option("--snapshots <dir>", "host snapshots (nfvhost fleet snapshot --out DIR)")
       .option("-l, --limit <hosts>", "plan over these hosts or groups only")
+      .option(
+        "--time-limit <seconds>",
+        "how long the exact placement may search when not every VNF fits (default 5)",
+        timeLimitOf,
+      )
       .option("--json", "the fleet plan as JSON")
       .action(fleetPlanAction);
 
