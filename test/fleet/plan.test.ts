@@ -114,6 +114,39 @@ describe("fleet placement", () => {
     expect(Object.keys(plan.assignment).length).toBe(20);
   });
 
+  it("plans hosts of different hugepage sizes together: a VNF goes where its memory is whole pages", () => {
+    const inputs = hostInputs([
+      {
+        name: "small-pages",
+        shape: SEED_C240M5,
+        host: { ...BASE_HOST, hugepages: { size: "2MiB", count: 4096 } },
+      },
+      { name: "big-pages", shape: AMD_EPYC_NPS4 },
+    ]);
+    const v = (memory: string, extra: Record<string, unknown> = {}) => ({
+      kind: "generic",
+      image: `/i/${memory}.qcow2`,
+      vcpus: 2,
+      memory,
+      ...extra,
+    });
+    const fleet = fleetOf({
+      name: "pages",
+      // The fleet's own default section; each host's nfvhost_host decides its page size.
+      host: { cpus: { isolate: "auto" }, hugepages: { size: "2MiB" } },
+      vnfs: {
+        odd: v("1536MiB"),
+        whole: v("4GiB", { host: "big-pages" }),
+        either: v("2GiB", { host: "small-pages" }),
+      },
+    });
+    const plan = planFleet(inputs, fleet, "inv");
+    expect(checkFleetPlan(plan, fleet, inputs)).toEqual([]);
+    expect(plan.assignment).toEqual({ odd: "small-pages", whole: "big-pages", either: "small-pages" });
+    const odd = plan.hosts.find((h) => h.host === "small-pages")!.plan.vnfs.find((x) => x.name === "odd")!;
+    expect(odd.memory).toMatchObject({ pageSizeKiB: 2048, pages: 768 });
+  });
+
   it("refuses a pin to a host the inventory does not have, and bad group rules with file:line", () => {
     expect(() =>
       planFleet(
