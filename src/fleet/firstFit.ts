@@ -94,11 +94,9 @@ export function firstFit(problem: PlacementProblem): SolverPlacement[] | null {
         a - b
       );
     });
+  const hostSlots: Slot[][] = hostNodes.map((nodes, hi) => nodes.map((ni) => ({ host: hi, node: ni })));
   const slotsOf = (v: SolverVnf, hi: number): Slot[] =>
-    hostNodes[hi]!.filter((ni) => v.node === undefined || s.nodes[ni]!.id === v.node).map((ni) => ({
-      host: hi,
-      node: ni,
-    }));
+    v.node === undefined ? hostSlots[hi]! : hostSlots[hi]!.filter((sl) => s.nodes[sl.node]!.id === v.node);
   const placements: SolverPlacement[] = [];
   for (const i of order) {
     const v = problem.vnfs[i]!;
