@@ -16,6 +16,7 @@ import {
 import { checkFleetPlan } from "../../src/fleet/check.js";
 import { planFleet, searchInputs } from "../../src/fleet/plan.js";
 import type { FleetTopology, HostInput } from "../../src/fleet/types.js";
+import { fleetCase } from "../../bench/fleet.js";
 import { solveFleet } from "../../bench/fleet-milp.js";
 import { deployedFromPlan } from "../../src/plan/deployed.js";
 import { fleetOf, hostInputs, type HostDef } from "./fixtures.js";
@@ -158,6 +159,21 @@ describe("fleet placement properties", () => {
         expect(groupBreaks(second, fleet, inputs)).toEqual([]);
       }),
       { numRuns: 25, seed: 1314 },
+    );
+  }, 240_000);
+
+  it("large fleets (> 64 hosts, the first-fit path) keep every rule and place every VNF that fits", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
+        const { inputs, fleet } = fleetCase(seed, 80, 400, { rules: true, maxVcpus: 4, maxGiB: 4 });
+        const plan = planFleet(inputs, fleet, "inv");
+        expect(checkFleetPlan(plan, fleet, inputs)).toEqual([]);
+        expect(groupBreaks(plan, fleet, inputs)).toEqual([]);
+        expect(placed(plan)).toBe(400);
+        const shuffled = [...inputs].reverse();
+        expect(planFleet(shuffled, fleet, "inv").assignment).toEqual(plan.assignment);
+      }),
+      { numRuns: 4, seed: 1316 },
     );
   }, 240_000);
 
