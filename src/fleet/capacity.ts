@@ -1,6 +1,6 @@
 /**
  * Every host of a fleet as a few numbers per NUMA node (free whole cores, free hugepages, free VFs
- * per PF) and every VNF as what it takes of them: the model the fleet placement searches over and
+ * per PF) and every VNF as what it takes of them: the model the fleet placement solves over (./solve.ts) and
  * the bench's MILP solves exactly. It counts as the single-host planner does (docs/plan.md); the
  * planner then places each host's share exactly, and its answer is what counts.
  */

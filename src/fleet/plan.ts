@@ -33,7 +33,7 @@ function matches(labels: Record<string, string>, groups: string[], sel: Record<s
   return Object.entries(sel).every(([k, v]) => (k === "group" ? groups.includes(v) : labels[k] === v));
 }
 
-/** The fleet's VNFs as the search sees them: allowed hosts (pin, selector, evictions), fixed ones. */
+/** The fleet's VNFs as the placement sees them: allowed hosts (pin, selector, evictions), fixed ones. */
 export function searchVnfs(
   fleet: FleetTopology,
   hosts: readonly HostInput[],
@@ -57,7 +57,7 @@ export function searchVnfs(
   });
 }
 
-/** The capacity model of a fleet, as the search and the bench's MILP take it. */
+/** The capacity model of a fleet, as the fleet solve and the bench's MILP take it. */
 export function searchInputs(
   inputs: readonly HostInput[],
   fleet: FleetTopology,
@@ -198,7 +198,7 @@ export function planFleet(
     }
     if (!evicted) break;
     if (round >= maxRounds) {
-      warnings.push(`fleet search stopped after ${round + 1} rounds of exact per-host planning`);
+      warnings.push(`fleet placement stopped after ${round + 1} rounds of exact per-host planning`);
       break;
     }
   }
