@@ -137,7 +137,7 @@ export function planFleet(
     });
     unplaced = found.unplaced;
     if (!found.proven)
-      notProven = `fleet placement stopped at the time limit: placed ${found.placed.size}, at most ${found.bound} possible; raise --time-limit to search further`;
+      notProven = `fleet placement stopped at the time limit: placed ${found.placed.size - running.size} new VNFs, at most ${found.bound} possible; raise --time-limit to search further`;
     else notProven = null;
     const perHost = new Map<string, string[]>(hosts.map((h) => [h.host.name, []]));
     for (const v of fleet.vnfs) {
