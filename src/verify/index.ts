@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { bindHost, prepare } from "../pipeline/index.js";
 import { readMaybe, readSysfs, sha256 } from "../host/files.js";
 import { day0ImageDigestPath } from "../desired/day0.js";
-import type { Desired, LiveNetwork, LiveState } from "../desired/types.js";
+import type { LiveNetwork } from "../desired/types.js";
 import { kernelArgsCommand } from "../desired/preflight.js";
 import {
   networkProjectionLines,
@@ -302,6 +302,8 @@ async function verifyVnf(
 }
 
 export async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): Promise<void> {
+  // Live links only: a snapshot root is checked by verifyRootState.
+  if (opts.root !== "/") return;
   const ipLink =
     opts.ipLink ??
     (async (pf: string) => (await run("ip", ["-d", "-j", "link", "show", "dev", pf])).stdout || "[]");
@@ -370,8 +372,7 @@ export async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): 
 /** Under a snapshot root: every sysfs value and NetworkManager keyfile of the plan is in place. */
 function verifyRootState(
   plan: Plan,
-  desired: Desired,
-  live: LiveState,
+  { desired, live }: Awaited<ReturnType<typeof prepare>>,
   opts: VerifyOptions,
   out: Check[],
 ): void {
@@ -563,10 +564,10 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
   for (const n of ctx.desired.networks)
     verifyNetwork(n, ctx.live.networks.get(n.name), virsh, out, opts.topologyFile);
   if (opts.guest) await verifyGuests(plan.vnfs, virsh, out);
+  await verifyPfs(plan, opts, out);
   // A snapshot root has no links to ask `ip link` about: there the proof is what apply --root
-  // wrote under it, VF counts and hugepage pools in its sysfs and the NetworkManager keyfiles.
-  if (opts.root !== "/") verifyRootState(plan, ctx.desired, ctx.live, opts, out);
-  else await verifyPfs(plan, opts, out);
+  // wrote under it, VF counts in its sysfs and the NetworkManager keyfiles.
+  if (opts.root !== "/") verifyRootState(plan, ctx, opts, out);
   const report: VerifyReport = {
     topology: ctx.parsed.topology.name,
     connect: virsh.uri,
