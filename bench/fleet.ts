@@ -51,6 +51,8 @@ export interface FleetScale {
   /** Peak RSS of the child (building the case, then planning). */
   peakRssMB: number;
   rssBeforePlanningMB: number;
+  /** bench/run.ts's row prints this: the child's peak RSS (the same as peakRssMB). */
+  rssMB: number;
   goalMs: number;
   error?: string;
 }
@@ -59,7 +61,16 @@ const SCALE_CHILD = fileURLToPath(new URL("./fleet-scale-child.ts", import.meta.
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 async function fleetScale(seed: number, hosts: number, vnfs: number): Promise<FleetScale> {
-  const base = { hosts, vnfs, placed: 0, wallMs: NaN, cpuMs: NaN, peakRssMB: NaN, rssBeforePlanningMB: NaN };
+  const base = {
+    hosts,
+    vnfs,
+    placed: 0,
+    wallMs: NaN,
+    cpuMs: NaN,
+    peakRssMB: NaN,
+    rssBeforePlanningMB: NaN,
+    rssMB: NaN,
+  };
   const r = await run(
     process.execPath,
     ["--import", "tsx", SCALE_CHILD, String(hosts), String(vnfs), String(seed)],
@@ -69,8 +80,8 @@ async function fleetScale(seed: number, hosts: number, vnfs: number): Promise<Fl
     },
   );
   try {
-    const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as Omit<FleetScale, "goalMs">;
-    return { ...base, ...out, goalMs: 2000 };
+    const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as Omit<FleetScale, "goalMs" | "rssMB">;
+    return { ...base, ...out, rssMB: out.peakRssMB, goalMs: 2000 };
   } catch {
     const why = r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.code}`;
     return { ...base, goalMs: 2000, error: `fleet scale child failed: ${why}` };

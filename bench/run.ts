@@ -305,8 +305,7 @@ fleetTable.push(
   ],
   [
     `fleet scale: ${f.scale.hosts} hosts x ${f.scale.vnfs} VNFs`,
-    f.scale.error ??
-      `${ms(f.scale.wallMs)} wall, ${ms(f.scale.cpuMs)} CPU, ${f.scale.placed} placed, peak RSS ${f.scale.peakRssMB.toFixed(0)} MB`,
+    `${ms(f.scale.wallMs)}, ${f.scale.placed} placed, +${f.scale.rssMB.toFixed(0)} MB`,
     "",
     `< ${f.scale.goalMs} ms`,
   ],
