@@ -59,7 +59,10 @@ function sendUntilStopped(): { stop: () => void; sent: () => number } {
 
 describe("nfvhost capture and status --threads on a running lab VNF", () => {
   it("capture finds the guest NIC's macvtap device on the veth and tcpdump captures frames on it", async () => {
-    const target = JSON.parse((await cli(["capture", VNF, "GigabitEthernet1", "--json"])).stdout) as {
+    // The guest name plan gave the first vNIC (IOS-XE kind: GigabitEthernet1), read from the applied plan.
+    const r = await cli(["capture", VNF, "GigabitEthernet1", "--state", lab.state, "--json"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const target = JSON.parse(r.stdout) as {
       device: string;
       mac: string;
       type: string;
@@ -78,6 +81,8 @@ describe("nfvhost capture and status --threads on a running lab VNF", () => {
         "capture",
         VNF,
         "GigabitEthernet1",
+        "--state",
+        lab.state,
         "--count",
         "3",
         "--duration",

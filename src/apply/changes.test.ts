@@ -81,6 +81,18 @@ describe("change set", () => {
     expect(set).toEqual({ changes: [], held: [], orphans: [] });
   });
 
+  it("resumes a paused VNF (paused is drift, not converged), and nothing else", () => {
+    const set = computeChanges(desired(xml()), live([{ config: xml(), state: "paused" }]), opts);
+    expect(set.changes).toHaveLength(1);
+    const c = set.changes[0]!;
+    expect(c.kind === "domain" && [c.resume, c.start, c.define, c.restart]).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
   it("re-pins a live-only drift without a restart", () => {
     const set = computeChanges(
       desired(xml()),

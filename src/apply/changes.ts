@@ -73,6 +73,8 @@ export type Change =
       /** Set by apply: the VNF's plan is the one applied before, so this corrects drift. */
       driftFix?: boolean;
       start: boolean;
+      /** Paused (by hand, or by libvirt on an I/O error): a paused VNF forwards nothing. */
+      resume?: boolean;
       autostart: boolean | null;
       beforeXml: string | null;
       beforeState: string | null;
@@ -310,8 +312,10 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
       }
     }
     const start = !running || restart;
+    // verify counts a paused VNF as drift; apply resumes it (a restart starts it afresh anyway).
+    const resume = have.state === "paused" && !restart;
     const autostart = have.autostart !== d.autostart ? d.autostart : null;
-    if (define || repins.length > 0 || start || autostart !== null) {
+    if (define || repins.length > 0 || start || resume || autostart !== null) {
       changes.push({
         kind: "domain",
         name: d.name,
@@ -321,6 +325,7 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
         restart,
         repins,
         start,
+        ...(resume ? { resume } : {}),
         autostart,
         beforeXml: have.configXml,
         beforeState: have.state,

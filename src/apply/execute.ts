@@ -53,6 +53,7 @@ export function describeChange(c: Change): string {
           ? `re-pin ${c.repins.map((r) => (r.vcpu === "emulator" ? `emulator->${r.cpuset}` : `vCPU${r.vcpu}->${r.cpuset}`)).join(" ")}`
           : null,
         c.start ? "start" : null,
+        c.resume ? "resume (it was paused)" : null,
         c.autostart === null ? null : c.autostart ? "autostart on" : "autostart off",
       ];
       return `domain ${c.name}: ${steps.filter(Boolean).join(", ")}`;
@@ -237,6 +238,7 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
       });
     }
     if (c.start) await step("start", () => virsh.start(c.name));
+    if (c.resume) await step("resume", () => virsh.resume(c.name));
     const autostart = c.autostart;
     if (autostart !== null) await step("autostart", () => virsh.autostart(c.name, autostart));
     await ctx.journal.markDone(item);

@@ -24,7 +24,7 @@ export {
   type LibvirtSnapshot,
 } from "../pipeline/index.js";
 
-export const DEFAULT_STATE_DIR = "/var/lib/nfvhost";
+export { DEFAULT_STATE_DIR } from "../host/paths.js";
 
 export interface ApplyOptions {
   topologyFile: string;

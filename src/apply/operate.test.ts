@@ -23,9 +23,12 @@ function domain(state = "running"): LiveDomain {
   return { name: s.name, state, summary: s, config: s, configXml: live, managed: true };
 }
 
+// The guest names the applied plan gave csr1kv-1's vNICs (IOS-XE).
+const iosxe = ["GigabitEthernet1", "GigabitEthernet2", "GigabitEthernet3"];
+
 describe("capture target", () => {
   it("finds the host device by guest name, index, MAC or device", () => {
-    expect(captureTarget(domain(), iflist, "GigabitEthernet1")).toEqual({
+    expect(captureTarget(domain(), iflist, "GigabitEthernet1", iosxe)).toEqual({
       device: "macvtap0",
       mac: "52:54:00:36:95:f0",
       type: "direct",
@@ -36,18 +39,27 @@ describe("capture target", () => {
   });
 
   it("says clearly that an SR-IOV VF cannot be captured on the host", () => {
-    expect(() => captureTarget(domain(), iflist, "GigabitEthernet2")).toThrow(
+    expect(() => captureTarget(domain(), iflist, "GigabitEthernet2", iosxe)).toThrow(
       /SR-IOV VF 0000:3b:10.1.*cannot be captured on the host: the VM owns it through vfio-pci/,
     );
   });
 
   it("names the interfaces there are when IFACE does not match, and refuses a stopped domain", () => {
-    expect(() => captureTarget(domain(), iflist, "GigabitEthernet9")).toThrow(
+    expect(() => captureTarget(domain(), iflist, "GigabitEthernet9", iosxe)).toThrow(
       /GigabitEthernet1 \(52:54:00:36:95:f0, macvtap0\)/,
     );
     const off = domain("shut off");
     off.summary = { ...off.summary, interfaces: off.summary.interfaces.map((i) => ({ ...i, target: null })) };
-    expect(() => captureTarget(off, [], "GigabitEthernet1")).toThrow(/virsh start csr1kv-1/);
+    expect(() => captureTarget(off, [], "GigabitEthernet1", iosxe)).toThrow(/virsh start csr1kv-1/);
+  });
+
+  it("a generic VNF's vNICs go by the names plan gave them (eth0, eth1), not IOS-XE's", () => {
+    const generic = ["eth0", "eth1", "eth2"];
+    expect(captureTarget(domain(), iflist, "eth2", generic).device).toBe("vnet5");
+    expect(captureTarget(domain(), iflist, "ETH0", generic).device).toBe("macvtap0");
+    expect(() => captureTarget(domain(), iflist, "GigabitEthernet1", generic)).toThrow(/one of eth0 \(/);
+    // Without an applied plan (a domain nfvhost did not apply) the 1-based index still works.
+    expect(captureTarget(domain(), iflist, "1").device).toBe("macvtap0");
   });
 
   it("builds tcpdump's argument array (never a shell string)", () => {

@@ -38,19 +38,21 @@ export interface CaptureTarget {
 }
 
 /**
- * The host-side device of a VNF's interface. IFACE may be the guest name (GigabitEthernet2),
- * a 1-based index, a MAC, or the host device (vnet5, macvtap0).
+ * The host-side device of a VNF's interface. IFACE may be the guest name the plan gave that vNIC
+ * (GigabitEthernet2 on IOS-XE, eth1 on a generic VNF: `guestNames`, from the applied plan, in vNIC
+ * order), a 1-based index, a MAC, or the host device (vnet5, macvtap0).
  */
 export function captureTarget(
   d: LiveDomain,
   ifs: DomIfEntry[],
   iface: string,
-  guestPrefix = "GigabitEthernet",
+  guestNames: readonly string[] = [],
 ): CaptureTarget {
   const list = d.summary.interfaces;
-  let idx = -1;
-  const m = new RegExp(`^(?:${guestPrefix})?(\\d+)$`, "i").exec(iface);
-  if (m) idx = Number(m[1]) - 1;
+  let idx = guestNames.findIndex((g) => g.toLowerCase() === iface.toLowerCase());
+  if (idx >= 0) {
+    // found by its guest name
+  } else if (/^\d+$/.test(iface)) idx = Number(iface) - 1;
   else if (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(iface))
     idx = list.findIndex((i) => i.mac === iface.toLowerCase());
   else
@@ -62,7 +64,7 @@ export function captureTarget(
     throw new NfvError({
       what: `interface ${iface} of ${d.name}`,
       value: "not found",
-      expected: `one of ${list.map((i, n) => `${guestPrefix}${n + 1} (${i.mac ?? "?"}${i.target ? `, ${i.target}` : ""})`).join(", ") || "(no interfaces)"}`,
+      expected: `one of ${list.map((i, n) => `${guestNames[n] ?? n + 1} (${i.mac ?? "?"}${i.target ? `, ${i.target}` : ""})`).join(", ") || "(no interfaces)"}`,
       exitCode: 2,
     });
   }

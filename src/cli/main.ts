@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { fromSystemError, NfvError, NfvErrors } from "../util/errors.js";
-import type { CommandModule } from "./command.js";
+import { collectExit, type CommandModule } from "./command.js";
 import { colours, wantsColour } from "../util/colour.js";
 // Commands load on demand: `nfvhost plan` should not pay for the dashboard's web server or the XML
 // library. One line per command, sorted; the module exports `<name>Command`.
@@ -59,12 +59,23 @@ function printError(err: NfvError): void {
 /** Runs the CLI and returns the process exit code; never throws for user-fixable problems. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(await loadCommands(argv));
+  const outcome = { code: 0, jsonPrinted: false };
   try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    const code = await collectExit(() => program.parseAsync(argv), outcome);
+    // A command not yet converted to returning its code may still set process.exitCode.
+    return code || (typeof process.exitCode === "number" ? process.exitCode : 0);
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? 0 : 2;
+    }
+    // --json: a script reads stdout, so every failure is a JSON document there too (the human
+    // message still goes to stderr).
+    const json = argv.slice(2).includes("--json");
+    if (json && !outcome.jsonPrinted && (err instanceof NfvErrors || err instanceof NfvError)) {
+      const errors = err instanceof NfvErrors ? err.errors : [err];
+      process.stdout.write(
+        `${JSON.stringify({ ok: false, errors: errors.map((e) => e.toJSON()) }, null, 2)}\n`,
+      );
     }
     if (err instanceof NfvErrors) {
       for (const e of err.errors) printError(e);

@@ -16,16 +16,24 @@ export function problemLocation(p: PlanProblem, parsed: ParsedTopology): string 
   return formatLocation({ file: loc.file, line: loc.line });
 }
 
-/** Prints the problems (JSON on stdout, or text on stderr) and sets exit code 1. */
+/** Prints the problems (JSON on stdout, or text on stderr); returns the exit code, 1. */
 export function reportPlanProblems(
   problems: readonly PlanProblem[],
   parsed: ParsedTopology,
-  opts: { json: boolean; consequence?: string },
-): void {
+  opts: { json: boolean; consequence?: string; notes?: readonly string[] },
+): 1 {
+  const notes = opts.notes ?? [];
   if (opts.json) {
-    printJson({ ok: false, problems: problems.map((p) => ({ ...p, location: problemLocation(p, parsed) })) });
+    printJson({
+      ok: false,
+      code: "NFV-PLAN-MISFIT",
+      ...(notes.length > 0 ? { notes } : {}),
+      problems: problems.map((p) => ({ ...p, location: problemLocation(p, parsed) })),
+    });
   } else {
     const color = wantsColour(process.stderr);
+    // What runs now (foreign domains holding CPUs) explains many misfits: say it first.
+    for (const n of notes) process.stderr.write(`note: ${n}\n`);
     for (const line of formatProblems(problems, (p) => problemLocation(p, parsed), { color }))
       process.stderr.write(`${line}\n`);
     const tail = opts.consequence ? `; ${opts.consequence}` : "";
@@ -33,5 +41,5 @@ export function reportPlanProblems(
       `${colours(color).bold(problemCountLine(problems, parsed.topology.vnfs.length))}${tail}.\n`,
     );
   }
-  process.exitCode = 1;
+  return 1;
 }

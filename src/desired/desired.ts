@@ -4,16 +4,16 @@
  * the sysfs values the guide writes by hand (hugepages per node, sriov_numvfs).
  */
 import { readFile, readlink, lstat } from "node:fs/promises";
-import { dirname, join, posix } from "node:path";
+import { dirname, posix } from "node:path";
 import type { HostFacts } from "../facts/types.js";
 import type { Plan } from "../plan/types.js";
-import { renderDomainXml, renderNetworkXml } from "../render/libvirt/index.js";
-import { markNetworkXml } from "../libvirt/network-owner.js";
+import { libvirtState } from "../render/libvirt/desired.js";
 import { buildConnections } from "../render/nm/model.js";
 import { KEYFILE_DIR, keyfileName, renderKeyfile } from "../render/nm/keyfile.js";
 import { assertIfName } from "../util/names.js";
 import type { Desired, DesiredSysfs } from "./types.js";
 import { sha256, underRoot } from "../host/files.js";
+import { day0IsoPath } from "../host/paths.js";
 import type { PreflightResult } from "./preflight.js";
 
 export interface DesiredOptions {
@@ -26,17 +26,7 @@ export interface DesiredOptions {
   day0: Record<string, { label: string; files: { name: string; content: Buffer }[]; dirs?: string[] }>;
 }
 
-/** Where nfvhost keeps what it builds for a VNF on the host. */
-export function day0IsoPath(stateDir: string, vnf: string): string {
-  return join(stateDir, "day0", `${vnf}-day0.iso`);
-}
-/** The qcow2 overlay a VNF with `image: {base, overlay: per-vnf}` boots. */
-export function overlayPath(stateDir: string, vnf: string): string {
-  return join(stateDir, "overlays", `${vnf}.qcow2`);
-}
-export function serialLogPath(stateDir: string, vnf: string): string {
-  return join(stateDir, "console", `${vnf}.log`);
-}
+export { day0IsoPath, overlayPath, serialLogPath } from "../host/paths.js";
 
 /**
  * The PF's PCI device directory (host path). /sys/class/net/PF is a symlink on a host and a small
@@ -105,26 +95,13 @@ export async function buildDesired(
     });
   }
 
-  const networks = plan.networks.map((n) => ({
-    name: n.name,
-    xml: markNetworkXml(renderNetworkXml(n), opts.topologyName),
-  }));
-
-  const domains = plan.vnfs.map((v) => ({
-    vnf: v,
-    name: v.name,
-    autostart: v.autostart,
-    ...(v.overlay ? { overlay: { path: overlayPath(opts.stateDir, v.name), base: v.image } } : {}),
-    xml: renderDomainXml(v, {
-      ...(v.overlay ? { diskPath: overlayPath(opts.stateDir, v.name) } : {}),
-      accel: pre.domainType[v.name] ?? "kvm",
-      lockedMemory: pre.locked[v.name] ?? false,
-      ...(opts.day0[v.name] ? { day0IsoPath: day0IsoPath(opts.stateDir, v.name) } : {}),
-      serialLogPath: serialLogPath(opts.stateDir, v.name),
-      ...(opts.uuids[v.name] ? { uuid: opts.uuids[v.name] } : {}),
-      topology: opts.topologyName,
-    }),
-  }));
+  const { networks, domains } = libvirtState(plan, {
+    stateDir: opts.stateDir,
+    day0: new Set(Object.keys(opts.day0)),
+    uuids: opts.uuids,
+    domainType: pre.domainType,
+    locked: pre.locked,
+  });
   void facts;
   return { sysfs, nm, isos, networks, domains };
 }

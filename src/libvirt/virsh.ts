@@ -146,6 +146,10 @@ export class Virsh {
     await this.call(["start", name], { kind: "domain", name });
   }
 
+  async resume(name: string): Promise<void> {
+    await this.call(["resume", name], { kind: "domain", name });
+  }
+
   async autostart(name: string, enable = true): Promise<void> {
     await this.call(["autostart", ...(enable ? [] : ["--disable"]), name], { kind: "domain", name });
   }

@@ -6,10 +6,9 @@
  */
 import { discoverHost } from "../facts/discover.js";
 import type { HostFacts } from "../facts/types.js";
-import { readDomains, toDeployedVnf, type LiveDomain } from "../libvirt/deployed.js";
-import { networkOwner } from "../libvirt/network-owner.js";
+import type { LiveDomain } from "../libvirt/deployed.js";
 import type { NetworkListEntry } from "../libvirt/parse.js";
-import type { Virsh } from "../libvirt/virsh.js";
+import { isUnreachable, type Virsh } from "../libvirt/virsh.js";
 import { planDeployment } from "../plan/planner.js";
 import type { DeployedVnf, Plan, PlanResult } from "../plan/types.js";
 import { loadAppliedPlan } from "../state/applied.js";
@@ -18,10 +17,8 @@ import type { ParsedTopology } from "../topology/types.js";
 import { mapLimit, READ_CONCURRENCY } from "../util/concurrency.js";
 import { formatCpuList } from "../util/cpulist.js";
 import type { Desired, LiveState } from "../desired/types.js";
-import { day0Presence, renderDay0, saltSeed } from "../desired/day0.js";
-import { buildDesired } from "../desired/desired.js";
 import { readMaybe, readSysfs, underRoot } from "../host/files.js";
-import { memlockRaisable, preflight, type PreflightResult } from "../desired/preflight.js";
+import type { PreflightResult } from "../desired/preflight.js";
 import { TopologyDoesNotFit } from "../plan/misfit-error.js";
 import { deployedFromPlan } from "../plan/deployed.js";
 import { NfvError, NfvErrors } from "../util/errors.js";
@@ -73,6 +70,15 @@ export interface PipelineInput {
   yes?: string[];
   /** Facts already discovered (the dashboard caches them). */
   facts?: HostFacts | Promise<HostFacts>;
+  /**
+   * plan and render on a host whose libvirtd does not run yet (a host being prepared): plan as if
+   * no VM runs, and say so. apply and verify need libvirt and fail instead.
+   */
+  libvirtOptional?: boolean;
+  /** Running VMs given by hand (plan --deployed FILE, for a snapshot): added to what runs now. */
+  deployed?: DeployedVnf[];
+  /** How long exact placement may search when not every VNF fits (plan --time-limit). */
+  timeLimitS?: number;
 }
 
 export interface PipelineResult {
@@ -87,6 +93,8 @@ const EMPTY: LibvirtSnapshot = { domains: [], autostart: new Set(), networks: []
 
 /** The three reads are independent: each its own virsh process, run side by side. */
 export async function readLibvirt(virsh: Virsh): Promise<LibvirtSnapshot> {
+  // The XML parser loads only when there is a libvirt to read (plan of a snapshot starts faster).
+  const { readDomains } = await import("../libvirt/deployed.js");
   const [domains, autostart, networks] = await Promise.all([
     readDomains(virsh),
     // One `list --autostart` for every domain instead of one `dominfo` each.
@@ -127,6 +135,7 @@ function foreignNote(f: ForeignDomain): string {
  * and hugepages they use. Shut-off domains hold nothing.
  */
 export function whatRunsNow(
+  toDeployedVnf: (d: LiveDomain, facts: HostFacts) => DeployedVnf,
   libvirt: LibvirtSnapshot,
   facts: HostFacts,
   applied: Plan | null,
@@ -178,7 +187,16 @@ export function refuseGarbageFacts(facts: HostFacts): void {
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   // libvirt is read while the topology is validated and the host discovered (virsh runs in its
   // own processes).
-  const libvirt = input.virsh ? readLibvirt(input.virsh) : Promise.resolve(EMPTY);
+  const unreachable: string[] = [];
+  const libvirt = input.virsh
+    ? readLibvirt(input.virsh).catch((e: unknown) => {
+        if (!input.libvirtOptional || !(e instanceof NfvError) || !isUnreachable(e.message)) throw e;
+        unreachable.push(
+          `libvirt does not answer at ${input.virsh!.uri}: planned as if no VM runs on this host (start libvirtd for the real picture)`,
+        );
+        return EMPTY;
+      })
+    : Promise.resolve(EMPTY);
   libvirt.catch(() => undefined); // awaited below; a bad topology file must not leave it unhandled
   const factsP = input.facts ?? discoverHost({ root: input.root });
   Promise.resolve(factsP).catch(() => undefined);
@@ -197,8 +215,21 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       return !p || !spec || spec.vcpus !== p.vcpus || spec.memoryKiB !== p.memory.KiB;
     }),
   );
-  const running = whatRunsNow(snapshot, facts, applied, replan);
-  const planned = planDeployment(facts, parsed.topology, running.deployed);
+  const toDeployed =
+    snapshot.domains.length > 0
+      ? (await import("../libvirt/deployed.js")).toDeployedVnf
+      : () => {
+          throw new Error("unreachable: no domain to convert");
+        };
+  const running = whatRunsNow(toDeployed, snapshot, facts, applied, replan);
+  running.notes.unshift(...unreachable);
+  if (input.deployed) running.deployed.push(...input.deployed);
+  const planned = planDeployment(
+    facts,
+    parsed.topology,
+    running.deployed,
+    input.timeLimitS !== undefined ? { timeLimitS: input.timeLimitS } : {},
+  );
   const result: PlanResult = planned.ok
     ? { ok: true, plan: { ...planned.plan, warnings: [...running.notes, ...planned.plan.warnings] } }
     : planned;
@@ -246,6 +277,7 @@ export async function readLive(
   root: string,
   snapshot?: LibvirtSnapshot,
 ): Promise<LiveState> {
+  const { networkOwner } = await import("../libvirt/network-owner.js");
   const { domains: listed, autostart, networks: netList } = snapshot ?? (await readLibvirt(virsh));
   const domains: LiveState["domains"] = new Map();
   for (const d of listed) domains.set(d.name, { ...d, autostart: autostart.has(d.name) });
@@ -275,6 +307,17 @@ export async function readLive(
   return { domains, networks, sysfs, files, isoDigests };
 }
 
+/** A misfit with what runs now, so apply reports it exactly as plan does. */
+export class PlanDoesNotFit extends TopologyDoesNotFit {
+  constructor(
+    problems: ConstructorParameters<typeof TopologyDoesNotFit>[0],
+    parsed: ParsedTopology,
+    readonly notes: readonly string[],
+  ) {
+    super(problems, parsed);
+  }
+}
+
 /** Everything up to the change set; shared by apply, --dry-run and verify. */
 export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<ApplyContext> {
   const pipe = await runPipeline({
@@ -285,7 +328,15 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
     yes: opts.yes,
   });
   const { parsed, facts, result } = pipe;
-  if (!result.ok) throw new TopologyDoesNotFit(result.problems, parsed);
+  // The desired-state builders (renderers, XML library) load only for apply and verify: `plan`
+  // starts without them.
+  const [{ day0Presence, renderDay0, saltSeed }, { buildDesired }, { memlockRaisable, preflight }] =
+    await Promise.all([
+      import("../desired/day0.js"),
+      import("../desired/desired.js"),
+      import("../desired/preflight.js"),
+    ]);
+  if (!result.ok) throw new PlanDoesNotFit(result.problems, parsed, pipe.running.notes);
   const plan = result.plan;
   const pre = await preflight(
     facts,

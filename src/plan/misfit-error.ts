@@ -21,6 +21,7 @@ export class TopologyDoesNotFit extends NfvErrors {
             expected: p.need !== null ? `${p.need} (have ${p.have ?? 0})` : undefined,
             fix: p.fixes.join("; ") || undefined,
             exitCode: 1,
+            code: "NFV-PLAN-MISFIT",
           }),
       ),
       "the topology does not fit this host",

@@ -3,6 +3,8 @@
  * (the environment it reads secrets from is passed in); writeArtifacts and the ISO build are the
  * only I/O. Layout of the output directory: see README.txt it writes, and docs/render.md.
  */
+import { dirname } from "node:path";
+import { DEFAULT_STATE_DIR, day0IsoPath } from "../host/paths.js";
 import type { HostFacts } from "../facts/types.js";
 import type { Plan } from "../plan/types.js";
 import { assertAbsolutePath, assertDomainName } from "../util/names.js";
@@ -12,14 +14,13 @@ import { kernelArgsStep } from "./host/kernel-args.js";
 import { localRepo } from "./host/local-repo.js";
 import { securityStep } from "./host/security.js";
 import { brNetfilterFile, needsBrNetfilter, sysctlFile, sysctlStep } from "./host/sysctl.js";
-import { renderDomainXml, renderNetworkXml, type DomainContext } from "./libvirt/index.js";
+import { libvirtState, type LibvirtContext } from "./libvirt/desired.js";
 import { keyfileName, renderKeyfile } from "./nm/keyfile.js";
 import { buildConnections } from "./nm/model.js";
 import { applyScript, readme } from "./readme.js";
 import { stepScript, type ShellStep } from "./script.js";
 import { day0Step, domainsStep, libvirtNetworksStep, networkManagerStep } from "./steps.js";
 import { MODE_FILE, MODE_SECRET, type IsoSpec, type RenderOptions, type RenderedFile } from "./types.js";
-import { uuidV5 } from "./uuid.js";
 
 export type { IsoSpec, RenderOptions, RenderedFile } from "./types.js";
 export { writeArtifacts } from "./write.js";
@@ -31,8 +32,15 @@ export const DEFAULT_DAY0_DIR = "/var/lib/nfvhost/day0";
  * Every file for one plan, in the order README.txt lists them. ISO images are entries with `iso`
  * set and no content: writeArtifacts builds them from the day-0 files.
  */
-export function renderArtifacts(plan: Plan, facts: HostFacts, opts: RenderOptions): RenderedFile[] {
-  const day0Dir = opts.day0Dir ?? DEFAULT_DAY0_DIR;
+export function renderArtifacts(
+  plan: Plan,
+  facts: HostFacts,
+  opts: RenderOptions,
+  /** What the pipeline read of the host (UUIDs of existing domains, preflight): apply's values. */
+  host: Omit<LibvirtContext, "day0" | "day0Dir"> = {},
+): RenderedFile[] {
+  // Apply keeps the ISOs under its --state directory: render says the same path unless told otherwise.
+  const day0Dir = opts.day0Dir ?? dirname(day0IsoPath(host.stateDir ?? DEFAULT_STATE_DIR, "x"));
   assertAbsolutePath(day0Dir, "day-0 image directory");
   const files: RenderedFile[] = [];
   const steps: { step: ShellStep; script: string }[] = [];
@@ -91,11 +99,17 @@ export function renderArtifacts(plan: Plan, facts: HostFacts, opts: RenderOption
   }
   if (conns.length > 0) addStep(networkManagerStep(conns, plan, facts), "network-manager/nmcli.sh");
 
-  // libvirt networks.
+  // libvirt: the same domain and network XML apply defines (one builder, render/libvirt/desired.ts).
+  const day0ByVnf = new Map(plan.vnfs.map((v) => [v.name, renderDay0(v, opts.env, opts.saltSeed)]));
+  const libvirt = libvirtState(plan, {
+    ...host,
+    day0Dir,
+    day0: new Set([...day0ByVnf].filter(([, d]) => d !== null).map(([n]) => n)),
+  });
   for (const net of plan.networks) {
     files.push({
       path: `libvirt/networks/${net.name}.xml`,
-      content: renderNetworkXml(net),
+      content: libvirt.networks.find((n) => n.name === net.name)!.xml,
       mode: MODE_FILE,
       description: `libvirt network ${net.name} (${net.type})`,
     });
@@ -107,23 +121,16 @@ export function renderArtifacts(plan: Plan, facts: HostFacts, opts: RenderOption
   const notes: string[] = [];
   for (const vnf of plan.vnfs) {
     assertDomainName(vnf.name, `vnfs.${vnf.name}`);
-    const day0 = renderDay0(vnf, opts.env, opts.saltSeed);
-    const ctx: DomainContext = {
-      accel: vnf.lab ? "qemu" : "kvm",
-      lockedMemory: true,
-      uuid: uuidV5(`${plan.topology}/libvirt/domain/${vnf.name}`),
-      topology: plan.topology,
-    };
+    const day0 = day0ByVnf.get(vnf.name) ?? null;
     if (day0) {
       files.push(...day0.files);
       files.push(isoFile(day0.iso));
       notes.push(...day0.notes);
-      ctx.day0IsoPath = `${day0Dir}/${day0IsoName(vnf.name)}`;
-      hostIsos.push({ local: day0.iso.path, host: ctx.day0IsoPath, vnf: vnf.name });
+      hostIsos.push({ local: day0.iso.path, host: `${day0Dir}/${day0IsoName(vnf.name)}`, vnf: vnf.name });
     }
     files.push({
       path: `libvirt/domains/${vnf.name}.xml`,
-      content: renderDomainXml(vnf, ctx),
+      content: libvirt.domains.find((d) => d.name === vnf.name)!.xml,
       mode: MODE_FILE,
       description: `libvirt domain ${vnf.name}`,
     });

@@ -50,7 +50,7 @@ export type JournalItem =
     }
   | { kind: "pin"; name: string; what: string; before: string; after: string; done: boolean };
 
-export type DomainStep = "stop" | "define" | "repin" | "start" | "autostart";
+export type DomainStep = "stop" | "define" | "repin" | "start" | "resume" | "autostart";
 
 export type JournalStatus = "in-progress" | "complete" | "failed" | "rolled-back";
 

@@ -40,7 +40,11 @@ function fail(found: NfvError[], file: string): never {
       : new NfvError({ ...e.details, fix: `change it to ${e.details.expected}` }),
   );
   // ajv can report one spot twice (e.g. through two schema paths); say each thing once.
-  let unique = [...new Map(errors.map((e) => [e.message, e])).values()].sort(byPosition);
+  // Every topology problem carries the NFV-TOPO- family code (stable for scripts reading --json).
+  const coded = errors.map((e) =>
+    e.details.code ? e : new NfvError({ ...e.details, code: "NFV-TOPO-INVALID" }),
+  );
+  let unique = [...new Map(coded.map((e) => [e.message, e])).values()].sort(byPosition);
   if (unique.length > MAX_LISTED) {
     const rest = unique.length - MAX_LISTED;
     const last = unique[MAX_LISTED - 1]!.details.location;
@@ -51,6 +55,7 @@ function fail(found: NfvError[], file: string): never {
         expected: `a topology file (${MAX_LISTED} problems are listed; fix those first)`,
         fix: "check that this is the topology file you meant; run validate again after fixing the ones above",
         location: { file, ...(last?.line !== undefined ? { line: last.line } : {}) },
+        code: "NFV-TOPO-INVALID",
       }),
     ];
   }
@@ -106,6 +111,7 @@ export function parseTopology(text: string, file: string): ParsedTopology {
         (e) =>
           new NfvError({
             what: "YAML syntax error",
+            code: "NFV-TOPO-YAML",
             value: undefined,
             expected: `valid YAML: ${e.message}`,
             fix: YAML_FIX[e.code] ?? "check indentation, quotes and brackets on this line",

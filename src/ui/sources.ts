@@ -1,13 +1,13 @@
 /**
- * Wires the dashboard to the real pipeline: discovery (live or snapshot), the planner on the
- * --topology file or a previewed text, and libvirt for what runs now.
+ * Wires the dashboard to the one pipeline (src/pipeline): discovery (live or snapshot), what runs
+ * now, and the planner on the --topology file or a previewed text.
  */
 import { discoverHost } from "../facts/discover.js";
 import type { HostFacts } from "../facts/types.js";
 import { readDeployed } from "../libvirt/deployed.js";
 import { Virsh } from "../libvirt/virsh.js";
-import { planDeployment } from "../plan/planner.js";
 import type { DeployedVnf } from "../plan/types.js";
+import { runPipeline } from "../pipeline/index.js";
 import { loadTopology, parseTopology } from "../topology/load.js";
 import type { ParsedTopology } from "../topology/types.js";
 import type { UiSources } from "./server.js";
@@ -44,6 +44,7 @@ export function createSources(opts: SourceOptions): UiSources {
     return list.map((d) => ({ name: d.name, state: d.state }));
   };
 
+  // The preview worker plans around what runs now (it cannot reach libvirt itself).
   const deployed = async (f: HostFacts): Promise<DeployedVnf[]> =>
     virsh && !snapshot ? readDeployed(virsh, f).catch(() => []) : [];
 
@@ -57,8 +58,16 @@ export function createSources(opts: SourceOptions): UiSources {
       if (text !== undefined) parsed = parseTopology(text, "preview.yaml");
       else if (opts.topology) parsed = await loadTopology(opts.topology);
       else return { plan: null, problems: [], file: null };
-      const f = await facts();
-      const result = planDeployment(f, parsed.topology, await deployed(f));
+      // The same pipeline as plan and apply: what runs now (nfvhost's VMs where the applied plan
+      // put them, foreign ones where they run) from libvirt of a live host; none for a snapshot.
+      const { result } = await runPipeline({
+        parsed,
+        root: opts.root,
+        virsh: snapshot ? null : virsh,
+        stateDir: snapshot ? null : (opts.stateDir ?? null),
+        facts: facts(),
+        libvirtOptional: true,
+      });
       return result.ok
         ? { plan: result.plan, problems: [], file: parsed.file }
         : { plan: null, problems: result.problems, file: parsed.file };

@@ -2,12 +2,13 @@ import type { Command } from "commander";
 import { applyTopology, DEFAULT_STATE_DIR } from "../../apply/index.js";
 import { formatApplyReport, progressRenderer } from "../../apply/format.js";
 import { directoryRoot, wholeSeconds } from "../../apply/options.js";
-import { resolveConnect } from "../../libvirt/virsh.js";
 import { NfvError } from "../../util/errors.js";
-import { type CommandModule, printJson } from "../command.js";
+import { type CommandModule, printJson, returning } from "../command.js";
+import { bool, list, sharedOptions, str, type RawOptions } from "../options.js";
 import { wantsColour } from "../../util/colour.js";
 import { TopologyDoesNotFit } from "../../plan/misfit-error.js";
 import { reportPlanProblems } from "../plan-problems.js";
+import { PlanDoesNotFit } from "../../pipeline/index.js";
 
 export function parseAccel(v: string | undefined): "kvm" | "tcg" | undefined {
   if (v === undefined) return undefined;
@@ -33,7 +34,7 @@ export const applyCommand: CommandModule = {
         "--adopt",
         "take over existing domains and libvirt networks of the same name that nfvhost did not create",
       )
-      .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
+      .option("--connect <uri>", "libvirt URI of this host (default NFVHOST_CONNECT or qemu:///system)")
       .option("--state <dir>", "state directory (lock, journal)", DEFAULT_STATE_DIR)
       .option(
         "--root <dir>",
@@ -48,37 +49,42 @@ export const applyCommand: CommandModule = {
         "60",
       )
       .option("--json", "machine-readable report")
-      .action(async (file: string, o: Record<string, unknown>) => {
-        // Bad values are refused before libvirt, sysfs or the state directory are touched.
-        const stopTimeoutSeconds = wholeSeconds(o.stopTimeout, "--stop-timeout");
-        const root = directoryRoot(o.root as string, "apply");
-        const accel = parseAccel(o.accel as string | undefined);
-        const json = Boolean(o.json);
-        const report = await applyTopology({
-          topologyFile: file,
-          connect: resolveConnect(o.connect as string | undefined),
-          stateDir: o.state as string,
-          root,
-          dryRun: Boolean(o.dryRun),
-          yes: Array.isArray(o.yes) ? (o.yes as string[]) : [],
-          adopt: Boolean(o.adopt),
-          accel,
-          allowUnlocked: Boolean(o.allowUnlocked),
-          stopTimeoutMs: stopTimeoutSeconds * 1000,
-          env: process.env,
-          renderer: progressRenderer({ json, isTTY: process.stdout.isTTY === true }),
-        }).catch((e: unknown) => {
-          if (!(e instanceof TopologyDoesNotFit)) throw e;
-          reportPlanProblems(e.problems, e.parsed, { json, consequence: "nothing was changed" });
-          return null;
-        });
-        if (!report) return;
-        if (json) printJson(report);
-        else
-          process.stdout.write(
-            formatApplyReport(report, { full: false, color: wantsColour(process.stdout) }),
-          );
-        if (report.held.length > 0) process.exitCode = 1;
-      });
+      .action(
+        returning(async (file: string, raw: RawOptions) => {
+          // Bad values are refused before libvirt, sysfs or the state directory are touched.
+          const o = sharedOptions(raw);
+          const stopTimeoutSeconds = wholeSeconds(raw.stopTimeout, "--stop-timeout");
+          const root = directoryRoot(o.root, "apply");
+          const accel = parseAccel(str(raw, "accel"));
+          const report = await applyTopology({
+            topologyFile: file,
+            connect: o.connect,
+            stateDir: o.state,
+            root,
+            dryRun: bool(raw, "dryRun"),
+            yes: list(raw, "yes"),
+            adopt: bool(raw, "adopt"),
+            accel,
+            allowUnlocked: bool(raw, "allowUnlocked"),
+            stopTimeoutMs: stopTimeoutSeconds * 1000,
+            env: process.env,
+            renderer: progressRenderer({ json: o.json, isTTY: process.stdout.isTTY === true }),
+          }).catch((e: unknown) => {
+            if (!(e instanceof TopologyDoesNotFit)) throw e;
+            return reportPlanProblems(e.problems, e.parsed, {
+              json: o.json,
+              consequence: "nothing was changed",
+              notes: e instanceof PlanDoesNotFit ? e.notes : [],
+            });
+          });
+          if (typeof report === "number") return report;
+          if (o.json) printJson(report);
+          else
+            process.stdout.write(
+              formatApplyReport(report, { full: false, color: wantsColour(process.stdout) }),
+            );
+          return report.held.length > 0 ? 1 : 0;
+        }),
+      );
   },
 };

@@ -3,15 +3,16 @@ import { DEFAULT_STATE_DIR } from "../../apply/index.js";
 import { destroyVnfs } from "../../apply/operate.js";
 import { resolveConnect, Virsh } from "../../libvirt/virsh.js";
 import { NfvError } from "../../util/errors.js";
-import { type CommandModule, printJson } from "../command.js";
+import { type CommandModule, printJson, returning } from "../command.js";
+import { bool, sharedOptions, str, type RawOptions } from "../options.js";
 
 /**
  * --topology-name NAME (a topology's name:, not a file: `ui --topology` takes a file); the old
  * --topology spelling still works, hidden.
  */
-export function topologyName(o: Record<string, unknown>): string | undefined {
-  const a = o.topologyName as string | undefined;
-  const b = o.topology as string | undefined;
+export function topologyName(o: RawOptions): string | undefined {
+  const a = str(o, "topologyName");
+  const b = str(o, "topology");
   if (a !== undefined && b !== undefined && a !== b) {
     throw new NfvError({
       what: "--topology-name",
@@ -41,25 +42,29 @@ export const destroyCommand: CommandModule = {
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
       .option("--state <dir>", "state directory (lock, journal)", DEFAULT_STATE_DIR)
       .option("--json", "machine-readable output")
-      .action(async (names: string[], o: Record<string, unknown>) => {
-        const topology = topologyName(o);
-        const virsh = new Virsh(resolveConnect(o.connect as string | undefined));
-        await virsh.ping();
-        const res = await destroyVnfs(virsh, names, {
-          all: Boolean(o.all),
-          yes: Boolean(o.yes),
-          adopt: Boolean(o.adopt),
-          topology,
-          stateDir: o.state as string,
-          deleteOverlay: Boolean(o.deleteOverlay),
-        });
-        if (o.json) printJson(res);
-        else if (res.length === 0) process.stdout.write("nothing to destroy\n");
-        else
-          for (const r of res)
-            process.stdout.write(
-              `destroyed ${r.name}${r.stopped ? " (was running)" : ""}; ${r.overlayDeleted ? `overlay deleted: ${r.overlayDeleted}; ` : ""}disks kept: ${r.disks.join(", ") || "none"}\n`,
-            );
-      });
+      .action(
+        returning(async (names: string[], o: RawOptions) => {
+          const topology = topologyName(o);
+          const shared = sharedOptions(o);
+          const virsh = new Virsh(resolveConnect(shared.connect));
+          await virsh.ping();
+          const res = await destroyVnfs(virsh, names, {
+            all: bool(o, "all"),
+            yes: bool(o, "yes"),
+            adopt: bool(o, "adopt"),
+            topology,
+            stateDir: shared.state,
+            deleteOverlay: bool(o, "deleteOverlay"),
+          });
+          if (shared.json) printJson(res);
+          else if (res.length === 0) process.stdout.write("nothing to destroy\n");
+          else
+            for (const r of res)
+              process.stdout.write(
+                `destroyed ${r.name}${r.stopped ? " (was running)" : ""}; ${r.overlayDeleted ? `overlay deleted: ${r.overlayDeleted}; ` : ""}disks kept: ${r.disks.join(", ") || "none"}\n`,
+              );
+          return 0;
+        }),
+      );
   },
 };

@@ -16,13 +16,13 @@ import {
   exportDeployment,
   formatDegradation,
 } from "../../export/index.js";
-import { discoverHost } from "../../facts/discover.js";
-import { planDeployment } from "../../plan/planner.js";
+import { DEFAULT_STATE_DIR } from "../../host/paths.js";
+import { resolveConnect } from "../../libvirt/virsh.js";
 import { writeArtifacts } from "../../render/index.js";
 import { MODE_FILE, type RenderedFile } from "../../render/types.js";
-import { loadTopology } from "../../topology/load.js";
 import { NfvError } from "../../util/errors.js";
-import { type CommandModule, printJson } from "../command.js";
+import { type CommandModule, printJson, returning } from "../command.js";
+import { pipelineFor } from "../pipeline.js";
 import { reportPlanProblems } from "../plan-problems.js";
 
 /** Marks a directory nfvhost exported into, so a later export may replace it without --force. */
@@ -144,9 +144,14 @@ async function planHosts(
   const hosts: ExportHost[] = [];
   let name = opts.name;
   for (const [i, file] of files.entries()) {
-    const parsed = await loadTopology(file);
-    const facts = await discoverHost({ root: roots[roots.length === 1 ? 0 : i]! });
-    const result = planDeployment(facts, parsed.topology);
+    // The same pipeline as plan and apply: on this host (--root /) the running VMs count.
+    const { parsed, facts, result } = await pipelineFor(file, {
+      root: roots[roots.length === 1 ? 0 : i]!,
+      connect: resolveConnect(),
+      connectGiven: false,
+      state: DEFAULT_STATE_DIR,
+      json: opts.json === true,
+    });
     if (!result.ok) {
       reportPlanProblems(result.problems, parsed, {
         json: opts.json === true,
@@ -213,11 +218,12 @@ async function runExport(
   engine: "kubevirt" | "openstack",
   topologies: string[],
   opts: KubevirtCliOptions | OpenstackCliOptions,
-): Promise<void> {
+): Promise<number> {
   const out = resolve(opts.out);
   const mode = await checkOutDir(out, opts.force === true);
   const planned = await planHosts(topologies, opts);
-  if (!planned) return;
+  // A topology that does not fit was reported; nothing was written, and scripts see exit 1.
+  if (!planned) return 1;
   const saltSeed = opts.saltSeed ?? process.env.NFVHOST_SECRET_SALT_SEED;
   const input = {
     name: planned.name,
@@ -305,8 +311,9 @@ async function runExport(
     process.stderr.write(
       `--strict: ${lost} guarantee(s) the engine cannot express${outcome.unchecked.length > 0 ? ", engine checks not run" : ""}\n`,
     );
-    process.exitCode = 1;
+    return 1;
   }
+  return 0;
 }
 
 function positiveInt(v: string): number {
@@ -384,8 +391,10 @@ export const exportCommand: CommandModule = {
         "openshift-sriov-network-operator",
       )
       .option("--disk-size <quantity>", "size of each VM's disk DataVolume", quantity, "16Gi")
-      .action(async (topologies: string[], opts: KubevirtCliOptions) =>
-        runExport("kubevirt", topologies, opts),
+      .action(
+        returning(async (topologies: string[], opts: KubevirtCliOptions) =>
+          runExport("kubevirt", topologies, opts),
+        ),
       );
     common(
       exp
@@ -401,8 +410,10 @@ export const exportCommand: CommandModule = {
       )
       .option("--disk-gb <gb>", "root disk of each flavor in GB", positiveInt, 16)
       .option("--no-engine-check", "skip Nova's and Heat's validators (python3-nova, python3-heat)")
-      .action(async (topologies: string[], opts: OpenstackCliOptions) =>
-        runExport("openstack", topologies, opts),
+      .action(
+        returning(async (topologies: string[], opts: OpenstackCliOptions) =>
+          runExport("openstack", topologies, opts),
+        ),
       );
   },
 };

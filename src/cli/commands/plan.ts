@@ -1,16 +1,22 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
-import { discoverHost } from "../../facts/discover.js";
 import { formatPlacementSummary, formatPlan } from "../../plan/format.js";
 import { DEFAULT_TIME_LIMIT_S } from "../../plan/solve/index.js";
 import { formatRepack, repackOpinion } from "../../plan/repack.js";
-import { planDeployment } from "../../plan/planner.js";
-import { refuseGarbageFacts } from "../../pipeline/index.js";
 import type { DeployedVnf } from "../../plan/types.js";
-import { loadTopology } from "../../topology/load.js";
 import { NfvError } from "../../util/errors.js";
-import { type CommandModule, printJson } from "../command.js";
+import { type CommandModule, printJson, returning } from "../command.js";
 import { reportPlanProblems } from "../plan-problems.js";
+import {
+  connectOption,
+  jsonOption,
+  rootOption,
+  sharedOptions,
+  stateOption,
+  str,
+  type RawOptions,
+} from "../options.js";
+import { pipelineFor } from "../pipeline.js";
 import { wantsColour } from "../../util/colour.js";
 
 /** file:line of the topology value a problem is about, or of its VNF. */
@@ -75,19 +81,21 @@ function parseTimeLimit(value: string): number {
 
 export const planCommand: CommandModule = {
   register(program: Command) {
-    program
+    const cmd = program
       .command("plan")
       .description(
         "compute every tuning and placement decision for a topology on this host (pure, changes nothing)",
       )
-      .argument("<topology>", "topology file (YAML)")
-      .option(
-        "--root <dir>",
-        "read host facts from a snapshot root (directory or .tar.gz) instead of this host",
-        "/",
-      )
-      .option("--deployed <file>", "JSON list of VMs already running (never moved): see docs/plan.md")
-      .option("--json", "print the plan (or the problems) as JSON, documented in docs/plan.md")
+      .argument("<topology>", "topology file (YAML)");
+    rootOption(cmd, "read host facts from a snapshot root (directory or .tar.gz) instead of this host");
+    connectOption(cmd);
+    stateOption(cmd, "state directory (where the last applied plan is kept)");
+    cmd.option(
+      "--deployed <file>",
+      "JSON list of VMs already running on a snapshot's host (never moved): see docs/plan.md",
+    );
+    jsonOption(cmd, "print the plan (or the problems) as JSON, documented in docs/plan.md");
+    cmd
       .option(
         "--time-limit <seconds>",
         "how long the exact placement may search when not every VNF fits; the result then says whether it is proven optimal",
@@ -96,60 +104,50 @@ export const planCommand: CommandModule = {
       )
       .option(
         "--repack",
-        "second opinion on a running host (with --deployed): how many more VNFs would fit if running ones could move, and which would restart",
-      )
-      // Fleets (docs/fleet.md): the file is a fleet topology planned over an inventory's hosts.
+        "second opinion on a running host: how many more VNFs would fit if running ones could move, and which would restart",
+      );
+    // Fleets (docs/fleet.md): the file is a fleet topology planned over an inventory's hosts.
+    cmd
       .option("-i, --inventory <file>", "plan a fleet topology over the hosts of this Ansible inventory")
       .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
-      .option("-l, --limit <hosts>", "with -i: only these hosts or groups")
-      .action(
-        async (
-          file: string,
-          opts: {
-            root: string;
-            deployed?: string;
-            json?: boolean;
-            timeLimit: number;
-            repack?: boolean;
-            inventory?: string;
-            snapshots?: string;
-            limit?: string;
-          },
-        ) => {
-          if (opts.inventory !== undefined) {
-            const { fleetPlanAction } = await import("./fleet.js");
-            return fleetPlanAction(file, { ...opts, inventory: opts.inventory });
-          }
-          const parsed = await loadTopology(file);
-          const facts = await discoverHost({ root: opts.root });
-          refuseGarbageFacts(facts);
-          const deployed = opts.deployed ? await readDeployedFile(opts.deployed) : [];
-          if (opts.repack) {
-            if (!opts.deployed) {
-              throw new NfvError({
-                what: "--repack",
-                value: "without --deployed",
-                expected: "the running VMs (--deployed FILE) to weigh moving",
-                fix: "pass --deployed FILE (see docs/plan.md, section 'Re-planning')",
-              });
-            }
-            const o = repackOpinion(facts, parsed.topology, deployed, { timeLimitS: opts.timeLimit });
-            if (opts.json) printJson({ repack: o });
-            else process.stdout.write(formatRepack(o));
-            return;
-          }
-          const result = planDeployment(facts, parsed.topology, deployed, { timeLimitS: opts.timeLimit });
-          const color = !opts.json && wantsColour(process.stdout);
-          if (result.ok) {
-            if (opts.json) printJson(result.plan);
-            else process.stdout.write(formatPlan(result.plan, { color }));
-            return;
-          }
-          reportPlanProblems(result.problems, parsed, { json: opts.json === true });
-          // The most that fit together, proven or with its bound, under the problems.
-          if (!opts.json && result.placement && result.placement.placed < result.placement.of)
-            process.stderr.write(`${formatPlacementSummary(result.placement)}\n`);
-        },
-      );
+      .option("-l, --limit <hosts>", "with -i: only these hosts or groups");
+    cmd.action(
+      returning(async (file: string, raw: RawOptions) => {
+        const o = sharedOptions(raw);
+        const inventory = str(raw, "inventory");
+        if (inventory !== undefined) {
+          const { fleetPlanAction } = await import("./fleet.js");
+          await fleetPlanAction(file, {
+            json: o.json,
+            inventory,
+            snapshots: str(raw, "snapshots"),
+            limit: str(raw, "limit"),
+          });
+          return;
+        }
+        const timeLimitS = typeof raw.timeLimit === "number" ? raw.timeLimit : DEFAULT_TIME_LIMIT_S;
+        const deployedFile = str(raw, "deployed");
+        const deployed = deployedFile ? await readDeployedFile(deployedFile) : undefined;
+        const { parsed, facts, result, running } = await pipelineFor(file, o, { deployed, timeLimitS });
+        if (raw.repack === true) {
+          // What runs now (libvirt, or --deployed for a snapshot) is what could move.
+          const opinion = repackOpinion(facts, parsed.topology, running.deployed, { timeLimitS });
+          if (o.json) printJson({ repack: opinion });
+          else process.stdout.write(formatRepack(opinion));
+          return 0;
+        }
+        const color = !o.json && wantsColour(process.stdout);
+        if (result.ok) {
+          if (o.json) printJson(result.plan);
+          else process.stdout.write(formatPlan(result.plan, { color }));
+          return 0;
+        }
+        const code = reportPlanProblems(result.problems, parsed, { json: o.json, notes: running.notes });
+        // The most that fit together, proven or with its bound, under the problems.
+        if (!o.json && result.placement && result.placement.placed < result.placement.of)
+          process.stderr.write(`${formatPlacementSummary(result.placement)}\n`);
+        return code;
+      }),
+    );
   },
 };

@@ -7,17 +7,18 @@ import { rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import type { Command } from "commander";
-import { discoverHost } from "../../facts/discover.js";
 import { formatPlan } from "../../plan/format.js";
-import { planDeployment } from "../../plan/planner.js";
 import { DEFAULT_DAY0_DIR, renderArtifacts, writeArtifacts } from "../../render/index.js";
 import { checkOutDir, MARKER } from "../../render/write.js";
 import { makePrivateWorkDir } from "../../util/private-files.js";
 
 export { MARKER };
 import type { RenderedFile } from "../../render/types.js";
-import { loadTopology } from "../../topology/load.js";
-import { type CommandModule, printJson } from "../command.js";
+import { type CommandModule, printJson, returning } from "../command.js";
+import { bool, sharedOptions, str, type RawOptions } from "../options.js";
+import { pipelineFor } from "../pipeline.js";
+import { memlockRaisable, preflight } from "../../desired/preflight.js";
+import { DEFAULT_STATE_DIR } from "../../host/paths.js";
 import { reportPlanProblems } from "../plan-problems.js";
 import { wantsColour } from "../../util/colour.js";
 
@@ -72,75 +73,124 @@ export const renderCommand: CommandModule = {
         "read host facts from a snapshot root (directory or .tar.gz) instead of this host",
         "/",
       )
+      .option(
+        "--connect <uri>",
+        "libvirt URI (default NFVHOST_CONNECT or qemu:///system; read for what runs now)",
+      )
+      .option("--state <dir>", "state directory (the last applied plan)", DEFAULT_STATE_DIR)
       .option("--force", "replace a non-empty output directory nfvhost did not create")
       .option(
         "--salt-seed <seed>",
         "derive secret salts from this seed for stable output (default: $NFVHOST_SECRET_SALT_SEED, else random)",
       )
-      .option("--day0-dir <dir>", "where apply.sh puts the day-0 ISOs on the host", DEFAULT_DAY0_DIR)
+      .option(
+        "--day0-dir <dir>",
+        `where apply.sh puts the day-0 ISOs on the host (default: STATE/day0, ${DEFAULT_DAY0_DIR})`,
+      )
       .option("--json", "print the list of files as JSON")
       // Fleets (docs/fleet.md): DIR/<host>/ per host plus the playbook DIR/site.yml.
       .option("-i, --inventory <file>", "render a fleet topology over the hosts of this Ansible inventory")
       .option("--snapshots <dir>", "with -i: host snapshots (nfvhost fleet snapshot --out DIR)")
       .option("-l, --limit <hosts>", "with -i: only these hosts or groups")
-      .action(async (file: string, opts: RenderCliOptions) => {
-        if (opts.inventory !== undefined) {
-          const { fleetRenderAction } = await import("./fleet.js");
-          return fleetRenderAction(file, { ...opts, inventory: opts.inventory });
-        }
-        const out = resolve(opts.out);
-        const mode = await checkOutDir(out, opts.force === true);
-        const parsed = await loadTopology(file);
-        const facts = await discoverHost({ root: opts.root });
-        const result = planDeployment(facts, parsed.topology);
-        if (!result.ok) {
-          reportPlanProblems(result.problems, parsed, {
-            json: opts.json === true,
-            consequence: "nothing was written",
-          });
-          return;
-        }
-        for (const w of result.plan.warnings) process.stderr.write(`warning: ${w}\n`);
-        const saltSeed = opts.saltSeed ?? process.env.NFVHOST_SECRET_SALT_SEED;
-        const files = renderArtifacts(result.plan, facts, {
-          env: process.env,
-          ...(saltSeed !== undefined && saltSeed !== "" ? { saltSeed } : {}),
-          ...(opts.day0Dir !== undefined ? { day0Dir: opts.day0Dir } : {}),
-        });
-
-        // Private (0700) from the start: it holds the day-0 secrets until it takes DIR's place.
-        const staging = await makePrivateWorkDir(dirname(out), "render");
-        try {
-          await writeArtifacts(files, staging);
-          const marker = {
-            topology: result.plan.topology,
-            renderedAt: new Date().toISOString(),
-            files: files.map((f) => f.path),
+      .action(
+        returning(async (file: string, raw: RawOptions) => {
+          const shared = sharedOptions(raw);
+          const inventory = str(raw, "inventory");
+          if (inventory !== undefined) {
+            const { fleetRenderAction } = await import("./fleet.js");
+            await fleetRenderAction(file, {
+              inventory,
+              snapshots: str(raw, "snapshots"),
+              limit: str(raw, "limit"),
+              json: shared.json,
+              out: str(raw, "out") ?? "",
+              force: bool(raw, "force"),
+              saltSeed: str(raw, "saltSeed"),
+            });
+            return;
+          }
+          const opts: RenderCliOptions = {
+            out: str(raw, "out") ?? "",
+            root: shared.root,
+            force: bool(raw, "force"),
+            saltSeed: str(raw, "saltSeed"),
+            day0Dir: str(raw, "day0Dir"),
+            json: shared.json,
           };
-          await writeFile(join(staging, MARKER), `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o644 });
-          if (mode === "replace") await rm(out, { recursive: true, force: true });
-          await rename(staging, out);
-        } catch (err) {
-          await rm(staging, { recursive: true, force: true });
-          throw err;
-        }
-        const sizes = new Map<string, number>();
-        for (const f of files) sizes.set(f.path, (await stat(join(out, f.path))).size);
-        if (opts.json) {
-          printJson(
-            files.map((f) => ({
-              path: f.path,
-              mode: f.mode.toString(8).padStart(4, "0"),
-              size: sizes.get(f.path),
-              description: f.description,
-            })),
+          const out = resolve(opts.out);
+          const mode = await checkOutDir(out, opts.force === true);
+          // The same pipeline as apply: on this host, running VMs (nfvhost's and foreign) are where
+          // they run, and the XML carries the UUIDs apply keeps.
+          const { parsed, facts, result, running } = await pipelineFor(file, shared);
+          if (!result.ok) {
+            return reportPlanProblems(result.problems, parsed, {
+              json: opts.json === true,
+              consequence: "nothing was written",
+            });
+          }
+          for (const w of result.plan.warnings) process.stderr.write(`warning: ${w}\n`);
+          const saltSeed = opts.saltSeed ?? process.env.NFVHOST_SECRET_SALT_SEED;
+          // What this host can do (KVM, <locked/>), as apply decides it; a snapshot's host is
+          // taken as able to lock memory, the limit is the daemon's there.
+          const pre = await preflight(
+            facts,
+            result.plan,
+            {
+              lab: parsed.topology.lab,
+              allowUnlocked: true,
+              memlockRaisable: shared.root === "/" ? memlockRaisable : async () => true,
+            },
+            () => true,
           );
-        } else {
-          // The decisions first (placement table, CPU map), then what was written from them.
-          const color = wantsColour(process.stdout);
-          process.stdout.write(`${formatPlan(result.plan, { color })}\n`);
-          printTable(files, sizes, out);
-        }
-      });
+          const uuids = Object.fromEntries(
+            running.libvirt.domains.filter((d) => d.config.uuid).map((d) => [d.name, d.config.uuid!]),
+          );
+          const files = renderArtifacts(
+            result.plan,
+            facts,
+            {
+              env: process.env,
+              ...(saltSeed !== undefined && saltSeed !== "" ? { saltSeed } : {}),
+              ...(opts.day0Dir !== undefined ? { day0Dir: opts.day0Dir } : {}),
+            },
+            { uuids, stateDir: shared.state, domainType: pre.domainType, locked: pre.locked },
+          );
+
+          // Private (0700) from the start: it holds the day-0 secrets until it takes DIR's place.
+          const staging = await makePrivateWorkDir(dirname(out), "render");
+          try {
+            await writeArtifacts(files, staging);
+            const marker = {
+              topology: result.plan.topology,
+              renderedAt: new Date().toISOString(),
+              files: files.map((f) => f.path),
+            };
+            await writeFile(join(staging, MARKER), `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o644 });
+            if (mode === "replace") await rm(out, { recursive: true, force: true });
+            await rename(staging, out);
+          } catch (err) {
+            await rm(staging, { recursive: true, force: true });
+            throw err;
+          }
+          const sizes = new Map<string, number>();
+          for (const f of files) sizes.set(f.path, (await stat(join(out, f.path))).size);
+          if (opts.json) {
+            printJson(
+              files.map((f) => ({
+                path: f.path,
+                mode: f.mode.toString(8).padStart(4, "0"),
+                size: sizes.get(f.path),
+                description: f.description,
+              })),
+            );
+          } else {
+            // The decisions first (placement table, CPU map), then what was written from them.
+            const color = wantsColour(process.stdout);
+            process.stdout.write(`${formatPlan(result.plan, { color })}\n`);
+            printTable(files, sizes, out);
+          }
+          return 0;
+        }),
+      );
   },
 };

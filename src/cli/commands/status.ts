@@ -4,6 +4,7 @@ import { readStatus, type VnfStatus } from "../../apply/status.js";
 import { resolveConnect, Virsh } from "../../libvirt/virsh.js";
 import { type CommandModule, printJson } from "../command.js";
 import { topologyName } from "./destroy.js";
+import { bool, sharedOptions, type RawOptions } from "../options.js";
 import { wantsColour } from "../../util/colour.js";
 
 function memory(v: VnfStatus): string {
@@ -62,17 +63,15 @@ export const statusCommand: CommandModule = {
       .option("--all", "also domains nfvhost did not create")
       .option("--connect <uri>", "libvirt URI (default NFVHOST_CONNECT or qemu:///system)")
       .option("--json", "machine-readable output")
-      .action(async (o: Record<string, unknown>) => {
+      .action(async (o: RawOptions) => {
         const topology = topologyName(o);
-        const virsh = new Virsh(resolveConnect(o.connect as string | undefined));
+        const shared = sharedOptions(o);
+        const virsh = new Virsh(resolveConnect(shared.connect));
         await virsh.ping();
-        const rows = await readStatus(virsh, {
-          threads: Boolean(o.threads),
-          topology,
-          all: Boolean(o.all),
-        });
-        if (o.json) printJson(rows);
-        else process.stdout.write(formatStatus(rows, Boolean(o.threads)));
+        const threads = bool(o, "threads");
+        const rows = await readStatus(virsh, { threads, topology, all: bool(o, "all") });
+        if (shared.json) printJson(rows);
+        else process.stdout.write(formatStatus(rows, threads));
       });
   },
 };

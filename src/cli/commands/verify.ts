@@ -2,9 +2,9 @@ import type { Command } from "commander";
 import { DEFAULT_STATE_DIR } from "../../apply/index.js";
 import { formatVerifyReport } from "../../verify/format.js";
 import { directoryRoot } from "../../apply/options.js";
-import { resolveConnect } from "../../libvirt/virsh.js";
 import { verifyTopology } from "../../verify/index.js";
-import { type CommandModule, printJson } from "../command.js";
+import { type CommandModule, printJson, returning } from "../command.js";
+import { bool, sharedOptions, str, type RawOptions } from "../options.js";
 import { parseAccel } from "./apply.js";
 import { wantsColour } from "../../util/colour.js";
 
@@ -24,21 +24,24 @@ export const verifyCommand: CommandModule = {
       .option("--accel <accel>", "tcg: the domains were applied emulated")
       .option("--guest", "also check inside each VNF (serial console): the vNIC driver per interface")
       .option("--json", "machine-readable report")
-      .action(async (file: string, o: Record<string, unknown>) => {
-        const root = directoryRoot(o.root as string, "verify");
-        const accel = parseAccel(o.accel as string | undefined);
-        const report = await verifyTopology({
-          topologyFile: file,
-          connect: resolveConnect(o.connect as string | undefined),
-          stateDir: o.state as string,
-          root,
-          accel,
-          env: process.env,
-          guest: Boolean(o.guest),
-        });
-        if (o.json) printJson(report);
-        else process.stdout.write(formatVerifyReport(report, { color: wantsColour(process.stdout) }));
-        if (!report.ok) process.exitCode = 1;
-      });
+      .action(
+        returning(async (file: string, raw: RawOptions) => {
+          const o = sharedOptions(raw);
+          const root = directoryRoot(o.root, "verify");
+          const accel = parseAccel(str(raw, "accel"));
+          const report = await verifyTopology({
+            topologyFile: file,
+            connect: o.connect,
+            stateDir: o.state,
+            root,
+            accel,
+            env: process.env,
+            guest: bool(raw, "guest"),
+          });
+          if (o.json) printJson(report);
+          else process.stdout.write(formatVerifyReport(report, { color: wantsColour(process.stdout) }));
+          return report.ok ? 0 : 1;
+        }),
+      );
   },
 };
