@@ -181,7 +181,7 @@ export const fleetCommand: CommandModule = {
       .option("-l, --limit <hosts>", "plan over these hosts or groups only")
       .option(
         "--time-limit <seconds>",
-        "how long the exact placement may search when not every VNF fits (default 5)",
+        "how long the exact placement may search when not every VNF fits (default: as nfvhost plan)",
         timeLimitOf,
       )
       .option("--json", "the fleet plan as JSON")
