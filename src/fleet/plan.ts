@@ -79,7 +79,7 @@ export interface FleetPlanOptions {
   skipped?: { host: string; reason: string }[];
   /** Rounds of fleet solve + exact per-host planning before giving up on moving VNFs (default: hosts + 2). */
   maxRounds?: number;
-  /** Wall-clock limit of each exact stage (the fleet's, then each host's), seconds. */
+  /** Wall-clock limit of the fleet's exact stage, seconds (a host's share always fits its host). */
   timeLimitS?: number;
 }
 
@@ -156,12 +156,7 @@ export function planFleet(
         continue;
       }
       const { raw, topology } = hostTopologyFast(fleet, h.host, specs.get(h.host.name)!, names);
-      const result = planDeployment(
-        h.facts,
-        topology,
-        h.deployed,
-        opts.timeLimitS !== undefined ? { timeLimitS: opts.timeLimitS } : {},
-      );
+      const result = planDeployment(h.facts, topology, h.deployed);
       if (result.ok) {
         const value = { plan: result.plan, raw, vnfs: names, topology };
         plans.set(h.host.name, value);
