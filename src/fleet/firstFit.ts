@@ -2,9 +2,9 @@
  * The large-fleet fast path in front of the exact solver. The solver's first pass scores every
  * (VNF, node) pair, which is 20 million pairs for 10,000 VNFs over 1,000 hosts; here a segment
  * tree over hosts finds the first host with a node that has room, and the solver's own capacity
- * rules (CapacityState.tryTake) and best fit over that host's nodes decide. It only answers when it
- * places every VNF: then nothing places more, and the answer is re-checked by the solver's
- * checkAnswer. Otherwise the whole problem goes to solvePlacement.
+ * rules (CapacityState.tryTake) and best fit over that host's nodes decide; the answer is re-checked
+ * by the solver's checkAnswer. When it places every VNF nothing places more; otherwise the whole
+ * problem goes to solvePlacement, unless it is too large for it (./solve.ts).
  */
 import { bestFit } from "../plan/solve/firstPass.js";
 import {
@@ -66,8 +66,11 @@ function minCores(v: SolverVnf, maxThreads: number): number {
   return v.threadPolicy === "isolate" ? v.vcpus : Math.ceil(v.vcpus / maxThreads);
 }
 
-/** Every VNF placed, or null. Order as the solver's first pass: priority, fewest hosts, largest. */
-export function firstFit(problem: PlacementProblem): SolverPlacement[] | null {
+/**
+ * First fit of every VNF it can, in the solver's first-pass order: priority, fewest hosts, largest.
+ * `complete` when every VNF is placed (then nothing places more).
+ */
+export function firstFit(problem: PlacementProblem): { placements: SolverPlacement[]; complete: boolean } {
   const s = new CapacityState(problem);
   const hostIndex = new Map(problem.hosts.map((h, i) => [h.id, i]));
   const hostNodes: number[][] = problem.hosts.map((_, hi) => [...s.nodeIndex[hi]!.values()]);
@@ -98,6 +101,7 @@ export function firstFit(problem: PlacementProblem): SolverPlacement[] | null {
   const slotsOf = (v: SolverVnf, hi: number): Slot[] =>
     v.node === undefined ? hostSlots[hi]! : hostSlots[hi]!.filter((sl) => s.nodes[sl.node]!.id === v.node);
   const placements: SolverPlacement[] = [];
+  let complete = true;
   for (const i of order) {
     const v = problem.vnfs[i]!;
     const need = minCores(v, maxThreads);
@@ -117,11 +121,11 @@ export function firstFit(problem: PlacementProblem): SolverPlacement[] | null {
       for (let hi = tree.first(0, need); hi !== -1 && !done; hi = tree.first(hi + 1, need))
         done = tryHost(hi);
     }
-    if (!done) return null;
+    if (!done) complete = false;
   }
   const order2 = new Map(problem.vnfs.map((v, i) => [v.name, i]));
   placements.sort((a, b) => order2.get(a.vnf)! - order2.get(b.vnf)!);
   const broken = checkAnswer(problem, placements);
   if (broken.length > 0) throw new Error(`fleet first fit breaks capacity: ${broken.join("; ")}`);
-  return placements;
+  return { placements, complete };
 }

@@ -136,7 +136,9 @@ export function planFleet(
       ...(opts.timeLimitS !== undefined ? { timeLimitS: opts.timeLimitS } : {}),
     });
     unplaced = found.unplaced;
-    if (!found.proven)
+    if (found.tooLarge)
+      notProven = `fleet placement: not every VNF fits and ${hosts.length} hosts x ${found.bound} VNFs is too large for the exact stage; a first fit placed ${found.placed.size - running.size} (plan parts of the fleet, e.g. with --limit, to get the exact answer)`;
+    else if (!found.proven)
       notProven = `fleet placement stopped at the time limit: placed ${found.placed.size - running.size} new VNFs, at most ${found.bound} possible; raise --time-limit to search further`;
     else notProven = null;
     const perHost = new Map<string, string[]>(hosts.map((h) => [h.host.name, []]));

@@ -34,11 +34,20 @@ export interface FleetAnswer {
   proven: boolean;
   bound: number;
   method: PlacementAnswer["method"] | "first-fit";
+  /** Not every VNF fits and the fleet is too large for the exact stage (EXACT_PAIRS). */
+  tooLarge?: boolean;
   ms: number;
 }
 
 /** Fleets of more hosts than this try ./firstFit.ts before the solver's own first pass. */
 export const FIRST_FIT_HOSTS = 64;
+
+/**
+ * (VNF, node) pairs beyond which the exact stage is not tried: its first pass scores every pair
+ * and its MILP has a variable per pair (1,000 hosts x 10,000 VNFs is 20 million: minutes and
+ * gigabytes). Such a fleet that does not fit whole keeps the first fit, said so in a warning.
+ */
+export const EXACT_PAIRS = 2_000_000;
 
 /**
  * Hosts may use different hugepage sizes; the problem counts pages in the smallest of them, so a
@@ -218,11 +227,25 @@ export function solveFleet(
   const problem = fleetProblem(hosts, vnfs, groups, networks);
   const placed = new Map<string, Spot>();
   for (const v of vnfs) if (v.fixed !== undefined) placed.set(v.spec.name, { host: v.fixed, node: -1 });
-  const all = hosts.length > FIRST_FIT_HOSTS ? firstFit(problem) : null;
-  if (all !== null) {
-    for (const p of all) placed.set(p.vnf, { host: p.host, node: p.node });
-    const n = problem.vnfs.length;
-    return { placed, unplaced: [], proven: true, bound: n, method: "first-fit", ms: performance.now() - t0 };
+  const n = problem.vnfs.length;
+  const nodes = problem.hosts.reduce((a, h) => a + h.nodes.length, 0);
+  const pairs = problem.vnfs.reduce(
+    (a, v) => a + (v.hosts ? (v.hosts.length * nodes) / Math.max(1, problem.hosts.length) : nodes),
+    0,
+  );
+  const fit = hosts.length > FIRST_FIT_HOSTS || pairs > EXACT_PAIRS ? firstFit(problem) : null;
+  if (fit !== null && (fit.complete || pairs > EXACT_PAIRS)) {
+    for (const p of fit.placements) placed.set(p.vnf, { host: p.host, node: p.node });
+    const got = new Set(fit.placements.map((p) => p.vnf));
+    return {
+      placed,
+      unplaced: problem.vnfs.filter((v) => !got.has(v.name)).map((v) => v.name),
+      proven: fit.complete,
+      bound: n,
+      method: "first-fit",
+      tooLarge: !fit.complete,
+      ms: performance.now() - t0,
+    };
   }
   const answer = solvePlacement(problem, { timeLimitS: opts.timeLimitS ?? DEFAULT_TIME_LIMIT_S });
   for (const p of answer.placements) placed.set(p.vnf, { host: p.host, node: p.node });
