@@ -3,7 +3,7 @@
  * model (src/fleet/capacity.ts, the model `nfvhost plan -i` searches): one binary per (VNF, host,
  * node) a VNF may take; cores, pages per node and VFs per PF as knapsack rows; pins and selectors
  * by leaving variables out; anti-affinity as "at most one per label value"; affinity as one host
- * variable per group. Solved by HiGHS with symmetry detection off (HiGHS 1.15.1 returned a wrong
+ * variable per group that every placed member follows. Solved by HiGHS with symmetry detection off (HiGHS 1.15.1 returned a wrong
  * "optimal" on a symmetric packing with it on). Maximises VNFs placed, a higher priority worth
  * more than any number of lower ones.
  */
@@ -45,6 +45,8 @@ export function buildFleetLp(
       if ([...d.vfs].some(([pf, n]) => (h.cap.pfs.get(pf)?.free ?? 0) < n)) return;
       for (const n of h.cap.nodes) {
         if (d.nodes !== null && !d.nodes.includes(n.node)) continue;
+        // thread-policy require needs sibling threads: not on a node without SMT.
+        if (v.spec.threadPolicy === "require" && n.threadsPerCore < 2) continue;
         const cores = coresFor(v.spec, n.threadsPerCore);
         if (cores > n.cores || d.pages > n.pages) continue;
         xs.push({
@@ -97,13 +99,14 @@ export function buildFleetLp(
         if (list.length > 1) rows.push(` r${r++}: ${chunk(sum(list.map((x) => [1, x.name])))} <= 1`);
     }
     if (g.affinity) {
-      // y_g_h = 1 on the group's host; every member is there or nowhere, all or none.
+      // y_g_h = 1 on the group's host; a member placed is there (one left out does not hold the
+      // others back: the solver's rule, src/plan/solve).
       hosts.forEach((h, hi) => {
         const y = `y_${gi}_${hi}`;
         binaries.push(y);
         for (const m of g.vnfs) {
           const list = members.filter((x) => x.vnf === m && x.host === h.name);
-          rows.push(` r${r++}: ${list.length ? `${sum(list.map((x) => [1, x.name]))} - ` : ""}${y} = 0`);
+          if (list.length > 0) rows.push(` r${r++}: ${sum(list.map((x) => [1, x.name]))} - ${y} <= 0`);
         }
       });
       rows.push(` r${r++}: ${sum(hosts.map((_, hi) => [1, `y_${gi}_${hi}`]))} <= 1`);

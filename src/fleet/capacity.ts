@@ -1,6 +1,6 @@
 /**
  * Every host of a fleet as a few numbers per NUMA node (free whole cores, free hugepages, free VFs
- * per PF) and every VNF as what it takes of them: the model the fleet placement searches over and
+ * per PF) and every VNF as what it takes of them: the model the fleet placement solves over (./solve.ts) and
  * the bench's MILP solves exactly. It counts as the single-host planner does (docs/plan.md); the
  * planner then places each host's share exactly, and its answer is what counts.
  */
@@ -12,6 +12,8 @@ export interface NodeCapacity {
   node: number;
   /** Whole cores VNFs may take (isolatable, not reserved for the host, not held by running VMs). */
   cores: number;
+  /** Per free whole core, the threads vCPUs may use there (2, or 1 with an offline sibling). */
+  coreThreads: number[];
   threadsPerCore: number;
   /** Hugepages of the host's page size this node can still give. */
   pages: number;
@@ -23,6 +25,8 @@ export interface HostCapacity {
   nodes: NodeCapacity[];
   /** Free VFs per PF name (topology `pf:` as written), with the PF's node. */
   pfs: Map<string, { node: number; free: number }>;
+  /** A key equal for hosts that take the same VNFs (page size, PFs and their nodes, devices). */
+  signature: string;
   /** Interface names a VNF may attach to: netdevs, bridges the host section creates. */
   netdevs: Set<string>;
 }
@@ -49,14 +53,15 @@ export function hostCapacity(
   const held = new Set<number>();
   for (const d of deployed) for (const c of [...d.vcpuPins, ...d.emulatorCpus]) held.add(c);
   const coresByNode = new Map<number, number[][]>();
-  const seen = new Set<string>();
+  // A core is its online threads, met once: at its lowest online thread (CPUs in id order).
   for (const c of [...online].sort((a, b) => a.id - b.id)) {
-    const threads = [...new Set([c.id, ...c.siblings.filter((s) => onlineIds.has(s))])].sort((a, b) => a - b);
-    const key = threads.join(",");
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (!coresByNode.has(c.node)) coresByNode.set(c.node, []);
-    coresByNode.get(c.node)!.push(threads);
+    const threads = c.siblings.filter((s) => s !== c.id && onlineIds.has(s));
+    if (threads.some((t) => t < c.id)) continue;
+    threads.push(c.id);
+    threads.sort((a, b) => a - b);
+    let list = coresByNode.get(c.node);
+    if (!list) coresByNode.set(c.node, (list = []));
+    list.push(threads);
   }
   const nodeIds = [...new Set([...facts.nodes.map((n) => n.id), ...coresByNode.keys()])].sort(
     (a, b) => a - b,
@@ -88,6 +93,7 @@ export function hostCapacity(
     return {
       node,
       cores: usable.length,
+      coreThreads: usable.map((t) => t.length),
       threadsPerCore: tpc,
       pages: Math.max(0, Math.min(share, memoryPages) - inUse),
     };
@@ -106,7 +112,12 @@ export function hostCapacity(
     ...facts.nics.flatMap((n) => (n.name ? [n.name] : [])),
     ...spec.bridges.map((b) => b.name),
   ]);
-  return { host, pageSizeKiB: size, nodes, pfs, netdevs };
+  const signature = [
+    String(size),
+    [...pfs].map(([pf, p]) => `${pf}@${p.node}`).join(","),
+    [...netdevs].sort().join(","),
+  ].join("|");
+  return { host, pageSizeKiB: size, nodes, pfs, netdevs, signature };
 }
 
 /** Whole cores a VNF takes on a node: a core per vCPU (isolate), per sibling set (others). */

@@ -1,6 +1,6 @@
 /**
  * The rules every fleet plan must obey, checked from the plan alone, independently of how the
- * fleet search reached it: each VNF on one host or reported as a misfit, pins and selectors held,
+ * fleet placement reached it: each VNF on one host or reported as a misfit, pins and selectors held,
  * anti-affinity groups never sharing their key, affinity groups on one host, running VNFs where they
  * run, and every host's plan sound by the single-host invariant checker.
  */

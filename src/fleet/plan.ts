@@ -1,8 +1,9 @@
 /**
- * Joint placement across hosts: the fleet search (./search.ts) assigns every VNF a host on the
- * capacity model, then the single-host planner places each host's share exactly (node, cores,
- * siblings, emulator CPUs, pages, VFs). A VNF the planner cannot fit on its host is moved to another
- * host and the search runs again, until every host's plan holds. Pure: facts in, plans out.
+ * Joint placement across hosts: the exact solver (./solve.ts over src/plan/solve) assigns every VNF
+ * a host on the capacity model, then the single-host planner places each host's share exactly
+ * (node, cores, siblings, emulator CPUs, pages, VFs). A VNF the planner cannot fit on its host (the
+ * model missed a rule it checks, e.g. a driver's VLAN budget) is kept off that host and the fleet is
+ * solved again, until every host's plan holds. Pure: facts in, plans out.
  */
 import { deployedFromPlan } from "../plan/deployed.js";
 import { planDeployment } from "../plan/planner.js";
@@ -10,7 +11,8 @@ import type { Plan, PlanProblem } from "../plan/types.js";
 import type { HostSpec, NetworkSpec, Topology } from "../topology/types.js";
 import { NfvError } from "../util/errors.js";
 import { coresFor, demandOf, hostCapacity, type HostCapacity } from "./capacity.js";
-import { searchFleet, whyNot, type SearchHost, type SearchVnf } from "./search.js";
+import { whyNot, type SearchHost, type SearchVnf } from "./search.js";
+import { solveFleet } from "./solve.js";
 import { hostSection, hostTopologyFast } from "./topology.js";
 import type { FleetGroup, FleetPlan, FleetTopology, HostInput, HostPlan, Misfit } from "./types.js";
 
@@ -31,7 +33,7 @@ function matches(labels: Record<string, string>, groups: string[], sel: Record<s
   return Object.entries(sel).every(([k, v]) => (k === "group" ? groups.includes(v) : labels[k] === v));
 }
 
-/** The fleet's VNFs as the search sees them: allowed hosts (pin, selector, evictions), fixed ones. */
+/** The fleet's VNFs as the placement sees them: allowed hosts (pin, selector, evictions), fixed ones. */
 export function searchVnfs(
   fleet: FleetTopology,
   hosts: readonly HostInput[],
@@ -55,7 +57,7 @@ export function searchVnfs(
   });
 }
 
-/** The capacity model of a fleet, as the search and the bench's MILP take it. */
+/** The capacity model of a fleet, as the fleet solve and the bench's MILP take it. */
 export function searchInputs(
   inputs: readonly HostInput[],
   fleet: FleetTopology,
@@ -75,8 +77,10 @@ export function searchInputs(
 export interface FleetPlanOptions {
   /** Inventory hosts without facts: named in the warnings; VNFs pinned to them do not fit. */
   skipped?: { host: string; reason: string }[];
-  /** Rounds of search + exact per-host planning before giving up on moving VNFs (default: hosts + 2). */
+  /** Rounds of fleet solve + exact per-host planning before giving up on moving VNFs (default: hosts + 2). */
   maxRounds?: number;
+  /** Wall-clock limit of the fleet's exact stage, seconds (a host's share always fits its host). */
+  timeLimitS?: number;
 }
 
 export function planFleet(
@@ -126,9 +130,17 @@ export function planFleet(
   const lastPlans = new Map<string, { key: string; value: HostShare }>();
   let unplaced: string[] = [];
   const planProblems = new Map<string, PlanProblem[]>();
+  let notProven: string | null = null;
   for (let round = 0; ; round++) {
-    const found = searchFleet(searchHosts(), vnfs(), fleet.groups, fleet.topology.networks);
+    const found = solveFleet(searchHosts(), vnfs(), fleet.groups, fleet.topology.networks, {
+      ...(opts.timeLimitS !== undefined ? { timeLimitS: opts.timeLimitS } : {}),
+    });
     unplaced = found.unplaced;
+    if (found.tooLarge)
+      notProven = `fleet placement: not every VNF fits and ${hosts.length} hosts x ${found.bound} VNFs is too large for the exact stage; a first fit placed ${found.placed.size - running.size} (plan parts of the fleet, e.g. with --limit, to get the exact answer)`;
+    else if (!found.proven)
+      notProven = `fleet placement stopped at the time limit: placed ${found.placed.size - running.size} new VNFs, at most ${found.bound} possible; raise --time-limit to search further`;
+    else notProven = null;
     const perHost = new Map<string, string[]>(hosts.map((h) => [h.host.name, []]));
     for (const v of fleet.vnfs) {
       const spot = found.placed.get(v.spec.name);
@@ -185,10 +197,11 @@ export function planFleet(
     }
     if (!evicted) break;
     if (round >= maxRounds) {
-      warnings.push(`fleet search stopped after ${round + 1} rounds of exact per-host planning`);
+      warnings.push(`fleet placement stopped after ${round + 1} rounds of exact per-host planning`);
       break;
     }
   }
+  if (notProven !== null) warnings.push(notProven);
 
   const hostPlans: HostPlan[] = [];
   const assignment: Record<string, string> = {};

@@ -141,8 +141,8 @@ export function buildPlaybook(fleet: string, hosts: readonly string[], version: 
               no_log: noLog,
               changed_when: false,
               failed_when: "nfvhost_verify.rc != 0",
-              // verify reads live state (virsh, ip link, /proc of qemu): a snapshot root has none.
-              when: "not ansible_check_mode and nfvhost_root is not defined",
+              // A snapshot root is verified against what apply wrote under it (sysfs, keyfiles).
+              when: "not ansible_check_mode",
             }),
           ],
           always: [
@@ -161,7 +161,6 @@ export function buildPlaybook(fleet: string, hosts: readonly string[], version: 
               changed_when: false,
               check_mode: false,
               failed_when: "nfvhost_verify_only.rc != 0",
-              when: "nfvhost_root is not defined",
             }),
           ],
           always: keepReport("nfvhost_verify_only", "verify", "nfvhost_verify_only.stdout is defined"),

@@ -155,6 +155,7 @@ function parseGroups(
     return [];
   }
   const out: FleetGroup[] = [];
+  const antiOf = new Map<string, string>();
   for (const [name, g] of Object.entries(v)) {
     const at = ["groups", name];
     if (!isObj(g)) {
@@ -215,6 +216,21 @@ function parseGroups(
         "host",
         "affinity: host keeps the VNFs on one host",
       );
+    // One anti-affinity group per VNF: the placement solver keeps one key apart per VNF.
+    if (typeof anti === "string")
+      list.forEach((n, i) => {
+        if (typeof n !== "string") return;
+        const other = antiOf.get(n);
+        if (other !== undefined)
+          err(
+            [...at, "vnfs", i],
+            `groups.${name}.vnfs[${i}]`,
+            n,
+            `a VNF in one anti-affinity group only (it is in ${other} already)`,
+            `list every VNF that must stay apart in one group, with the widest key (site over rack over host)`,
+          );
+        else antiOf.set(n, name);
+      });
     out.push({
       name,
       vnfs: list.filter((n): n is string => typeof n === "string"),

@@ -311,6 +311,8 @@ async function verifyVnf(
 }
 
 export async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): Promise<void> {
+  // Live links only: a snapshot root is checked by verifyRootState.
+  if (opts.root !== "/") return;
   const ipLink =
     opts.ipLink ??
     (async (pf: string) => (await run("ip", ["-d", "-j", "link", "show", "dev", pf])).stdout || "[]");
@@ -373,6 +375,43 @@ export async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): 
         fix: `ip link set dev ${pf.pf} vf ${vf.index} mac ${vf.mac.toLowerCase()} trust ${vf.trust ? "on" : "off"} spoofchk ${vf.spoofchk ? "on" : "off"}`,
       });
     }
+  }
+}
+
+/** Under a snapshot root: every sysfs value and NetworkManager keyfile of the plan is in place. */
+function verifyRootState(
+  plan: Plan,
+  { desired, live }: Awaited<ReturnType<typeof prepare>>,
+  opts: VerifyOptions,
+  out: Check[],
+): void {
+  const pools = new Set(plan.host.hugepages.map((h) => h.sysfsPath));
+  for (const s of desired.sysfs) {
+    // Hugepage pools have their own check above (reserved and in use).
+    if (pools.has(s.path)) continue;
+    const have = live.sysfs.get(s.path) ?? null;
+    const n = have === null ? null : Number(have);
+    add(out, {
+      subject: "host",
+      check: s.what,
+      ok: n !== null && (s.rule === "at-least" ? n >= s.value : n === s.value),
+      want: s.rule === "at-least" ? `>= ${s.value}` : String(s.value),
+      have: have ?? "absent",
+      evidence: join(opts.root, s.path),
+      fix: `nfvhost apply ${opts.topologyFile} --root ${opts.root}`,
+    });
+  }
+  for (const f of desired.nm) {
+    const have = live.files.get(f.path) ?? null;
+    add(out, {
+      subject: "host",
+      check: `NetworkManager profile ${f.path}`,
+      ok: have !== null && have.equals(f.content),
+      want: "as planned",
+      have: have === null ? "absent" : have.equals(f.content) ? "as planned" : "differs",
+      evidence: join(opts.root, f.path),
+      fix: `nfvhost apply ${opts.topologyFile} --root ${opts.root}`,
+    });
   }
 }
 
@@ -623,6 +662,9 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
   if (opts.guest)
     await verifyGuests(plan.vnfs, virsh, out, { via: "serial", ...opts.guestTarget, env: opts.env });
   await verifyPfs(plan, opts, out);
+  // A snapshot root has no links to ask `ip link` about: there the proof is what apply --root
+  // wrote under it, VF counts in its sysfs and the NetworkManager keyfiles.
+  if (opts.root !== "/") verifyRootState(plan, ctx, opts, out);
   const report: VerifyReport = {
     topology: ctx.parsed.topology.name,
     connect: virsh.uri,

@@ -40,7 +40,7 @@ interface HostRun {
   status: string;
   message?: string;
   apply?: { converged: boolean; applied: number; dryRun: boolean; changes: unknown[] };
-  verify?: { ok: boolean };
+  verify?: { ok: boolean; checks: { subject: string; check: string; status: string }[] };
   vnfs: { name: string; state: string }[];
   drift: string[];
 }
@@ -255,8 +255,15 @@ describe("a fleet over SSH with Ansible", () => {
       const x = first.byName.get(h)!;
       expect(x.status, `${h}: ${JSON.stringify(x)}\n${first.stderr.slice(-3000)}`).toBe("changed");
     }
-    // verify reads live state: on this machine only (a snapshot root has no libvirt or links).
     expect(first.byName.get("this")!.verify?.ok, JSON.stringify(first.byName.get("this"))).toBe(true);
+    // A snapshot root is verified against what apply --root wrote under it: VF counts, pools, keyfiles.
+    for (const h of ["snap-seed", "snap-amd"]) {
+      const v = first.byName.get(h)!.verify;
+      expect(v?.ok, `${h}: ${JSON.stringify(v)}`).toBe(true);
+      const checks = v!.checks.map((c) => c.check);
+      expect(checks.some((c) => /^VFs of /.test(c))).toBe(true);
+      expect(checks.some((c) => /^NetworkManager profile /.test(c))).toBe(true);
+    }
     expect((await readFile(join(roots.seed, SEED_PF), "utf8")).trim()).toBe("2");
     expect(existsSync(join(roots.amd, "etc/NetworkManager/system-connections/ens5f0.nmconnection"))).toBe(
       true,
@@ -292,7 +299,7 @@ describe("a fleet over SSH with Ansible", () => {
     expect(again.byName.get("gone")!.status).toBe("skipped");
   }, 1_500_000);
 
-  it("fleet verify and status: one line per host and a summary", async () => {
+  it("fleet verify and status: one line per host and a summary; drift under a root is named", async () => {
     const out = join(dir, "out");
     const v = await lab.cli([
       "fleet",
@@ -312,5 +319,24 @@ describe("a fleet over SSH with Ansible", () => {
     const s = await lab.cli(["fleet", "status", out, "-i", inventory, "--vault-password-file", vaultPass]);
     expect(s.stdout).toMatch(/gone: unreachable/);
     expect(s.code).toBe(1);
+
+    // Someone drops the seed's VFs: verify on that root fails and names the check; the others pass.
+    await writeFile(join(roots.seed, SEED_PF), "0\n");
+    const drift = await fleetRun([
+      "verify",
+      out,
+      "-i",
+      inventory,
+      "--limit",
+      "snapshots",
+      "--vault-password-file",
+      vaultPass,
+    ]);
+    expect(drift.code).toBe(1);
+    expect(drift.byName.get("snap-amd")!.verify?.ok).toBe(true);
+    const seed = drift.byName.get("snap-seed")!;
+    expect(seed.verify?.ok, JSON.stringify(seed)).toBe(false);
+    expect(seed.drift.join("\n")).toMatch(/VFs of eno1/);
+    await writeFile(join(roots.seed, SEED_PF), "2\n");
   }, 900_000);
 });

@@ -20,7 +20,7 @@ import { REPORTS } from "../../fleet/playbook.js";
 import { createSources } from "../../ui/sources.js";
 import { wantsColour } from "../../util/colour.js";
 import { NfvError } from "../../util/errors.js";
-import { type CommandModule, printJson } from "../command.js";
+import { type CommandModule, printJson, returning } from "../command.js";
 
 function forksOf(v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -40,27 +40,46 @@ export interface FleetPlanCliOptions {
   snapshots?: string;
   limit?: string;
   json?: boolean;
+  /** Seconds the exact placement may search when not every VNF fits (plan's --time-limit). */
+  timeLimit?: number;
+}
+
+function timeLimitOf(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600)
+    throw new NfvError({
+      code: "NFV-FLEET-TIME",
+      what: "--time-limit",
+      value,
+      expected: "seconds, a number above 0 and at most 3600",
+      fix: "pass e.g. --time-limit 30",
+      exitCode: 2,
+    });
+  return n;
 }
 
 export async function computeFleetPlan(file: string, o: FleetPlanCliOptions): Promise<FleetPlan> {
   const [fleet, inv] = await Promise.all([loadFleetTopology(file), loadInventory(o.inventory)]);
   const { inputs, skipped } = await loadHostInputs(limitHosts(inv, o.limit), o.snapshots);
-  const plan = planFleet(inputs, fleet, o.inventory, { skipped });
+  const plan = planFleet(inputs, fleet, o.inventory, {
+    skipped,
+    ...(o.timeLimit !== undefined ? { timeLimitS: o.timeLimit } : {}),
+  });
   return plan;
 }
 
 /** `nfvhost plan FLEET.yaml -i INVENTORY [--snapshots DIR]`: exit 1 when a VNF fits nowhere. */
-export async function fleetPlanAction(file: string, o: FleetPlanCliOptions): Promise<void> {
+export async function fleetPlanAction(file: string, o: FleetPlanCliOptions): Promise<number> {
   const plan = await computeFleetPlan(file, o);
   if (o.json) printJson(fleetPlanJson(plan));
   else process.stdout.write(formatFleetPlan(plan, { color: wantsColour(process.stdout) }));
-  if (plan.misfits.length > 0) process.exitCode = 1;
+  return plan.misfits.length > 0 ? 1 : 0;
 }
 
 export async function fleetRenderAction(
   file: string,
   o: FleetPlanCliOptions & { out: string; force?: boolean; saltSeed?: string },
-): Promise<void> {
+): Promise<number> {
   const plan = await computeFleetPlan(file, o);
   if (plan.misfits.length > 0) {
     if (o.json) printJson(fleetPlanJson(plan));
@@ -68,8 +87,7 @@ export async function fleetRenderAction(
       process.stdout.write(
         `${formatFleetPlan(plan, { color: wantsColour(process.stdout) })}nothing was written\n`,
       );
-    process.exitCode = 1;
-    return;
+    return 1;
   }
   const saltSeed = o.saltSeed ?? process.env.NFVHOST_SECRET_SALT_SEED;
   const written = await renderFleet(plan, resolve(o.out), {
@@ -83,6 +101,7 @@ export async function fleetRenderAction(
     process.stdout.write(
       `${formatFleetPlan(plan, { color: wantsColour(process.stdout) })}\n${written.map((w) => `${o.out}/${w.host}/: ${w.files} files`).join("\n")}\n${o.out}/site.yml: the playbook; deploy with: nfvhost fleet apply ${o.out} -i ${o.inventory}\n`,
     );
+  return 0;
 }
 
 interface RunCliOptions {
@@ -135,20 +154,22 @@ export const fleetCommand: CommandModule = {
       .option("-f, --forks <n>", "hosts at a time", "10")
       .option("--json", "machine-readable report")
       .action(
-        async (inventory: string, o: { out: string; limit?: string; forks?: string; json?: boolean }) => {
-          const inv = limitHosts(await loadInventory(inventory), o.limit);
-          const color = wantsColour(process.stdout);
-          const outcomes = await snapshotFleet(inv, resolve(o.out), {
-            forks: forksOf(o.forks, 10),
-            onDone: (x) => {
-              if (!o.json) process.stdout.write(`${formatSnapshotLine(x, color)}\n`);
-            },
-          });
-          const ok = outcomes.filter((x) => x.ok).length;
-          if (o.json) printJson({ out: resolve(o.out), hosts: outcomes });
-          else process.stdout.write(`${ok} of ${outcomes.length} hosts snapshotted into ${o.out}\n`);
-          if (ok < outcomes.length) process.exitCode = 1;
-        },
+        returning(
+          async (inventory: string, o: { out: string; limit?: string; forks?: string; json?: boolean }) => {
+            const inv = limitHosts(await loadInventory(inventory), o.limit);
+            const color = wantsColour(process.stdout);
+            const outcomes = await snapshotFleet(inv, resolve(o.out), {
+              forks: forksOf(o.forks, 10),
+              onDone: (x) => {
+                if (!o.json) process.stdout.write(`${formatSnapshotLine(x, color)}\n`);
+              },
+            });
+            const ok = outcomes.filter((x) => x.ok).length;
+            if (o.json) printJson({ out: resolve(o.out), hosts: outcomes });
+            else process.stdout.write(`${ok} of ${outcomes.length} hosts snapshotted into ${o.out}\n`);
+            return ok < outcomes.length ? 1 : 0;
+          },
+        ),
       );
 
     fleet
@@ -158,8 +179,13 @@ export const fleetCommand: CommandModule = {
       .requiredOption("-i, --inventory <file>", "Ansible inventory")
       .option("--snapshots <dir>", "host snapshots (nfvhost fleet snapshot --out DIR)")
       .option("-l, --limit <hosts>", "plan over these hosts or groups only")
+      .option(
+        "--time-limit <seconds>",
+        "how long the exact placement may search when not every VNF fits (default: as nfvhost plan)",
+        timeLimitOf,
+      )
       .option("--json", "the fleet plan as JSON")
-      .action(fleetPlanAction);
+      .action(returning(fleetPlanAction));
 
     fleet
       .command("render")
@@ -173,7 +199,7 @@ export const fleetCommand: CommandModule = {
       .option("--force", "replace a non-empty output directory nfvhost did not create")
       .option("--salt-seed <seed>", "derive secret salts from this seed for stable output")
       .option("--json", "machine-readable summary")
-      .action(fleetRenderAction);
+      .action(returning(fleetRenderAction));
 
     const run = async (dir: string, o: RunCliOptions, mode: "apply" | "verify" | "status") => {
       const result = await runFleetPlaybook(
@@ -188,7 +214,7 @@ export const fleetCommand: CommandModule = {
       }
       const bad = result.hosts.some((h) => h.status === "failed" || h.status === "unreachable");
       const drift = result.hosts.some((h) => h.drift.length > 0);
-      if (bad || (mode !== "status" && drift)) process.exitCode = 1;
+      return bad || (mode !== "status" && drift) ? 1 : 0;
     };
 
     runOptions(
@@ -199,12 +225,12 @@ export const fleetCommand: CommandModule = {
         ),
     )
       .option("-C, --check", "dry run on every host (Ansible's --check: nfvhost apply --dry-run)")
-      .action((dir: string, o: RunCliOptions) => run(dir, o, "apply"));
+      .action(returning((dir: string, o: RunCliOptions) => run(dir, o, "apply")));
     runOptions(
       fleet
         .command("verify")
         .description("verify every host of a rendered fleet (exit 1 on drift or an unreachable host)"),
-    ).action((dir: string, o: RunCliOptions) => run(dir, o, "verify"));
+    ).action(returning((dir: string, o: RunCliOptions) => run(dir, o, "verify")));
     fleet
       .command("ui")
       .description(
@@ -259,6 +285,6 @@ export const fleetCommand: CommandModule = {
 
     runOptions(
       fleet.command("status").description("per host: its VNFs, their state and drift, with a summary line"),
-    ).action((dir: string, o: RunCliOptions) => run(dir, o, "status"));
+    ).action(returning((dir: string, o: RunCliOptions) => run(dir, o, "status")));
   },
 };

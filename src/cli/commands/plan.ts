@@ -117,13 +117,13 @@ export const planCommand: CommandModule = {
         const inventory = str(raw, "inventory");
         if (inventory !== undefined) {
           const { fleetPlanAction } = await import("./fleet.js");
-          await fleetPlanAction(file, {
+          return fleetPlanAction(file, {
             json: o.json,
             inventory,
             snapshots: str(raw, "snapshots"),
             limit: str(raw, "limit"),
+            ...(typeof raw.timeLimit === "number" ? { timeLimit: raw.timeLimit } : {}),
           });
-          return;
         }
         const timeLimitS = typeof raw.timeLimit === "number" ? raw.timeLimit : DEFAULT_TIME_LIMIT_S;
         const deployedFile = str(raw, "deployed");

@@ -98,7 +98,7 @@ export const renderCommand: CommandModule = {
           const inventory = str(raw, "inventory");
           if (inventory !== undefined) {
             const { fleetRenderAction } = await import("./fleet.js");
-            await fleetRenderAction(file, {
+            return fleetRenderAction(file, {
               inventory,
               snapshots: str(raw, "snapshots"),
               limit: str(raw, "limit"),
@@ -107,7 +107,6 @@ export const renderCommand: CommandModule = {
               force: bool(raw, "force"),
               saltSeed: str(raw, "saltSeed"),
             });
-            return;
           }
           const opts: RenderCliOptions = {
             out: str(raw, "out") ?? "",
