@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InterfacePlan } from "../src/plan/types.js";
 import { parseDomainXml, renderDomainXml } from "../src/render/libvirt/index.js";
 import { run, runChecked } from "../src/util/exec.js";
+import type { HeldLock } from "../src/state/lock.js";
+import { withSuiteLock } from "./support/lab.js";
 import {
   bootTestGuest,
   ensureHugepages,
@@ -37,8 +39,12 @@ const DAY0 = "hostname nfvt-guest\ninterface GigabitEthernet1\n ip address 192.0
 
 let guest: TestGuest;
 let dir: string;
+let lock: HeldLock | undefined;
 
 beforeAll(async () => {
+  // Its guest runs pinned where this host's plan puts a VNF: the suites that apply on this host
+  // would see those CPUs taken (a foreign domain), so they take turns.
+  lock = await withSuiteLock("test/render-libvirt-guest.test.ts");
   guest = await ensureTestGuest();
   dir = await makeGuestDir("nfvt-xml-guest-");
   await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", join(dir, "disk.qcow2"), "16M"]);
@@ -58,6 +64,7 @@ afterAll(async () => {
   await run("ip", ["link", "del", vethHost]);
   await run("ip", ["link", "del", bridge]);
   if (dir) await rm(dir, { recursive: true, force: true });
+  await lock?.release();
 });
 
 describe("the test guest boots from a rendered domain XML", () => {
