@@ -97,6 +97,8 @@ describe("apply to a pipe", () => {
     expect(out).not.toContain("\r");
     expect(out.split("/0000:3b:00.1/sriov_numvfs 4 -> 6")).toHaveLength(2);
     expect(out.split("+total-vfs=6")).toHaveLength(2);
-    expect(out).toMatch(/applied 8 change\(s\); journal: /);
+    // The 9th: the root's /etc/default/grub, as in the pipe test above.
+    expect(out.split('+GRUB_CMDLINE_LINUX="hugepagesz=1G')).toHaveLength(2);
+    expect(out).toMatch(/applied 9 change\(s\); journal: /);
   }, 120_000);
 });
