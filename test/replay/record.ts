@@ -130,7 +130,8 @@ async function recordStory(
       steps.push({ id: step.id, calls: rec.calls });
     }
   } finally {
-    await removeDomain(names.vnf);
+    for (const n of [names.vnf, ...["p1", "p2", "p3"].map((p) => `${names.topo}-${p}`)])
+      await removeDomain(n);
     await virsh(["net-destroy", names.net]);
     await virsh(["net-undefine", names.net]);
   }

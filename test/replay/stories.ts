@@ -6,6 +6,10 @@
 import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
 import { applyTopology } from "../../src/apply/index.js";
+import { readStatus } from "../../src/apply/status.js";
+import { Virsh } from "../../src/libvirt/virsh.js";
+import { verifyTopology } from "../../src/verify/index.js";
+import { PARALLEL_STORY } from "./parallel.js";
 import type { RunResult } from "../../src/util/exec.js";
 import {
   applyOptions,
@@ -69,6 +73,15 @@ export const STORIES: Story[] = [
       { id: "proc-1", hand: (_e, t) => t.captureProc("proc-1") },
       { id: "verify-pass", run: (e) => verify(e, "proc-1") },
       {
+        id: "status",
+        run: (e) =>
+          readStatus(new Virsh(e.uri), {
+            threads: true,
+            topology: e.names.topo,
+            procRoot: join(e.dir, "proc-1"),
+          }),
+      },
+      {
         id: "drift",
         hand: async (e, t) => {
           await must(t.virsh(["vcpupin", e.names.vnf, "0", "0", "--live", "--config"]));
@@ -100,7 +113,7 @@ export const STORIES: Story[] = [
   {
     name: "fresh",
     about:
-      "a new VNF on a host: dry run, a first apply whose start fails (missing kernel; the domain is removed on the spot), rollback of that failed run, a first apply and its rollback, a domain of the same name nfvhost did not create (held; adopted with a define libvirt refuses)",
+      "a new VNF on a host: dry run, a first apply whose start fails (missing kernel; the domain is removed on the spot), rollback of that failed run, a first apply and its rollback, a domain of the same name nfvhost did not create (held; adopted), a network of the same name nfvhost did not create (held with the domain on it; adopted; the adoption rolled back)",
     steps: [
       apply("dry-run", "v1", { dryRun: true }),
       apply("start-fails", "no-kernel"),
@@ -120,7 +133,40 @@ export const STORIES: Story[] = [
         },
       },
       apply("foreign-held", "v1"),
+      { id: "destroy-foreign-refused", run: (e) => destroy(e, true) },
       apply("adopt", "v1", { adopt: true }),
+      {
+        id: "foreign-net",
+        hand: async (e, t) => {
+          // The network replaced by someone else's of the same name: no nfvhost mark, not started.
+          await must(t.virsh(["net-destroy", e.names.net]));
+          await must(t.virsh(["net-undefine", e.names.net]));
+          const xml = join(e.dir, "foreign-net.xml");
+          await writeFile(
+            xml,
+            `<network><name>${e.names.net}</name><forward mode='bridge'/><bridge name='${e.names.bridge}'/></network>`,
+          );
+          await must(t.virsh(["net-define", xml]));
+        },
+      },
+      apply("net-held", "v1"),
+      apply("net-adopt", "v1", { adopt: true }),
+      { id: "rollback-net-adopt", run: (e) => rollback(e, [e.names.vnf]) },
+      { id: "shut-off", hand: async (e, t) => must(t.virsh(["destroy", e.names.vnf])) },
+      // No procRoot: the VNF runs nowhere, so verify finds no qemu process of it on this host.
+      {
+        id: "verify-shut-off",
+        run: (e) =>
+          verifyTopology({
+            topologyFile: join(e.dir, "v1.yaml"),
+            connect: e.uri,
+            stateDir: e.state,
+            root: e.root,
+            env: {},
+            persist: false,
+          }),
+      },
     ],
   },
+  PARALLEL_STORY,
 ];
