@@ -4,11 +4,13 @@
  * undone on the spot, rollback of that failed run, a first apply and its rollback, and a domain of
  * the same name nfvhost did not create. No libvirtd.
  */
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTopology, type ApplyReport } from "../../src/apply/index.js";
 import type { RollbackStep } from "../../src/apply/operate.js";
 import { Journal, type JournalEntry } from "../../src/state/journal.js";
-import { StoryReplay, applyOptions, rollback } from "./story.js";
+import { verifyTopology, type VerifyReport } from "../../src/verify/index.js";
+import { StoryReplay, applyOptions, destroy, rollback } from "./story.js";
 
 let s: StoryReplay;
 let VNF: string;
@@ -115,5 +117,92 @@ describe("replayed virsh: a new VNF (dry run, failed start, rollbacks, someone e
       ]),
     );
     expect(r.changes.filter((c) => c.kind === "domain")).toEqual([]);
+  });
+});
+
+describe("replayed virsh: someone else's domain of the same name", () => {
+  it("destroy refuses it, even with --yes, and asks libvirt nothing that changes it", async () => {
+    const { error, replay } = await s.step("destroy-foreign-refused", (e) => destroy(e, true));
+    expect(s.unasked("destroy-foreign-refused", replay)).toEqual([]);
+    expect(error?.message).toContain(`domain ${VNF}: "not created by nfvhost (no nfvhost metadata)"`);
+    expect(error?.message).toContain("--adopt");
+    expect(replay.asked.filter((c) => CHANGING.includes(c.args[2]!))).toEqual([]);
+  });
+
+  it("adopting the domain takes it over with its own UUID kept", async () => {
+    const { result, error, replay } = await s.step("adopt", (e) =>
+      applyTopology(applyOptions(e, "v1", { adopt: true })),
+    );
+    expect(error).toBeUndefined();
+    expect(s.unasked("adopt", replay)).toEqual([]);
+    expect((result as ApplyReport).changes.map((c) => c.summary)).toEqual([
+      `domain ${VNF}: redefine, start, autostart on`,
+    ]);
+    const define = replay.asked.find((c) => c.args[2] === "define")!;
+    expect(Object.values(define.files!)[0]).toContain("<uuid>6d3f0b8e-0000-4000-8000-000000000001</uuid>");
+  });
+
+  it("is held without --adopt, and so is the domain on it", async () => {
+    const { result, replay } = await s.step("net-held", (e) => applyTopology(applyOptions(e, "v1")));
+    expect(s.unasked("net-held", replay)).toEqual([]);
+    const r = result as ApplyReport;
+    expect(r.changes).toEqual([]);
+    expect(r.held).toEqual([
+      expect.objectContaining({
+        what: `network ${NET}`,
+        why: expect.stringContaining("not created by nfvhost"),
+        fix: expect.stringContaining("--adopt"),
+      }),
+      expect.objectContaining({
+        what: `domain ${VNF}`,
+        why: `its interface uses network ${NET}, which is held back (see above)`,
+        domain: VNF,
+      }),
+    ]);
+  });
+
+  it("--adopt marks, starts and autostarts it, journaled; rollback gives it back as it was", async () => {
+    const adopt = await s.step("net-adopt", (e) => applyTopology(applyOptions(e, "v1", { adopt: true })));
+    expect(adopt.error).toBeUndefined();
+    expect(s.unasked("net-adopt", adopt.replay)).toEqual([]);
+    expect((adopt.result as ApplyReport).changes.map((c) => c.summary)).toEqual([
+      `network ${NET}: redefine, start, autostart`,
+    ]);
+    const item = (await lastEntry()).items.find((i) => i.kind === "network")!;
+    expect(item).toMatchObject({ beforeActive: false, beforeAutostart: false, done: true });
+    expect(item.kind === "network" && item.beforeXml).not.toContain("nfvhost");
+
+    const { result, replay } = await s.step("rollback-net-adopt", (e) => rollback(e, [VNF]));
+    expect(s.unasked("rollback-net-adopt", replay)).toEqual([]);
+    expect((result as { steps: RollbackStep[] }).steps).toContainEqual({
+      what: `restore network ${NET}`,
+      done: true,
+    });
+    const netDefine = replay.asked.find((c) => c.args[2] === "net-define")!;
+    expect(Object.values(netDefine.files!)[0]).not.toContain("nfvhost");
+    expect(replay.asked.map((c) => c.args.slice(2).join(" "))).toContain(`net-autostart --disable ${NET}`);
+  });
+});
+
+describe("replayed virsh: verify of a VNF that is shut off", () => {
+  it("fails on the domain state with the start command, reading no qemu process", async () => {
+    const { result, replay } = await s.step("verify-shut-off", (e) =>
+      verifyTopology({
+        topologyFile: join(e.dir, "v1.yaml"),
+        connect: e.uri,
+        stateDir: e.state,
+        root: e.root,
+        env: {},
+        persist: false,
+      }),
+    );
+    expect(s.unasked("verify-shut-off", replay)).toEqual([]);
+    const v = result as VerifyReport;
+    expect(v.ok).toBe(false);
+    expect(v.checks.find((c) => c.subject === VNF && c.check === "domain running")).toMatchObject({
+      status: "fail",
+      have: "shut off",
+      fix: `virsh --connect ${s.e.uri} start ${VNF}`,
+    });
   });
 });

@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTopology, type ApplyReport } from "../../src/apply/index.js";
 import type { DestroyResult, RollbackStep } from "../../src/apply/operate.js";
+import { readStatus, type VnfStatus } from "../../src/apply/status.js";
+import { Virsh } from "../../src/libvirt/virsh.js";
 import { Journal, type JournalEntry } from "../../src/state/journal.js";
 import type { VerifyReport } from "../../src/verify/index.js";
 import { KILL_POINTS } from "./stories.js";
@@ -82,6 +84,41 @@ describe("replayed virsh: one VNF's life (apply, verify, drift, redefine, rollba
     expect(byCheck("domain running")).toMatchObject({ status: "pass" });
     expect(byCheck("day-0 ISO as built")).toMatchObject({ status: "pass" });
     expect(v.ok).toBe(true);
+  });
+
+  it("status shows the VNF where the plan put it, its live pins and qemu's threads", async () => {
+    const { result, replay } = await s.step("status", (e) =>
+      readStatus(new Virsh(e.uri), {
+        threads: true,
+        topology: e.names.topo,
+        procRoot: join(e.dir, "proc-1"),
+      }),
+    );
+    expect(s.unasked("status", replay)).toEqual([]);
+    const st = result as VnfStatus[];
+    expect(st).toHaveLength(1);
+    expect(st[0]).toMatchObject({
+      name: VNF,
+      topology: s.e.names.topo,
+      state: "running",
+      node: 0,
+      emulatorPin: "0",
+      vcpuPins: [{ vcpu: 0, cpus: "1" }],
+      interfaces: [
+        expect.objectContaining({
+          mac: s.e.names.mac,
+          hostDevice: expect.stringMatching(/^vnet\d+$/),
+        }),
+      ],
+    });
+    expect(st[0]!.threads!.find((t) => t.role === "vCPU 0")).toMatchObject({
+      comm: "CPU 0/TCG",
+      allowed: "1",
+    });
+    expect(st[0]!.threads!.find((t) => t.tid === st[0]!.qemuPid)).toMatchObject({
+      role: "emulator (main)",
+      allowed: "0",
+    });
   });
 
   it("verify finds the drift made by hand: vCPU re-pinned (persistent definition), VNF paused, network autostart off", async () => {

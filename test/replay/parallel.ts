@@ -22,8 +22,10 @@ import type { Story } from "./stories.js";
 export const parallelNames = (e: StoryEnv) => ["p1", "p2", "p3"].map((r) => `${e.names.topo}-${r}`);
 
 function desired(e: StoryEnv, missingImage?: string): Desired {
-  const domains = parallelNames(e).map((name) => {
-    const image = name === missingImage ? join(e.dir, "no-such-disk.qcow2") : join(e.dir, "disk.qcow2");
+  const domains = parallelNames(e).map((name, i) => {
+    // An image each: QEMU locks a disk image against a second VM.
+    const image =
+      name === missingImage ? join(e.dir, "no-such-disk.qcow2") : join(e.dir, `disk-p${i + 1}.qcow2`);
     const vnf = testGuestVnf({ name, image, interfaces: [] });
     const ctx = testGuestContext(
       { kernel: join(e.dir, "vmlinuz"), initrd: join(e.dir, "initrd.img") } as Parameters<

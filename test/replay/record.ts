@@ -100,7 +100,8 @@ async function recordStory(
   await mkdir(state, { recursive: true, mode: 0o755 });
   await copyFile(guest.kernel, join(dir, "vmlinuz"));
   await copyFile(guest.initrd, join(dir, "initrd.img"));
-  await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", join(dir, "disk.qcow2"), "64M"]);
+  for (const disk of ["disk", "disk-p1", "disk-p2", "disk-p3"])
+    await runChecked("qemu-img", ["create", "-q", "-f", "qcow2", join(dir, `${disk}.qcow2`), "64M"]);
   let roots = 0;
   const e: StoryEnv = {
     names,
