@@ -4,6 +4,7 @@
  * undone on the spot, rollback of that failed run, a first apply and its rollback, and a domain of
  * the same name nfvhost did not create. No libvirtd.
  */
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTopology, type ApplyReport } from "../../src/apply/index.js";
@@ -204,5 +205,47 @@ describe("replayed virsh: verify of a VNF that is shut off", () => {
       have: "shut off",
       fix: `virsh --connect ${s.e.uri} start ${VNF}`,
     });
+  });
+});
+
+describe("replayed virsh: a first apply on a host whose 2 MiB pages are not reserved", () => {
+  // The same libvirt as the recorded first apply; only the host root differs: no 2 MiB pages.
+  // Apply's libvirt calls do not depend on it, so the recording answers them as they were.
+  let h: StoryReplay;
+  const node0 = "sys/devices/system/node/node0/hugepages/hugepages-2048kB";
+  beforeAll(async () => {
+    h = await StoryReplay.open("fresh");
+    for (const f of ["nr_hugepages", "free_hugepages"]) await writeFile(join(h.e.root, node0, f), "0\n");
+  });
+  afterAll(() => h?.close());
+
+  it("reserves them under the root first, journaled; rollback leaves the reservation and says why", async () => {
+    const { result, error, replay } = await h.step("first-apply", (e) =>
+      applyTopology(applyOptions(e, "v1")),
+    );
+    expect(error).toBeUndefined();
+    expect(h.unasked("first-apply", replay)).toEqual([]);
+    const r = result as ApplyReport;
+    const sysfs = r.changes.find((c) => c.kind === "sysfs")!;
+    expect(sysfs.name).toBe(`/${node0}/nr_hugepages`);
+    expect(sysfs.diff).toEqual([`-/${node0}/nr_hugepages = 0`, `+/${node0}/nr_hugepages = 2048`]);
+    expect((await readFile(join(h.e.root, node0, "nr_hugepages"), "utf8")).trim()).toBe("2048");
+    const entry = (await new Journal(h.e.state).list()).at(-1)!;
+    expect(entry.items[0]).toEqual({
+      kind: "sysfs",
+      path: `/${node0}/nr_hugepages`,
+      before: "0",
+      after: "2048",
+      done: true,
+    });
+
+    const rb = await h.step("rollback-first", (e) => rollback(e, [e.names.vnf]));
+    expect(h.unasked("rollback-first", rb.replay)).toEqual([]);
+    expect((rb.result as { steps: RollbackStep[] }).steps).toContainEqual({
+      what: `/${node0}/nr_hugepages: 0 -> 2048`,
+      done: false,
+      note: "not lowered: pages and VFs may be in use by others; lower it by hand if you are sure",
+    });
+    expect((await new Journal(h.e.state).list()).at(-1)!.status).toBe("rolled-back");
   });
 });
