@@ -148,6 +148,30 @@ describe("replayed virsh: one VNF's life (apply, verify, drift, redefine, rollba
     expect(item).toMatchObject({ driftFix: true, steps: ["repin", "resume"], done: true });
   });
 
+  it("a vCPU re-pinned live only: verify names the live pin and the fix; apply re-pins it live, nothing else", async () => {
+    await s.files("proc-3");
+    const v = (await s.step("verify-repin-live", (e) => verify(e, "proc-3"))).result as VerifyReport;
+    const f = failed(v);
+    expect(f.find((c) => c.check === "vCPU 0 affinity")).toMatchObject({
+      subject: VNF,
+      want: "1",
+      have: "0",
+      fix: `virsh --connect ${s.e.uri} vcpupin ${VNF} 0 1 --live --config (or nfvhost apply ${join(s.e.dir, "v1.yaml")})`,
+    });
+    expect(f.map((c) => c.check)).not.toContain("persistent definition");
+
+    const { result, replay } = await applyStep("repin-live-fix", "v1");
+    expect((result as ApplyReport).changes.map((c) => c.summary)).toEqual([`domain ${VNF}: re-pin vCPU0->1`]);
+    expect(replay.asked.map((c) => c.args.slice(2).join(" "))).toContain(
+      `vcpupin ${VNF} 0 1 --live --config`,
+    );
+    expect((await lastEntry()).items.find((i) => i.kind === "domain")).toMatchObject({
+      driftFix: true,
+      steps: ["repin"],
+      repins: [{ vcpu: 0, before: "0", after: "1" }],
+    });
+  });
+
   it("a changed VNF is held while it runs; with --yes it is shut down, redefined and started, its definition backed up", async () => {
     const held = (await applyStep("redefine-held", "v2")).result as ApplyReport;
     expect(held.changes).toEqual([]);

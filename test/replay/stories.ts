@@ -92,6 +92,11 @@ export const STORIES: Story[] = [
       { id: "proc-2", hand: (_e, t) => t.captureProc("proc-2") },
       { id: "verify-drift", run: (e) => verify(e, "proc-2") },
       apply("drift-fix", "v1"),
+      // Re-pinned live only (no --config): the definition still says CPU 1.
+      { id: "repin-live", hand: async (e, t) => must(t.virsh(["vcpupin", e.names.vnf, "0", "0"])) },
+      { id: "proc-3", hand: (_e, t) => t.captureProc("proc-3") },
+      { id: "verify-repin-live", run: (e) => verify(e, "proc-3") },
+      apply("repin-live-fix", "v1"),
       apply("redefine-held", "v2"),
       applyYes("redefine", "v2"),
       { id: "rollback-redefine", run: (e) => rollback(e, [e.names.vnf]) },
