@@ -13,7 +13,7 @@ import type { DestroyResult, RollbackStep } from "../../src/apply/operate.js";
 import { readStatus, type VnfStatus } from "../../src/apply/status.js";
 import { Virsh } from "../../src/libvirt/virsh.js";
 import { Journal, type JournalEntry } from "../../src/state/journal.js";
-import type { VerifyReport } from "../../src/verify/index.js";
+import { verifyTopology, type VerifyReport } from "../../src/verify/index.js";
 import { KILL_POINTS } from "./stories.js";
 import { StoryReplay, applyOptions, destroy, killedApply, rollback, verify } from "./story.js";
 
@@ -84,6 +84,29 @@ describe("replayed virsh: one VNF's life (apply, verify, drift, redefine, rollba
     expect(byCheck("domain running")).toMatchObject({ status: "pass" });
     expect(byCheck("day-0 ISO as built")).toMatchObject({ status: "pass" });
     expect(v.ok).toBe(true);
+  });
+
+  it("verify of a running VNF whose qemu process this host does not have says so (no /proc evidence)", async () => {
+    // The same libvirt answers as above; the default procRoot "/" holds no qemu of this VNF.
+    const { result, replay } = await s.step("verify-pass", (e) =>
+      verifyTopology({
+        topologyFile: join(e.dir, "v1.yaml"),
+        connect: e.uri,
+        stateDir: e.state,
+        root: e.root,
+        env: {},
+        persist: false,
+      }),
+    );
+    expect(s.unasked("verify-pass", replay)).toEqual([]);
+    const v = result as VerifyReport;
+    expect(v.checks.find((c) => c.subject === VNF && c.check === "qemu process")).toMatchObject({
+      status: "fail",
+      want: "a qemu process",
+    });
+    expect(v.checks.find((c) => c.subject === VNF && c.check === "vCPU 0 affinity")).toMatchObject({
+      status: "pass",
+    });
   });
 
   it("status shows the VNF where the plan put it, its live pins and qemu's threads", async () => {
