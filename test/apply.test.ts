@@ -178,7 +178,9 @@ describe("nfvhost apply on the real libvirtd", () => {
     expect(table.stdout).toMatch(/CPU 0\/TCG\s+│ vCPU 0\s+│ 1 /);
     const con = JSON.parse((await cli(["console", VNF, "--json"])).stdout) as { command: string[] };
     expect(con.command).toEqual(["virsh", "--connect", URI, "console", VNF]);
-    const cap = JSON.parse((await cli(["capture", VNF, "GigabitEthernet1", "-c", "5", "--json"])).stdout) as {
+    const cap = JSON.parse(
+      (await cli(["capture", VNF, "GigabitEthernet1", "--state", lab.state, "-c", "5", "--json"])).stdout,
+    ) as {
       device: string;
       command: string[];
     };

@@ -89,6 +89,8 @@ export interface HeldBack {
   what: string;
   why: string;
   fix: string;
+  /** The VNF whose domain definition was held back (not applied): its plan is not the applied one. */
+  domain?: string;
 }
 
 export interface ChangeSet {
@@ -311,6 +313,7 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
     const blocked = want.interfaces.find((i) => i.type === "network" && heldNetworks.has(i.source ?? ""));
     if (blocked) {
       held.push({
+        domain: d.name,
         what: `domain ${d.name}`,
         why: `its interface uses network ${blocked.source}, which is held back (see above)`,
         fix: `resolve network ${blocked.source} first`,
@@ -340,6 +343,7 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
     }
     if (!have.managed && !opts.adopt) {
       held.push({
+        domain: d.name,
         what: `domain ${d.name}`,
         why: "exists but was not created by nfvhost (no nfvhost metadata); it is never touched without consent",
         fix: `rename the VNF in the topology, or re-run with --adopt${have.state === "running" ? ` --yes ${d.name}` : ""} to take it over`,
@@ -365,6 +369,7 @@ export function computeChanges(desired: Desired, live: LiveState, opts: ComputeO
         repins = [];
       } else {
         held.push({
+          domain: d.name,
           what: `domain ${d.name} (running): ${diff.filter((l) => l.startsWith("+")).length} setting(s) differ`,
           why: "a running VM is never stopped or redefined without consent",
           fix: `re-run with --yes ${d.name} (it is shut down and started with the new definition)`,

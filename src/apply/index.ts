@@ -14,6 +14,7 @@ import { computeChanges, type Change, type ChangeSet } from "./changes.js";
 import { describeChange, executeChange, recordFileBefore, type ExecContext } from "./execute.js";
 import { runChanges } from "./schedule.js";
 import { REBOOT_ADVICE, type PendingReboot } from "../desired/preflight.js";
+import type { Plan } from "../plan/types.js";
 import { bindHost, prepare } from "../pipeline/index.js";
 
 export {
@@ -130,6 +131,22 @@ function hostPending(set: ChangeSet): PendingReboot[] {
   return out;
 }
 
+/**
+ * The plan this run leaves applied: a VNF whose definition was held back keeps the entry of the
+ * plan applied before (none when it had none). Saving the new entry would make the next run with
+ * --yes look like a drift fix, which rollback keeps instead of restoring the previous definition.
+ */
+export function appliedAfter(plan: Plan, before: Plan | null, held: ChangeSet["held"]): Plan {
+  const heldVnfs = new Set(held.flatMap((h) => (h.domain ? [h.domain] : [])));
+  if (heldVnfs.size === 0) return plan;
+  const vnfs = plan.vnfs.flatMap((v) => {
+    if (!heldVnfs.has(v.name)) return [v];
+    const was = before?.vnfs.find((w) => w.name === v.name);
+    return was ? [was] : [];
+  });
+  return { ...plan, vnfs };
+}
+
 export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
   // Facts, host steps and libvirt must be one machine: refused before anything is read or changed.
   bindHost({ root: opts.root, connect: opts.connect, purpose: opts.dryRun ? "apply-dry-run" : "apply" });
@@ -180,8 +197,9 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
       staleLock: lock?.staleFrom ?? null,
     };
     if (opts.dryRun) return report;
+    const appliedNow = appliedAfter(ctx.plan, applied, set.held);
     if (set.changes.length === 0) {
-      await saveAppliedPlan(opts.stateDir, ctx.plan);
+      await saveAppliedPlan(opts.stateDir, appliedNow);
       return report;
     }
 
@@ -216,7 +234,7 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
       exec,
       appliedPlanPath(opts.stateDir, ctx.parsed.topology.name),
     );
-    await saveAppliedPlan(opts.stateDir, ctx.plan);
+    await saveAppliedPlan(opts.stateDir, appliedNow);
     await journal.markDone(appliedItem);
     await journal.finish("complete");
     return report;

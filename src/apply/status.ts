@@ -54,7 +54,13 @@ export async function readThreads(pid: number, procRoot = "/"): Promise<ThreadRo
 
 export async function readStatus(
   virsh: Virsh,
-  opts: { threads: boolean; topology?: string; all?: boolean },
+  opts: {
+    threads: boolean;
+    topology?: string;
+    all?: boolean;
+    /** Where /proc of the qemu processes and libvirt's pid files live ("/" unless testing). */
+    procRoot?: string;
+  },
 ): Promise<VnfStatus[]> {
   const out: VnfStatus[] = [];
   for (const d of await readDomains(virsh)) {
@@ -71,7 +77,7 @@ export async function readStatus(
       const le = await virsh.emulatorpin(d.name);
       emu = le ? formatCpuList(le) : emu;
     }
-    const pid = running ? await virsh.qemuPid(d.name) : null;
+    const pid = running ? await virsh.qemuPid(d.name, opts.procRoot) : null;
     const ifs = running ? await virsh.domiflist(d.name) : [];
     out.push({
       name: d.name,
@@ -91,7 +97,9 @@ export async function readStatus(
       })),
       console: virsh.display(["console", d.name]),
       qemuPid: pid,
-      ...(opts.threads && pid !== null ? { threads: await readThreads(pid).catch(() => []) } : {}),
+      ...(opts.threads && pid !== null
+        ? { threads: await readThreads(pid, opts.procRoot).catch(() => []) }
+        : {}),
     });
   }
   return out;

@@ -142,6 +142,7 @@ export function whatRunsNow(
   facts: HostFacts,
   applied: Plan | null,
   replan: ReadonlySet<string> = new Set(),
+  topologyVnfs: ReadonlySet<string> = new Set(),
 ): RunningNow {
   const deployed: DeployedVnf[] = [];
   const foreign: ForeignDomain[] = [];
@@ -158,7 +159,16 @@ export function whatRunsNow(
     const f = foreignOf(d);
     foreign.push(f);
     const live = toDeployedVnf(d, facts);
-    deployed.push({ ...live, vcpuPins: f.cpus, emulatorCpus: f.emulatorCpus, node: f.nodes[0] ?? live.node });
+    // A foreign domain that has a VNF's name is not that VNF (apply holds it until --adopt): the
+    // planner counts what it uses under another name and places the VNF on its own.
+    const name = topologyVnfs.has(d.name) ? `${d.name} (foreign)` : d.name;
+    deployed.push({
+      ...live,
+      name,
+      vcpuPins: f.cpus,
+      emulatorCpus: f.emulatorCpus,
+      node: f.nodes[0] ?? live.node,
+    });
   }
   return { libvirt, deployed, foreign, notes: foreign.map(foreignNote) };
 }
@@ -223,7 +233,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       : () => {
           throw new Error("unreachable: no domain to convert");
         };
-  const running = whatRunsNow(toDeployed, snapshot, facts, applied, replan);
+  const running = whatRunsNow(toDeployed, snapshot, facts, applied, replan, new Set(byName.keys()));
   running.notes.unshift(...unreachable);
   if (input.deployed) running.deployed.push(...input.deployed);
   const planned = planDeployment(

@@ -19,25 +19,29 @@ const ok = (args: string[], stdout: string): RecordedCall => ({
   stderr: "",
 });
 
-function libvirtWithForeign(pins: Record<number, string>, state = "running"): ReplayRunner {
+function libvirtWithForeign(
+  pins: Record<number, string>,
+  state = "running",
+  name = "brownfield",
+): ReplayRunner {
   const cputune = Object.entries(pins)
     .map(([v, c]) => `<vcpupin vcpu='${v}' cpuset='${c}'/>`)
     .join("");
-  const xml = `<domain type='kvm'><name>brownfield</name><uuid>0b1f1c5e-5a8a-4a43-9bd4-6f5b4b0d0c01</uuid><memory unit='KiB'>1048576</memory><vcpu placement='static'>${Object.keys(pins).length}</vcpu><cputune>${cputune}<emulatorpin cpuset='0'/></cputune><os><type arch='x86_64'>hvm</type></os><devices/></domain>`;
+  const xml = `<domain type='kvm'><name>${name}</name><uuid>0b1f1c5e-5a8a-4a43-9bd4-6f5b4b0d0c01</uuid><memory unit='KiB'>1048576</memory><vcpu placement='static'>${Object.keys(pins).length}</vcpu><cputune>${cputune}<emulatorpin cpuset='0'/></cputune><os><type arch='x86_64'>hvm</type></os><devices/></domain>`;
   return new ReplayRunner({
     schema: 1,
     calls: [
       ok(
         ["list", "--all"],
-        ` Id   Name         State\n-----------------------------\n 7    brownfield   ${state}\n`,
+        ` Id   Name         State\n-----------------------------\n 7    ${name}   ${state}\n`,
       ),
       ok(["list", "--all", "--autostart", "--name"], "\n"),
       ok(
         ["net-list", "--all"],
         " Name   State   Autostart   Persistent\n----------------------------------------\n",
       ),
-      ok(["dumpxml", "--inactive", "brownfield"], xml),
-      ok(["dumpxml", "brownfield"], xml),
+      ok(["dumpxml", "--inactive", name], xml),
+      ok(["dumpxml", name], xml),
     ],
   });
 }
@@ -67,6 +71,23 @@ describe("pipeline: what runs now", () => {
     });
     // Only reads: the replay holds no define/start/pin call, and each read was answered.
     expect(replay.asked.every((c) => ["list", "dumpxml", "net-list"].includes(c.args[2]!))).toBe(true);
+  });
+
+  it("a running foreign domain with a VNF's name is not that VNF: its CPUs are taken, the VNF is planned whole", async () => {
+    const r = await withRunner(libvirtWithForeign({ 0: "1" }, "running", "csr1kv-1"), () =>
+      runPipeline({
+        parsed: loadTopology("examples/topologies/seed-csr1kv.yaml"),
+        root: ROOT,
+        virsh: new Virsh(URI),
+        stateDir: null,
+      }),
+    );
+    expect(r.result.ok, JSON.stringify(r.result)).toBe(true);
+    if (!r.result.ok) return;
+    const vnf = r.result.plan.vnfs.find((v) => v.name === "csr1kv-1")!;
+    expect(vnf.vcpuPins).toHaveLength(8);
+    expect(vnf.vcpuPins).not.toContain(1);
+    expect(r.result.plan.warnings[0]).toMatch(/^CPU 1 taken by domain csr1kv-1 \(not managed by nfvhost/);
   });
 
   it("a shut-off foreign domain holds nothing", async () => {
