@@ -9,7 +9,11 @@ const faultsNamed = process.argv.some((a) => a.includes("test/faults"));
 export default defineConfig({
   test: {
     // The topology validator is generated, not committed (src/topology/schema-validate-gen.ts).
-    globalSetup: ["test/support/generate.ts", "test/support/machine-libvirtd.ts"],
+    globalSetup: [
+      "test/support/generate.ts",
+      "test/support/machine-libvirtd.ts",
+      "test/support/hugepages-restore.ts",
+    ],
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", ...(faultsNamed ? [] : ["test/faults/**"])],
     testTimeout: 60_000,

@@ -8,7 +8,11 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     // The topology validator is generated, not committed (src/topology/schema-validate-gen.ts).
-    globalSetup: ["test/support/generate.ts", "test/support/machine-libvirtd.ts"],
+    globalSetup: [
+      "test/support/generate.ts",
+      "test/support/machine-libvirtd.ts",
+      "test/support/hugepages-restore.ts",
+    ],
     include: ["test/faults/**/*.test.ts"],
     fileParallelism: false,
     testTimeout: 600_000,
