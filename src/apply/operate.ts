@@ -18,6 +18,18 @@ import { undoSetting } from "../host/settings.js";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 
+/** Console, exec and capture need the VNF running: say how to start it, not just that it is not. */
+export function assertRunning(virsh: Virsh, d: LiveDomain): void {
+  if (d.state === "running") return;
+  throw new NfvError({
+    what: `VNF ${d.name}`,
+    value: d.state,
+    expected: "running",
+    fix: `virsh --connect ${virsh.uri} start ${d.name}`,
+    exitCode: 1,
+  });
+}
+
 export async function findDomain(virsh: Virsh, name: string): Promise<LiveDomain> {
   assertDomainName(name, "VNF");
   const d = (await readDomains(virsh)).find((x) => x.name === name);

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { findDomain } from "../../apply/operate.js";
+import { assertRunning, findDomain } from "../../apply/operate.js";
 import { resolveConnect, Virsh } from "../../libvirt/virsh.js";
-import { NfvError } from "../../util/errors.js";
 import { runInteractive } from "../../util/exec.js";
 import { type CommandModule, printJson, returning } from "../command.js";
 import { bool, sharedOptions, type RawOptions } from "../options.js";
@@ -26,15 +25,7 @@ export const consoleCommand: CommandModule = {
             printJson({ vnf: name, state: d.state, command: ["virsh", ...args] });
             return 0;
           }
-          if (d.state !== "running") {
-            throw new NfvError({
-              what: `VNF ${name}`,
-              value: d.state,
-              expected: "running",
-              fix: `virsh --connect ${virsh.uri} start ${name}`,
-              exitCode: 1,
-            });
-          }
+          assertRunning(virsh, d);
           return runInteractive("virsh", args);
         }),
       );

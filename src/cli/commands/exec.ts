@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { findDomain } from "../../apply/operate.js";
+import { assertRunning, findDomain } from "../../apply/operate.js";
 import { loadAppliedPlan } from "../../state/applied.js";
 import { resolveConnect, Virsh } from "../../libvirt/virsh.js";
 import { KINDS } from "../../topology/kinds.js";
@@ -92,15 +92,7 @@ export const execCommand: CommandModule = {
           const virsh = new Virsh(resolveConnect(shared.connect));
           await virsh.ping();
           const d = await findDomain(virsh, name);
-          if (d.state !== "running") {
-            throw new NfvError({
-              what: `VNF ${name}`,
-              value: d.state,
-              expected: "running",
-              fix: `virsh --connect ${virsh.uri} start ${name}`,
-              exitCode: 1,
-            });
-          }
+          assertRunning(virsh, d);
           const topology = d.config.metadata?.topology ?? null;
           const applied = topology ? await loadAppliedPlan(shared.state, topology) : null;
           const plan = applied?.vnfs.find((v) => v.name === name);
