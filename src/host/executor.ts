@@ -6,6 +6,9 @@
  * Apply reports them instead ("run on the host"). Tests inject a runner and let them run, so the
  * exact commands are recorded.
  */
+import { readdir, stat } from "node:fs/promises";
+import { resolveInRoot } from "./files.js";
+
 export interface HostExecutor {
   root: string;
   /** The machine nfvhost runs on (root "/"): services and mounts are read and changed for real. */
@@ -24,15 +27,19 @@ export function hostExecutor(root: string, opts: { commands?: boolean } = {}): H
  * did not keep /sys/firmware tells by the EFI grub.cfg an EL7 EFI install has.
  */
 export async function bootFirmware(root: string): Promise<"efi" | "bios"> {
-  const { readdir, stat } = await import("node:fs/promises");
-  const { underRoot } = await import("./files.js");
-  const isDir = async (p: string) =>
-    (await stat(underRoot(root, p)).catch(() => null))?.isDirectory() ?? false;
+  // Links resolved inside the root: a snapshot's link out of it must not decide this.
+  const under = (p: string) => resolveInRoot(root, p).catch(() => null);
+  const isDir = async (p: string) => {
+    const full = await under(p);
+    return full !== null && ((await stat(full).catch(() => null))?.isDirectory() ?? false);
+  };
   if (await isDir("/sys/firmware/efi")) return "efi";
   if (await isDir("/sys/firmware")) return "bios";
-  const vendors = await readdir(underRoot(root, "/boot/efi/EFI")).catch(() => [] as string[]);
+  const efiDir = await under("/boot/efi/EFI");
+  const vendors = efiDir === null ? [] : await readdir(efiDir).catch(() => [] as string[]);
   for (const v of vendors) {
-    if (await stat(underRoot(root, `/boot/efi/EFI/${v}/grub.cfg`)).catch(() => null)) return "efi";
+    const cfg = await under(`/boot/efi/EFI/${v}/grub.cfg`);
+    if (cfg !== null && (await stat(cfg).catch(() => null))) return "efi";
   }
   return "bios";
 }
