@@ -68,7 +68,8 @@ function scopes(misfits: readonly VnfWork[]): { nodes: number[]; works: VnfWork[
     .sort((a, b) => a.nodes[0]! - b.nodes[0]!);
 }
 
-export interface MisfitContext {
+/** The host as the VNFs that fit leave it: what misfit and left-out explanations read. */
+export interface PlacedState {
   topology: Topology;
   model: HostModel;
   pools: Map<number, NodePool>;
@@ -76,6 +77,9 @@ export interface MisfitContext {
   /** Pages left per node after the VNFs that fit. */
   pagesFree: Map<number, number>;
   pfStates: Map<string, PfState>;
+}
+
+export interface MisfitContext extends PlacedState {
   works: readonly VnfWork[];
   /** VNFs the placement could not place (CPU, pages, or no packing). */
   unplaced: ReadonlySet<string>;

@@ -7,24 +7,14 @@
 import { KINDS } from "../topology/kinds.js";
 import type { Topology, VnfSpec } from "../topology/types.js";
 import type { VnfWork } from "./checks.js";
-import type { NodePool } from "./cpuPool.js";
 import { allocate, cpuNeed, largestFit } from "./cpuPool.js";
-import type { HostModel } from "./hostModel.js";
 import { pageSizeText } from "./hostModel.js";
-import type { NodePages } from "./hugepages.js";
 import { plural, sizeText } from "./problems.js";
-import type { PfState } from "./sriov.js";
+import type { PlacedState } from "./capacity.js";
 import type { PlacementChange, PlacementLeftOut, PlanResource } from "./types.js";
 
 /** The plan of the VNFs that fit: what is left for the one left out. */
-export interface LeftOutContext {
-  topology: Topology;
-  model: HostModel;
-  pools: Map<number, NodePool>;
-  pagesByNode: Map<number, NodePages>;
-  /** Pages left per node after the VNFs that fit. */
-  pagesFree: Map<number, number>;
-  pfStates: Map<string, PfState>;
+export interface LeftOutContext extends PlacedState {
   /** VNFs placed (new ones): "lets the other N fit". */
   placed: number;
   /** VNFs left out: one gets the whole sentence, several are listed under one. */
