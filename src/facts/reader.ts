@@ -7,7 +7,16 @@
  * file discovery passes through is recorded in `trace`, so `nfvhost snapshot` copies exactly what
  * discovery read (one source of truth) and can recreate the links as links.
  */
-import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  readSync,
+  readdirSync,
+  readlinkSync,
+  type Dirent,
+} from "node:fs";
 import path from "node:path";
 import type { Warning } from "./types.js";
 
@@ -36,7 +45,16 @@ const LINK_FILE_MAX = 1024;
  */
 export const FILE_MAX_BYTES = 16 * 1024 * 1024;
 
-type Found = { real: string; kind: "file" | "dir" | "link" | "other" };
+type Kind = "file" | "dir" | "link" | "other";
+type Found = { real: string; kind: Kind };
+
+/**
+ * The kernel's O_NOFOLLOW | O_NONBLOCK: a link swapped in after the directory was listed is refused
+ * rather than followed out of the root, and a FIFO opens without waiting for a writer.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** One read buffer for the whole process: discovery is synchronous and copies what it keeps. */
+const CHUNK = Buffer.allocUnsafe(64 * 1024);
 
 function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? String(e);
@@ -48,6 +66,11 @@ export class HostReader {
   readonly warnings: Warning[] = [];
   readonly trace = new Map<string, TraceEntry>();
   private readonly dirCache = new Map<string, string | null>();
+  /**
+   * Entry types of each real directory, from one readdir: a stat per path was most of discovery's
+   * time (Node 20 builds four Date objects per Stats), and the listing's d_type says the same.
+   */
+  private readonly entries = new Map<string, Map<string, Kind | null>>();
   private readonly warned = new Set<string>();
 
   constructor(root: string) {
@@ -101,8 +124,8 @@ export class HostReader {
     }
     let at: Found = found;
     try {
-      if (!this.sizeOk(rel, at.real)) return null;
-      let content = readFileSync(this.abs(at.real));
+      let content = this.readCapped(rel, at.real);
+      if (content === null) return null;
       // A stored link at the last component (etc/os-release holding "../usr/lib/os-release").
       for (let hops = 0; at.kind === "file" && hops < MAX_LINK_HOPS; hops++) {
         const target: string | null = linkTargetOf(content);
@@ -112,8 +135,8 @@ export class HostReader {
         if (!resolved || resolved.kind !== "file") break;
         this.trace.set(at.real, { kind: "link", target });
         at = resolved;
-        if (!this.sizeOk(rel, at.real)) return null;
-        content = readFileSync(this.abs(at.real));
+        content = this.readCapped(rel, at.real);
+        if (content === null) return null;
       }
       this.trace.set(at.real, { kind: "file", content });
       return content;
@@ -178,7 +201,7 @@ export class HostReader {
     }
     let names: string[];
     try {
-      names = readdirSync(this.abs(dir));
+      names = [...this.entriesOf(dir).keys()];
     } catch (e) {
       this.warn(rel, `unreadable directory: ${errCode(e)}`, "unreadable");
       return [];
@@ -193,12 +216,13 @@ export class HostReader {
   private recordEntry(real: string): void {
     if (this.trace.has(real)) return;
     try {
-      const st = lstatSync(this.abs(real));
-      if (st.isSymbolicLink()) this.trace.set(real, { kind: "link", target: readlinkSync(this.abs(real)) });
-      else if (st.isDirectory()) this.trace.set(real, { kind: "dir" });
+      const kind = this.kindOf(real);
+      if (kind === null) return;
+      if (kind === "link") this.trace.set(real, { kind: "link", target: readlinkSync(this.abs(real)) });
+      else if (kind === "dir") this.trace.set(real, { kind: "dir" });
       else {
         // A listed link stored as a file (cpu6/node0 in the reference tree) stays a link.
-        const target = st.isFile() && st.size <= LINK_FILE_MAX ? this.linkFileTarget(real) : null;
+        const target = kind === "file" ? this.linkFileTarget(real) : null;
         this.trace.set(real, target === null ? { kind: "present" } : { kind: "link", target });
       }
     } catch {
@@ -234,16 +258,63 @@ export class HostReader {
     return path.join(this.root, rel);
   }
 
-  private sizeOk(rel: string, real: string): boolean {
-    const size = statSync(this.abs(real)).size;
-    if (size <= FILE_MAX_BYTES) return true;
-    this.warn(rel, `is ${size} bytes, expected at most ${FILE_MAX_BYTES} (not a kernel file)`, "garbage");
-    return false;
+  /**
+   * The file's bytes, read without a stat: at most FILE_MAX_BYTES (a bigger file is not what the
+   * kernel writes there; warned, null). Live /proc and /sys files report size 0 or 4096, so only
+   * reading tells their length anyway.
+   */
+  private readCapped(rel: string, real: string, cap = FILE_MAX_BYTES): Buffer | null {
+    const fd = openSync(this.abs(real), OPEN_FLAGS);
+    try {
+      const parts: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        const n = readSync(fd, CHUNK, 0, CHUNK.length, null);
+        if (n === 0) break;
+        total += n;
+        if (total > cap) {
+          if (cap === FILE_MAX_BYTES)
+            this.warn(rel, `is over ${cap} bytes, expected at most ${cap} (not a kernel file)`, "garbage");
+          return null;
+        }
+        parts.push(Buffer.from(CHUNK.subarray(0, n)));
+      }
+      return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+    } finally {
+      closeSync(fd);
+    }
   }
 
-  private lstat(rel: string) {
+  /** Names and kinds in a real directory, read once; throws when the directory is unreadable. */
+  private entriesOf(dir: string): Map<string, Kind | null> {
+    let kinds = this.entries.get(dir);
+    if (kinds) return kinds;
+    kinds = new Map();
+    for (const d of readdirSync(this.abs(dir), { withFileTypes: true })) kinds.set(d.name, direntKind(d));
+    this.entries.set(dir, kinds);
+    return kinds;
+  }
+
+  /**
+   * What a real path is, without following a last-component link; null when absent. A file system
+   * that leaves d_type unknown gets an lstat.
+   */
+  private kindOf(rel: string): Kind | null {
+    const name = path.posix.basename(rel);
+    let kinds: Map<string, Kind | null>;
     try {
-      return lstatSync(this.abs(rel));
+      kinds = this.entriesOf(parentOf(rel));
+    } catch (e) {
+      const code = errCode(e);
+      if (code === "ENOENT" || code === "ENOTDIR") return null;
+      throw e;
+    }
+    const kind = kinds.get(name);
+    if (kind === undefined) return null;
+    if (kind !== null) return kind;
+    try {
+      const st = lstatSync(this.abs(rel));
+      return st.isSymbolicLink() ? "link" : st.isDirectory() ? "dir" : st.isFile() ? "file" : "other";
     } catch (e) {
       const code = errCode(e);
       if (code === "ENOENT" || code === "ENOTDIR") return null;
@@ -255,9 +326,9 @@ export class HostReader {
   private linkFileTarget(real: string): string | null {
     try {
       // Only a short regular file can hold a link target: never open a FIFO or read a huge file.
-      const st = lstatSync(this.abs(real));
-      if (!st.isFile() || st.size > LINK_FILE_MAX) return null;
-      return linkTargetOf(readFileSync(this.abs(real)));
+      if (this.kindOf(real) !== "file") return null;
+      const content = this.readCapped(real, real, LINK_FILE_MAX);
+      return content === null ? null : linkTargetOf(content);
     } catch {
       return null;
     }
@@ -288,10 +359,10 @@ export class HostReader {
     let result: string | null = null;
     if (parent !== null) {
       const candidate = joinRel(parent, path.posix.basename(rel));
-      const st = this.lstat(candidate);
-      if (st?.isDirectory()) result = candidate;
-      else if (st?.isSymbolicLink() || st?.isFile()) {
-        const next = this.followLink(candidate, parent, st.isSymbolicLink());
+      const kind = this.kindOf(candidate);
+      if (kind === "dir") result = candidate;
+      else if (kind === "link" || kind === "file") {
+        const next = this.followLink(candidate, parent, kind === "link");
         result = next === null ? null : this.resolveDir(next, hops + 1);
       }
     }
@@ -304,17 +375,23 @@ export class HostReader {
     const parent = this.resolveDir(parentOf(rel), hops);
     if (parent === null) return null;
     const real = joinRel(parent, path.posix.basename(rel));
-    const st = this.lstat(real);
-    if (!st) return null;
-    if (st.isSymbolicLink()) {
+    const kind = this.kindOf(real);
+    if (kind === null) return null;
+    if (kind === "link") {
       if (!follow) return { real, kind: "link" };
       const next = this.followLink(real, parent, true);
       return next === null ? null : this.resolveFinal(next, true, hops + 1);
     }
-    if (st.isDirectory()) return { real, kind: "dir" };
-    if (st.isFile()) return { real, kind: "file" };
-    return { real, kind: "other" };
+    return { real, kind };
   }
+}
+
+function direntKind(d: Dirent): Kind | null {
+  if (d.isSymbolicLink()) return "link";
+  if (d.isDirectory()) return "dir";
+  if (d.isFile()) return "file";
+  if (d.isFIFO() || d.isSocket() || d.isCharacterDevice() || d.isBlockDevice()) return "other";
+  return null;
 }
 
 /**
