@@ -15,7 +15,10 @@
  * `new URL("../../schema/...", import.meta.url)` paths of the compiled code hold unchanged.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { build } from "esbuild";
 
 // Start empty so no stale file (an older chunk or a cache of another source) is left behind.
@@ -52,17 +55,49 @@ await build({
   },
 });
 
-// The cache: one run of the shipped entry point on the embedded reference host (no daemon, no
-// secret, nothing written), asked to leave V8's cache of what it compiled (bin/nfvhost.js).
+// The cache: one run of the shipped entry point, `render` of the embedded reference host (plan,
+// desired state, day-0, files: what the short commands run), asked to leave V8's cache of what it
+// compiled (bin/nfvhost.js). No daemon is asked; the day-0 password is a throwaway of this build and
+// the output directory is removed. A run that stops early (no xorriso for the day-0 image on this
+// machine yet) still leaves the cache of everything before.
 const cache = "dist/bundle/nfvhost.cjs.cache";
-const warmup = spawnSync(
-  process.execPath,
-  ["bin/nfvhost.js", "plan", "examples/topologies/seed-csr1kv.yaml", "--root", "examples/hosts/seed-c240m5"],
-  { env: { ...process.env, NFVHOST_CODE_CACHE_OUT: cache, NO_COLOR: "1" }, encoding: "utf8" },
-);
-if (warmup.status !== 0 || !existsSync(cache)) {
-  // The CLI works without it, only slower to start: say so, do not fail the build.
-  process.stderr.write(
-    `bundle: no code cache (the warm-up run exited ${warmup.status}: ${(warmup.stderr || "").trim().split("\n").pop()})\n`,
+const scratch = mkdtempSync(join(tmpdir(), "nfvhost-build-"));
+try {
+  const warmup = spawnSync(
+    process.execPath,
+    [
+      "bin/nfvhost.js",
+      "render",
+      "examples/topologies/seed-csr1kv.yaml",
+      "--root",
+      "examples/hosts/seed-c240m5",
+      "--out",
+      join(scratch, "out"),
+    ],
+    {
+      env: {
+        ...process.env,
+        NFVHOST_CODE_CACHE_OUT: cache,
+        NO_COLOR: "1",
+        CSR_ADMIN_PASSWORD: randomBytes(12).toString("base64url"),
+      },
+      encoding: "utf8",
+    },
   );
+  if (!existsSync(cache)) {
+    // The CLI works without it, only slower to start: say so, do not fail the build.
+    process.stderr.write(
+      `bundle: no code cache (the warm-up run exited ${warmup.status}: ${lastLine(warmup.stderr)})\n`,
+    );
+  } else if (warmup.status !== 0) {
+    process.stderr.write(
+      `bundle: code cache of a partial warm-up (exit ${warmup.status}: ${lastLine(warmup.stderr)})\n`,
+    );
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+function lastLine(text) {
+  return (text || "").trim().split("\n").pop();
 }

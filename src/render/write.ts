@@ -71,7 +71,17 @@ async function buildIsos(isos: RenderedFile[], outDir: string): Promise<{ error:
 }
 
 /** Writes every file (mode as rendered, also when the file existed) and builds the ISOs; returns the paths written. */
-export async function writeArtifacts(files: RenderedFile[], outDir: string): Promise<string[]> {
+export async function writeArtifacts(
+  files: RenderedFile[],
+  outDir: string,
+  opts: {
+    /**
+     * CPU work of the caller's (formatting what it will print) run while the images build:
+     * xorriso spends most of its time waiting (libburn polls its writer every 100 ms).
+     */
+    whileImagesBuild?: () => void;
+  } = {},
+): Promise<string[]> {
   // Every path is checked before the first byte is written.
   for (const f of files) {
     target(outDir, f.path);
@@ -90,6 +100,7 @@ export async function writeArtifacts(files: RenderedFile[], outDir: string): Pro
   } catch (error) {
     failure = { error };
   }
+  if (!failure) opts.whileImagesBuild?.();
   // Never leave xorriso writing into a directory the caller may remove; report the first problem
   // in file order (files, then images), as writing them one after another did.
   const isoFailure = await building;

@@ -157,8 +157,13 @@ export const renderCommand: CommandModule = {
 
           // Private (0700) from the start: it holds the day-0 secrets until it takes DIR's place.
           const staging = await makePrivateWorkDir(dirname(out), "render");
+          // The decisions (placement table, CPU map) are printed once the files are in place.
+          let planText = "";
+          const formatDecisions = () => {
+            if (!opts.json) planText = formatPlan(result.plan, { color: wantsColour(process.stdout) });
+          };
           try {
-            await writeArtifacts(files, staging);
+            await writeArtifacts(files, staging, { whileImagesBuild: formatDecisions });
             const marker = {
               topology: result.plan.topology,
               renderedAt: new Date().toISOString(),
@@ -184,8 +189,8 @@ export const renderCommand: CommandModule = {
             );
           } else {
             // The decisions first (placement table, CPU map), then what was written from them.
-            const color = wantsColour(process.stdout);
-            process.stdout.write(`${formatPlan(result.plan, { color })}\n`);
+            if (planText === "") formatDecisions();
+            process.stdout.write(`${planText}\n`);
             printTable(files, sizes, out);
           }
           return 0;
