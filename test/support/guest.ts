@@ -3,13 +3,14 @@
  * plus a busybox initramfs whose /init prints what the guest sees to the serial console (vCPUs,
  * memory, NIC MACs, the day-0 ISO's files) between NFVT- markers, then powers off.
  *
- * Built once and cached under .cache/guest/<key>/ (gitignored; CI builds it on its first run).
+ * Built once and cached under .cache/guest/<key>/ (gitignored; CI builds it on its first run), or
+ * /var/tmp/nfvhost-test-guest-<checkout>/<key>/ when QEMU's user cannot enter the checkout.
  * The kernel comes from `apt-get download` of the package linux-image-cloud-amd64 depends on; its
  * cdrom, ISO9660 and virtio drivers are modules, so the needed ones (with their dependencies, read
  * from each module's depends=) go into the initramfs and /init insmods them.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -21,9 +22,29 @@ import { run, runChecked } from "../../src/util/exec.js";
 
 export const LIBVIRT_URI = "qemu:///system";
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const CACHE = process.env.NFVHOST_GUEST_CACHE ?? join(REPO, ".cache", "guest");
+const CACHE = process.env.NFVHOST_GUEST_CACHE ?? defaultCache();
 const KERNEL_META_PACKAGE = "linux-image-cloud-amd64";
 const BUSYBOX = "/bin/busybox";
+
+/**
+ * QEMU runs as its own user (libvirt-qemu) and opens the kernel and initramfs itself: they must
+ * sit where that user can reach them. A checkout under a directory others cannot enter (a clone
+ * in /root, mode 0700) keeps its guest in /var/tmp instead, one directory per checkout.
+ */
+function defaultCache(): string {
+  if (othersCanEnter(REPO)) return join(REPO, ".cache", "guest");
+  return join(
+    "/var/tmp",
+    `nfvhost-test-guest-${createHash("sha256").update(REPO).digest("hex").slice(0, 8)}`,
+  );
+}
+
+function othersCanEnter(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
 
 /** What the guest needs from its kernel: virtio PCI + net, the i440fx IDE cdrom, ISO9660. */
 const WANTED_MODULES = ["virtio_pci", "virtio_net", "ata_piix", "sr_mod", "isofs"];
