@@ -277,7 +277,9 @@ export class HostReader {
             this.warn(rel, `is over ${cap} bytes, expected at most ${cap} (not a kernel file)`, "garbage");
           return null;
         }
-        parts.push(Buffer.from(CHUNK.subarray(0, n)));
+        const part = Buffer.allocUnsafe(n);
+        CHUNK.copy(part, 0, 0, n);
+        parts.push(part);
       }
       return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
     } finally {
@@ -415,7 +417,14 @@ export function quoteSample(text: string): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
 }
 
+/**
+ * Paths discovery builds itself are already clean (no leading, trailing or double slash, no . or ..
+ * component, no component starting with a dot): normalising each one was a tenth of its time.
+ */
+const PLAIN_PATH = /^[^/.]([^/]|\/(?![/.]))*(?<!\/)$/;
+
 function clean(rel: string): string {
+  if (PLAIN_PATH.test(rel)) return rel;
   return path.posix.normalize(rel.replace(/^\/+/, "")).replace(/\/+$/, "");
 }
 
