@@ -82,6 +82,7 @@ try {
         CSR_ADMIN_PASSWORD: randomBytes(12).toString("base64url"),
       },
       encoding: "utf8",
+      timeout: 120_000,
     },
   );
   if (!existsSync(cache)) {
