@@ -432,13 +432,18 @@ interface Redefinition {
   restart: boolean;
   repins: PinFix[];
   diff: string[];
+  /** Waits for --yes NAME (reported in the held list). */
+  held?: boolean;
 }
 
 /** The change that brings a domain nfvhost may touch to the plan, or null when it is there. */
 function decideDomainFix(ctx: ChangeContext, dom: DomainAtHand): Change | null {
   const { want: d, have } = dom;
   const running = have.state !== "shut off";
-  const { define, restart, repins, diff } = decideRedefinition(ctx, dom, running);
+  const { define, restart, repins, diff, held } = decideRedefinition(ctx, dom, running);
+  // Someone else's running VM adopted without --yes stays theirs until the takeover is done:
+  // re-pinned or set to autostart now, it would serve the plan while still being their domain.
+  if (held && !have.managed) return null;
   const start = !running || restart;
   // verify counts a paused VNF as drift; apply resumes it (a restart starts it afresh anyway).
   const resume = have.state === "paused" && !restart;
@@ -495,7 +500,7 @@ function decideRedefinition(
     why: "a running VM is never stopped or redefined without consent",
     fix: `re-run with --yes ${d.name} (it is shut down and started with the new definition)`,
   });
-  return { define: false, restart: false, repins, diff };
+  return { define: false, restart: false, repins, diff, held: true };
 }
 
 /** Managed domains of this topology that the file no longer lists: reported, never touched. */
