@@ -159,6 +159,21 @@ describe("change set", () => {
     expect(adopted.changes[0]).toMatchObject({ define: true, start: true });
   });
 
+  it("a running domain nfvhost did not create, adopted without --yes NAME, is held whole: not re-pinned, autostart untouched", () => {
+    // Someone else's VM: unpinned, autostart off, another memory size.
+    const theirs = xml({ meta: false, memKiB: 32768 }).replace(/<cputune>.*<\/cputune>/s, "");
+    const foreign = live([{ config: theirs, state: "running", autostart: false }]);
+    const held = computeChanges(desired(xml()), foreign, opts);
+    expect(held.changes).toEqual([]);
+    expect(held.held[0]!.fix).toContain("--adopt --yes r1");
+    const adoptOnly = computeChanges(desired(xml()), foreign, { ...opts, adopt: true });
+    expect(adoptOnly.changes).toEqual([]);
+    expect(adoptOnly.held[0]).toMatchObject({ domain: "r1", fix: expect.stringContaining("--yes r1") });
+    const adoptYes = computeChanges(desired(xml()), foreign, { ...opts, adopt: true, yes: new Set(["r1"]) });
+    expect(adoptYes.held).toEqual([]);
+    expect(adoptYes.changes[0]).toMatchObject({ define: true, restart: true, start: true, autostart: true });
+  });
+
   it("only ever raises hugepages; a non-zero VF count is changed only with --yes PF", () => {
     const d = desired(xml(), {
       domains: [],

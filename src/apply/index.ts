@@ -147,6 +147,16 @@ export function appliedAfter(plan: Plan, before: Plan | null, held: ChangeSet["h
   return { ...plan, vnfs };
 }
 
+/**
+ * The host lock an apply takes. On this very host it is the libvirt URI alone, the key rollback
+ * and destroy take too, so none of them runs beside an apply. A snapshot root (--root) is a host
+ * of its own: its files are written under the root, so it does not share the live host's lock (a
+ * fleet applies several roots on one machine at once).
+ */
+export function applyLockKey(uri: string, root: string): string {
+  return root === "/" ? uri : `${uri}#root=${resolve(root)}`;
+}
+
 export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
   // Facts, host steps and libvirt must be one machine: refused before anything is read or changed.
   bindHost({ root: opts.root, connect: opts.connect, purpose: opts.dryRun ? "apply-dry-run" : "apply" });
@@ -158,10 +168,9 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
   parsed.catch(() => undefined); // awaited in prepare; unhandled if the ping or the lock fails
   // libvirtd down: say so before anything is read or changed.
   await pinging;
-  // A snapshot root (--root) is a host of its own: its files are written under the root, so it
-  // does not share the live host's lock (a fleet applies several roots on one machine at once).
-  const lockKey = opts.root === "/" ? virsh.uri : `${virsh.uri}#root=${resolve(opts.root)}`;
-  const lock = opts.dryRun ? null : await acquireHostLock(lockKey, `nfvhost apply ${opts.topologyFile}`);
+  const lock = opts.dryRun
+    ? null
+    : await acquireHostLock(applyLockKey(virsh.uri, opts.root), `nfvhost apply ${opts.topologyFile}`);
   try {
     const ctx = await prepare({ ...opts, createState: !opts.dryRun, parsed }, virsh);
     if (ctx.pre.fatal.length > 0) {

@@ -9,7 +9,7 @@ import { KINDS } from "../topology/kinds.js";
 import { NfvError } from "../util/errors.js";
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { bindHost, prepare } from "../pipeline/index.js";
+import { bindHost, prepare, type ApplyContext } from "../pipeline/index.js";
 import { readMaybe, readSysfs, sha256 } from "../host/files.js";
 import { day0ImageDigestPath } from "../desired/day0.js";
 import type { LiveNetwork } from "../desired/types.js";
@@ -26,7 +26,9 @@ import {
   parseDomainXml,
   parseNetworkXml,
   projectionLines,
+  type DomainSummary,
 } from "../libvirt/domain-xml.js";
+import type { DomIfEntry } from "../libvirt/parse.js";
 import { Virsh } from "../libvirt/virsh.js";
 import type { Plan, VnfPlan } from "../plan/types.js";
 import { displayCommand, run } from "../util/exec.js";
@@ -105,35 +107,71 @@ async function qemuThreads(procRoot: string, pid: number) {
   return out;
 }
 
-async function verifyVnf(
-  v: VnfPlan,
-  desiredXml: string,
-  virsh: Virsh,
-  opts: VerifyOptions,
-  file: string,
-  out: Check[],
-): Promise<void> {
-  const name = v.name;
-  const applyCmd = `nfvhost apply ${file}`;
-  if (!(await virsh.domainExists(name))) {
-    add(out, {
-      subject: name,
-      check: "domain defined",
-      ok: false,
-      want: "defined and running",
-      have: "not defined",
-      evidence: virsh.display(["list", "--all"]),
-      fix: applyCmd,
-    });
-    return;
-  }
+/** What every check of one VNF reads, and where it reports. */
+interface VnfCheck {
+  v: VnfPlan;
+  /** The domain XML apply defines for it. */
+  desiredXml: string;
+  virsh: Virsh;
+  opts: VerifyOptions;
+  /** The fix that converges anything of the VNF. */
+  applyCmd: string;
+  out: Check[];
+}
+
+/** What libvirt and the kernel say of a running VNF, read side by side. */
+interface RunningVnf {
+  pins: Map<number, number[]>;
+  emulator: number[] | null;
+  numatune: { mode: string | null; nodeset: number[] };
+  pid: number | null;
+  ifs: DomIfEntry[];
+  live: DomainSummary;
+}
+
+/**
+ * One VNF, in the order an engineer reads it: defined, running, nfvhost's definition, then (only
+ * while it runs) libvirt's pinning, the kernel's threads and memory, and each NIC.
+ */
+async function verifyVnf(c: VnfCheck): Promise<void> {
+  if (!(await proveDefined(c))) return;
   // Independent reads run side by side: one virsh process each, so a VNF costs the slowest read,
   // not their sum. Each check still cites the one command that shows its evidence.
   const [state, autostart, inactiveXml] = await Promise.all([
-    virsh.domState(name),
-    virsh.isAutostart(name),
-    virsh.dumpXml(name, { inactive: true }),
+    c.virsh.domState(c.v.name),
+    c.virsh.isAutostart(c.v.name),
+    c.virsh.dumpXml(c.v.name, { inactive: true }),
   ]);
+  proveRunState(c, state, autostart);
+  proveDefinition(c, parseDomainXml(inactiveXml));
+  // Pinning, threads, memory and NICs exist only while qemu runs.
+  if (state !== "running") return;
+  const run = await readRunningVnf(c);
+  provePinning(c, run);
+  if (run.pid === null) reportNoQemuProcess(c);
+  else {
+    await proveVcpuThreads(c, run.pid);
+    await proveGuestMemoryNode(c, run.pid);
+  }
+  for (const nic of c.v.interfaces) await proveNic(c, nic, run);
+}
+
+async function proveDefined({ v, virsh, applyCmd, out }: VnfCheck): Promise<boolean> {
+  if (await virsh.domainExists(v.name)) return true;
+  add(out, {
+    subject: v.name,
+    check: "domain defined",
+    ok: false,
+    want: "defined and running",
+    have: "not defined",
+    evidence: virsh.display(["list", "--all"]),
+    fix: applyCmd,
+  });
+  return false;
+}
+
+function proveRunState({ v, virsh, out }: VnfCheck, state: string, autostart: boolean): void {
+  const name = v.name;
   add(out, {
     subject: name,
     check: "domain running",
@@ -143,7 +181,6 @@ async function verifyVnf(
     evidence: virsh.display(["domstate", name]),
     fix: displayCommand("virsh", virsh.argv(["start", name])),
   });
-
   add(out, {
     subject: name,
     check: "autostart",
@@ -153,9 +190,11 @@ async function verifyVnf(
     evidence: virsh.display(["dominfo", name]),
     fix: displayCommand("virsh", virsh.argv(["autostart", ...(v.autostart ? [] : ["--disable"]), name])),
   });
+}
 
-  const config = parseDomainXml(inactiveXml);
-  const want = parseDomainXml(desiredXml);
+/** The persistent definition is nfvhost's and holds every field nfvhost manages as planned. */
+function proveDefinition({ v, desiredXml, virsh, applyCmd, out }: VnfCheck, config: DomainSummary): void {
+  const name = v.name;
   add(out, {
     subject: name,
     check: "created by nfvhost",
@@ -165,11 +204,11 @@ async function verifyVnf(
     evidence: virsh.display(["dumpxml", "--inactive", name]),
     fix: `${applyCmd} --adopt --yes ${name}`,
   });
-  const wl = projectionLines(want);
-  const hl = new Set(projectionLines(config));
-  const differs = wl.filter((l) => !hl.has(l));
-  const haveFor = (l: string) =>
-    projectionLines(config).find((h) => h.split(" = ")[0] === l.split(" = ")[0]) ?? "(absent)";
+  const wl = projectionLines(parseDomainXml(desiredXml));
+  const hl = projectionLines(config);
+  const hs = new Set(hl);
+  const differs = wl.filter((l) => !hs.has(l));
+  const haveFor = (l: string) => hl.find((h) => h.split(" = ")[0] === l.split(" = ")[0]) ?? "(absent)";
   add(out, {
     subject: name,
     check: "persistent definition",
@@ -179,19 +218,26 @@ async function verifyVnf(
     evidence: virsh.display(["dumpxml", "--inactive", name]),
     fix: `${applyCmd} --yes ${name}`,
   });
-  if (state !== "running") return;
+}
 
-  const procRoot = opts.procRoot ?? "/";
-  const [pins, emu, nt, pid, ifs, liveXml] = await Promise.all([
+async function readRunningVnf({ v, virsh, opts }: VnfCheck): Promise<RunningVnf> {
+  const name = v.name;
+  const [pins, emulator, numatune, pid, ifs, liveXml] = await Promise.all([
     virsh.vcpupin(name),
     virsh.emulatorpin(name),
     virsh.numatune(name),
-    virsh.qemuPid(name, procRoot),
+    virsh.qemuPid(name, opts.procRoot ?? "/"),
     virsh.domiflist(name),
     virsh.dumpXml(name),
   ]);
+  return { pins, emulator, numatune, pid, ifs, live: parseDomainXml(liveXml) };
+}
+
+/** What libvirt holds live: each vCPU on its planned CPU, the emulator threads, the memory node. */
+function provePinning({ v, virsh, applyCmd, out }: VnfCheck, run: RunningVnf): void {
+  const name = v.name;
   for (let i = 0; i < v.vcpus; i++) {
-    const have = pins.get(i) ?? [];
+    const have = run.pins.get(i) ?? [];
     const wantCpu = v.vcpuPins[i]!;
     add(out, {
       subject: name,
@@ -206,12 +252,13 @@ async function verifyVnf(
   add(out, {
     subject: name,
     check: "emulator pinning",
-    ok: cpus(emu) === cpus(v.emulatorCpus),
+    ok: cpus(run.emulator) === cpus(v.emulatorCpus),
     want: cpus(v.emulatorCpus),
-    have: cpus(emu),
+    have: cpus(run.emulator),
     evidence: virsh.display(["emulatorpin", name]),
     fix: `${displayCommand("virsh", virsh.argv(["emulatorpin", name, cpus(v.emulatorCpus), "--live", "--config"]))} (or ${applyCmd})`,
   });
+  const nt = run.numatune;
   add(out, {
     subject: name,
     check: "numatune",
@@ -221,92 +268,102 @@ async function verifyVnf(
     evidence: virsh.display(["numatune", name]),
     fix: `${applyCmd} --yes ${name}`,
   });
+}
 
-  if (pid === null) {
+function reportNoQemuProcess({ v, out }: VnfCheck): void {
+  add(out, {
+    subject: v.name,
+    check: "qemu process",
+    ok: false,
+    want: "a qemu process",
+    have: "not found",
+    evidence: `/run/libvirt/qemu/${v.name}.pid`,
+    fix: "run verify on the host itself (qemu+ssh:// hides the process)",
+  });
+}
+
+/** The kernel's side of the pinning: libvirt can say one thing while a thread runs elsewhere. */
+async function proveVcpuThreads({ v, opts, applyCmd, out }: VnfCheck, pid: number): Promise<void> {
+  const threads = await qemuThreads(opts.procRoot ?? "/", pid);
+  for (let i = 0; i < v.vcpus; i++) {
+    const t = threads.find((x) => vcpuOfThread(x.comm) === i);
     add(out, {
-      subject: name,
-      check: "qemu process",
-      ok: false,
-      want: "a qemu process",
-      have: "not found",
-      evidence: `/run/libvirt/qemu/${name}.pid`,
-      fix: "run verify on the host itself (qemu+ssh:// hides the process)",
+      subject: v.name,
+      check: `vCPU ${i} thread affinity (kernel)`,
+      ok: t !== undefined && t.allowed === String(v.vcpuPins[i]),
+      want: String(v.vcpuPins[i]),
+      have: t
+        ? `${t.allowed ?? "?"} (tid ${t.tid} "${t.comm}", last ran on CPU ${t.lastCpu})`
+        : "no vCPU thread",
+      evidence: `/proc/${pid}/task/*/status Cpus_allowed_list`,
+      fix: applyCmd,
     });
-  } else {
-    const threads = await qemuThreads(procRoot, pid);
-    for (let i = 0; i < v.vcpus; i++) {
-      const t = threads.find((x) => vcpuOfThread(x.comm) === i);
-      add(out, {
-        subject: name,
-        check: `vCPU ${i} thread affinity (kernel)`,
-        ok: t !== undefined && t.allowed === String(v.vcpuPins[i]),
-        want: String(v.vcpuPins[i]),
-        have: t
-          ? `${t.allowed ?? "?"} (tid ${t.tid} "${t.comm}", last ran on CPU ${t.lastCpu})`
-          : "no vCPU thread",
-        evidence: `/proc/${pid}/task/*/status Cpus_allowed_list`,
-        fix: applyCmd,
-      });
-    }
-    const maps = summarizeNumaMaps(
-      parseNumaMaps(await readFile(join(procRoot, "proc", String(pid), "numa_maps"), "utf8")),
-    );
-    if (v.memory.pageSizeKiB > 4) {
-      const bySize = maps.hugeBySize[v.memory.pageSizeKiB] ?? {};
-      const onNode = bySize[v.memory.node] ?? 0;
-      const elsewhere = Object.entries(bySize).filter(([n, k]) => Number(n) !== v.memory.node && k > 0);
-      add(out, {
-        subject: name,
-        check: "guest memory in hugepages on its node",
-        ok: onNode >= v.memory.KiB && elsewhere.length === 0,
-        want: `${v.memory.KiB} KiB in ${v.memory.pageSizeKiB} KiB pages on node ${v.memory.node}`,
-        have: Object.keys(bySize).length
-          ? Object.entries(bySize)
-              .map(([n, k]) => `N${n}=${k} KiB`)
-              .join(" ")
-          : `no ${v.memory.pageSizeKiB} KiB page mapping`,
-        evidence: `/proc/${pid}/numa_maps (kernelpagesize_kB=${v.memory.pageSizeKiB})`,
-        fix: `${applyCmd} --yes ${name}`,
-      });
-    }
   }
+}
 
-  const live = parseDomainXml(liveXml);
-  for (const i of v.interfaces) {
-    const seen = ifs.find((x) => x.mac === i.mac) ?? null;
-    const liveIf = live.interfaces.find((x) => x.mac === i.mac);
+/** Guest memory really sits in hugepages of the planned node (numa_maps), none elsewhere. */
+async function proveGuestMemoryNode({ v, opts, applyCmd, out }: VnfCheck, pid: number): Promise<void> {
+  const maps = summarizeNumaMaps(
+    parseNumaMaps(await readFile(join(opts.procRoot ?? "/", "proc", String(pid), "numa_maps"), "utf8")),
+  );
+  const m = v.memory;
+  if (m.pageSizeKiB <= 4) return;
+  const bySize = maps.hugeBySize[m.pageSizeKiB] ?? {};
+  const onNode = bySize[m.node] ?? 0;
+  const elsewhere = Object.entries(bySize).filter(([n, k]) => Number(n) !== m.node && k > 0);
+  add(out, {
+    subject: v.name,
+    check: "guest memory in hugepages on its node",
+    ok: onNode >= m.KiB && elsewhere.length === 0,
+    want: `${m.KiB} KiB in ${m.pageSizeKiB} KiB pages on node ${m.node}`,
+    have: Object.keys(bySize).length
+      ? Object.entries(bySize)
+          .map(([n, k]) => `N${n}=${k} KiB`)
+          .join(" ")
+      : `no ${m.pageSizeKiB} KiB page mapping`,
+    evidence: `/proc/${pid}/numa_maps (kernelpagesize_kB=${m.pageSizeKiB})`,
+    fix: `${applyCmd} --yes ${v.name}`,
+  });
+}
+
+type PlannedNic = VnfPlan["interfaces"][number];
+
+/** A planned NIC is in the running domain by its MAC; a VF behind it is bound to vfio-pci. */
+async function proveNic(c: VnfCheck, i: PlannedNic, run: RunningVnf): Promise<void> {
+  const { v, virsh, applyCmd, out } = c;
+  const seen = run.ifs.find((x) => x.mac === i.mac) ?? null;
+  const liveIf = run.live.interfaces.find((x) => x.mac === i.mac);
+  add(out, {
+    subject: v.name,
+    check: `NIC ${i.index + 1} (${i.guestName}) MAC ${i.mac}`,
+    ok: liveIf !== undefined,
+    want: `${i.type} ${i.mac}`,
+    have: liveIf
+      ? `${liveIf.type} ${liveIf.source ?? "-"} ${seen?.interface ?? ""}`.trim()
+      : "no NIC with that MAC",
+    evidence: virsh.display(["domiflist", v.name]),
+    fix: `${applyCmd} --yes ${v.name}`,
+  });
+  if ((i.type === "sriov-pool" || i.type === "sriov-hostdev") && liveIf) {
+    const pci = liveIf.type === "hostdev" ? liveIf.source : null;
+    const driver = pci ? await boundDriver(c.opts.root, pci) : null;
     add(out, {
-      subject: name,
-      check: `NIC ${i.index + 1} (${i.guestName}) MAC ${i.mac}`,
-      ok: liveIf !== undefined,
-      want: `${i.type} ${i.mac}`,
-      have: liveIf
-        ? `${liveIf.type} ${liveIf.source ?? "-"} ${seen?.interface ?? ""}`.trim()
-        : "no NIC with that MAC",
-      evidence: virsh.display(["domiflist", name]),
-      fix: `${applyCmd} --yes ${name}`,
+      subject: v.name,
+      check: `VF of NIC ${i.index + 1} bound to vfio-pci`,
+      ok: pci !== null && driver === "vfio-pci" && (i.type !== "sriov-hostdev" || pci === i.vf.pci),
+      want: `VF ${i.type === "sriov-hostdev" ? i.vf.pci : `from ${i.network}`} on vfio-pci, attached to ${v.name}`,
+      have: pci ? `${pci} driver ${driver ?? "(none)"}` : `interface type ${liveIf.type}`,
+      evidence: `virsh dumpxml ${v.name}; /sys/bus/pci/devices/${pci ?? "?"}/driver`,
+      fix: `${applyCmd} --yes ${v.name}`,
     });
-    if ((i.type === "sriov-pool" || i.type === "sriov-hostdev") && liveIf) {
-      const pci = liveIf.type === "hostdev" ? liveIf.source : null;
-      let driver: string | null = null;
-      if (pci) {
-        try {
-          driver =
-            (await readlink(join(opts.root, "sys/bus/pci/devices", pci, "driver"))).split("/").pop() ?? null;
-        } catch {
-          driver = null;
-        }
-      }
-      add(out, {
-        subject: name,
-        check: `VF of NIC ${i.index + 1} bound to vfio-pci`,
-        ok: pci !== null && driver === "vfio-pci" && (i.type !== "sriov-hostdev" || pci === i.vf.pci),
-        want: `VF ${i.type === "sriov-hostdev" ? i.vf.pci : `from ${i.network}`} on vfio-pci, attached to ${name}`,
-        have: pci ? `${pci} driver ${driver ?? "(none)"}` : `interface type ${liveIf.type}`,
-        evidence: `virsh dumpxml ${name}; /sys/bus/pci/devices/${pci ?? "?"}/driver`,
-        fix: `${applyCmd} --yes ${name}`,
-      });
-    }
+  }
+}
+
+async function boundDriver(root: string, pci: string): Promise<string | null> {
+  try {
+    return (await readlink(join(root, "sys/bus/pci/devices", pci, "driver"))).split("/").pop() ?? null;
+  } catch {
+    return null;
   }
 }
 
@@ -323,7 +380,6 @@ export async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): 
     } catch {
       info = undefined;
     }
-    const ev = `ip -d -j link show dev ${pf.pf}`;
     if (!info) {
       add(out, {
         subject: pf.pf,
@@ -331,50 +387,66 @@ export async function verifyPfs(plan: Plan, opts: VerifyOptions, out: Check[]): 
         ok: false,
         want: "the PF netdev",
         have: "not found",
-        evidence: ev,
+        evidence: `ip -d -j link show dev ${pf.pf}`,
         fix: "check the PF name and its driver",
       });
       continue;
     }
-    if (pf.mtu !== undefined) {
-      add(out, {
-        subject: pf.pf,
-        check: "PF MTU",
-        ok: info.mtu === pf.mtu,
-        want: String(pf.mtu),
-        have: String(info.mtu),
-        evidence: ev,
-        fix: `ip link set dev ${pf.pf} mtu ${pf.mtu} (and nfvhost apply for NetworkManager)`,
-      });
-    }
+    provePf({ pf, info, file: opts.topologyFile, out });
+  }
+}
+
+/** One planned PF and what `ip -d -j link` says of it. */
+interface PfAtHand {
+  pf: Plan["host"]["sriov"][number];
+  info: LinkInfo;
+  file: string;
+  out: Check[];
+}
+
+/** The PF's MTU and VF count, and each VF's MAC, trust and spoof checking as planned. */
+function provePf({ pf, info, file, out }: PfAtHand): void {
+  const ev = `ip -d -j link show dev ${pf.pf}`;
+  if (pf.mtu !== undefined) {
     add(out, {
       subject: pf.pf,
-      check: "VF count",
-      ok: info.vfs.length === pf.numVfs,
-      want: String(pf.numVfs),
-      have: String(info.vfs.length),
+      check: "PF MTU",
+      ok: info.mtu === pf.mtu,
+      want: String(pf.mtu),
+      have: String(info.mtu),
       evidence: ev,
-      fix: `nfvhost apply ${opts.topologyFile}`,
+      fix: `ip link set dev ${pf.pf} mtu ${pf.mtu} (and nfvhost apply for NetworkManager)`,
     });
-    for (const vf of pf.vfs) {
-      const have = info.vfs.find((x) => x.vf === vf.index);
-      const ok =
-        have !== undefined &&
-        have.trust === vf.trust &&
-        have.spoofchk === vf.spoofchk &&
-        have.mac === vf.mac.toLowerCase();
-      add(out, {
-        subject: pf.pf,
-        check: `VF ${vf.index} mac/trust/spoofchk`,
-        ok,
-        want: `mac ${vf.mac.toLowerCase()} trust ${vf.trust ? "on" : "off"} spoofchk ${vf.spoofchk ? "on" : "off"}`,
-        have: have
-          ? `mac ${have.mac ?? "?"} trust ${have.trust === null ? "?" : have.trust ? "on" : "off"} spoofchk ${have.spoofchk === null ? "?" : have.spoofchk ? "on" : "off"}`
-          : "no such VF",
-        evidence: ev,
-        fix: `ip link set dev ${pf.pf} vf ${vf.index} mac ${vf.mac.toLowerCase()} trust ${vf.trust ? "on" : "off"} spoofchk ${vf.spoofchk ? "on" : "off"}`,
-      });
-    }
+  }
+  add(out, {
+    subject: pf.pf,
+    check: "VF count",
+    ok: info.vfs.length === pf.numVfs,
+    want: String(pf.numVfs),
+    have: String(info.vfs.length),
+    evidence: ev,
+    fix: `nfvhost apply ${file}`,
+  });
+  const onOff = (b: boolean | null) => (b === null ? "?" : b ? "on" : "off");
+  for (const vf of pf.vfs) {
+    const have = info.vfs.find((x) => x.vf === vf.index);
+    const ok =
+      have !== undefined &&
+      have.trust === vf.trust &&
+      have.spoofchk === vf.spoofchk &&
+      have.mac === vf.mac.toLowerCase();
+    const want = `mac ${vf.mac.toLowerCase()} trust ${onOff(vf.trust)} spoofchk ${onOff(vf.spoofchk)}`;
+    add(out, {
+      subject: pf.pf,
+      check: `VF ${vf.index} mac/trust/spoofchk`,
+      ok,
+      want,
+      have: have
+        ? `mac ${have.mac ?? "?"} trust ${onOff(have.trust)} spoofchk ${onOff(have.spoofchk)}`
+        : "no such VF",
+      evidence: ev,
+      fix: `ip link set dev ${pf.pf} vf ${vf.index} ${want}`,
+    });
   }
 }
 
@@ -437,14 +509,17 @@ async function verifyDay0Iso(vnf: string, path: string, out: Check[], file: stri
   });
 }
 
+/** One planned libvirt network and the one libvirt has of that name. */
+interface NetworkCheck {
+  want: { name: string; xml: string };
+  live: LiveNetwork | undefined;
+  virsh: Virsh;
+  out: Check[];
+  file: string;
+}
+
 /** A libvirt network of the plan: defined by nfvhost, active, autostart, the planned XML. */
-function verifyNetwork(
-  want: { name: string; xml: string },
-  live: LiveNetwork | undefined,
-  virsh: Virsh,
-  out: Check[],
-  file: string,
-): void {
+function verifyNetwork({ want, live, virsh, out, file }: NetworkCheck): void {
   const evidence = virsh.display(["net-list", "--all"]);
   if (!live) {
     add(out, {
@@ -479,16 +554,13 @@ function verifyNetwork(
   const wl = networkProjectionLines(parseNetworkXml(want.xml));
   const hl = new Set(networkProjectionLines(parseNetworkXml(live.xml)));
   const differs = wl.filter((l) => !hl.has(l));
+  const marked = "as planned, marked as nfvhost's";
   add(out, {
     subject: want.name,
     check: "network definition",
     ok: differs.length === 0 && live.managed,
-    want: differs.length ? differs.join("; ") : "as planned, marked as nfvhost's",
-    have: differs.length
-      ? "differs"
-      : live.managed
-        ? "as planned, marked as nfvhost's"
-        : "not marked as nfvhost's",
+    want: differs.length ? differs.join("; ") : marked,
+    have: differs.length ? "differs" : live.managed ? marked : "not marked as nfvhost's",
     evidence: virsh.display(["net-dumpxml", "--inactive", want.name]),
     fix: `nfvhost apply ${file}${live.managed ? "" : " --adopt"}`,
   });
@@ -499,6 +571,47 @@ function deferredHere(s: HostSetting, commands: boolean): boolean {
   return !commands && (s.kind === "boot" || s.kind === "grubby");
 }
 
+/** Where the evidence of a host setting is read. */
+function hostEvidence(s: HostSetting): string {
+  switch (s.kind) {
+    case "service":
+      return `/etc/systemd/system/*.wants/${s.unit}, systemctl is-active ${s.unit}`;
+    case "move-aside":
+      return s.dir;
+    case "mount":
+      return "/proc/mounts";
+    case "boot":
+      return `${s.stamp} (digest of ${s.inputs.join(", ")} when grub.cfg was generated)`;
+    case "grubby":
+      return "grubby --info=ALL";
+    default:
+      return s.path;
+  }
+}
+
+/** What a host setting should be, in the operator's words. */
+function hostWant(s: HostSetting): string {
+  switch (s.kind) {
+    case "file":
+      return "as nfvhost writes it";
+    case "line":
+      return s.line;
+    case "cmdline":
+    case "grubby":
+      return `${s.set.map(argText).join(" ")}${s.remove.length ? ` (without ${s.remove.join(", ")})` : ""}`;
+    case "runtime":
+      return s.value;
+    case "service":
+      return "not enabled, inactive";
+    case "move-aside":
+      return `none left (moved to ${s.to})`;
+    case "mount":
+      return `${s.source} mounted`;
+    case "boot":
+      return `generated from the current inputs (${settingCommands(s).map(commandText).join("; ")})`;
+  }
+}
+
 /** What one host setting should be, where its evidence is, as a check. */
 function hostCheck(
   s: HostSetting,
@@ -506,43 +619,6 @@ function hostCheck(
   file: string,
   commands: boolean,
 ): Parameters<typeof add>[1] {
-  const evidence = (() => {
-    switch (s.kind) {
-      case "service":
-        return `/etc/systemd/system/*.wants/${s.unit}, systemctl is-active ${s.unit}`;
-      case "move-aside":
-        return s.dir;
-      case "mount":
-        return "/proc/mounts";
-      case "boot":
-        return `${s.stamp} (digest of ${s.inputs.join(", ")} when grub.cfg was generated)`;
-      case "grubby":
-        return "grubby --info=ALL";
-      default:
-        return s.path;
-    }
-  })();
-  const want = (() => {
-    switch (s.kind) {
-      case "file":
-        return "as nfvhost writes it";
-      case "line":
-        return s.line;
-      case "cmdline":
-      case "grubby":
-        return `${s.set.map(argText).join(" ")}${s.remove.length ? ` (without ${s.remove.join(", ")})` : ""}`;
-      case "runtime":
-        return s.value;
-      case "service":
-        return "not enabled, inactive";
-      case "move-aside":
-        return `none left (moved to ${s.to})`;
-      case "mount":
-        return `${s.source} mounted`;
-      case "boot":
-        return `generated from the current inputs (${settingCommands(s).map(commandText).join("; ")})`;
-    }
-  })();
   // Under a snapshot root some state (a run state, a mount, grubby's entries) cannot be read, and
   // the boot loader is the host's to regenerate: warnings, not drift.
   const unread = r.unknown === true;
@@ -552,9 +628,9 @@ function hostCheck(
     check: s.what,
     ok: r.ok && !unread,
     warnOnly: (unread && r.ok) || deferred,
-    want,
+    want: hostWant(s),
     have: deferred ? `${r.have} (under --root the boot loader is not run: run it on the host)` : r.have,
-    evidence,
+    evidence: hostEvidence(s),
     fix: deferred
       ? `on the host: ${settingCommands(s).map(commandText).join(" && ")}`
       : unread
@@ -563,36 +639,87 @@ function hostCheck(
   };
 }
 
+/** What every host-wide check of one verify run reads, and where it reports. */
+interface VerifyRun {
+  opts: VerifyOptions;
+  virsh: Virsh;
+  prepared: ApplyContext;
+  out: Check[];
+  /** Lab mode: kernel arguments and isolation are reported, not required. */
+  lab: boolean;
+  /**
+   * The boot loader holds the planned arguments: the running kernel gets them at the next boot,
+   * which is the operator's decision (a pending reboot, not drift apply could fix).
+   */
+  bootReady: boolean;
+}
+
 export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport> {
+  const r = await startVerify(opts);
+  proveHostSettings(r);
+  proveKernelArguments(r);
+  proveCpuIsolation(r);
+  proveIommu(r);
+  await proveHugepagePools(r);
+  await proveVnfs(r);
+  const { desired, live, plan } = r.prepared;
+  for (const iso of desired.isos) await verifyDay0Iso(iso.vnf, iso.path, r.out, opts.topologyFile);
+  for (const n of desired.networks)
+    verifyNetwork({
+      want: n,
+      live: live.networks.get(n.name),
+      virsh: r.virsh,
+      out: r.out,
+      file: opts.topologyFile,
+    });
+  if (opts.guest)
+    await verifyGuests(plan.vnfs, r.virsh, r.out, { via: "serial", ...opts.guestTarget, env: opts.env });
+  await verifyPfs(plan, opts, r.out);
+  // A snapshot root has no links to ask `ip link` about: there the proof is what apply --root
+  // wrote under it, VF counts in its sysfs and the NetworkManager keyfiles.
+  if (opts.root !== "/") verifyRootState(plan, r.prepared, opts, r.out);
+  return finishReport(r);
+}
+
+async function startVerify(opts: VerifyOptions): Promise<VerifyRun> {
   // verify reads this machine's /proc and sysfs: the libvirt must be this machine's too.
   bindHost({ root: opts.root, connect: opts.connect, purpose: "verify" });
   const virsh = new Virsh(opts.connect);
   await virsh.ping();
   // No secret is needed: the domain XML only needs to know which VNFs have a day-0 ISO.
-  const ctx = await prepare({ ...opts, allowUnlocked: true, day0: "presence" }, virsh);
-  const { plan, facts } = ctx;
-  const out: Check[] = [];
-  const lab = ctx.parsed.topology.lab || plan.vnfs.every((v) => v.lab);
+  const prepared = await prepare({ ...opts, allowUnlocked: true, day0: "presence" }, virsh);
+  const { plan, desired, live, host } = prepared;
+  const bootSettings = (desired.host ?? []).filter((s) => s.id === "kernel-args" || s.id === "boot-loader");
+  return {
+    opts,
+    virsh,
+    prepared,
+    out: [],
+    lab: prepared.parsed.topology.lab || plan.vnfs.every((v) => v.lab),
+    bootReady:
+      bootSettings.length > 0 &&
+      bootSettings.every((s) => live.host?.get(s.id)?.ok === true || deferredHere(s, host.commands)),
+  };
+}
 
-  // Host settings apply converges: SELinux, firewalld, sysctl, repository, LANG, boot loader, THP.
-  const host = ctx.desired.host ?? [];
-  for (const s of host) {
-    const r = ctx.live.host?.get(s.id);
-    if (r) add(out, hostCheck(s, r, opts.topologyFile, ctx.host.commands));
+/** Host settings apply converges: SELinux, firewalld, sysctl, repository, LANG, boot loader, THP. */
+function proveHostSettings({ prepared, opts, out }: VerifyRun): void {
+  for (const s of prepared.desired.host ?? []) {
+    const reading = prepared.live.host?.get(s.id);
+    if (reading) add(out, hostCheck(s, reading, opts.topologyFile, prepared.host.commands));
   }
-  // The boot loader holds the planned arguments: the running kernel gets them at the next boot,
-  // which is the operator's decision (a pending reboot, not drift apply could fix).
-  const bootSettings = host.filter((s) => s.id === "kernel-args" || s.id === "boot-loader");
-  const bootReady =
-    bootSettings.length > 0 &&
-    bootSettings.every((s) => ctx.live.host?.get(s.id)?.ok === true || deferredHere(s, ctx.host.commands));
+}
 
-  // Host: kernel arguments, isolation, IOMMU, per-node pages.
-  const words = facts.kernel.cmdline.split(/\s+/).filter(Boolean);
-  const have = new Set(words);
+/** The running kernel's arguments, from /proc/cmdline: each planned one present, none to remove left. */
+function proveKernelArguments({ prepared: { facts, plan }, opts, out, lab, bootReady }: VerifyRun): void {
+  const have = new Set(facts.kernel.cmdline.split(/\s+/).filter(Boolean));
   const missing = plan.host.kernelArgs.args.map(argText).filter((a) => !have.has(a));
   const unwanted = plan.host.kernelArgs.changes.filter((c) => c.want === null).map((c) => c.key);
   const argsOk = missing.length === 0 && unwanted.length === 0;
+  const differs = [
+    missing.length ? `missing: ${missing.join(" ")}` : "",
+    unwanted.length ? `still there: ${unwanted.join(", ")}` : "",
+  ].filter(Boolean);
   add(out, {
     subject: "host",
     check: "kernel arguments",
@@ -601,12 +728,15 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
     want: `${plan.host.kernelArgs.line}${unwanted.length ? ` (without ${unwanted.join(", ")})` : ""}`,
     have: argsOk
       ? "all present"
-      : `${[missing.length ? `missing: ${missing.join(" ")}` : "", unwanted.length ? `still there: ${unwanted.join(", ")}` : ""].filter(Boolean).join("; ")}${bootReady ? "; pending reboot: the boot loader has the planned arguments" : ""}`,
+      : `${differs.join("; ")}${bootReady ? "; pending reboot: the boot loader has the planned arguments" : ""}`,
     evidence: "/proc/cmdline",
     fix: bootReady
       ? REBOOT_ADVICE
       : `nfvhost apply ${opts.topologyFile} (${kernelArgsCommand(facts, missing.join(" "), unwanted)}), then ${REBOOT_ADVICE}${lab ? " (lab mode: reported, not required)" : ""}`,
   });
+}
+
+function proveCpuIsolation({ prepared: { facts, plan }, out, lab, bootReady }: VerifyRun): void {
   add(out, {
     subject: "host",
     check: "isolated CPUs",
@@ -617,20 +747,27 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
     evidence: "/sys/devices/system/cpu/isolated",
     fix: bootReady ? REBOOT_ADVICE : "reboot with the planned isolcpus= (see kernel arguments)",
   });
+}
+
+/** Only a plan with VFs needs the IOMMU: vfio-pci cannot bind without it. */
+function proveIommu({ prepared: { facts, plan }, out }: VerifyRun): void {
   const vfUsers = plan.vnfs.some((v) =>
     v.interfaces.some((i) => i.type === "sriov-pool" || i.type === "sriov-hostdev"),
   );
-  if (plan.host.sriov.length > 0 || vfUsers) {
-    add(out, {
-      subject: "host",
-      check: "IOMMU active",
-      ok: facts.kernel.iommu.enabled,
-      want: "on (DMAR/IVRS and /sys/class/iommu)",
-      have: `${facts.kernel.iommu.enabled ? "on" : "off"}: ${facts.kernel.iommu.evidence.join("; ") || "no evidence"}`,
-      evidence: "/sys/class/iommu, /sys/firmware/acpi/tables, /proc/cmdline",
-      fix: "enable VT-d/AMD-Vi in the BIOS and boot with intel_iommu=on iommu=pt",
-    });
-  }
+  if (plan.host.sriov.length === 0 && !vfUsers) return;
+  add(out, {
+    subject: "host",
+    check: "IOMMU active",
+    ok: facts.kernel.iommu.enabled,
+    want: "on (DMAR/IVRS and /sys/class/iommu)",
+    have: `${facts.kernel.iommu.enabled ? "on" : "off"}: ${facts.kernel.iommu.evidence.join("; ") || "no evidence"}`,
+    evidence: "/sys/class/iommu, /sys/firmware/acpi/tables, /proc/cmdline",
+    fix: "enable VT-d/AMD-Vi in the BIOS and boot with intel_iommu=on iommu=pt",
+  });
+}
+
+/** Each node's pool: reserved as planned, and the VNFs' pages really in use. */
+async function proveHugepagePools({ prepared: { plan }, opts, out }: VerifyRun): Promise<void> {
   for (const h of plan.host.hugepages) {
     if (h.needed === 0 && h.reserve === 0) continue;
     const total = Number((await readSysfs(opts.root, h.sysfsPath)) ?? "0");
@@ -647,26 +784,29 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
       fix: `nfvhost apply ${opts.topologyFile}`,
     });
   }
+}
 
-  // VNFs are verified side by side (a few at a time); their checks keep the plan's order.
-  const perVnf = await mapLimit(plan.vnfs, READ_CONCURRENCY, async (v) => {
-    const d = ctx.desired.domains.find((x) => x.name === v.name)!;
+/** VNFs are verified side by side (a few at a time); their checks keep the plan's order. */
+async function proveVnfs({ prepared, virsh, opts, out }: VerifyRun): Promise<void> {
+  const perVnf = await mapLimit(prepared.plan.vnfs, READ_CONCURRENCY, async (v) => {
+    const d = prepared.desired.domains.find((x) => x.name === v.name)!;
     const checks: Check[] = [];
-    await verifyVnf(v, d.xml, virsh, opts, opts.topologyFile, checks);
+    await verifyVnf({
+      v,
+      desiredXml: d.xml,
+      virsh,
+      opts,
+      applyCmd: `nfvhost apply ${opts.topologyFile}`,
+      out: checks,
+    });
     return checks;
   });
   out.push(...perVnf.flat());
-  for (const iso of ctx.desired.isos) await verifyDay0Iso(iso.vnf, iso.path, out, opts.topologyFile);
-  for (const n of ctx.desired.networks)
-    verifyNetwork(n, ctx.live.networks.get(n.name), virsh, out, opts.topologyFile);
-  if (opts.guest)
-    await verifyGuests(plan.vnfs, virsh, out, { via: "serial", ...opts.guestTarget, env: opts.env });
-  await verifyPfs(plan, opts, out);
-  // A snapshot root has no links to ask `ip link` about: there the proof is what apply --root
-  // wrote under it, VF counts in its sysfs and the NetworkManager keyfiles.
-  if (opts.root !== "/") verifyRootState(plan, ctx, opts, out);
+}
+
+async function finishReport({ prepared, virsh, opts, out }: VerifyRun): Promise<VerifyReport> {
   const report: VerifyReport = {
-    topology: ctx.parsed.topology.name,
+    topology: prepared.parsed.topology.name,
     connect: virsh.uri,
     checks: out,
     ok: out.every((c) => c.status !== "fail"),
@@ -676,7 +816,7 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
       opts.stateDir,
       toLastVerify(
         report,
-        plan.vnfs.map((v) => v.name),
+        prepared.plan.vnfs.map((v) => v.name),
       ),
     );
   }

@@ -4,7 +4,7 @@
  * apply, verify or rollback ask libvirt something new (a replay test then fails with
  * NFV-TEST-REPLAY naming the call):
  *
- *   node --import tsx test/replay/record.ts
+ *   node --import tsx test/replay/record.ts [STORY...]
  *
  * All stories are recorded together: they share the snapshot, which holds this run's bridge.
  * It takes the real suites' lock, makes a bridge, a work directory and names of its own
@@ -31,6 +31,7 @@ import {
   RECORDED_PROGRAMS,
   SESSIONS,
   copyRoot,
+  loadFixture,
   placeholders,
   writeTopologies,
   type StepRecord,
@@ -152,11 +153,20 @@ async function recordStory(
   await writeFile(join(SESSIONS, `${story.name}.json`), `${JSON.stringify(fixture, null, 1)}\n`);
 }
 
+/**
+ * Story names on the command line record only those, on the snapshot the others were recorded
+ * with (its bridge is made again under the same name): the fixtures of the others stay as they are.
+ */
+const only = process.argv.slice(2);
+const unknown = only.filter((n) => !STORIES.some((s) => s.name === n));
+if (unknown.length > 0)
+  throw new Error(`no story ${unknown.join(", ")} (stories: ${STORIES.map((s) => s.name).join(", ")})`);
+const kept = only.length > 0 ? STORIES.find((s) => !only.includes(s.name)) : undefined;
 const sfx = uniqueSuffix();
 const names: StoryNames = {
   topo: `nfvt-rec-${sfx}`,
   vnf: `nfvt-rec-${sfx}-r1`,
-  bridge: `nfvtq${sfx}`,
+  bridge: kept ? (await loadFixture(kept.name)).names.bridge : `nfvtq${sfx}`,
   net: `nfvt-rec-${sfx}-lan`,
   mac: `52:54:00:${sfx.slice(0, 2)}:${sfx.slice(2, 4)}:${sfx.slice(4, 6)}`,
   hostname: `nfvt-${sfx}`,
@@ -169,12 +179,14 @@ try {
   base = await makeGuestDir("nfvt-rec-");
   await runChecked("ip", ["link", "add", names.bridge, "type", "bridge"]);
   await runChecked("ip", ["link", "set", names.bridge, "up"]);
-  // The stories' facts: this host with the bridge the network sits on.
-  await rm(HOST_SNAPSHOT, { recursive: true, force: true });
-  await mkdir(SESSIONS, { recursive: true });
-  await snapshotHost(HOST_SNAPSHOT);
+  if (!kept) {
+    // The stories' facts: this host with the bridge the network sits on.
+    await rm(HOST_SNAPSHOT, { recursive: true, force: true });
+    await mkdir(SESSIONS, { recursive: true });
+    await snapshotHost(HOST_SNAPSHOT);
+  }
   for (const story of STORIES) {
-    await recordStory(story, base, names, guest);
+    if (only.length === 0 || only.includes(story.name)) await recordStory(story, base, names, guest);
   }
 } finally {
   await removeDomain(names.vnf);

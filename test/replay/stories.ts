@@ -174,4 +174,32 @@ export const STORIES: Story[] = [
     ],
   },
   PARALLEL_STORY,
+  {
+    name: "foreign-running",
+    about:
+      "a running domain of the VNF's name that nfvhost did not create (tiny TCG domain, one unpinned vCPU, no disk): a dry run and an apply hold it with the fix naming --adopt --yes NAME, --adopt alone still holds it (a running VM is never stopped without consent), --adopt --yes NAME takes it over (stopped, redefined as the VNF, started), rollback gives the foreign definition back, running",
+    steps: [
+      {
+        id: "foreign-running",
+        hand: async (e, t) => {
+          // Same name, another UUID, no nfvhost metadata, and running: someone else's live VM.
+          const xml = join(e.dir, "foreign-running.xml");
+          await writeFile(
+            xml,
+            `<domain type='qemu'><name>${e.names.vnf}</name><uuid>6d3f0b8e-0000-4000-8000-000000000002</uuid><memory unit='MiB'>32</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>`,
+          );
+          await must(t.virsh(["define", xml]));
+          await must(t.virsh(["start", e.names.vnf]));
+        },
+      },
+      apply("dry-run", "v1", { dryRun: true }),
+      apply("running-held", "v1"),
+      apply("adopt-held", "v1", { adopt: true }),
+      {
+        id: "adopt-yes",
+        run: (e) => applyTopology(applyOptions(e, "v1", { adopt: true, yes: [e.names.vnf] })),
+      },
+      { id: "rollback-adopt", run: (e) => rollback(e, [e.names.vnf]) },
+    ],
+  },
 ];
