@@ -41,13 +41,16 @@ export function processStartMs(pid: number): number | null {
 /**
  * A work dir's owner is gone when no process has its pid, or when the process with that pid
  * started after the directory was last written: the pid was reused after a kill (its owner
- * created the directory and wrote into it after it started). The second clock has a 10 ms tick:
- * a second of margin keeps a live owner's directory whatever the rounding.
+ * created the directory and wrote into it after it started). The start time is estimated from
+ * the uptime clock, the mtime is wall-clock time: a minute of margin covers the 10 ms tick and a
+ * wall clock stepped forward (NTP) while a live owner works; a reused pid is far older than that.
  */
+const REUSE_MARGIN_MS = 60_000;
+
 function ownerGone(pid: number, dirMtimeMs: number): boolean {
   if (!processAlive(pid)) return true;
   const started = processStartMs(pid);
-  return started !== null && started > dirMtimeMs + 1000;
+  return started !== null && started > dirMtimeMs + REUSE_MARGIN_MS;
 }
 
 /**
