@@ -45,14 +45,19 @@ async function hostRoot(layers: string[], remove: string[] = []): Promise<{ root
   return { root, state: join(dir, "state") };
 }
 
-/** Every file and symlink under a root: path -> content or link target. */
+/**
+ * Every directory, file and symlink under a root: path -> mode and content, or link target. A
+ * directory counts on its own, so one an apply created and a rollback left (empty) shows.
+ */
 async function tree(root: string, dir = ""): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const n of await readdir(join(root, dir))) {
     const rel = join(dir, n);
     const st = await lstat(join(root, rel));
-    if (st.isDirectory()) for (const [k, v] of await tree(root, rel)) out.set(k, v);
-    else if (st.isSymbolicLink()) out.set(rel, `-> ${await readlink(join(root, rel))}`);
+    if (st.isDirectory()) {
+      out.set(`${rel}/`, `dir ${(st.mode & 0o777).toString(8)}`);
+      for (const [k, v] of await tree(root, rel)) out.set(k, v);
+    } else if (st.isSymbolicLink()) out.set(rel, `-> ${await readlink(join(root, rel))}`);
     else out.set(rel, `${(st.mode & 0o777).toString(8)} ${await readFile(join(root, rel), "utf8")}`);
   }
   return out;

@@ -250,7 +250,7 @@ describe("nfvhost apply on the real libvirtd", () => {
     expect(err).toBeInstanceOf(NfvError);
     expect((err as NfvError).message).toContain("no-such-disk.qcow2");
     expect((err as NfvError).message).toContain(
-      `restored ${VNF} to its previous definition and started it again`,
+      `; ${VNF}: restored its previous definition, started it again; then run apply again`,
     );
     expect(await domState(VNF)).toBe("running");
     expect(await uuidOf(VNF)).toBe(uuid);

@@ -146,6 +146,7 @@ export async function undoDomain(
     await virsh.undefine(name);
     return `removed ${name}, which ${item.done ? "that run created" : "this run had defined"}${running ? " (it was running)" : ""}; no disk was touched`;
   }
+  // What was done, in the order it was done: the note is read as the story of the undo.
   const did: string[] = [];
   const wasRunning = beforeState !== null && beforeState !== "shut off";
   let state = exists ? await virsh.domState(name) : "shut off";
@@ -153,11 +154,11 @@ export async function undoDomain(
   if (state !== "shut off" && steps.has("define") && steps.has("start")) {
     await virsh.destroy(name);
     state = "shut off";
-    did.push("stopped");
+    did.push("stopped it (it ran the definition that run wrote)");
   } else if (state !== "shut off" && !wasRunning && steps.has("start")) {
     await virsh.destroy(name);
     state = "shut off";
-    did.push("stopped");
+    did.push("stopped it (that run had started it)");
   }
   if (steps.has("repin") && state !== "shut off") {
     for (const p of item.repins ?? []) {
@@ -166,29 +167,21 @@ export async function undoDomain(
     }
     if ((item.repins ?? []).length > 0) {
       did.push(
-        `re-pinned live ${(item.repins ?? []).map((p) => `${p.vcpu === "emulator" ? "emulator" : `vCPU${p.vcpu}`}->${p.before}`).join(" ")}`,
+        `re-pinned it live ${(item.repins ?? []).map((p) => `${p.vcpu === "emulator" ? "emulator" : `vCPU${p.vcpu}`}->${p.before}`).join(" ")}`,
       );
     }
   }
   if (steps.has("define") || steps.has("repin") || !exists) {
     await virsh.define(name, beforeXml);
-    did.push("previous definition restored");
+    did.push("restored its previous definition");
   }
   if (wasRunning && state === "shut off") {
     await virsh.start(name);
-    did.push("started again");
+    did.push("started it again");
   }
   if (beforeAutostart !== null && (steps.has("autostart") || !exists)) {
     await virsh.autostart(name, beforeAutostart);
-    did.push(`autostart ${beforeAutostart ? "on" : "off"} again`);
-  }
-  if (did.includes("previous definition restored")) {
-    const started = did.includes("started again");
-    const rest = did.filter((d) => d !== "previous definition restored" && d !== "started again");
-    return [
-      `restored ${name} to its previous definition${started ? " and started it again" : ""}`,
-      ...rest,
-    ].join(", ");
+    did.push(`set autostart ${beforeAutostart ? "on" : "off"} again`);
   }
   return did.length > 0 ? `${name}: ${did.join(", ")}` : `${name}: nothing of that run to undo`;
 }

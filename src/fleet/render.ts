@@ -5,11 +5,12 @@
  * fleet's assignment. Written to a staging directory that then takes DIR's place.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { renderArtifacts, writeArtifacts } from "../render/index.js";
 import { NfvError } from "../util/errors.js";
+import { makePrivateWorkDir } from "../util/private-files.js";
 import { playbookText, PLAYBOOK } from "./playbook.js";
 import type { FleetPlan } from "./types.js";
 
@@ -62,8 +63,9 @@ export async function renderFleet(
   opts: FleetRenderOptions,
 ): Promise<{ host: string; files: number }[]> {
   const mode = await checkOut(out, opts.force === true);
-  await mkdir(dirname(out), { recursive: true });
-  const staging = await mkdtemp(join(dirname(out), `.${basename(out)}.fleet-`));
+  // Private (0700) from the start, named after this process: a killed run's staging (day-0
+  // secrets of every host) is removed by the next render there.
+  const staging = await makePrivateWorkDir(dirname(out), "fleet");
   const written: { host: string; files: number }[] = [];
   try {
     for (const h of plan.hosts) {

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { chmod, lstat, mkdir, open, readFile, readdir, readlink, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, open, readFile, readdir, readlink, rename, rm } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, posix, relative, resolve } from "node:path";
 import { NfvError } from "../util/errors.js";
 import { processAlive, writeNewFile } from "../util/private-files.js";
@@ -145,9 +145,8 @@ export async function writeFileAtomic(path: string, content: Buffer | string, mo
   }
   const tmp = join(dir, `${prefix}${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
+    // Exactly `mode` from the first byte, whatever the umask (writeNewFile).
     await writeNewFile(tmp, content, mode);
-    // The umask may have taken bits the file should have (0644): only ever widened to `mode`.
-    await chmod(tmp, mode);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });

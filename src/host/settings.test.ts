@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -130,5 +130,53 @@ describe("on this machine (live executor), commands go through the process runne
       expect(r.calls.at(-1)).toBe("umount /mnt/cdrom");
     });
     expect(await readFile(join(dir, "proc/sys/net/bridge/bridge-nf-call-iptables"), "utf8")).toBe("0\n");
+  });
+});
+
+describe("undo removes the directories its apply created, and only those", () => {
+  let dir: string;
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const file = (path: string): HostSetting => ({
+    kind: "file",
+    id: path,
+    what: path,
+    path,
+    content: "x = 1\n",
+    mode: 0o644,
+  });
+
+  it("journals the missing directories, removes them when empty again, keeps a pre-existing empty one", async () => {
+    dir = await mkdtemp(join(tmpdir(), "nfvt-host-dirs-"));
+    const exec: HostExecutor = { root: dir, live: false, commands: false };
+    // /etc exists and /etc/kept.d exists empty; /etc/new.d/deep does not.
+    await mkdir(join(dir, "etc/kept.d"), { recursive: true });
+    const fresh = file("/etc/new.d/deep/90-nfvhost.conf");
+    const kept = file("/etc/kept.d/90-nfvhost.conf");
+    const undoFresh = await captureUndo(exec, fresh);
+    const undoKept = await captureUndo(exec, kept);
+    expect(undoFresh.created).toEqual(["/etc/new.d", "/etc/new.d/deep"]);
+    expect(undoKept.created).toBeUndefined();
+    await applySetting(exec, fresh);
+    await applySetting(exec, kept);
+
+    expect(await undoSetting(exec, undoKept)).toBe("removed /etc/kept.d/90-nfvhost.conf (it was new)");
+    expect(await readdir(join(dir, "etc"))).toEqual(["kept.d", "new.d"]);
+    expect(await undoSetting(exec, undoFresh)).toBe(
+      "removed /etc/new.d/deep/90-nfvhost.conf (it was new); removed the directories it had created: /etc/new.d/deep, /etc/new.d",
+    );
+    expect(await readdir(join(dir, "etc"))).toEqual(["kept.d"]);
+  });
+
+  it("leaves a created directory that holds something else by now", async () => {
+    dir = await mkdtemp(join(tmpdir(), "nfvt-host-dirs-"));
+    const exec: HostExecutor = { root: dir, live: false, commands: false };
+    const s = file("/etc/sysctl.d/90-nfvhost.conf");
+    const undo = await captureUndo(exec, s);
+    await applySetting(exec, s);
+    await writeFile(join(dir, "etc/sysctl.d/99-operator.conf"), "vm.x = 1\n");
+    expect(await undoSetting(exec, undo)).toBe("removed /etc/sysctl.d/90-nfvhost.conf (it was new)");
+    expect(await readdir(join(dir, "etc/sysctl.d"))).toEqual(["99-operator.conf"]);
   });
 });

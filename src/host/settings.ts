@@ -14,6 +14,7 @@ import {
   readlink,
   rename,
   rm,
+  rmdir,
   stat,
   symlink,
   writeFile,
@@ -151,8 +152,14 @@ export interface HostReading {
   unknown?: boolean;
 }
 
-/** What apply replaced, enough to put it back (kept in the journal). */
-export type HostUndo =
+/**
+ * What apply replaced, enough to put it back (kept in the journal). `created`: the directories that
+ * did not exist before the change (host paths, outermost first); the undo removes those that are
+ * empty again, so the tree is as it was, and never a directory that was there before.
+ */
+export type HostUndo = HostUndoOf & { created?: string[] };
+
+type HostUndoOf =
   | { kind: "file"; path: string; before: string | null; mode: number }
   /** `before`: the file's text as it was (a choices file: every choice, the bracketed one in force). */
   | { kind: "runtime"; path: string; before: string | null; selected?: boolean }
@@ -465,6 +472,63 @@ export function needsCommands(s: HostSetting, exec: HostExecutor): boolean {
  * the change did not happen).
  */
 export async function captureUndo(exec: HostExecutor, s: HostSetting): Promise<HostUndo> {
+  const undo = await captureUndoOf(exec, s);
+  if (undo.kind === "none") return undo;
+  const created = await missingDirs(exec, dirsCreatedBy(exec, s));
+  return created.length > 0 ? { ...undo, created } : undo;
+}
+
+/** The directory whose missing parts applySetting creates (mkdir -p), if any. */
+function dirsCreatedBy(exec: HostExecutor, s: HostSetting): string | null {
+  switch (s.kind) {
+    case "file":
+    case "line":
+    case "cmdline":
+      return posix.dirname(s.path);
+    // On a host the kernel makes the file when the module loads; a snapshot gets the directory.
+    case "runtime":
+      return exec.live ? null : posix.dirname(s.path);
+    case "move-aside":
+      return s.to;
+    case "mount":
+      return s.target;
+    default:
+      return null;
+  }
+}
+
+/** `dir` and its parents that do not exist under the root now, outermost first. */
+async function missingDirs(exec: HostExecutor, dir: string | null): Promise<string[]> {
+  const missing: string[] = [];
+  for (let d = dir; d !== null && d !== "/" && d !== "."; d = posix.dirname(d)) {
+    const there = await lstat(await resolveInRoot(exec.root, d)).then(
+      () => true,
+      () => false,
+    );
+    if (there) break;
+    missing.unshift(d);
+  }
+  return missing;
+}
+
+/** Removes the directories an apply created, innermost first, each only when it is empty again. */
+async function removeCreatedDirs(exec: HostExecutor, created: readonly string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const d of [...created].reverse()) {
+    try {
+      await rmdir(await resolveInRoot(exec.root, d));
+      removed.push(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // Gone already (an undo of a later setting took it), or something else now lives in it.
+      if (code === "ENOENT" || code === "ENOTEMPTY" || code === "EEXIST") continue;
+      throw e;
+    }
+  }
+  return removed;
+}
+
+async function captureUndoOf(exec: HostExecutor, s: HostSetting): Promise<HostUndo> {
   switch (s.kind) {
     case "file":
     case "line":
@@ -640,6 +704,14 @@ async function writeKernelValue(p: string, value: string): Promise<void> {
 
 /** Puts back what applySetting replaced; returns what it did, in words. */
 export async function undoSetting(exec: HostExecutor, u: HostUndo): Promise<string> {
+  const did = await undoSettingOf(exec, u);
+  const removed = await removeCreatedDirs(exec, u.created ?? []);
+  return removed.length > 0
+    ? `${did}; removed ${removed.length === 1 ? "the directory" : "the directories"} it had created: ${removed.join(", ")}`
+    : did;
+}
+
+async function undoSettingOf(exec: HostExecutor, u: HostUndo): Promise<string> {
   switch (u.kind) {
     case "none":
       return "nothing to undo";

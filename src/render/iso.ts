@@ -4,7 +4,7 @@
  * Ridge, so names keep their case). The image holds secrets: mode 0600. And a reader for tests and
  * verify: the file list and the content of a file inside an image.
  */
-import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { NfvError } from "../util/errors.js";
@@ -107,7 +107,9 @@ export async function isoVolumeLabel(image: string): Promise<string> {
 
 /** The content of one file of an image. */
 export async function readIsoFile(image: string, path: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "nfvhost-iso-"));
+  // The extracted file may be a day-0 config: a private work dir of this process, which a later
+  // run removes if this one is killed before its finally.
+  const dir = await makePrivateWorkDir(tmpdir(), "isoread");
   try {
     const out = join(dir, "file");
     await runChecked("xorriso", ["-osirrox", "on", "-indev", image, "-extract", path, out]);

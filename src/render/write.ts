@@ -2,11 +2,12 @@
  * The only I/O of render: write the rendered files under an output directory with their modes,
  * then build the ISO images from the files just written.
  */
-import { chmod, lstat, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, readdir, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, normalize, resolve, sep } from "node:path";
 import { mapLimit } from "../util/concurrency.js";
 import { NfvError } from "../util/errors.js";
+import { writeNewFile } from "../util/private-files.js";
 import { buildIso } from "./iso.js";
 import type { RenderedFile } from "./types.js";
 
@@ -22,18 +23,42 @@ function target(outDir: string, rel: string): string {
   return join(outDir, clean);
 }
 
-/** Writes one file: always a new file, created with its final mode. */
+/** Writes one file: always a new file, created with its final mode (never changed afterwards). */
 async function writeOne(path: string, f: RenderedFile): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   // A secret is never readable by others, not even for a moment through an older, more open file
-  // of the same name.
+  // of the same name: that one goes, and the new file is created exclusively with its mode.
   await rm(path, { force: true });
-  await writeFile(path, f.content, { mode: f.mode, flag: "wx" });
-  await chmod(path, f.mode);
+  await writeNewFile(path, f.content, f.mode);
+}
+
+/** A file no one but its owner may read (a day-0 config, a keyfile, an ISO). */
+const isPrivate = (f: RenderedFile) => (f.mode & 0o077) === 0;
+
+/**
+ * Creates every directory the files go to before the first file is written: 0700 for one that
+ * holds a private file (day0/<vnf>/, system-connections/), so a secret is never reachable through
+ * a directory that was made open for a moment or made private afterwards; 0755 for the others.
+ */
+async function makeDirs(outDir: string, files: RenderedFile[]): Promise<void> {
+  const modes = new Map<string, number>();
+  for (const f of files) {
+    const rel = dirname(normalize(f.path));
+    for (let d = rel; d !== "." && d !== sep && d !== ""; d = dirname(d)) {
+      if (!modes.has(d)) modes.set(d, 0o755);
+    }
+    if (rel !== "." && isPrivate(f)) modes.set(rel, 0o700);
+  }
+  // Parents first (shorter paths), each with its own mode: never mkdir -p with a child's mode.
+  for (const d of [...modes.keys()].sort((a, b) => a.split(sep).length - b.split(sep).length)) {
+    try {
+      await mkdir(join(outDir, d), { mode: modes.get(d)! });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
 }
 
 async function writeIso(path: string, f: RenderedFile, outDir: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   await buildIso(
     path,
     f.iso!.volumeLabel,
@@ -87,6 +112,8 @@ export async function writeArtifacts(
     target(outDir, f.path);
     for (const from of f.iso?.from ?? []) target(outDir, from);
   }
+  await mkdir(outDir, { recursive: true, mode: 0o700 });
+  await makeDirs(outDir, files);
   const plain = files.filter((x) => !x.iso);
   const isos = files.filter((x) => x.iso);
   // Each image is its own xorriso process: the files the images are made of are

@@ -10,7 +10,6 @@
  * Real libvirt: this suite's own libvirtd in a private mount namespace (./support/libvirtd.ts).
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +17,7 @@ import { applyTopology } from "../../src/apply/index.js";
 import { run } from "../../src/util/exec.js";
 import { createLab } from "../support/lab.js";
 import { PrivateLibvirtd } from "./support/libvirtd.js";
+import { startPoller } from "./support/poller.js";
 
 const daemon = new PrivateLibvirtd();
 const lab = createLab({
@@ -27,40 +27,10 @@ const lab = createLab({
   libvirt: { uri: daemon.uri },
 });
 const { sfx, vnf: VNF } = lab.names;
-const POLLER = readFileSync(new URL("./support/poller.py", import.meta.url), "utf8");
 const password = (i: number) => `nfvt-${sfx}-Pw-${i}`;
 const PASSWORDS = Array.from({ length: 23 }, (_, i) => password(i));
 // The clear passwords never land anywhere; the type 9 hash of them is in every day-0 config.
 const MARKERS = [...PASSWORDS, "secret 9 $9$"];
-
-interface PollReport {
-  uid: number;
-  passes: number;
-  reads: number;
-  hits: Record<string, string>;
-}
-
-/** Starts the poller as nobody; stop() closes its stdin and returns its report. */
-function startPoller(dirs: string[]): { stop: () => Promise<PollReport> } {
-  const child = spawn(
-    "setpriv",
-    ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", "/usr/bin/python3", "-c", POLLER, ...dirs],
-    { env: { PATH: process.env.PATH, NFVT_MARKERS: MARKERS.join("\n") }, stdio: ["pipe", "pipe", "pipe"] },
-  );
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr.on("data", (b: Buffer) => (err += b.toString()));
-  const closed = new Promise<void>((r) => child.once("close", () => r()));
-  return {
-    stop: async () => {
-      child.stdin.end();
-      await closed;
-      if (!out) throw new Error(`poller failed: ${err}`);
-      return JSON.parse(out) as PollReport;
-    },
-  };
-}
 
 let file: string;
 let canary: string;
@@ -86,7 +56,7 @@ const applyWith = (i: number) =>
 
 describe("secrets under a poller running as nobody", () => {
   it("20 applies, each with a new day-0 password: the poller reads nothing secret, ever", async () => {
-    const poller = startPoller([lab.dir]);
+    const poller = startPoller([lab.dir], MARKERS);
     let isoBuilds = 0;
     try {
       for (let i = 0; i < 20; i++) {
@@ -131,7 +101,7 @@ describe("secrets under a poller running as nobody", () => {
     for (const n of left) expect((await stat(join(day0, n))).mode & 0o777).toBe(0o700);
 
     // One pass as nobody over everything the killed run left: nothing secret is readable.
-    const report = await startPoller([lab.dir]).stop();
+    const report = await startPoller([lab.dir], MARKERS).stop();
     expect(report.hits).toEqual({ [canary]: "secret 9 $9$" });
     const ls = await run("setpriv", [
       "--reuid=nobody",

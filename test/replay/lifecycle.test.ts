@@ -237,7 +237,8 @@ describe("replayed virsh: one VNF's life (apply, verify, drift, redefine, rollba
         {
           what: `restore the previous definition of ${VNF} (running)`,
           done: true,
-          note: expect.stringContaining(`restored ${VNF} to its previous definition and started it again`),
+          // Exactly what was done, in order: the VM ran the new definition, so it was stopped first.
+          note: `${VNF}: stopped it (it ran the definition that run wrote), restored its previous definition, started it again`,
         },
         { what: expect.stringMatching(/^restore .*\/applied\/.*\.json$/), done: true },
       ]),
@@ -251,7 +252,10 @@ describe("replayed virsh: one VNF's life (apply, verify, drift, redefine, rollba
   it("a redefinition whose start fails (missing image) is undone on the spot: previous definition, running again", async () => {
     const { error, replay } = await applyStep("redefine-fails", "no-image", true);
     expect(error?.message).toContain("no-such-disk.qcow2");
-    expect(error?.message).toContain(`restored ${VNF} to its previous definition and started it again`);
+    // The apply had stopped it already: the undo defines the previous definition, then starts it.
+    expect(error?.message).toContain(
+      `; ${VNF}: restored its previous definition, started it again; then run apply again`,
+    );
     const entry = await lastEntry();
     expect(entry.status).toBe("failed");
     expect(entry.items.find((i) => i.kind === "domain")).toMatchObject({ done: false });

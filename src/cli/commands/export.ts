@@ -5,8 +5,8 @@
  * multi-host deployment: hosts with the same tuning share one PerformanceProfile / policy set.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
@@ -21,6 +21,7 @@ import { resolveConnect } from "../../libvirt/virsh.js";
 import { writeArtifacts } from "../../render/index.js";
 import { MODE_FILE, type RenderedFile } from "../../render/types.js";
 import { NfvError } from "../../util/errors.js";
+import { makePrivateWorkDir } from "../../util/private-files.js";
 import { type CommandModule, printJson, returning } from "../command.js";
 import { pipelineFor } from "../pipeline.js";
 import { reportPlanProblems } from "../plan-problems.js";
@@ -200,8 +201,8 @@ async function writeOut(
   files: RenderedFile[],
   engine: string,
 ): Promise<void> {
-  await mkdir(dirname(out), { recursive: true });
-  const staging = await mkdtemp(join(dirname(out), `.${basename(out)}.export-`));
+  // Private (0700), named after this process: a killed run's staging is removed by the next one.
+  const staging = await makePrivateWorkDir(dirname(out), "export");
   try {
     await writeArtifacts(files, staging);
     const marker = { engine, exportedAt: new Date().toISOString(), files: files.map((f) => f.path) };
