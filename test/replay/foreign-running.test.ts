@@ -116,7 +116,7 @@ describe("replayed virsh: someone else's running VM has the VNF's name", () => {
       expect.objectContaining({
         what: expect.stringContaining(VNF),
         done: true,
-        note: expect.stringContaining(`restored ${VNF} to its previous definition and started it again`),
+        note: `${VNF}: stopped it (it ran the definition that run wrote), restored its previous definition, started it again, set autostart off again`,
       }),
     );
     const define = replay.asked.find((c) => c.args[2] === "define")!;
