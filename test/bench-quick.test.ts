@@ -7,12 +7,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import type { HeldLock } from "../src/state/lock.js";
 import { run } from "../src/util/exec.js";
+import { withSuiteLock } from "./support/lab.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 let dir = "";
-afterAll(() => {
+let lock: HeldLock | undefined;
+afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
+  await lock?.release();
 });
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -39,6 +43,8 @@ function expectSection(value: Json | undefined, path: string, fields: string[]):
 
 describe("npm run bench -- --quick", () => {
   it("runs end to end and writes every section with numbers or an explicit reason", async () => {
+    // The apply rounds start guests on CPU 1 with 2 MiB hugepages: the other lab suites' turn.
+    lock = await withSuiteLock("test/bench-quick.test.ts");
     dir = mkdtempSync(join(tmpdir(), "nfvb-quick-"));
     const out = join(dir, "results.json");
     const r = await run(
@@ -121,5 +127,5 @@ describe("npm run bench -- --quick", () => {
     // No test domain is left behind.
     const left = await run("virsh", ["-c", "qemu:///system", "list", "--all", "--name"]).catch(() => null);
     if (left && left.code === 0) expect(left.stdout).not.toMatch(/nfvb-(hand|app)-/);
-  }, 900_000);
+  }, 1_800_000);
 });
