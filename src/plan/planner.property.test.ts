@@ -242,6 +242,30 @@ describe("planner properties", () => {
     ]);
   });
 
+  // Seed 1946768779 (a 3,000-run stress of the property): adjacent sibling numbering, an offline
+  // thread, two VNFs pinned to node 1.
+  it("an explicit isolcpus equal to the auto one keeps the placement (adjacent-offline case)", () => {
+    const shape = HOST_SHAPES.find((s) => s.name === "adjacent-offline")!;
+    const iso = (vcpus: number, gib: number, node: number | null = null): VnfGen => ({
+      vcpus,
+      gib,
+      policy: "isolate",
+      sriovPf: null,
+      node,
+      givenMac: false,
+    });
+    const facts = buildHostFacts(shape);
+    const topo = topologyFor(shape, [iso(4, 1), iso(1, 1), iso(3, 4), iso(2, 1, 7), iso(2, 1, 3)]);
+    const auto = expectExplicitLikeAuto(facts, topo);
+    expect(auto.vnfs.map((v) => [v.name, v.node, v.vcpuPins])).toEqual([
+      ["v0", 0, [2, 4, 6, 8]],
+      ["v1", 1, [26]],
+      ["v2", 1, [28, 30, 32]],
+      ["v3", 1, [34, 36]],
+      ["v4", 1, [38, 40]],
+    ]);
+  });
+
   it("finds a packing whenever one exists (isolate VNFs against an exhaustive oracle)", () => {
     const small = fc.record({
       shape: fc.constantFrom(...HOST_SHAPES),
