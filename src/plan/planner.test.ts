@@ -233,6 +233,47 @@ describe("explicit isolation", () => {
     expect(plan.vnfs[0]!.emulatorCpus).toEqual([46, 47, 48, 49]);
   });
 
+  it("places on the listed CPUs when the auto placement does not fit them", () => {
+    // Auto mode puts "a" on node 0 (the tighter of two alike nodes); this list isolates node 1 only.
+    const iso = [19, 20, 21, 22, 55, 56, 57, 58];
+    const topo = makeTopology(
+      [makeVnf("a", { vcpus: 4 })],
+      {},
+      { cpus: { isolate: iso, nohzFull: false, housekeepingCoresPerNode: 1 } },
+    );
+    expect(ok(planDeployment(seed, makeTopology([makeVnf("a", { vcpus: 4 })]))).vnfs[0]!.node).toBe(0);
+    const plan = ok(planDeployment(seed, topo));
+    expect(plan.vnfs[0]).toMatchObject({
+      node: 1,
+      vcpuPins: [19, 20, 21, 22],
+      emulatorCpus: [55, 56, 57, 58],
+    });
+  });
+
+  it("warns once about a running VM when it also tries the auto placement", () => {
+    const topo = makeTopology(
+      [makeVnf("b", { vcpus: 2 })],
+      {},
+      { cpus: { isolate: [3, 4, 39, 40], nohzFull: false, housekeepingCoresPerNode: 1 } },
+    );
+    const running: DeployedVnf = {
+      name: "other",
+      node: 0,
+      // CPU 0 stays with the host in both modes, so the auto probe meets this VM's CPUs as well.
+      vcpuPins: [0],
+      emulatorCpus: [36],
+      memoryKiB: GiB,
+      pageSizeKiB: GiB,
+      vfs: [],
+      macs: [],
+    };
+    const plan = ok(planDeployment(seed, topo, [running]));
+    expect(plan.vnfs[0]!.vcpuPins).toEqual([3, 4]);
+    expect(plan.warnings.filter((w) => w.startsWith("other runs on CPUs"))).toEqual([
+      "other runs on CPUs 0, which the plan keeps for the host; it is kept as it runs",
+    ]);
+  });
+
   it("warns when it splits siblings and keeps the emulator off the host's threads", () => {
     const topo = makeTopology(
       [makeVnf("a", { vcpus: 2 })],

@@ -24,7 +24,14 @@ import type { MisfitInput } from "./misfit.js";
 import { explainMisfit, vfMisfit } from "./misfit.js";
 import type { LeftOutContext } from "./leftOut.js";
 import { leftOutReason, smallestChange } from "./leftOut.js";
-import { DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S, solvePlacement } from "./solve/index.js";
+import type { PlacementAnswer, PlacementProblem, SolveOptions } from "./solve/index.js";
+import {
+  DEFAULT_NODE_LIMIT,
+  DEFAULT_TIME_LIMIT_S,
+  checkAnswer,
+  mayPlaceAll,
+  solvePlacement,
+} from "./solve/index.js";
 import { hostProblem, realise } from "./solveHost.js";
 import { HOST_MEMORY_FLOOR_KiB, Problems, plural, sizeText } from "./problems.js";
 import type { PfState } from "./sriov.js";
@@ -111,7 +118,7 @@ export function planDeployment(
   const pools = holdRunningCpus(input, isolatedExplicit);
   const pages = pagesPerNode(input);
   const { works, pfStates } = analyseVnfs(input);
-  const placed = placeNewVnfs(input, works, pools, pages, pfStates);
+  const placed = placeNewVnfs(input, works, pools, pages, pfStates, isolatedExplicit !== null);
   const cpus = partitionCpus(input, pools, isolatedExplicit, placed.allocs);
   const macs = claimMacs(input, works, pfStates);
   const vnfPlans = planVnfs(input, works, placed.allocs, cpus, pfStates, macs);
@@ -201,14 +208,19 @@ function placeNewVnfs(
   pools: Map<number, NodePool>,
   pages: PagePlan,
   pfStates: Map<string, PfState>,
+  explicit: boolean,
 ): Placed {
   const { options, model, sizeKiB, deployed, warnings } = input;
   for (const d of deployed) for (const pci of d.vfs) holdVf(pfStates, pci, d.name);
   const fresh = works.filter((w) => !w.blocked && !w.existing);
-  const answer = solvePlacement(hostProblem(fresh, pools, pages.pagesFree, sizeKiB, pfStates), {
+  const limits = {
     timeLimitS: options.timeLimitS ?? DEFAULT_TIME_LIMIT_S,
     nodeLimit: options.nodeLimit ?? DEFAULT_NODE_LIMIT,
-  });
+  };
+  const problem = hostProblem(fresh, pools, pages.pagesFree, sizeKiB, pfStates);
+  const answer =
+    (explicit ? autoAnswerWithin(input, fresh, problem, pages, pfStates, limits) : null) ??
+    solvePlacement(problem, limits);
   const allocs = realise(answer.placements, fresh, pools, model.smt);
   for (const p of answer.placements) {
     const w = fresh.find((x) => x.spec.name === p.vnf)!;
@@ -234,6 +246,36 @@ function placeNewVnfs(
     );
   }
   return { fresh, allocs, unplaced, summary };
+}
+
+/**
+ * With an explicit host.cpus.isolate, the placement `isolate: auto` would choose, when it places
+ * every VNF and fits the listed CPUs. Writing the auto plan's isolcpus into the file (to freeze
+ * the kernel command line, which takes a reboot to change) must not move a VM to another node:
+ * the solver breaks ties between equally good placements by how much room each node has left,
+ * so solving straight on the listed CPUs alone (which leave no room) may pick another one. Null
+ * when the auto placement leaves a VNF out or needs CPUs the list does not isolate: the solver
+ * then works on the listed CPUs only.
+ */
+function autoAnswerWithin(
+  input: PlanInput,
+  fresh: VnfWork[],
+  explicitProblem: PlacementProblem,
+  pages: PagePlan,
+  pfStates: Map<string, PfState>,
+  limits: SolveOptions,
+): PlacementAnswer | null {
+  // Cheap bound first: a list too small for every VNF can never take the auto placement, and the
+  // auto solve of an overloaded host may run the exact stage, which is not worth paying twice.
+  if (fresh.length === 0 || !mayPlaceAll(explicitProblem)) return null;
+  // Running VMs' warnings were given when the listed pools were built; this copy is a probe.
+  const autoPools = holdRunningCpus({ ...input, warnings: [] }, null);
+  const auto = solvePlacement(
+    hostProblem(fresh, autoPools, pages.pagesFree, input.sizeKiB, pfStates),
+    limits,
+  );
+  if (auto.unplaced.length > 0) return null;
+  return checkAnswer(explicitProblem, auto.placements).length === 0 ? auto : null;
 }
 
 function partitionCpus(

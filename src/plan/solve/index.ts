@@ -235,6 +235,11 @@ export function quickBound(problem: PlacementProblem, s: CapacityState): number 
   return bound;
 }
 
+/** False when no placement can hold every VNF of the problem (quickBound says fewer fit). */
+export function mayPlaceAll(problem: PlacementProblem): boolean {
+  return quickBound(problem, new CapacityState(problem)) >= problem.vnfs.length;
+}
+
 /**
  * Independent check of an answer against the problem's capacities: cores by thread count,
  * shared threads, pages, VFs, VLAN budgets, pins, allowed hosts, affinity. Empty when sound.
