@@ -7,7 +7,15 @@
  * for the same VNF. Each nfvhost round also runs the same apply a second time (it must report no
  * changes): that converged re-run is nfvhost's fixed cost without the define and start.
  */
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "xmlbuilder2";
@@ -122,8 +130,15 @@ async function handXml(dir: string, vnf: string, image: string, canRender: boole
   const file = join(dir, `${vnf}.yaml`);
   writeFileSync(file, labTopology(vnf, image));
   const out = join(dir, `render-${vnf}`);
-  const r = await run(process.execPath, [BIN, "render", file, "--out", out], { env: BENCH_ENV, cwd: ROOT });
+  // The XML's serial log (STATE/console/) lives in the bench's own directory, made as
+  // libvirt/domains.sh makes it before `virsh start` (virtlogd needs the directory).
+  const state = join(dir, "state-hand");
+  const r = await run(process.execPath, [BIN, "render", file, "--out", out, "--state", state], {
+    env: BENCH_ENV,
+    cwd: ROOT,
+  });
   if (r.code !== 0) throw new Error(`nfvhost render exit ${r.code}: ${lastLine(r.stderr || r.stdout)}`);
+  mkdirSync(join(state, "console"), { recursive: true, mode: 0o755 });
   const xml = readFileSync(join(out, "libvirt", "domains", `${vnf}.xml`), "utf8");
   const doc = create(xml);
   const locked = doc.root().find((n) => n.node.nodeName === "locked", false, true);
@@ -171,7 +186,8 @@ function figures(rounds: Round[]): ApplyFigures {
 /** One engine run: N new domains from `xmls` through readLive, computeChanges and runChanges. */
 async function engineOnce(dir: string, xmls: { name: string; xml: string }[], concurrency: number) {
   const virshApi = new Virsh(URI);
-  const state = join(dir, "state-engine");
+  // The XML was rendered with --state DIR/state-hand: apply's steps use the paths it names.
+  const state = join(dir, "state-hand");
   const desired: Desired = {
     sysfs: [],
     nm: [],

@@ -149,7 +149,7 @@ export function renderArtifacts(
     });
   }
   if (hostIsos.length > 0) addStep(day0Step(hostIsos), "day0/install.sh");
-  if (plan.vnfs.length > 0) addStep(domainsStep(plan), "libvirt/domains.sh");
+  if (plan.vnfs.length > 0) addStep(domainsStep(plan, libvirt.domains), "libvirt/domains.sh");
 
   files.push(
     applyScript(

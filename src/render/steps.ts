@@ -3,6 +3,7 @@
  * ISOs and the domains, in the order the guide takes them.
  */
 import { isIPv6 } from "node:net";
+import { dirname } from "node:path";
 import type { HostFacts } from "../facts/types.js";
 import { formatCpuList } from "../util/cpulist.js";
 import type { Plan, VnfPlan } from "../plan/types.js";
@@ -132,7 +133,15 @@ function vnfSummary(v: VnfPlan): string {
   return `${v.vcpus} vCPU on CPUs ${formatCpuList(v.vcpuPins)}, emulator on ${formatCpuList(v.emulatorCpus)}, ${pages}`;
 }
 
-export function domainsStep(plan: Plan): ShellStep {
+/** What a domain needs on the host before it can start, from the desired libvirt state. */
+export interface DomainFiles {
+  name: string;
+  /** virtlogd writes the serial console here: its directory must exist when the VM starts. */
+  serialLog: string;
+  overlay?: { path: string; base: string };
+}
+
+export function domainsStep(plan: Plan, files: readonly DomainFiles[]): ShellStep {
   const args = plan.host.kernelArgs.args.map((a) => (a.value === null ? a.key : `${a.key}=${a.value}`));
   const lines: string[] = [];
   if (args.length > 0) {
@@ -155,6 +164,18 @@ export function domainsStep(plan: Plan): ShellStep {
     lines.push("", `# ${v.name}: ${vnfSummary(v)}${v.lab ? " (LAB: emulated, not for production)" : ""}`);
     if (v.existing) lines.push("# Already deployed: kept where it runs.");
     lines.push(...backupThen("domain", v.name));
+    const f = files.find((d) => d.name === v.name);
+    if (f) {
+      // virtlogd opens the serial log when the VM starts (QEMU's user reaches the directory).
+      lines.push(sh("install", "-d", "-m", "0755", dirname(f.serialLog)));
+      if (f.overlay) {
+        // The VM writes to its own overlay; the vendor's base image is never written.
+        lines.push(sh("install", "-d", "-m", "0755", dirname(f.overlay.path)));
+        lines.push(
+          `[ -e ${sh(f.overlay.path)} ] || ${sh("qemu-img", "create", "-q", "-f", "qcow2", "-b", f.overlay.base, "-F", "qcow2", f.overlay.path)}`,
+        );
+      }
+    }
     lines.push(sh("virsh", "define", `libvirt/domains/${v.name}.xml`));
     if (v.autostart) lines.push(sh("virsh", "autostart", v.name));
     lines.push(`if [ "$(virsh domstate ${sh(v.name)})" != running ] && kernel_args_in_effect; then`);

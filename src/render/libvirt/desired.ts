@@ -31,6 +31,8 @@ export interface LibvirtDomainState {
   name: string;
   xml: string;
   autostart: boolean;
+  /** The serial console's log file (virtlogd writes it; its directory must exist at start). */
+  serialLog: string;
   /** The per-VNF qcow2 overlay apply creates over the base image before the domain starts. */
   overlay?: { path: string; base: string };
 }
@@ -57,6 +59,7 @@ export function libvirtState(plan: Plan, ctx: LibvirtContext): LibvirtState {
     vnf: v,
     name: v.name,
     autostart: v.autostart,
+    serialLog: serialLogPath(stateDir, v.name),
     ...(v.overlay ? { overlay: { path: overlayPath(stateDir, v.name), base: v.image } } : {}),
     xml: renderDomainXml(v, {
       ...(v.overlay ? { diskPath: overlayPath(stateDir, v.name) } : {}),

@@ -217,6 +217,7 @@ if virsh dominfo csr1kv-1 >/dev/null 2>&1; then
   mkdir -p /var/lib/nfvhost/backup
   virsh dumpxml --inactive --security-info csr1kv-1 >"/var/lib/nfvhost/backup/domain-csr1kv-1.$(date +%Y%m%d%H%M%S).xml"
 fi
+install -d -m 0755 /var/lib/nfvhost/console
 virsh define libvirt/domains/csr1kv-1.xml
 virsh autostart csr1kv-1
 if [ "$(virsh domstate csr1kv-1)" != running ] && kernel_args_in_effect; then
