@@ -105,9 +105,24 @@ describe("change set", () => {
         define: false,
         restart: false,
         start: false,
-        repins: [{ vcpu: 0, cpuset: "1", live: "0" }],
+        repins: [{ vcpu: 0, cpuset: "1", live: "0", was: "0" }],
       }),
     ]);
+  });
+
+  it("re-pins a live vCPU that is not pinned at all; rollback gets every host CPU back, not a label", () => {
+    const unpinned = xml().replace(/<cputune>.*<\/cputune>/, "");
+    const set = computeChanges(
+      desired(xml()),
+      live([{ config: xml(), live: unpinned, state: "running" }]),
+      opts,
+    );
+    expect(set.changes[0]).toMatchObject({
+      repins: [
+        { vcpu: 0, cpuset: "1", live: "(unpinned)", was: null },
+        { vcpu: "emulator", cpuset: "0", live: "(unpinned)", was: null },
+      ],
+    });
   });
 
   it("fixes a pin-only config drift of a running domain live, and other drift only with --yes NAME", () => {
@@ -118,7 +133,7 @@ describe("change set", () => {
     );
     expect(pinned.changes[0]).toMatchObject({
       define: false,
-      repins: [{ vcpu: "emulator", cpuset: "0", live: "1" }],
+      repins: [{ vcpu: "emulator", cpuset: "0", live: "1", was: "1" }],
     });
 
     const mem = live([{ config: xml({ memKiB: 65536 }), live: xml(), state: "running" }]);

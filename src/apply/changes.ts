@@ -140,6 +140,8 @@ export interface PinFix {
   cpuset: string;
   /** What it is now, for the message. */
   live: string;
+  /** What it is now as a cpulist virsh takes back on rollback; null when it is not pinned. */
+  was: string | null;
 }
 
 function livePinDrift(want: DomainSummary, live: DomainSummary): PinFix[] {
@@ -147,11 +149,11 @@ function livePinDrift(want: DomainSummary, live: DomainSummary): PinFix[] {
   for (let v = 0; v < want.vcpus; v++) {
     const w = cpuset(want.vcpuPins[v]);
     const h = cpuset(live.vcpuPins[v]);
-    if (w && w !== h) out.push({ vcpu: v, cpuset: w, live: h || "(unpinned)" });
+    if (w && w !== h) out.push({ vcpu: v, cpuset: w, live: h || "(unpinned)", was: h || null });
   }
   const we = cpuset(want.emulatorPin);
   const he = cpuset(live.emulatorPin);
-  if (we && we !== he) out.push({ vcpu: "emulator", cpuset: we, live: he || "(unpinned)" });
+  if (we && we !== he) out.push({ vcpu: "emulator", cpuset: we, live: he || "(unpinned)", was: he || null });
   return out;
 }
 

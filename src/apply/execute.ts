@@ -19,6 +19,9 @@ import { serialLogPath } from "../desired/desired.js";
 import { day0ImageDigestPath } from "../desired/day0.js";
 import { readMaybe, resolveInRoot, sha256, writeFileAtomic, writeSysfs } from "../host/files.js";
 import { hostExecutor, type HostExecutor } from "../host/executor.js";
+
+/** virsh's cpulist for "every physical CPU" (`virsh vcpupin NAME VCPU r`): how a pin is undone. */
+const ALL_HOST_CPUS = "r";
 import { applySetting, captureUndo, type HostUndo } from "../host/settings.js";
 
 export interface ExecContext {
@@ -167,7 +170,7 @@ export async function undoDomain(
     }
     if ((item.repins ?? []).length > 0) {
       did.push(
-        `re-pinned it live ${(item.repins ?? []).map((p) => `${p.vcpu === "emulator" ? "emulator" : `vCPU${p.vcpu}`}->${p.before}`).join(" ")}`,
+        `re-pinned it live ${(item.repins ?? []).map((p) => `${p.vcpu === "emulator" ? "emulator" : `vCPU${p.vcpu}`}->${p.before === ALL_HOST_CPUS ? "all host CPUs (unpinned)" : p.before}`).join(" ")}`,
       );
     }
   }
@@ -198,7 +201,8 @@ async function applyDomain(c: Extract<Change, { kind: "domain" }>, ctx: ExecCont
     done: false,
     steps: [],
     xml: c.define ? c.xml : null,
-    repins: c.repins.map((p) => ({ vcpu: p.vcpu, before: p.live, after: p.cpuset })),
+    // An unpinned vCPU goes back to every host CPU: virsh's cpulist "r".
+    repins: c.repins.map((p) => ({ vcpu: p.vcpu, before: p.was ?? ALL_HOST_CPUS, after: p.cpuset })),
     driftFix: c.driftFix ?? false,
   });
   const happened = new Set<DomainStep>();
