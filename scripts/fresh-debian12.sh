@@ -91,6 +91,17 @@ mount -t devtmpfs devtmpfs "$R/dev"
 mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$R/dev/pts"
 mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm"
 mount -t tmpfs -o mode=755 tmpfs "$R/run"
+# The devtmpfs is the host one: a package that changes a node (qemu and libvirt give /dev/kvm to
+# their kvm group, whose gid differs from the host kvm group) would change it on the host too, and
+# the host libvirtd could no longer use KVM. The container gets its own node of each such device.
+mkdir -p "$R/run/nfvhost-dev"
+for d in kvm vhost-net vhost-vsock; do
+  [ -c "/dev/$d" ] || continue
+  mknod "$R/run/nfvhost-dev/$d" c "$((16#$(stat -c %t "/dev/$d")))" "$((16#$(stat -c %T "/dev/$d")))"
+  chmod --reference="/dev/$d" "$R/run/nfvhost-dev/$d"
+  chown --reference="/dev/$d" "$R/run/nfvhost-dev/$d"
+  mount --bind "$R/run/nfvhost-dev/$d" "$R/dev/$d"
+done
 mkdir -p "$R/tmp/nfvt-apply-suite"
 mount --bind /tmp/nfvt-apply-suite "$R/tmp/nfvt-apply-suite"
 hostname nfvhost-fresh-debian12

@@ -22,6 +22,7 @@ import {
 import { run, runChecked } from "../src/util/exec.js";
 import { seedPlan } from "./fixtures/render/seed-plan-b.js";
 import { uniqueSuffix, virsh } from "./support/guest.js";
+import { removeByPrefix } from "./support/libvirt-cleanup.js";
 
 const sfx = uniqueSuffix();
 const seedVnf = seedPlan.vnfs[0]!;
@@ -38,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const d of definedDomains) await virsh(["undefine", d]);
   for (const n of definedNetworks) await virsh(["net-undefine", n]);
+  await removeByPrefix(`nfvt-xml-${sfx}-`);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

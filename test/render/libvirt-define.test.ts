@@ -13,6 +13,7 @@ import { planDeployment } from "../../src/plan/planner.js";
 import { renderArtifacts } from "../../src/render/index.js";
 import { loadTopology } from "../../src/topology/load.js";
 import { run } from "../../src/util/exec.js";
+import { removeByPrefix } from "../support/libvirt-cleanup.js";
 import { REPO, SEED_ENV, SEED_ROOT } from "./seed.js";
 
 const URI = "qemu:///system";
@@ -24,6 +25,7 @@ afterAll(async () => {
   for (const d of defined) {
     await run("virsh", ["-c", URI, d.kind === "domain" ? "undefine" : "net-undefine", d.name]);
   }
+  await removeByPrefix(PREFIX, URI);
 });
 
 describe("rendered libvirt XML on the running libvirtd", () => {
