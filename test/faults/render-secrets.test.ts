@@ -5,8 +5,8 @@
  * staging directory next to --out and builds the day-0 ISOs there. A poller running as `nobody`
  * (./support/poller.py) reads every file it can under this suite's 0755 directory and /tmp/nfvhost*
  * during 20 renders (a fresh --out, and --force over an existing one, secrets from the environment);
- * then renders are SIGKILLed at spread, jittered delays after their staging directory appears: what
- * they leave is not readable by nobody, and the next render there removes every dead run's staging.
+ * then renders are SIGKILLed at spread, jittered delays after their staging directory appears, and
+ * as soon as they are seen at each stage of their work (files, ISO, complete): what they leave is not readable by nobody, and the next render there removes every dead run's staging.
  *
  * No libvirt: render reads the seed's snapshot root. In the fault suite (vitest.faults.config.ts)
  * because it SIGKILLs processes and polls as another user.
@@ -105,6 +105,39 @@ async function filesUnder(root: string): Promise<{ path: string; mode: number; s
 const stagingIn = async (parent: string, pid?: number) =>
   (await readdir(parent)).filter((n) => n.startsWith(`.nfvhost-render-${pid ?? ""}`));
 
+/** What a render's staging directory holds, in the order render writes it. */
+const STAGES = [
+  "staging made, nothing written",
+  "day-0 files written",
+  "ISO being built",
+  "complete, before the rename",
+] as const;
+type Stage = (typeof STAGES)[number];
+/** Where the stage-triggered kills aim ("complete" lasts too short to be seen by a poll). */
+const TARGETS: readonly Stage[] = [
+  "staging made, nothing written",
+  "day-0 files written",
+  "ISO being built",
+  "day-0 files written",
+  "ISO being built",
+];
+
+/** The stage of render `pid`'s staging directory in parent (undefined: none there now). */
+async function stageOf(parent: string, pid: number | undefined): Promise<Stage | undefined> {
+  const left = await stagingIn(parent, pid);
+  if (left.length !== 1) return undefined;
+  let files: string[];
+  try {
+    files = (await readdir(join(parent, left[0]!), { recursive: true })).map(String);
+  } catch {
+    return undefined; // renamed into place between the two reads
+  }
+  if (files.includes(".nfvhost-render.json")) return "complete, before the rename";
+  if (files.some((f) => f.includes(".nfvhost-iso-"))) return "ISO being built";
+  if (files.some((f) => f.endsWith(".txt") || f.endsWith(".cfg"))) return "day-0 files written";
+  return "staging made, nothing written";
+}
+
 describe("render's secrets under a poller running as nobody", () => {
   it("20 renders (fresh --out, and --force over an existing one): the poller reads nothing secret; the output keeps secrets private", async () => {
     const parent = join(dir, "render");
@@ -164,24 +197,28 @@ describe("render's secrets under a poller running as nobody", () => {
     const stages: string[] = [];
     for (const [k, parent] of parents.entries()) {
       const { child, exited, seen } = await startIn(RENDERS + k, parent);
-      // Spread over that window, jittered: from right after the mkdtemp to around the rename.
-      const delay = Math.round(((k + Math.random()) * window) / KILLS);
-      await new Promise((r) => setTimeout(r, delay));
+      // Even kills: at a delay spread over that window, jittered (from right after the mkdtemp to
+      // around the rename). Odd kills: as soon as the render is seen at a given stage, so the
+      // kills hit renders at work even when one slow measurement made the window too wide.
+      let when: string;
+      if (k % 2 === 0) {
+        const delay = Math.round(((k + Math.random()) * window) / KILLS);
+        await new Promise((r) => setTimeout(r, delay));
+        when = `+${delay} ms`;
+      } else {
+        const target = TARGETS[(k >> 1) % TARGETS.length]!;
+        let at: Stage | undefined;
+        while (child.exitCode === null) {
+          at = await stageOf(parent, child.pid);
+          if (at && STAGES.indexOf(at) >= STAGES.indexOf(target)) break;
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        when = `seen at '${at ?? "nothing"}' (target '${target}')`;
+      }
       child.kill("SIGKILL");
       await exited;
-      const left = await stagingIn(parent, child.pid);
-      let stage = "nothing left (renamed into place)";
-      if (left.length === 1) {
-        const files = (await readdir(join(parent, left[0]!), { recursive: true })).map(String);
-        stage = files.includes(".nfvhost-render.json")
-          ? "complete, before the rename"
-          : files.some((f) => f.includes(".nfvhost-iso-"))
-            ? "ISO being built"
-            : files.some((f) => f.endsWith(".txt") || f.endsWith(".cfg"))
-              ? "day-0 files written"
-              : "staging made, nothing written";
-      }
-      stages.push(`${seen ? `+${delay} ms` : "before its staging dir"}: ${stage}`);
+      const stage = (await stageOf(parent, child.pid)) ?? "nothing left (renamed into place)";
+      stages.push(`${seen ? when : "before its staging dir"}: ${stage}`);
     }
     console.log(
       `render kills (a render spends ${window} ms in its staging dir here; delay after it appeared: what the kill left)\n  ${stages.join("\n  ")}`,
