@@ -12,6 +12,7 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -90,6 +91,38 @@ async function cleanup(prefix: string): Promise<void> {
     if (!name.startsWith(prefix)) continue;
     await virsh(["destroy", name]);
     await virsh(["undefine", name, "--nvram"]).then((r) => (r.code === 0 ? r : virsh(["undefine", name])));
+  }
+}
+
+/** This host's 2 MiB hugepage pools, per NUMA node (sysfs path -> pages). */
+function hugepagePools(): Map<string, number> {
+  const pools = new Map<string, number>();
+  const base = "/sys/devices/system/node";
+  let nodes: string[] = [];
+  try {
+    nodes = readdirSync(base).filter((n) => /^node\d+$/.test(n));
+  } catch {
+    return pools; // no NUMA sysfs: nothing to size or give back
+  }
+  for (const n of nodes) {
+    const path = join(base, n, "hugepages/hugepages-2048kB/nr_hugepages");
+    try {
+      pools.set(path, Number(readFileSync(path, "utf8").trim()));
+    } catch {
+      // no 2 MiB pool on that node
+    }
+  }
+  return pools;
+}
+
+/** Writes pools back (the bench gives the operator's machine back as it found it). */
+function setPools(pools: Map<string, number>): void {
+  for (const [path, pages] of pools) {
+    try {
+      writeFileSync(path, String(pages));
+    } catch {
+      // not root: the bench's apply rounds would have failed already and said why
+    }
   }
 }
 
@@ -236,6 +269,10 @@ async function engineBench(
     xmls.push({ name, xml: await handXml(dir, name, image, canRender) });
   }
   const ms = { serial: [] as number[], parallel: [] as number[] };
+  // The engine defines all N at once, each 64 MiB of 2 MiB pages bound to node 0 (what apply's plan
+  // of one VNF reserved is enough for one): the pool of node 0 is raised for them, as apply would.
+  const node0 = [...hugepagePools()].find(([path]) => path.includes("/node0/"));
+  if (node0 && node0[1] < domains * 32) setPools(new Map([[node0[0], domains * 32]]));
   try {
     for (let r = 0; r < rounds; r++) {
       for (const mode of ["serial", "parallel"] as const) {
@@ -276,6 +313,9 @@ export async function applyBench(opts: { domains: number; engineRounds?: number 
   chmodSync(dir, 0o755);
   const hand: Round[] = [];
   const app: Round[] = [];
+  // nfvhost apply raises the pool its plan needs and keeps it (desired state); the bench's own
+  // domains are gone afterwards, so the pools go back to what they were before the bench.
+  const poolsBefore = hugepagePools();
   let handFailed: Unavailable | null = null;
   let appFailed: Unavailable | null = nfvhostMissing;
   let engine: ApplySection["engine"];
@@ -348,6 +388,7 @@ export async function applyBench(opts: { domains: number; engineRounds?: number 
   } finally {
     await cleanup(appPrefix);
     await cleanup(handPrefix);
+    setPools(poolsBefore);
     rmSync(dir, { recursive: true, force: true });
   }
   return {

@@ -166,11 +166,18 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
   // ping. It reads nothing of the host; its errors still come after the ping's and the lock's.
   const parsed = loadTopology(opts.topologyFile);
   parsed.catch(() => undefined); // awaited in prepare; unhandled if the ping or the lock fails
-  // libvirtd down: say so before anything is read or changed.
-  await pinging;
-  const lock = opts.dryRun
-    ? null
-    : await acquireHostLock(applyLockKey(virsh.uri, opts.root), `nfvhost apply ${opts.topologyFile}`);
+  // The lock is taken while libvirtd answers the ping (both wait on other processes); libvirtd
+  // down is still what the user hears first, and the lock is let go before anything is read.
+  const locking = opts.dryRun
+    ? Promise.resolve(null)
+    : acquireHostLock(applyLockKey(virsh.uri, opts.root), `nfvhost apply ${opts.topologyFile}`);
+  try {
+    await pinging;
+  } catch (e) {
+    await locking.then((l) => l?.release()).catch(() => undefined);
+    throw e;
+  }
+  const lock = await locking;
   try {
     const ctx = await prepare({ ...opts, createState: !opts.dryRun, parsed }, virsh);
     if (ctx.pre.fatal.length > 0) {
