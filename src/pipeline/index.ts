@@ -70,6 +70,8 @@ export interface PipelineInput {
   stateDir: string | null;
   /** VNFs the caller may move (apply --yes): re-planned when their size changed. */
   yes?: string[];
+  /** apply --adopt: a foreign domain of a VNF's name named in `yes` is taken over, not counted. */
+  adopt?: boolean;
   /** Facts already discovered (the dashboard caches them). */
   facts?: HostFacts | Promise<HostFacts>;
   /**
@@ -136,16 +138,30 @@ function foreignNote(f: ForeignDomain): string {
  * hand re-pin is drift to undo, not a new placement), foreign running ones with the CPUs, nodes
  * and hugepages they use. Shut-off domains hold nothing.
  */
+export interface RunsNowOptions {
+  /** nfvhost's VNFs to plan anew (apply --yes NAME whose size changed): they hold nothing. */
+  replan?: ReadonlySet<string>;
+  /** The topology's VNF names: a foreign domain of such a name is counted under another name. */
+  topologyVnfs?: ReadonlySet<string>;
+  /**
+   * Foreign domains this apply takes over (--adopt --yes NAME, NAME a VNF of the topology): the
+   * takeover restarts them on the plan's CPUs, so what they use now is planned anew, not taken.
+   */
+  adopting?: ReadonlySet<string>;
+}
+
 export function whatRunsNow(
   toDeployedVnf: (d: LiveDomain, facts: HostFacts) => DeployedVnf,
   libvirt: LibvirtSnapshot,
   facts: HostFacts,
   applied: Plan | null,
-  replan: ReadonlySet<string> = new Set(),
-  topologyVnfs: ReadonlySet<string> = new Set(),
+  opts: RunsNowOptions = {},
 ): RunningNow {
+  const replan = opts.replan ?? new Set<string>();
+  const topologyVnfs = opts.topologyVnfs ?? new Set<string>();
   const deployed: DeployedVnf[] = [];
   const foreign: ForeignDomain[] = [];
+  const notes: string[] = [];
   for (const d of libvirt.domains) {
     if (d.state === "shut off") continue;
     if (d.managed) {
@@ -158,6 +174,13 @@ export function whatRunsNow(
     }
     const f = foreignOf(d);
     foreign.push(f);
+    if (topologyVnfs.has(d.name) && opts.adopting?.has(d.name)) {
+      notes.push(
+        `domain ${d.name} (not managed by nfvhost, ${d.state}) is taken over by this apply (--adopt --yes ${d.name}): it is placed as the VNF of that name${f.cpus.length ? `; CPU ${formatCpuList(f.cpus)} it uses now count as free` : ""}`,
+      );
+      continue;
+    }
+    notes.push(foreignNote(f));
     const live = toDeployedVnf(d, facts);
     // A foreign domain that has a VNF's name is not that VNF (apply holds it until --adopt): the
     // planner counts what it uses under another name and places the VNF on its own.
@@ -170,7 +193,7 @@ export function whatRunsNow(
       node: f.nodes[0] ?? live.node,
     });
   }
-  return { libvirt, deployed, foreign, notes: foreign.map(foreignNote) };
+  return { libvirt, deployed, foreign, notes };
 }
 
 /**
@@ -233,7 +256,11 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       : () => {
           throw new Error("unreachable: no domain to convert");
         };
-  const running = whatRunsNow(toDeployed, snapshot, facts, applied, replan, new Set(byName.keys()));
+  const running = whatRunsNow(toDeployed, snapshot, facts, applied, {
+    replan,
+    topologyVnfs: new Set(byName.keys()),
+    adopting: new Set(input.adopt ? (input.yes ?? []) : []),
+  });
   running.notes.unshift(...unreachable);
   if (input.deployed) running.deployed.push(...input.deployed);
   const planned = planDeployment(
@@ -257,6 +284,8 @@ export interface PrepareOptions {
   allowUnlocked: boolean;
   env: Readonly<Record<string, string | undefined>>;
   yes?: string[];
+  /** apply --adopt (with `yes`: the foreign domains of those VNF names are taken over). */
+  adopt?: boolean;
   createState?: boolean;
   /** The topology, when the caller started loading it already (apply does, during its ping). */
   parsed?: Promise<ParsedTopology>;
@@ -348,6 +377,7 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
     virsh,
     stateDir: opts.stateDir,
     yes: opts.yes,
+    adopt: opts.adopt,
   });
   const { parsed, facts, result } = pipe;
   // The desired-state builders (renderers, XML library) load only for apply and verify: `plan`

@@ -90,6 +90,37 @@ describe("pipeline: what runs now", () => {
     expect(r.result.plan.warnings[0]).toMatch(/^CPU 1 taken by domain csr1kv-1 \(not managed by nfvhost/);
   });
 
+  it("apply --adopt --yes NAME takes the foreign domain of that name over: what it uses now is planned anew", async () => {
+    const plan = async (opts: { adopt: boolean; yes: string[] }) =>
+      withRunner(libvirtWithForeign({ 0: "1" }, "running", "csr1kv-1"), () =>
+        runPipeline({
+          parsed: loadTopology("examples/topologies/seed-csr1kv.yaml"),
+          root: ROOT,
+          virsh: new Virsh(URI),
+          stateDir: null,
+          ...opts,
+        }),
+      );
+    const taken = await plan({ adopt: true, yes: ["csr1kv-1"] });
+    expect(taken.result.ok, JSON.stringify(taken.result)).toBe(true);
+    if (!taken.result.ok) return;
+    // Placed as on an empty host: the seed's pins, CPU 1 included.
+    expect(taken.result.plan.vnfs.find((v) => v.name === "csr1kv-1")!.vcpuPins).toContain(1);
+    expect(taken.running.deployed).toEqual([]);
+    expect(taken.result.plan.warnings[0]).toMatch(
+      /^domain csr1kv-1 \(not managed by nfvhost, running\) is taken over by this apply \(--adopt --yes csr1kv-1\).*CPU 1 it uses now count as free$/,
+    );
+    // Either half alone is no consent to restart it: it keeps CPU 1.
+    for (const opts of [
+      { adopt: true, yes: [] },
+      { adopt: false, yes: ["csr1kv-1"] },
+    ]) {
+      const held = await plan(opts);
+      expect(held.result.ok && held.result.plan.vnfs[0]!.vcpuPins, JSON.stringify(opts)).not.toContain(1);
+      expect(held.running.deployed.map((d) => d.name)).toEqual(["csr1kv-1 (foreign)"]);
+    }
+  });
+
   it("a shut-off foreign domain holds nothing", async () => {
     const r = await withRunner(libvirtWithForeign({ 0: "1" }, "shut off"), () =>
       runPipeline({
