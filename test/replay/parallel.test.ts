@@ -125,7 +125,7 @@ describe("replayed virsh: domain steps side by side", () => {
     ]);
   });
 
-  it("status: the topology's VNFs only by default (someone else's and another topology's left out), all with --all", async () => {
+  it("status: nfvhost's domains by default (someone else's left out), one topology's with it named, every domain with --all", async () => {
     const [, , r3] = names as [string, string, string];
     const { foreign, otherTopology } = otherNames(s.e);
     // Both filter the answers of one recorded `nfvhost status --all`: the same libvirt calls.
@@ -142,6 +142,11 @@ describe("replayed virsh: domain steps side by side", () => {
       vcpuPins: [{ vcpu: 0, cpus: "1" }],
       emulatorPin: "0",
     });
+
+    // No topology named: every domain nfvhost made, of any topology; someone else's left out.
+    const ours = await read({ threads: false });
+    expect(s.unasked("status", ours.replay)).toEqual([]);
+    expect((ours.result as VnfStatus[]).map((x) => x.name).sort()).toEqual([r3, otherTopology].sort());
 
     const none = await read({ threads: false, topology: `${s.e.names.topo}-none` });
     expect(none.result).toEqual([]);
