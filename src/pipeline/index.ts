@@ -300,6 +300,12 @@ export interface PrepareOptions {
    * snapshot root, so they are recorded; never set by the CLI (under --root they are reported).
    */
   hostCommands?: boolean;
+  /**
+   * Facts already discovered, instead of discovering `root` (PipelineInput.facts). Lets a test
+   * drive the live-host paths (root "/": `ip link`, no snapshot-root checks) on a snapshot's facts,
+   * so its plan does not depend on the machine it runs on.
+   */
+  facts?: HostFacts;
 }
 
 export interface ApplyContext {
@@ -378,6 +384,7 @@ export async function prepare(opts: PrepareOptions, virsh: Virsh): Promise<Apply
     stateDir: opts.stateDir,
     yes: opts.yes,
     adopt: opts.adopt,
+    facts: opts.facts,
   });
   const { parsed, facts, result } = pipe;
   // The desired-state builders (renderers, XML library) load only for apply and verify: `plan`

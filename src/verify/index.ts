@@ -13,6 +13,7 @@ import { bindHost, prepare, type ApplyContext } from "../pipeline/index.js";
 import { readMaybe, readSysfs, sha256 } from "../host/files.js";
 import { day0ImageDigestPath } from "../desired/day0.js";
 import type { LiveNetwork } from "../desired/types.js";
+import type { HostFacts } from "../facts/types.js";
 import { kernelArgsCommand, REBOOT_ADVICE } from "../desired/preflight.js";
 import {
   argText,
@@ -83,6 +84,8 @@ export interface VerifyOptions {
   guestTarget?: Omit<ExecTarget, "env" | "user" | "address">;
   /** `ip -d -j link show dev PF` runner (tests feed fixture output). */
   ipLink?: (pf: string) => Promise<string>;
+  /** Facts already discovered (tests of the live root "/" give a snapshot's: see PrepareOptions). */
+  facts?: HostFacts;
 }
 
 const cpus = (a: number[] | null | undefined) => (a && a.length ? formatCpuList(a) : "(none)");
@@ -116,6 +119,11 @@ interface VnfCheck {
   opts: VerifyOptions;
   /** The fix that converges anything of the VNF. */
   applyCmd: string;
+  /**
+   * Where qemu's pid file and /proc are read: opts.procRoot, else this host's "/". Resolved once,
+   * so the pid and the threads and memory maps it leads to come from the same tree.
+   */
+  procRoot: string;
   out: Check[];
 }
 
@@ -220,13 +228,13 @@ function proveDefinition({ v, desiredXml, virsh, applyCmd, out }: VnfCheck, conf
   });
 }
 
-async function readRunningVnf({ v, virsh, opts }: VnfCheck): Promise<RunningVnf> {
+async function readRunningVnf({ v, virsh, procRoot }: VnfCheck): Promise<RunningVnf> {
   const name = v.name;
   const [pins, emulator, numatune, pid, ifs, liveXml] = await Promise.all([
     virsh.vcpupin(name),
     virsh.emulatorpin(name),
     virsh.numatune(name),
-    virsh.qemuPid(name, opts.procRoot ?? "/"),
+    virsh.qemuPid(name, procRoot),
     virsh.domiflist(name),
     virsh.dumpXml(name),
   ]);
@@ -283,8 +291,8 @@ function reportNoQemuProcess({ v, out }: VnfCheck): void {
 }
 
 /** The kernel's side of the pinning: libvirt can say one thing while a thread runs elsewhere. */
-async function proveVcpuThreads({ v, opts, applyCmd, out }: VnfCheck, pid: number): Promise<void> {
-  const threads = await qemuThreads(opts.procRoot ?? "/", pid);
+async function proveVcpuThreads({ v, procRoot, applyCmd, out }: VnfCheck, pid: number): Promise<void> {
+  const threads = await qemuThreads(procRoot, pid);
   for (let i = 0; i < v.vcpus; i++) {
     const t = threads.find((x) => vcpuOfThread(x.comm) === i);
     add(out, {
@@ -302,9 +310,9 @@ async function proveVcpuThreads({ v, opts, applyCmd, out }: VnfCheck, pid: numbe
 }
 
 /** Guest memory really sits in hugepages of the planned node (numa_maps), none elsewhere. */
-async function proveGuestMemoryNode({ v, opts, applyCmd, out }: VnfCheck, pid: number): Promise<void> {
+async function proveGuestMemoryNode({ v, procRoot, applyCmd, out }: VnfCheck, pid: number): Promise<void> {
   const maps = summarizeNumaMaps(
-    parseNumaMaps(await readFile(join(opts.procRoot ?? "/", "proc", String(pid), "numa_maps"), "utf8")),
+    parseNumaMaps(await readFile(join(procRoot, "proc", String(pid), "numa_maps"), "utf8")),
   );
   const m = v.memory;
   if (m.pageSizeKiB <= 4) return;
@@ -797,6 +805,7 @@ async function proveVnfs({ prepared, virsh, opts, out }: VerifyRun): Promise<voi
       virsh,
       opts,
       applyCmd: `nfvhost apply ${opts.topologyFile}`,
+      procRoot: opts.procRoot ?? "/",
       out: checks,
     });
     return checks;

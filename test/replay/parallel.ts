@@ -16,16 +16,34 @@ import { Virsh } from "../../src/libvirt/virsh.js";
 import { renderDomainXml } from "../../src/render/libvirt/domain.js";
 import { Journal } from "../../src/state/journal.js";
 import { testGuestContext, testGuestVnf } from "../support/guest.js";
+import { writeFile } from "node:fs/promises";
+import { readStatus } from "../../src/apply/status.js";
 import { rollback, type StoryEnv } from "./story.js";
-import type { Story } from "./stories.js";
+import type { HandTools, Story } from "./stories.js";
 
 export const parallelNames = (e: StoryEnv) => ["p1", "p2", "p3"].map((r) => `${e.names.topo}-${r}`);
 
-function desired(e: StoryEnv, missingImage?: string): Desired {
+/** What a step wants of the three: one's image missing, some rejected by libvirt, all marked. */
+interface DesiredOpts {
+  missingImage?: string;
+  /** Rendered with a machine type QEMU does not have: libvirt refuses their `virsh define`. */
+  rejected?: string[];
+  /** nfvhost's <metadata> mark of this topology (nfvhost status lists them as the topology's). */
+  topology?: string;
+}
+
+/**
+ * A machine type no QEMU has. Well-formed, so the renderer takes it; named as an i440fx one, so
+ * libvirt gives it PCI buses and refuses the define for the machine type itself ("does not support
+ * machine type"), not for a missing bus.
+ */
+export const NO_SUCH_MACHINE = "pc-i440fx-nfvt-none";
+
+function desired(e: StoryEnv, o: DesiredOpts = {}): Desired {
   const domains = parallelNames(e).map((name, i) => {
     // An image each: QEMU locks a disk image against a second VM.
     const image =
-      name === missingImage ? join(e.dir, "no-such-disk.qcow2") : join(e.dir, `disk-p${i + 1}.qcow2`);
+      name === o.missingImage ? join(e.dir, "no-such-disk.qcow2") : join(e.dir, `disk-p${i + 1}.qcow2`);
     const vnf = testGuestVnf({ name, image, interfaces: [] });
     const ctx = testGuestContext(
       { kernel: join(e.dir, "vmlinuz"), initrd: join(e.dir, "initrd.img") } as Parameters<
@@ -33,10 +51,25 @@ function desired(e: StoryEnv, missingImage?: string): Desired {
       >[0],
       { serialLogPath: serialLogPath(e.state, name), holdSeconds: "forever" },
     );
-    return { vnf, name, xml: renderDomainXml(vnf, ctx), autostart: true };
+    const xml = renderDomainXml(vnf, {
+      ...ctx,
+      ...(o.rejected?.includes(name) ? { machine: NO_SUCH_MACHINE } : {}),
+      ...(o.topology !== undefined ? { topology: o.topology } : {}),
+    });
+    return { vnf, name, xml, autostart: true };
   });
   return { sysfs: [], nm: [], isos: [], networks: [], domains };
 }
+
+/**
+ * Domains beside the topology's, defined by hand and never started: someone else's (no nfvhost
+ * mark) and one nfvhost made for another topology. `nfvhost status` must tell them apart.
+ */
+export const otherNames = (e: StoryEnv) => ({
+  foreign: `${e.names.topo}-f1`,
+  otherTopology: `${e.names.topo}-o1`,
+});
+export const OTHER_TOPOLOGY_SUFFIX = "-other";
 
 /** Holds a call until a promise settles: orders the calls of different domains. */
 class HoldingVirsh extends Virsh {
@@ -58,6 +91,13 @@ class HoldingVirsh extends Virsh {
   }
   override undefine(name: string) {
     return this.held(`undefine ${name}`, () => super.undefine(name));
+  }
+  override define(name: string, xml: string) {
+    return this.held(`define ${name}`, () => super.define(name, xml));
+  }
+  /** A promise that settles once `key`'s call returned or failed. */
+  settled(key: string): Promise<void> {
+    return new Promise<void>((res) => this.after.set(key, res));
   }
 }
 
@@ -85,7 +125,7 @@ async function changesFor(e: StoryEnv, virsh: Virsh, d: Desired): Promise<Change
 export const PARALLEL_STORY: Story = {
   name: "parallel",
   about:
-    "three VNFs' domain steps side by side (the change set, runChanges and executeChange as apply runs them): all started and rolled back; then one VNF's image missing with two in flight: the one in flight finishes, the failing one is undone, the third never starts, rollback removes only what the run created",
+    "three VNFs' domain steps side by side (the change set, runChanges and executeChange as apply runs them): all started and rolled back; then one VNF's image missing with two in flight: the one in flight finishes, the failing one is undone, the third never starts, rollback removes only what the run created; then all three in flight and libvirt refusing two definitions (unknown machine type): both failures reported at once, the third runs; status beside someone else's domain and another topology's; rollback removes the third",
   steps: [
     {
       id: "three-new",
@@ -100,7 +140,7 @@ export const PARALLEL_STORY: Story = {
       run: async (e) => {
         const [r1, r2, r3] = parallelNames(e) as [string, string, string];
         const virsh = new HoldingVirsh(e.uri);
-        const changes = await changesFor(e, virsh, desired(e, r2));
+        const changes = await changesFor(e, virsh, desired(e, { missingImage: r2 }));
         const order = [r2, r1, r3].map((n) => changes.find((c) => c.kind === "domain" && c.name === n)!);
         let r2Failed!: () => void;
         virsh.hold.set(`start ${r1}`, new Promise<void>((res) => (r2Failed = res)));
@@ -115,5 +155,63 @@ export const PARALLEL_STORY: Story = {
       },
     },
     { id: "rollback-one-fails", run: (e) => rollback(e, parallelNames(e)) },
+    {
+      // All three in flight at once; libvirt refuses the definitions of r1 and r2 (a machine type
+      // QEMU does not have: an error with no known fix), r3 is defined, started and autostarted.
+      // Every define is the same call (`virsh define FILE`): holds keep them in one order
+      // (r1, r2, r3), so the replay answers each domain with its own recorded answer.
+      id: "two-rejected",
+      run: async (e) => {
+        const [r1, r2, r3] = parallelNames(e) as [string, string, string];
+        const virsh = new HoldingVirsh(e.uri);
+        const changes = await changesFor(
+          e,
+          virsh,
+          desired(e, { rejected: [r1, r2], topology: e.names.topo }),
+        );
+        virsh.hold.set(`define ${r2}`, virsh.settled(`define ${r1}`));
+        virsh.hold.set(`define ${r3}`, virsh.settled(`define ${r2}`));
+        await execute(e, virsh, changes, 3);
+      },
+    },
+    { id: "others", hand: defineOthers },
+    // As `nfvhost status --all`: every domain read; the tests filter the same answers as status does.
+    { id: "status", run: (e) => readStatus(new Virsh(e.uri), { threads: false, all: true }) },
+    {
+      id: "others-gone",
+      hand: async (e, t) => {
+        for (const n of Object.values(otherNames(e))) await must(t.virsh(["undefine", n]));
+      },
+    },
+    { id: "rollback-two-rejected", run: (e) => rollback(e, parallelNames(e)) },
   ],
 };
+
+const must = async (r: ReturnType<HandTools["virsh"]>) => {
+  const x = await r;
+  if (x.code !== 0) throw new Error(`${x.args.join(" ")}: ${x.stderr}`);
+};
+
+/** Someone else's domain (no nfvhost mark) and nfvhost's of another topology, both shut off. */
+async function defineOthers(e: StoryEnv, t: HandTools): Promise<void> {
+  const { foreign, otherTopology } = otherNames(e);
+  const foreignXml = join(e.dir, "f1.xml");
+  await writeFile(
+    foreignXml,
+    `<domain type='qemu'><name>${foreign}</name><uuid>6d3f0b8e-0000-4000-8000-000000000003</uuid><memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>`,
+  );
+  await must(t.virsh(["define", foreignXml]));
+  const vnf = testGuestVnf({ name: otherTopology, image: join(e.dir, "disk-p1.qcow2"), interfaces: [] });
+  const ctx = testGuestContext(
+    { kernel: join(e.dir, "vmlinuz"), initrd: join(e.dir, "initrd.img") } as Parameters<
+      typeof testGuestContext
+    >[0],
+    { serialLogPath: serialLogPath(e.state, otherTopology), holdSeconds: "forever" },
+  );
+  const otherXml = join(e.dir, "o1.xml");
+  await writeFile(
+    otherXml,
+    renderDomainXml(vnf, { ...ctx, topology: `${e.names.topo}${OTHER_TOPOLOGY_SUFFIX}` }),
+  );
+  await must(t.virsh(["define", otherXml]));
+}

@@ -137,7 +137,8 @@ async function recordStory(
       steps.push({ id: step.id, calls: rec.calls });
     }
   } finally {
-    for (const n of [names.vnf, ...["p1", "p2", "p3"].map((p) => `${names.topo}-${p}`)])
+    // The VNF, the parallel story's three and the domains it defines by hand beside them.
+    for (const n of [names.vnf, ...["p1", "p2", "p3", "f1", "o1"].map((p) => `${names.topo}-${p}`)])
       await removeDomain(n);
     await virsh(["net-destroy", names.net]);
     await virsh(["net-undefine", names.net]);
