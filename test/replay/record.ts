@@ -23,6 +23,7 @@ import {
   removeDomain,
   uniqueSuffix,
 } from "../support/guest.js";
+import keepHugepagePools from "../support/hugepages-restore.js";
 import { withSuiteLock } from "../support/lab.js";
 import {
   HOST_SNAPSHOT,
@@ -173,6 +174,9 @@ const names: StoryNames = {
   hostname: `nfvt-${sfx}`,
 };
 const lock = await withSuiteLock("test/replay/record.ts");
+// Recording raises the 2 MiB pool for its guests; the machine gets its pools back at the end (as
+// the vitest runs do), lowered only by free pages.
+const restorePools = await keepHugepagePools();
 let base = "";
 try {
   const guest = await ensureTestGuest();
@@ -193,6 +197,7 @@ try {
   await removeDomain(names.vnf);
   await run("ip", ["link", "del", names.bridge]);
   if (base) await rm(base, { recursive: true, force: true });
+  await restorePools();
   await lock.release();
 }
 // Killed applies of the stories are still pending (by design): leave now.
