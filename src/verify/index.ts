@@ -459,6 +459,11 @@ function provePf({ pf, info, file, out }: PfAtHand): void {
 }
 
 /** Under a snapshot root: every sysfs value and NetworkManager keyfile of the plan is in place. */
+/** The apply that writes the host state again, for this host or the snapshot root. */
+function applyFix(opts: VerifyOptions): string {
+  return `nfvhost apply ${opts.topologyFile}${opts.root === "/" ? "" : ` --root ${opts.root}`}`;
+}
+
 function verifyRootState(
   plan: Plan,
   { desired, live }: Awaited<ReturnType<typeof prepare>>,
@@ -478,7 +483,7 @@ function verifyRootState(
       want: s.rule === "at-least" ? `>= ${s.value}` : String(s.value),
       have: have ?? "absent",
       evidence: join(opts.root, s.path),
-      fix: `nfvhost apply ${opts.topologyFile} --root ${opts.root}`,
+      fix: applyFix(opts),
     });
   }
   for (const f of desired.nm) {
@@ -490,7 +495,7 @@ function verifyRootState(
       want: "as planned",
       have: have === null ? "absent" : have.equals(f.content) ? "as planned" : "differs",
       evidence: join(opts.root, f.path),
-      fix: `nfvhost apply ${opts.topologyFile} --root ${opts.root}`,
+      fix: applyFix(opts),
     });
   }
 }
@@ -683,9 +688,10 @@ export async function verifyTopology(opts: VerifyOptions): Promise<VerifyReport>
   if (opts.guest)
     await verifyGuests(plan.vnfs, r.virsh, r.out, { via: "serial", ...opts.guestTarget, env: opts.env });
   await verifyPfs(plan, opts, r.out);
-  // A snapshot root has no links to ask `ip link` about: there the proof is what apply --root
-  // wrote under it, VF counts in its sysfs and the NetworkManager keyfiles.
-  if (opts.root !== "/") verifyRootState(plan, r.prepared, opts, r.out);
+  // What apply wrote to sysfs and NetworkManager's keyfiles, read back: on a snapshot root the
+  // only proof there is (no links to ask `ip link` about); on this host it catches a keyfile
+  // edited by hand or a sysfs value reset since (a reboot without the boot-time settings).
+  verifyRootState(plan, r.prepared, opts, r.out);
   return finishReport(r);
 }
 
