@@ -171,6 +171,8 @@ export async function applyTopology(opts: ApplyOptions): Promise<ApplyReport> {
   const locking = opts.dryRun
     ? Promise.resolve(null)
     : acquireHostLock(applyLockKey(virsh.uri, opts.root), `nfvhost apply ${opts.topologyFile}`);
+  // Awaited below, after the ping: a lock held elsewhere rejects first and must not go unhandled.
+  locking.catch(() => undefined);
   try {
     await pinging;
   } catch (e) {
