@@ -76,6 +76,9 @@ describe("nfvhost apply on the real libvirtd", () => {
     const file = await topologyFile("lab.yaml");
     const hp = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
     const before = await readFile(hp, "utf8");
+    // A killed run elsewhere on this machine may have left its record (stale, not held): this
+    // apply must leave the lock file as it found it.
+    const lockBefore = await readLockInfo(hostLockPath(URI));
     // A libvirtd that is not running: the client sees exactly what it sees when the daemon is
     // stopped (no listener on the socket). The shared daemon keeps serving the parallel suites.
     const down = `qemu:///system?socket=${join(dir, "libvirt-sock-not-running")}`;
@@ -86,7 +89,9 @@ describe("nfvhost apply on the real libvirtd", () => {
     expect((err as NfvError).message).toMatch(/start libvirtd/);
     expect(await readFile(hp, "utf8")).toBe(before);
     expect(await domState(VNF)).toBe("absent");
-    expect(await readLockInfo(hostLockPath(URI))).toBeNull();
+    expect(await readLockInfo(hostLockPath(URI))).toEqual(lockBefore);
+    // Nor one under the URI it could not reach (the lock is taken beside the ping, then let go).
+    expect(await readLockInfo(hostLockPath(down))).toBeNull();
     expect(await new Journal(state).list()).toEqual([]);
   });
 
@@ -323,8 +328,13 @@ describe("nfvhost apply on the real libvirtd", () => {
       );
       expect((err as NfvError).message).toContain(`held by pid ${holder.pid} (nfvhost apply held-by-test`);
     } finally {
-      holder.kill("SIGKILL");
-      await new Promise((r) => holder.once("close", r));
+      // Let go as a finished run does (closing stdin): a killed holder's record would stay in the
+      // lock file as a stale one for the next run on this machine to report.
+      const closed = new Promise((r) => holder.once("close", r));
+      holder.stdin.end();
+      const killer = setTimeout(() => holder.kill("SIGKILL"), 10_000);
+      await closed;
+      clearTimeout(killer);
     }
   });
 
