@@ -133,11 +133,6 @@ function foreignNote(f: ForeignDomain): string {
   return `CPU ${formatCpuList(f.cpus)} taken by domain ${f.name} (not managed by nfvhost, ${f.state}${emu}${nodes}${pages}); left as it is`;
 }
 
-/**
- * Every domain libvirt runs, one way: nfvhost's running ones where the applied plan put them (a
- * hand re-pin is drift to undo, not a new placement), foreign running ones with the CPUs, nodes
- * and hugepages they use. Shut-off domains hold nothing.
- */
 export interface RunsNowOptions {
   /** nfvhost's VNFs to plan anew (apply --yes NAME whose size changed): they hold nothing. */
   replan?: ReadonlySet<string>;
@@ -150,6 +145,11 @@ export interface RunsNowOptions {
   adopting?: ReadonlySet<string>;
 }
 
+/**
+ * Every domain libvirt runs, one way: nfvhost's running ones where the applied plan put them (a
+ * hand re-pin is drift to undo, not a new placement), foreign running ones with the CPUs, nodes
+ * and hugepages they use. Shut-off domains hold nothing.
+ */
 export function whatRunsNow(
   toDeployedVnf: (d: LiveDomain, facts: HostFacts) => DeployedVnf,
   libvirt: LibvirtSnapshot,
